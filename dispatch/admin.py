@@ -1,0 +1,161 @@
+"""Admin for reference data; calls, interventions and history are read-only here.
+
+Interventions change only through the same services as the API: the admin actions below call
+them, so the close stays a supervisor's and every change leaves its event.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .choices import Role
+from .errors import TransitionNotAllowed
+from .models import (
+    Call,
+    Contact,
+    Customer,
+    Event,
+    Intervention,
+    KnownNumber,
+    Plant,
+    PlantDocument,
+    UserProfile,
+)
+from .roles import has_role
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "service_class", "active")
+    list_filter = ("service_class", "active")
+    search_fields = ("code", "name")
+    inlines = [ContactInline]
+
+
+class PlantDocumentInline(admin.TabularInline):
+    model = PlantDocument
+    extra = 0
+    readonly_fields = ("uploaded_at", "uploaded_by")
+
+
+class KnownNumberInline(admin.TabularInline):
+    model = KnownNumber
+    extra = 0
+
+
+@admin.register(Plant)
+class PlantAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "customer", "municipality", "active")
+    list_filter = ("kind", "customer", "active")
+    search_fields = ("code", "name", "address", "municipality")
+    inlines = [KnownNumberInline, PlantDocumentInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # Plants with calls or interventions are protected by the database anyway.
+        return super().has_delete_permission(request, obj) and (
+            obj is None or not (obj.calls.exists() or obj.interventions.exists())
+        )
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            if isinstance(instance, PlantDocument) and instance.uploaded_by_id is None:
+                instance.uploaded_by = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "customer", "mobile_number")
+    list_filter = ("customer",)
+    search_fields = ("user__username", "mobile_number")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The history is written by services only: no add, change or delete from the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "received_at",
+        "caller_number",
+        "duration_seconds",
+        "line",
+        "operator",
+        "plant",
+        "call_type",
+    )
+    list_filter = ("call_type", "source", "line")
+    search_fields = ("caller_number", "external_id", "notes", "plant__code")
+    date_hierarchy = "received_at"
+    list_select_related = ("operator", "plant")
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "occurred_at", "subject_type", "subject_id", "seq", "actor_label", "kind")
+    list_filter = ("subject_type", "kind")
+    search_fields = ("actor_label", "kind")
+    date_hierarchy = "occurred_at"
+
+
+def _run_on_each(modeladmin, request, queryset, service, done_message):
+    done = 0
+    for intervention in queryset:
+        try:
+            service(actor=request.user, intervention=intervention)
+        except (TransitionNotAllowed, ValidationError) as exc:
+            modeladmin.message_user(request, f"#{intervention.pk}: {exc}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(Intervention)
+class InterventionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "priority", "status", "plant", "technician", "opened_at", "closing_reason")
+    list_filter = ("status", "priority")
+    search_fields = ("summary", "plant__code", "technician__username")
+    list_select_related = ("plant", "technician")
+    actions = ["close_selected", "cancel_selected"]
+
+    @admin.action(description=_("Close the selected completed interventions"), permissions=["supervise"])
+    def close_selected(self, request, queryset):
+        _run_on_each(
+            self, request, queryset, services.intervention_close, _("Closed %(count)d intervention(s).")
+        )
+
+    @admin.action(description=_("Cancel the selected interventions"), permissions=["supervise"])
+    def cancel_selected(self, request, queryset):
+        _run_on_each(
+            self, request, queryset, services.intervention_cancel, _("Cancelled %(count)d intervention(s).")
+        )
+
+    def has_supervise_permission(self, request) -> bool:
+        return has_role(request.user, Role.SUPERVISOR)
+
+    def response_action(self, request, queryset):
+        # A hidden action posted anyway is a forgery: answer 403 rather than "no action selected".
+        posted = request.POST.get("action")
+        if posted in self.actions and posted not in self.get_actions(request):
+            raise PermissionDenied
+        return super().response_action(request, queryset)

@@ -1,0 +1,260 @@
+"""Parsing and rendering only: services validate the domain rules."""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dispatch.choices import CallType, Priority, TelephonyEventType
+from dispatch.models import (
+    NOTES_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    Call,
+    Event,
+    Intervention,
+    Plant,
+)
+from dispatch.phone import MAX_INPUT_LENGTH
+from dispatch.transitions import transitions_available
+
+User = get_user_model()
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class IdOrCodeField(serializers.RelatedField):
+    """A related object given by numeric id or by a unique text key (username, plant code)."""
+
+    default_error_messages = {
+        "does_not_exist": _("No such %(what)s: %(value)s."),
+        "invalid": _("Give an id or a %(key)s."),
+    }
+
+    def __init__(self, *, key: str, what: str, **kwargs):
+        self.key, self.what = key, what
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str) and not data):
+            self.fail("invalid", key=self.key)
+        lookup = {"pk": data} if isinstance(data, int) or str(data).isdigit() else {self.key: data}
+        try:
+            return self.get_queryset().get(**lookup)
+        except self.get_queryset().model.DoesNotExist:
+            self.fail("does_not_exist", what=self.what, value=data)
+
+    def to_representation(self, value):
+        return value.pk
+
+
+def user_field(**kwargs) -> IdOrCodeField:
+    return IdOrCodeField(
+        key="username", what=_("user"), queryset=User.objects.filter(is_active=True), **kwargs
+    )
+
+
+class CallSerializer(serializers.ModelSerializer):
+    operator_username = serializers.CharField(source="operator.username", read_only=True, default=None)
+    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None)
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "caller_number",
+            "received_at",
+            "answered_at",
+            "ended_at",
+            "duration_seconds",
+            "line",
+            "operator",
+            "operator_username",
+            "plant",
+            "plant_code",
+            "plant_match",
+            "call_type",
+            "notes",
+            "source",
+            "external_id",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EarlierCallSerializer(serializers.ModelSerializer):
+    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None)
+
+    class Meta:
+        model = Call
+        fields = ["id", "received_at", "plant", "plant_code", "call_type"]
+        read_only_fields = fields
+
+
+class CallDetailSerializer(CallSerializer):
+    earlier_calls = EarlierCallSerializer(many=True, read_only=True, source="earlier")
+
+    class Meta(CallSerializer.Meta):
+        fields = [*CallSerializer.Meta.fields, "earlier_calls"]
+        read_only_fields = fields
+
+
+class CallWriteSerializer(serializers.Serializer):
+    """Input of ``POST /api/calls/`` and ``PATCH /api/calls/{id}/``."""
+
+    caller_number = serializers.CharField(max_length=MAX_INPUT_LENGTH, allow_blank=True, trim_whitespace=True)
+    received_at = serializers.DateTimeField(required=False)
+    answered_at = serializers.DateTimeField(required=False, allow_null=True)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    line = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    operator = user_field(required=False, allow_null=True)
+    plant = IdOrCodeField(
+        key="code", what=_("plant"), queryset=Plant.objects.all(), required=False, allow_null=True
+    )
+    call_type = serializers.ChoiceField(choices=CallType.choices, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class PlantSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    telecontrol = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Plant
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "customer",
+            "customer_name",
+            "address",
+            "municipality",
+            "latitude",
+            "longitude",
+            "active",
+            "telecontrol",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "protocol": {"type": "string"},
+                "host": {"type": "string"},
+                "port": {"type": "integer", "nullable": True},
+                "unit_id": {"type": "integer"},
+                "timeout_seconds": {"type": "string"},
+            },
+        }
+    )
+    def get_telecontrol(self, plant):
+        settings = getattr(plant, "telecontrol", None)
+        if settings is None:
+            return None
+        return {
+            "protocol": settings.protocol,
+            "host": settings.host,
+            "port": settings.port,
+            "unit_id": settings.unit_id,
+            "timeout_seconds": str(settings.timeout_seconds),
+        }
+
+
+class PlantDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    uploaded_at = serializers.DateTimeField()
+
+    def get_url(self, document) -> str:
+        return document.file.url if document.file else ""
+
+
+class PlantDetailSerializer(PlantSerializer):
+    documents = PlantDocumentSerializer(many=True, read_only=True)
+
+    class Meta(PlantSerializer.Meta):
+        fields = [*PlantSerializer.Meta.fields, "documents"]
+        read_only_fields = fields
+
+
+class InterventionSerializer(serializers.ModelSerializer):
+    plant_code = serializers.CharField(source="plant.code", read_only=True)
+    technician_username = serializers.CharField(source="technician.username", read_only=True, default=None)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "id",
+            "call",
+            "plant",
+            "plant_code",
+            "summary",
+            "priority",
+            "status",
+            "technician",
+            "technician_username",
+            "closing_reason",
+            "cancel_reason",
+            "opened_at",
+            "assigned_at",
+            "acknowledged_at",
+            "arrived_at",
+            "completed_at",
+            "closed_at",
+            "cancelled_at",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, intervention) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [t.action for t in transitions_available(user=request.user, intervention=intervention)]
+
+
+class InterventionCreateSerializer(serializers.Serializer):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
+    plant = IdOrCodeField(
+        key="code", what=_("plant"), queryset=Plant.objects.all(), required=False, allow_null=True
+    )
+    summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+
+
+class InterventionAssignSerializer(serializers.Serializer):
+    technician = user_field()
+
+
+class InterventionCompleteSerializer(serializers.Serializer):
+    closing_reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+class InterventionCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class InterventionNoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=NOTES_MAX_LENGTH)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["id", "seq", "occurred_at", "actor", "kind", "data", "prev_hash", "hash"]
+        read_only_fields = fields
+
+
+class TelephonyEventSerializer(serializers.Serializer):
+    call_id = serializers.CharField(max_length=128)
+    event = serializers.ChoiceField(choices=TelephonyEventType.choices)
+    timestamp = serializers.DateTimeField()
+    caller = serializers.CharField(max_length=MAX_INPUT_LENGTH, required=False, allow_blank=True, default="")
+    line = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    agent = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")

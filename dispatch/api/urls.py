@@ -1,0 +1,19 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from .views import CallViewSet, InterventionViewSet, PlantViewSet, TelephonyEventView
+
+router = DefaultRouter()
+router.register("calls", CallViewSet, basename="call")
+router.register("plants", PlantViewSet, basename="plant")
+router.register("interventions", InterventionViewSet, basename="intervention")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("telephony/events/", TelephonyEventView.as_view(), name="telephony-events"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,257 @@
+"""Thin API views: parse, call one service or selector, render."""
+
+import hmac
+import time
+
+from django.conf import settings
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dispatch import selectors, services
+from dispatch.choices import Role
+from dispatch.telephony import telephony_signature
+from dispatch.transitions import TRANSITIONS
+
+from .filters import CallFilter, InterventionFilter
+from .permissions import HasActionRole
+from .serializers import (
+    CallDetailSerializer,
+    CallSerializer,
+    CallWriteSerializer,
+    EventSerializer,
+    InterventionAssignSerializer,
+    InterventionCancelSerializer,
+    InterventionCompleteSerializer,
+    InterventionCreateSerializer,
+    InterventionNoteSerializer,
+    InterventionSerializer,
+    PlantDetailSerializer,
+    PlantSerializer,
+    TelephonyEventSerializer,
+)
+
+ALL_ROLES = frozenset(Role.values)
+STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+READ_ACTIONS = {"list": ALL_ROLES, "retrieve": ALL_ROLES, "metadata": ALL_ROLES}
+
+
+class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The call log. Calls are never deleted; an ended call's recorded fields never change."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_classes = [HasActionRole]
+    action_roles = {**READ_ACTIONS, "history": ALL_ROLES, "create": STAFF, "partial_update": STAFF}
+    filterset_class = CallFilter
+    serializer_class = CallSerializer
+
+    def get_queryset(self):
+        return selectors.call_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        call = selectors.call_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        if self.action == "retrieve":
+            call.earlier = list(selectors.call_list_earlier(user=self.request.user, call=call))
+        return call
+
+    def get_serializer_class(self):
+        return CallDetailSerializer if self.action == "retrieve" else CallSerializer
+
+    @extend_schema(request=CallWriteSerializer, responses={201: CallSerializer})
+    def create(self, request):
+        payload = CallWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        call = services.call_log(actor=request.user, **payload.validated_data)
+        return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CallWriteSerializer, responses={200: CallSerializer})
+    def partial_update(self, request, pk=None):
+        call = self.get_object()
+        payload = CallWriteSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        call = services.call_update(actor=request.user, call=call, **payload.validated_data)
+        return Response(CallSerializer(call).data)
+
+    @extend_schema(responses={200: EventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        call = self.get_object()
+        return Response(EventSerializer(selectors.event_list_for_subject(subject=call), many=True).data)
+
+
+class PlantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [HasActionRole]
+    action_roles = READ_ACTIONS
+    filterset_fields = ["customer", "kind", "active"]
+
+    def get_queryset(self):
+        plants = selectors.plant_list_for_user(user=self.request.user).select_related("telecontrol")
+        return plants.prefetch_related("documents") if self.action == "retrieve" else plants
+
+    def get_object(self):
+        return selectors.plant_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return PlantDetailSerializer if self.action == "retrieve" else PlantSerializer
+
+
+TRANSITION_ROLES = {name: transition.roles for name, transition in TRANSITIONS.items()}
+
+
+class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Interventions and their state machine (``dispatch.transitions``): one action per transition."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    permission_classes = [HasActionRole]
+    action_roles = {
+        **READ_ACTIONS,
+        **TRANSITION_ROLES,
+        "history": ALL_ROLES,
+        "create": STAFF,
+        "note": STAFF | {Role.TECHNICIAN},
+    }
+    filterset_class = InterventionFilter
+    serializer_class = InterventionSerializer
+
+    def get_queryset(self):
+        return selectors.intervention_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.intervention_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _render(self, intervention, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(intervention).data, status=code)
+
+    def _parse(self, serializer_class, request) -> dict:
+        payload = serializer_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data
+
+    @extend_schema(request=InterventionCreateSerializer, responses={201: InterventionSerializer})
+    def create(self, request):
+        data = self._parse(InterventionCreateSerializer, request)
+        if data.get("call") is not None:
+            data["call"] = selectors.call_get_for_user(user=request.user, pk=data["call"].pk)
+        return self._render(services.intervention_open(actor=request.user, **data), status.HTTP_201_CREATED)
+
+    @extend_schema(request=InterventionAssignSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        data = self._parse(InterventionAssignSerializer, request)
+        return self._render(
+            services.intervention_assign(actor=request.user, intervention=self.get_object(), **data)
+        )
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self._render(
+            services.intervention_acknowledge(actor=request.user, intervention=self.get_object())
+        )
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def arrive(self, request, pk=None):
+        return self._render(services.intervention_arrive(actor=request.user, intervention=self.get_object()))
+
+    @extend_schema(request=InterventionCompleteSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        intervention = self.get_object()
+        data = self._parse(InterventionCompleteSerializer, request)
+        return self._render(
+            services.intervention_complete(actor=request.user, intervention=intervention, **data)
+        )
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._render(services.intervention_close(actor=request.user, intervention=self.get_object()))
+
+    @extend_schema(request=InterventionCancelSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        intervention = self.get_object()
+        data = self._parse(InterventionCancelSerializer, request)
+        return self._render(
+            services.intervention_cancel(actor=request.user, intervention=intervention, **data)
+        )
+
+    @extend_schema(request=InterventionNoteSerializer, responses={201: EventSerializer})
+    @action(detail=True, methods=["post"])
+    def note(self, request, pk=None):
+        intervention = self.get_object()
+        data = self._parse(InterventionNoteSerializer, request)
+        event = services.intervention_note_add(actor=request.user, intervention=intervention, **data)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: EventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        intervention = self.get_object()
+        events = selectors.event_list_for_subject(subject=intervention)
+        return Response(EventSerializer(events, many=True).data)
+
+
+class HasTelephonySignature(BasePermission):
+    """The phone system proves itself with an HMAC of the timestamped body (``dispatch.telephony``)."""
+
+    def has_permission(self, request, view) -> bool:
+        secret = settings.PRONTO_TELEPHONY_SECRET
+        if not secret:
+            raise PermissionDenied("The telephony webhook is not configured (PRONTO_TELEPHONY_SECRET).")
+        timestamp = request.META.get("HTTP_X_PRONTO_TIMESTAMP", "")
+        signature = request.META.get("HTTP_X_PRONTO_SIGNATURE", "")
+        if not timestamp.isdigit() or len(timestamp) > 12:
+            raise PermissionDenied("Missing or malformed X-Pronto-Timestamp header.")
+        if abs(time.time() - int(timestamp)) > settings.PRONTO_TELEPHONY_MAX_SKEW_SECONDS:
+            raise PermissionDenied("X-Pronto-Timestamp is outside the accepted window.")
+        expected = telephony_signature(secret=secret, timestamp=timestamp, body=request.body)
+        if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise PermissionDenied("Bad signature.")
+        view.signature = signature
+        return True
+
+
+class TelephonyEventView(APIView):
+    """Ring / answer / hang-up events from the phone system fill in the call log by themselves."""
+
+    authentication_classes: list = []
+    permission_classes = [HasTelephonySignature]
+
+    @extend_schema(
+        request=TelephonyEventSerializer,
+        responses={
+            201: inline_serializer("TelephonyEventCreated", {"call": serializers.IntegerField()}),
+            200: inline_serializer("TelephonyEventApplied", {"call": serializers.IntegerField()}),
+        },
+        parameters=[
+            OpenApiParameter("X-Pronto-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Pronto-Signature", str, OpenApiParameter.HEADER, required=True),
+        ],
+    )
+    def post(self, request):
+        payload = TelephonyEventSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        with transaction.atomic():
+            # Claimed in the same transaction: a request that fails can be retried as it was.
+            if not services.telephony_receipt_claim(signature=self.signature):
+                raise PermissionDenied("Replayed request: this signature was already used.")
+            call, created = services.telephony_event_apply(
+                call_id=data["call_id"],
+                event=data["event"],
+                occurred_at=data["timestamp"],
+                caller_number=data["caller"],
+                line=data["line"],
+                agent=data["agent"],
+            )
+        return Response(
+            {"call": call.pk, "created": created},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

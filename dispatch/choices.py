@@ -1,0 +1,109 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """Django group names; a user's role is the group it belongs to."""
+
+    OPERATOR = "operator", _("Operator")
+    TECHNICIAN = "technician", _("Technician")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    UTILITY = "utility", _("Utility")
+
+
+class ServiceClass(models.TextChoices):
+    """Customer classes used in customer care: they weigh on priority."""
+
+    BUSINESS = "business", _("Business")
+    GOLD = "gold", _("Gold")
+    SILVER = "silver", _("Silver")
+    COPPER = "copper", _("Copper")
+
+
+class PlantKind(models.TextChoices):
+    GAS_CABIN = "gas_cabin", _("Gas reduction cabin (REMI/GRF)")
+    GAS_NETWORK = "gas_network", _("Gas network section")
+    LIFT = "lift", _("Lift")
+    BUILDING = "building", _("Building")
+    WATER = "water", _("Water plant")
+    PUMPING_STATION = "pumping_station", _("Pumping station")
+    OTHER = "other", _("Other")
+
+
+class CallType(models.TextChoices):
+    """What a call is about. The gas categories are the ones the regulator counts."""
+
+    GAS_LEAK = "gas_leak", _("Gas leak")
+    SUPPLY_INTERRUPTION = "supply_interruption", _("Supply interruption")
+    IRREGULAR_SUPPLY = "irregular_supply", _("Irregular supply")
+    DAMAGE_WITHOUT_LEAK = "damage_without_leak", _("Damage without leak")
+    LEAK_DOWNSTREAM = "leak_downstream", _("Leak downstream of the delivery point")
+    LIFT_TRAPPED = "lift_trapped", _("Person trapped in lift")
+    LIFT_FAULT = "lift_fault", _("Lift fault")
+    WATER_FAULT = "water_fault", _("Water fault")
+    BUILDING_FAULT = "building_fault", _("Building plant fault")
+    METER_REPLACEMENT = "meter_replacement", _("Meter replacement (scheduled)")
+    INFORMATION = "information", _("Information request")
+    NOT_EMERGENCY = "not_emergency", _("Not an emergency")
+    TEST_CALL = "test_call", _("Test call")
+    OTHER = "other", _("Other")
+
+
+class CallSource(models.TextChoices):
+    MANUAL = "manual", _("Logged by an operator")
+    TELEPHONY = "telephony", _("Phone system")
+
+
+class PlantMatch(models.TextChoices):
+    """How the plant of a call was found."""
+
+    NONE = "", _("Not identified")
+    KNOWN_NUMBER = "known_number", _("Known caller number")
+    EARLIER_CALL = "earlier_call", _("Earlier call from the same number")
+    OPERATOR = "operator", _("Set by the operator")
+
+
+class Priority(models.IntegerChoices):
+    CRITICAL = 1, _("Critical")
+    HIGH = 2, _("High")
+    NORMAL = 3, _("Normal")
+    LOW = 4, _("Low")
+
+
+class InterventionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ASSIGNED = "assigned", _("Assigned")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ON_SITE = "on_site", _("On site")
+    COMPLETED = "completed", _("Completed")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SubjectType(models.TextChoices):
+    """The streams of the history: each call and each intervention has its own hash chain."""
+
+    CALL = "call", _("Call")
+    INTERVENTION = "intervention", _("Intervention")
+
+
+class TelephonyEventType(models.TextChoices):
+    RING = "ring", _("Ringing")
+    ANSWER = "answer", _("Answered")
+    HANGUP = "hangup", _("Hung up")
+
+
+# Default priority of an intervention opened for a call of this type; the customer's class
+# may raise it (see services.intervention_default_priority).
+CALL_TYPE_PRIORITY = {
+    CallType.GAS_LEAK: Priority.CRITICAL,
+    CallType.LEAK_DOWNSTREAM: Priority.CRITICAL,
+    CallType.LIFT_TRAPPED: Priority.CRITICAL,
+    CallType.DAMAGE_WITHOUT_LEAK: Priority.HIGH,
+    CallType.SUPPLY_INTERRUPTION: Priority.HIGH,
+    CallType.IRREGULAR_SUPPLY: Priority.HIGH,
+    CallType.WATER_FAULT: Priority.HIGH,
+    CallType.LIFT_FAULT: Priority.NORMAL,
+    CallType.BUILDING_FAULT: Priority.NORMAL,
+    CallType.METER_REPLACEMENT: Priority.LOW,
+}

@@ -1,0 +1,442 @@
+"""Customers, plants, calls, interventions and their append-only history.
+
+Writes go through ``dispatch.services``; the guards here (refused deletes and rewrites) are the
+last line behind the services, the admin and the API, and PostgreSQL triggers stand behind them
+(migration 0002).
+"""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    CallSource,
+    CallType,
+    InterventionStatus,
+    PlantKind,
+    PlantMatch,
+    Priority,
+    ServiceClass,
+    SubjectType,
+)
+
+NOTES_MAX_LENGTH = 4000
+SUMMARY_MAX_LENGTH = 2000
+REASON_MAX_LENGTH = 2000
+
+
+class HistoryImmutableError(Exception):
+    """Raised on any attempt to delete or rewrite a record the history relies on."""
+
+
+class Customer(models.Model):
+    """A utility (gas distributor, water company, lift maintainer...) that hires the call centre."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    service_class = models.CharField(
+        _("service class"), max_length=16, choices=ServiceClass.choices, default=ServiceClass.SILVER
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person at a customer: who receives reports, who to call about its plants."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone_number = models.CharField(_("phone number"), max_length=20, blank=True, help_text=_("E.164"))
+    receives_reports = models.BooleanField(_("receives reports"), default=False)
+
+    class Meta:
+        ordering = ["customer", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer})"
+
+
+class Plant(models.Model):
+    """A plant or building a customer has us watch: gas cabin, lift, pumping station..."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="plants")
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=PlantKind.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    active = models.BooleanField(_("in service"), default=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("plant")
+        verbose_name_plural = _("plants")
+        constraints = [
+            models.CheckConstraint(
+                name="plant_latitude_range",
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            ),
+            models.CheckConstraint(
+                name="plant_longitude_range",
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PlantDocument(models.Model):
+    """A file in the plant's archive (manuals, drawings, certificates) sent to technicians."""
+
+    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="plants/%Y/%m/")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plant", "title"]
+        verbose_name = _("plant document")
+        verbose_name_plural = _("plant documents")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KnownNumber(models.Model):
+    """A phone number that identifies a plant when it calls (a lift's alarm line, a caretaker)."""
+
+    number = models.CharField(_("number"), max_length=20, db_index=True, help_text=_("E.164"))
+    plant = models.ForeignKey(Plant, on_delete=models.CASCADE, related_name="known_numbers")
+    label = models.CharField(_("label"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("known number")
+        verbose_name_plural = _("known numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["number", "plant"], name="known_number_unique_per_plant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} → {self.plant.code}"
+
+
+class UserProfile(models.Model):
+    """What Pronto needs to know of a user beyond its role: a utility user's customer, contacts."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("For utility users: the only customer whose data they may see."),
+    )
+    mobile_number = models.CharField(_("mobile number"), max_length=20, blank=True, help_text=_("E.164"))
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class CallQuerySet(models.QuerySet):
+    def delete(self):
+        raise HistoryImmutableError("Calls are part of the history and cannot be deleted.")
+
+    def update(self, **kwargs):
+        raise HistoryImmutableError("Calls are changed only through dispatch.services, one by one.")
+
+    def with_related(self):
+        return self.select_related("plant", "plant__customer", "operator")
+
+
+class Call(models.Model):
+    """One incoming call, as the phone system and the operator recorded it.
+
+    Never deleted. Once ended, its recorded fields (``RECORDED_FIELDS``) never change: the
+    guard in ``save()`` refuses, and on PostgreSQL so does a trigger. Plant, type and notes may
+    still be completed; every change leaves an ``Event``.
+    """
+
+    RECORDED_FIELDS = ("caller_number", "received_at", "answered_at", "ended_at", "duration_seconds", "line")
+
+    external_id = models.CharField(
+        _("phone system call id"), max_length=128, unique=True, null=True, blank=True, default=None
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=CallSource.choices, default=CallSource.MANUAL
+    )
+    caller_number = models.CharField(
+        _("caller number"), max_length=20, blank=True, help_text=_("E.164; empty when withheld")
+    )
+    received_at = models.DateTimeField(_("received at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    line = models.CharField(_("line"), max_length=64, blank=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls_handled",
+    )
+    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, null=True, blank=True, related_name="calls")
+    plant_match = models.CharField(
+        _("plant identified by"),
+        max_length=16,
+        choices=PlantMatch.choices,
+        blank=True,
+        default=PlantMatch.NONE,
+    )
+    call_type = models.CharField(_("call type"), max_length=32, choices=CallType.choices, blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        indexes = [
+            models.Index(fields=["caller_number", "received_at"], name="call_number_time_idx"),
+            models.Index(fields=["received_at"], name="call_received_idx"),
+            models.Index(fields=["plant", "received_at"], name="call_plant_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="call_answered_after_received",
+                condition=Q(answered_at__isnull=True) | Q(answered_at__gte=models.F("received_at")),
+            ),
+            models.CheckConstraint(
+                name="call_ended_after_received",
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("received_at")),
+            ),
+            models.CheckConstraint(
+                name="call_ended_after_answered",
+                condition=Q(ended_at__isnull=True)
+                | Q(answered_at__isnull=True)
+                | Q(ended_at__gte=models.F("answered_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.caller_number or '-'} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_recorded", None)
+        if loaded is not None and loaded.get("ended_at") is not None:
+            changed = [name for name, value in loaded.items() if getattr(self, name) != value]
+            if changed:
+                raise HistoryImmutableError(
+                    f"Recorded fields of an ended call cannot be changed: {', '.join(changed)}."
+                )
+        super().save(*args, **kwargs)
+        self._loaded_recorded = {name: getattr(self, name) for name in self.RECORDED_FIELDS}
+
+    def delete(self, *args, **kwargs):
+        raise HistoryImmutableError("Calls are part of the history and cannot be deleted.")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_recorded = {
+            name: getattr(instance, name) for name in cls.RECORDED_FIELDS if name in field_names
+        }
+        return instance
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
+
+
+class InterventionQuerySet(models.QuerySet):
+    def delete(self):
+        raise HistoryImmutableError("Interventions cannot be deleted; a supervisor may cancel one.")
+
+    def update(self, **kwargs):
+        raise HistoryImmutableError("Interventions change only through dispatch.services.")
+
+    def with_related(self):
+        return self.select_related("plant", "plant__customer", "technician", "call")
+
+    def not_final(self):
+        return self.exclude(status__in=[InterventionStatus.CLOSED, InterventionStatus.CANCELLED])
+
+
+class Intervention(models.Model):
+    """Field work on a plant, from opening to a supervisor's close.
+
+    The state machine is ``dispatch.transitions.TRANSITIONS``; only services move it.
+    """
+
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, null=True, blank=True, related_name="interventions"
+    )
+    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="interventions")
+    summary = models.TextField(_("summary"), validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)])
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=InterventionStatus.choices, default=InterventionStatus.OPEN
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interventions",
+    )
+    closing_reason = models.TextField(
+        _("closing reason"), blank=True, validators=[MaxLengthValidator(REASON_MAX_LENGTH)]
+    )
+    cancel_reason = models.TextField(
+        _("cancellation reason"), blank=True, validators=[MaxLengthValidator(REASON_MAX_LENGTH)]
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    objects = InterventionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority", "opened_at", "id"]
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        indexes = [
+            models.Index(fields=["status", "priority", "opened_at"], name="intervention_board_idx"),
+            models.Index(fields=["technician", "status"], name="intervention_tech_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="intervention_completed_has_reason",
+                condition=~Q(status__in=["completed", "closed"]) | ~Q(closing_reason=""),
+            ),
+            models.CheckConstraint(
+                name="intervention_assigned_has_technician",
+                condition=Q(status__in=["open", "cancelled"]) | Q(technician__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.plant.code} ({self.get_status_display()})"
+
+    def delete(self, *args, **kwargs):
+        raise HistoryImmutableError("Interventions cannot be deleted; a supervisor may cancel one.")
+
+
+class EventQuerySet(models.QuerySet):
+    def delete(self):
+        raise HistoryImmutableError("History events cannot be deleted.")
+
+    def update(self, **kwargs):
+        raise HistoryImmutableError("History events cannot be rewritten; record a correction instead.")
+
+
+class Event(models.Model):
+    """One entry of the append-only history: who did what to a call or intervention, and when.
+
+    Each subject (a call, an intervention) has its own hash chain: ``seq`` counts from 1 and
+    ``hash`` is an HMAC over the row's content and ``prev_hash``. Chains per subject, rather
+    than one for the whole system, let unrelated writes proceed in parallel (see
+    docs/adr/0001-history-hash-chains.md). Rows are never updated or deleted.
+    """
+
+    subject_type = models.CharField(max_length=16, choices=SubjectType.choices)
+    subject_id = models.BigIntegerField()
+    seq = models.PositiveIntegerField()
+    occurred_at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("who"), max_length=150)
+    kind = models.CharField(_("what"), max_length=64)
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("history event")
+        verbose_name_plural = _("history events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "seq"], name="event_chain_seq_unique"
+            ),
+            models.CheckConstraint(
+                name="event_subject_matches_fk",
+                condition=(Q(subject_type="call") & Q(call_id=models.F("subject_id")))
+                | (Q(subject_type="intervention") & Q(intervention_id=models.F("subject_id"))),
+            ),
+        ]
+        indexes = [models.Index(fields=["occurred_at"], name="event_occurred_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id}#{self.seq} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HistoryImmutableError("History events cannot be rewritten; record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryImmutableError("History events cannot be deleted.")
+
+
+class TelephonyReceipt(models.Model):
+    """Signatures of accepted phone-system webhooks, kept for the replay window."""
+
+    signature = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("telephony receipt")
+        verbose_name_plural = _("telephony receipts")
+
+    def __str__(self) -> str:
+        return self.signature[:12]

@@ -1,0 +1,147 @@
+"""Reads. Every permission-checked fetch is here, used by all pages and endpoints alike, so a
+``utility`` user can never reach another customer's rows by a path someone forgot."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .choices import Role, SubjectType
+from .history import event_digest_of
+from .models import Call, Event, Intervention, Plant
+from .roles import STAFF_ROLES, user_customer_id, user_roles
+
+
+def plant_list_for_user(*, user) -> QuerySet[Plant]:
+    """Staff and technicians see every plant; a utility user its own customer's only."""
+    roles = user_roles(user)
+    plants = Plant.objects.select_related("customer")
+    if roles & (STAFF_ROLES | {Role.TECHNICIAN}):
+        return plants
+    if Role.UTILITY in roles and (customer_id := user_customer_id(user)):
+        return plants.filter(customer_id=customer_id)
+    return plants.none()
+
+
+def plant_get_for_user(*, user, pk) -> Plant:
+    return _get_or_404(plant_list_for_user(user=user), pk)
+
+
+def call_list_for_user(*, user) -> QuerySet[Call]:
+    """Staff see every call; a technician the calls behind its interventions; a utility user
+    the calls about its customer's plants."""
+    roles = user_roles(user)
+    calls = Call.objects.with_related()
+    if roles & STAFF_ROLES:
+        return calls
+    if Role.UTILITY in roles and (customer_id := user_customer_id(user)):
+        return calls.filter(plant__customer_id=customer_id)
+    if Role.TECHNICIAN in roles:
+        return calls.filter(pk__in=Intervention.objects.filter(technician=user).values("call_id"))
+    return calls.none()
+
+
+def call_get_for_user(*, user, pk) -> Call:
+    return _get_or_404(call_list_for_user(user=user), pk)
+
+
+def call_list_earlier(*, user, call: Call, limit: int = 10) -> QuerySet[Call]:
+    """Earlier calls from the same number that ``user`` may see, newest first (none when withheld)."""
+    if not call.caller_number:
+        return Call.objects.none()
+    return (
+        call_list_for_user(user=user)
+        .filter(caller_number=call.caller_number, received_at__lt=call.received_at)
+        .order_by("-received_at")[:limit]
+    )
+
+
+def intervention_list_for_user(*, user) -> QuerySet[Intervention]:
+    """Staff see every intervention; a technician those assigned to it; a utility user its
+    customer's."""
+    roles = user_roles(user)
+    interventions = Intervention.objects.with_related()
+    if roles & STAFF_ROLES:
+        return interventions
+    if Role.UTILITY in roles and (customer_id := user_customer_id(user)):
+        return interventions.filter(plant__customer_id=customer_id)
+    if Role.TECHNICIAN in roles:
+        return interventions.filter(technician=user)
+    return interventions.none()
+
+
+def intervention_get_for_user(*, user, pk) -> Intervention:
+    return _get_or_404(intervention_list_for_user(user=user), pk)
+
+
+def event_list_for_subject(*, subject: Call | Intervention) -> QuerySet[Event]:
+    """The subject's history, oldest first."""
+    subject_type = SubjectType.CALL if isinstance(subject, Call) else SubjectType.INTERVENTION
+    return (
+        Event.objects.filter(subject_type=subject_type, subject_id=subject.pk)
+        .select_related("actor")
+        .order_by("seq")
+    )
+
+
+def _get_or_404(queryset: QuerySet, pk):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
+
+
+@dataclass
+class HistoryProblem:
+    event_id: int
+    subject: str
+    seq: int
+    reason: str
+
+
+@dataclass
+class HistoryVerification:
+    events: int = 0
+    chains: int = 0
+    problems: list[HistoryProblem] = field(default_factory=list)
+
+    @property
+    def first_problem(self) -> HistoryProblem | None:
+        return min(self.problems, key=lambda p: p.event_id) if self.problems else None
+
+
+def history_verify(*, chunk_size: int = 5000) -> HistoryVerification:
+    """Recompute every chain: each event's digest, its link to the previous one, no gaps, and
+    every call and intervention has a chain starting at 1. Streams in index order, holding one
+    chain at a time in memory."""
+    result = HistoryVerification()
+    current = None
+    expected_seq, prev_hash = 1, ""
+    events = Event.objects.order_by("subject_type", "subject_id", "seq").iterator(chunk_size=chunk_size)
+    for event in events:
+        result.events += 1
+        chain = (event.subject_type, event.subject_id)
+        subject = f"{event.subject_type}:{event.subject_id}"
+        if chain != current:
+            current, expected_seq, prev_hash = chain, 1, ""
+            result.chains += 1
+        if event.seq != expected_seq:
+            result.problems.append(
+                HistoryProblem(event.pk, subject, event.seq, f"sequence gap: expected {expected_seq}")
+            )
+        if event.prev_hash != prev_hash:
+            result.problems.append(
+                HistoryProblem(
+                    event.pk, subject, event.seq, "link broken: prev_hash is not the previous digest"
+                )
+            )
+        if event_digest_of(event) != event.hash:
+            result.problems.append(
+                HistoryProblem(event.pk, subject, event.seq, "content altered: digest does not match")
+            )
+        expected_seq, prev_hash = event.seq + 1, event.hash
+    for model, subject_type in ((Call, SubjectType.CALL), (Intervention, SubjectType.INTERVENTION)):
+        with_history = Event.objects.filter(subject_type=subject_type, seq=1).values("subject_id")
+        for pk in model.objects.exclude(pk__in=with_history).values_list("pk", flat=True).iterator():
+            result.problems.append(HistoryProblem(0, f"{subject_type}:{pk}", 0, "no history chain"))
+    return result

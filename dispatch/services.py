@@ -1,0 +1,551 @@
+"""Every write to calls, interventions and their history.
+
+Services are keyword-only and atomic; each leaves its ``Event``. They raise
+``PermissionDenied`` (403), ``ValidationError`` (400, keyed by field) or
+``TransitionNotAllowed`` (409); callers (API, web, admin, tasks) translate, never re-check.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import (
+    CALL_TYPE_PRIORITY,
+    CallSource,
+    InterventionStatus,
+    PlantMatch,
+    Priority,
+    Role,
+    ServiceClass,
+    SubjectType,
+    TelephonyEventType,
+)
+from .errors import TransitionNotAllowed
+from .history import event_canonical, event_digest, json_plain
+from .models import Call, Event, Intervention, KnownNumber, Plant, TelephonyReceipt
+from .phone import phone_number_normalize
+from .roles import has_role
+from .transitions import TRANSITIONS, Transition, transition_check
+
+User = get_user_model()
+
+# A phone system's or operator's clock may run a little ahead of ours.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+# ----------------------------------------------------------------------------------------------
+# History
+
+
+def _actor_label(actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def _plain(value: Any) -> Any:
+    """A field value as the history stores it: users by username, plants by code."""
+    if isinstance(value, Plant):
+        return value.code
+    if isinstance(value, models.Model):
+        return value.get_username() if hasattr(value, "get_username") else str(value.pk)
+    return value
+
+
+def event_record(
+    *, subject: Call | Intervention, kind: str, actor, data: dict | None = None, chain_start: bool = False
+) -> Event:
+    """Append an event to ``subject``'s hash chain.
+
+    The caller must hold the subject's row lock (``select_for_update``) or have created the
+    subject in the current transaction (``chain_start=True``): that lock, not a global one,
+    orders the chain, so writes on different calls never wait for each other.
+    """
+    if isinstance(subject, Call):
+        subject_type, call_id, intervention_id = SubjectType.CALL, subject.pk, None
+    else:
+        subject_type, call_id, intervention_id = SubjectType.INTERVENTION, None, subject.pk
+    seq, prev_hash = 1, ""
+    if not chain_start:
+        last = (
+            Event.objects.filter(subject_type=subject_type, subject_id=subject.pk)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        if last is not None:
+            seq, prev_hash = last[0] + 1, last[1]
+    fields = {
+        "subject_type": str(subject_type),
+        "subject_id": subject.pk,
+        "seq": seq,
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": _actor_label(actor),
+        "kind": kind,
+        "call_id": call_id,
+        "intervention_id": intervention_id,
+        "data": json_plain(data or {}),
+        "prev_hash": prev_hash,
+    }
+    return Event.objects.create(**fields, hash=event_digest(event_canonical(**fields)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Calls
+
+
+def _require_role(actor, *roles: str) -> None:
+    if not has_role(actor, *roles):
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def _validate_call_times(
+    *, received_at: datetime, answered_at: datetime | None, ended_at: datetime | None
+) -> None:
+    limit = timezone.now() + CLOCK_SKEW
+    errors: dict[str, str] = {}
+    for name, value in (("received_at", received_at), ("answered_at", answered_at), ("ended_at", ended_at)):
+        if value is not None and value > limit:
+            errors[name] = _("This time is in the future.")
+    if answered_at is not None and answered_at < received_at:
+        errors["answered_at"] = _("A call cannot be answered before it was received.")
+    if ended_at is not None and ended_at < received_at:
+        errors["ended_at"] = _("A call cannot end before it was received.")
+    elif ended_at is not None and answered_at is not None and ended_at < answered_at:
+        errors["ended_at"] = _("A call cannot end before it was answered.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _call_duration(call: Call) -> int | None:
+    """Seconds from the first ring to hang-up (like a CDR's ``duration``); wait time is separate."""
+    if call.ended_at is None:
+        return None
+    return int((call.ended_at - call.received_at).total_seconds())
+
+
+def _validate_operator(operator) -> None:
+    if operator is not None and not has_role(operator, Role.OPERATOR, Role.SUPERVISOR):
+        raise ValidationError({"operator": _("This user is not an operator.")})
+
+
+def _plant_for_number(number: str) -> tuple[Plant | None, str]:
+    """The plant a caller number identifies: a registered number, else the latest earlier call."""
+    plant_ids = list(
+        KnownNumber.objects.filter(number=number).values_list("plant_id", flat=True).distinct()[:2]
+    )
+    if len(plant_ids) == 1:
+        return Plant.objects.get(pk=plant_ids[0]), PlantMatch.KNOWN_NUMBER
+    earlier = (
+        Call.objects.filter(caller_number=number, plant__isnull=False)
+        .order_by("-received_at")
+        .select_related("plant")
+        .first()
+    )
+    if earlier is not None:
+        return earlier.plant, PlantMatch.EARLIER_CALL
+    return None, PlantMatch.NONE
+
+
+def _call_snapshot(call: Call) -> dict:
+    return {
+        "caller_number": call.caller_number,
+        "received_at": call.received_at,
+        "answered_at": call.answered_at,
+        "ended_at": call.ended_at,
+        "duration_seconds": call.duration_seconds,
+        "line": call.line,
+        "operator": _plain(call.operator),
+        "plant": _plain(call.plant),
+        "plant_match": call.plant_match,
+        "call_type": call.call_type,
+        "notes": call.notes,
+        "source": call.source,
+        "external_id": call.external_id,
+    }
+
+
+@transaction.atomic
+def call_log(
+    *,
+    actor,
+    caller_number: str | None,
+    received_at: datetime | None = None,
+    answered_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    line: str = "",
+    operator=None,
+    plant: Plant | None = None,
+    call_type: str = "",
+    notes: str = "",
+    source: str = CallSource.MANUAL,
+    external_id: str | None = None,
+) -> Call:
+    """Record a call. Operators and supervisors log by hand; the phone system (``actor=None``,
+    ``source=telephony``) through ``telephony_event_apply``.
+
+    When the plant is not given, a known caller number identifies it (``plant_match`` says how).
+    """
+    if source == CallSource.MANUAL:
+        _require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
+        if operator is None and has_role(actor, Role.OPERATOR, Role.SUPERVISOR):
+            operator = actor
+    number = phone_number_normalize(caller_number)
+    received_at = received_at or timezone.now()
+    _validate_call_times(received_at=received_at, answered_at=answered_at, ended_at=ended_at)
+    _validate_operator(operator)
+    plant_match = PlantMatch.OPERATOR if plant is not None else PlantMatch.NONE
+    if plant is None and number:
+        plant, plant_match = _plant_for_number(number)
+    call = Call(
+        source=source,
+        external_id=external_id,
+        caller_number=number,
+        received_at=received_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        line=line or "",
+        operator=operator,
+        plant=plant,
+        plant_match=plant_match,
+        call_type=call_type or "",
+        notes=notes or "",
+        created_by=actor,
+    )
+    call.duration_seconds = _call_duration(call)
+    call.full_clean(validate_unique=False, validate_constraints=False)
+    call.save()
+    event_record(
+        subject=call, kind="call.logged", actor=actor, data={"after": _call_snapshot(call)}, chain_start=True
+    )
+    return call
+
+
+CALL_UPDATABLE_FIELDS = frozenset(
+    {
+        "caller_number",
+        "received_at",
+        "answered_at",
+        "ended_at",
+        "line",
+        "operator",
+        "plant",
+        "call_type",
+        "notes",
+    }
+)
+
+
+def _call_apply_changes(*, call: Call, actor, changes: dict, kind: str) -> Call:
+    """Apply ``changes`` to a locked call, refusing recorded fields once it has ended."""
+    unknown = set(changes) - CALL_UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    if "caller_number" in changes:
+        changes["caller_number"] = phone_number_normalize(changes["caller_number"])
+    for name in ("line", "call_type", "notes"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    changed = {name: value for name, value in changes.items() if getattr(call, name) != value}
+    if not changed:
+        return call
+    if call.is_ended:
+        frozen = sorted(set(changed) & set(Call.RECORDED_FIELDS))
+        if frozen:
+            raise ValidationError(
+                {name: _("Recorded fields of an ended call cannot be changed.") for name in frozen}
+            )
+    if "operator" in changed:
+        _validate_operator(changed["operator"])
+    before = {name: _plain(getattr(call, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(call, name, value)
+    if "plant" in changed:
+        changed["plant_match"] = call.plant_match = PlantMatch.OPERATOR if call.plant else PlantMatch.NONE
+    _validate_call_times(received_at=call.received_at, answered_at=call.answered_at, ended_at=call.ended_at)
+    duration = _call_duration(call)
+    if duration != call.duration_seconds:
+        before["duration_seconds"] = call.duration_seconds
+        call.duration_seconds = changed["duration_seconds"] = duration
+    call.full_clean(validate_unique=False, validate_constraints=False)
+    call.save(update_fields=list(changed))
+    after = {name: _plain(getattr(call, name)) for name in before}
+    event_record(subject=call, kind=kind, actor=actor, data={"before": before, "after": after})
+    return call
+
+
+def call_update(*, actor, call: Call, **changes) -> Call:
+    """Complete or correct a call (plant, type, notes; times and number only until it ends).
+
+    Takes the call's row lock; the change and its event commit together.
+    """
+    _require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        return _call_apply_changes(call=locked, actor=actor, changes=changes, kind="call.updated")
+
+
+def telephony_event_apply(
+    *,
+    call_id: str,
+    event: str,
+    occurred_at: datetime,
+    caller_number: str = "",
+    line: str = "",
+    agent: str = "",
+) -> tuple[Call, bool]:
+    """Apply a ring / answer / hang-up event from the phone system; returns (call, created).
+
+    Idempotent: a repeated event changes nothing. Events may arrive out of order: the first
+    one seen for a call id creates the call at its own time.
+    """
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(external_id=call_id).first()
+        created = False
+        if call is None:
+            try:
+                with transaction.atomic():
+                    call = call_log(
+                        actor=None,
+                        source=CallSource.TELEPHONY,
+                        external_id=call_id,
+                        caller_number=caller_number,
+                        received_at=occurred_at,
+                        line=line,
+                    )
+                created = True
+            except IntegrityError:
+                # Another worker created it between our look-up and insert.
+                call = Call.objects.select_for_update().get(external_id=call_id)
+        if event == TelephonyEventType.ANSWER and call.answered_at is None:
+            if call.is_ended:
+                raise TransitionNotAllowed(_("This call has already ended; its answer time cannot be added."))
+            changes: dict[str, Any] = {"answered_at": occurred_at}
+            operator = User.objects.filter(username=agent, is_active=True).first() if agent else None
+            if operator is not None and has_role(operator, Role.OPERATOR, Role.SUPERVISOR):
+                changes["operator"] = operator
+            _call_apply_changes(call=call, actor=None, changes=changes, kind="call.answered")
+        elif event == TelephonyEventType.HANGUP and call.ended_at is None:
+            _call_apply_changes(call=call, actor=None, changes={"ended_at": occurred_at}, kind="call.ended")
+        return call, created
+
+
+def telephony_receipt_claim(*, signature: str) -> bool:
+    """Remember a webhook signature; False when it was seen before (a replay)."""
+    try:
+        with transaction.atomic():
+            TelephonyReceipt.objects.create(signature=signature, received_at=timezone.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+def telephony_receipts_prune(*, older_than: timedelta) -> int:
+    """Forget signatures older than the replay window (their timestamps are refused anyway)."""
+    deleted, _rows = TelephonyReceipt.objects.filter(received_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+# ----------------------------------------------------------------------------------------------
+# Interventions
+
+
+def intervention_default_priority(*, call_type: str, plant: Plant) -> int:
+    """Severity from the call type, raised one step for Business and Gold customers."""
+    priority = CALL_TYPE_PRIORITY.get(call_type, Priority.NORMAL)
+    if plant.customer.service_class in (ServiceClass.BUSINESS, ServiceClass.GOLD):
+        priority = max(Priority.CRITICAL, priority - 1)
+    return int(priority)
+
+
+def _intervention_snapshot(intervention: Intervention) -> dict:
+    return {
+        "call": intervention.call_id,
+        "plant": _plain(intervention.plant),
+        "summary": intervention.summary,
+        "priority": intervention.priority,
+        "status": intervention.status,
+        "technician": _plain(intervention.technician),
+    }
+
+
+@transaction.atomic
+def intervention_open(
+    *, actor, summary: str, plant: Plant | None = None, priority: int | None = None, call: Call | None = None
+) -> Intervention:
+    """Open an intervention on a plant, from a call or (``actor=None``) from a telemetry alarm.
+
+    The plant defaults to the call's. The priority defaults to the call type's severity and
+    the customer's class.
+    """
+    if actor is not None:
+        _require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
+    if plant is None and call is not None:
+        plant = call.plant
+    if plant is None:
+        raise ValidationError({"plant": _("Say which plant the intervention is for.")})
+    if not (summary or "").strip():
+        raise ValidationError({"summary": _("A summary is required.")})
+    if priority is None:
+        priority = intervention_default_priority(call_type=call.call_type if call else "", plant=plant)
+    intervention = Intervention(
+        call=call,
+        plant=plant,
+        summary=summary.strip(),
+        priority=priority,
+        status=InterventionStatus.OPEN,
+        opened_at=timezone.now(),
+        opened_by=actor,
+    )
+    intervention.full_clean(validate_unique=False, validate_constraints=False)
+    intervention.save()
+    event_record(
+        subject=intervention,
+        kind="intervention.opened",
+        actor=actor,
+        data={"after": _intervention_snapshot(intervention)},
+        chain_start=True,
+    )
+    return intervention
+
+
+def _intervention_lock_and_check(*, actor, intervention: Intervention, action: str):
+    locked = Intervention.objects.select_for_update().select_related("plant").get(pk=intervention.pk)
+    return locked, transition_check(user=actor, intervention=locked, action=action)
+
+
+def _intervention_apply(
+    *, actor, intervention: Intervention, transition: Transition, changes: dict, extra: dict | None = None
+) -> Intervention:
+    fields = {"status": transition.target, **changes}
+    before = {name: _plain(getattr(intervention, name)) for name in fields}
+    for name, value in fields.items():
+        setattr(intervention, name, value)
+    intervention.full_clean(validate_unique=False, validate_constraints=False)
+    intervention.save(update_fields=list(fields))
+    after = {name: _plain(getattr(intervention, name)) for name in fields}
+    event_record(
+        subject=intervention,
+        kind=f"intervention.{transition.action}",
+        actor=actor,
+        data={"before": before, "after": after, **(extra or {})},
+    )
+    return intervention
+
+
+def _required_text(value: str | None, field: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: _("This field is required.")})
+    return text
+
+
+@transaction.atomic
+def intervention_assign(*, actor, intervention: Intervention, technician) -> Intervention:
+    """Assign (or re-assign) to a technician; operators and supervisors only."""
+    locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="assign")
+    if technician is None or not technician.is_active or not has_role(technician, Role.TECHNICIAN):
+        raise ValidationError({"technician": _("Choose an active technician.")})
+    if locked.status == InterventionStatus.ASSIGNED and locked.technician_id == technician.pk:
+        raise ValidationError({"technician": _("The intervention is already assigned to this technician.")})
+    return _intervention_apply(
+        actor=actor,
+        intervention=locked,
+        transition=transition,
+        changes={"technician": technician, "assigned_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def intervention_acknowledge(*, actor, intervention: Intervention) -> Intervention:
+    """The assigned technician has seen the assignment."""
+    locked, transition = _intervention_lock_and_check(
+        actor=actor, intervention=intervention, action="acknowledge"
+    )
+    changes = {"acknowledged_at": timezone.now()} if locked.acknowledged_at is None else {}
+    return _intervention_apply(actor=actor, intervention=locked, transition=transition, changes=changes)
+
+
+@transaction.atomic
+def intervention_arrive(*, actor, intervention: Intervention) -> Intervention:
+    """The assigned technician is on site. ``arrived_at`` keeps the first arrival, which the
+    regulator's arrival-time standard measures."""
+    locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="arrive")
+    changes = {"arrived_at": timezone.now()} if locked.arrived_at is None else {}
+    return _intervention_apply(actor=actor, intervention=locked, transition=transition, changes=changes)
+
+
+@transaction.atomic
+def intervention_complete(*, actor, intervention: Intervention, closing_reason: str) -> Intervention:
+    """The assigned technician reports the work done and why the case can be closed."""
+    locked, transition = _intervention_lock_and_check(
+        actor=actor, intervention=intervention, action="complete"
+    )
+    reason = _required_text(closing_reason, "closing_reason")
+    return _intervention_apply(
+        actor=actor,
+        intervention=locked,
+        transition=transition,
+        changes={"closing_reason": reason, "completed_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def intervention_close(*, actor, intervention: Intervention) -> Intervention:
+    """Close a completed intervention after reading its closing reason: supervisors only."""
+    locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="close")
+    return _intervention_apply(
+        actor=actor,
+        intervention=locked,
+        transition=transition,
+        changes={"closed_at": timezone.now(), "closed_by": actor},
+    )
+
+
+@transaction.atomic
+def intervention_cancel(*, actor, intervention: Intervention, reason: str = "") -> Intervention:
+    """Cancel an intervention that is not final: supervisors only."""
+    locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="cancel")
+    return _intervention_apply(
+        actor=actor,
+        intervention=locked,
+        transition=transition,
+        changes={"cancel_reason": (reason or "").strip(), "cancelled_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def intervention_note_add(*, actor, intervention: Intervention, text: str) -> Event:
+    """Add a note to the intervention's history (operators, supervisors, its technician)."""
+    locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+    is_assignee = has_role(actor, Role.TECHNICIAN) and locked.technician_id == actor.pk
+    if not (has_role(actor, Role.OPERATOR, Role.SUPERVISOR) or is_assignee):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    note = _required_text(text, "text")
+    if len(note) > 4000:
+        raise ValidationError({"text": _("A note may be at most 4000 characters.")})
+    return event_record(subject=locked, kind="intervention.note", actor=actor, data={"note": note})
+
+
+__all__ = [
+    "TRANSITIONS",
+    "event_record",
+    "call_log",
+    "call_update",
+    "telephony_event_apply",
+    "telephony_receipt_claim",
+    "telephony_receipts_prune",
+    "intervention_default_priority",
+    "intervention_open",
+    "intervention_assign",
+    "intervention_acknowledge",
+    "intervention_arrive",
+    "intervention_complete",
+    "intervention_close",
+    "intervention_cancel",
+    "intervention_note_add",
+]

@@ -1,0 +1,93 @@
+"""The intervention state machine: one table, used by services, API, admin and templates.
+
+open -> assigned -> acknowledged -> on_site -> completed -> closed
+(assign again from any active state: re-assignment; cancel from any non-final state)
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from .choices import InterventionStatus as S
+from .choices import Role
+from .errors import TransitionNotAllowed
+from .roles import user_roles
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    # True: among the roles, only the technician the intervention is assigned to may act.
+    assigned_technician_only: bool = False
+
+
+ACTIVE = frozenset({S.OPEN, S.ASSIGNED, S.ACKNOWLEDGED, S.ON_SITE})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("assign", _("Assign"), ACTIVE, S.ASSIGNED, frozenset({Role.OPERATOR, Role.SUPERVISOR})),
+        Transition(
+            "acknowledge",
+            _("Acknowledge"),
+            frozenset({S.ASSIGNED}),
+            S.ACKNOWLEDGED,
+            frozenset({Role.TECHNICIAN}),
+            assigned_technician_only=True,
+        ),
+        Transition(
+            "arrive",
+            _("Arrived on site"),
+            frozenset({S.ASSIGNED, S.ACKNOWLEDGED}),
+            S.ON_SITE,
+            frozenset({Role.TECHNICIAN}),
+            assigned_technician_only=True,
+        ),
+        Transition(
+            "complete",
+            _("Completed"),
+            frozenset({S.ON_SITE}),
+            S.COMPLETED,
+            frozenset({Role.TECHNICIAN}),
+            assigned_technician_only=True,
+        ),
+        Transition("close", _("Close"), frozenset({S.COMPLETED}), S.CLOSED, frozenset({Role.SUPERVISOR})),
+        Transition("cancel", _("Cancel"), ACTIVE | {S.COMPLETED}, S.CANCELLED, frozenset({Role.SUPERVISOR})),
+    )
+}
+
+
+def user_may(*, user, intervention, action: str) -> bool:
+    """Whether ``user``'s role allows ``action`` on this intervention, whatever its state."""
+    transition = TRANSITIONS[action]
+    if user_roles(user).isdisjoint(transition.roles):
+        return False
+    return not transition.assigned_technician_only or intervention.technician_id == user.pk
+
+
+def transition_check(*, user, intervention, action: str) -> Transition:
+    """Return the transition, or raise PermissionDenied (role) before TransitionNotAllowed (state)."""
+    transition = TRANSITIONS[action]
+    if not user_may(user=user, intervention=intervention, action=action):
+        raise PermissionDenied(_("You are not allowed to %(action)s this intervention.") % {"action": action})
+    if intervention.status not in transition.sources:
+        raise TransitionNotAllowed(
+            _("Cannot %(action)s an intervention that is %(status)s.")
+            % {"action": action, "status": intervention.get_status_display().lower()}
+        )
+    return transition
+
+
+def transitions_available(*, user, intervention) -> list[Transition]:
+    """The actions ``user`` may take now: what the UI offers as buttons."""
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if intervention.status in t.sources
+        and user_may(user=user, intervention=intervention, action=t.action)
+    ]

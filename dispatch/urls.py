@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dispatch"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("calls/", views.call_list, name="call-list"),
+    path("calls/<int:pk>/", views.call_detail, name="call-detail"),
+    path("interventions/", views.intervention_list, name="intervention-list"),
+    path("interventions/<int:pk>/", views.intervention_detail, name="intervention-detail"),
+    path("interventions/<int:pk>/<slug:action>/", views.intervention_action, name="intervention-action"),
+]

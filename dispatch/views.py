@@ -1,0 +1,161 @@
+"""Server-rendered pages. Each view names the roles it serves; services refuse the rest anyway."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .choices import CallType, Role
+from .errors import TransitionNotAllowed
+from .phone import phone_number_normalize
+from .roles import has_role
+from .transitions import TRANSITIONS, transitions_available
+
+ALL_ROLES = tuple(Role.values)
+STAFF = (Role.OPERATOR, Role.SUPERVISOR)
+
+
+def role_required(*roles: str):
+    """Sign-in required, then one of ``roles``; anyone else gets 403."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def home(request):
+    return redirect("dispatch:intervention-list")
+
+
+@role_required(*ALL_ROLES)
+def call_list(request):
+    if request.method == "POST":
+        if not has_role(request.user, *STAFF):
+            raise PermissionDenied
+        try:
+            call = services.call_log(
+                actor=request.user,
+                caller_number=request.POST.get("caller_number", ""),
+                line=request.POST.get("line", ""),
+                call_type=request.POST.get("call_type", ""),
+                notes=request.POST.get("notes", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("dispatch:call-list")
+        messages.success(request, _("Call logged."))
+        return redirect("dispatch:call-detail", pk=call.pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    calls = selectors.call_list_for_user(user=request.user)
+    number = request.GET.get("number", "").strip()
+    if number:
+        try:
+            calls = calls.filter(caller_number=phone_number_normalize(number, field=None))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            calls = calls.none()
+    page = Paginator(calls, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "dispatch/call_list.html", {"page": page, "number": number, "call_types": CallType.choices}
+    )
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def call_detail(request, pk):
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "dispatch/call_detail.html",
+        {
+            "call": call,
+            "events": selectors.event_list_for_subject(subject=call),
+            "earlier_calls": selectors.call_list_earlier(user=request.user, call=call),
+        },
+    )
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def intervention_list(request):
+    interventions = selectors.intervention_list_for_user(user=request.user).not_final()
+    page = Paginator(interventions, 50).get_page(request.GET.get("page"))
+    return render(request, "dispatch/intervention_list.html", {"page": page})
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def intervention_detail(request, pk):
+    intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    actions = transitions_available(user=request.user, intervention=intervention)
+    technicians = []
+    if any(t.action == "assign" for t in actions):
+        technicians = (
+            get_user_model().objects.filter(groups__name=Role.TECHNICIAN, is_active=True).order_by("username")
+        )
+    return render(
+        request,
+        "dispatch/intervention_detail.html",
+        {
+            "intervention": intervention,
+            "actions": actions,
+            "technicians": technicians,
+            "events": selectors.event_list_for_subject(subject=intervention),
+        },
+    )
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def intervention_action(request, pk, action):
+    """One POST endpoint per transition; the service decides who may (403) and when (409)."""
+    if action not in TRANSITIONS:
+        raise PermissionDenied
+    intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    arguments = {}
+    if action == "assign":
+        arguments["technician"] = (
+            get_user_model().objects.filter(pk=request.POST.get("technician") or 0).first()
+        )
+    elif action == "complete":
+        arguments["closing_reason"] = request.POST.get("closing_reason", "")
+    elif action == "cancel":
+        arguments["reason"] = request.POST.get("reason", "")
+    service = getattr(services, f"intervention_{action}")
+    try:
+        service(actor=request.user, intervention=intervention, **arguments)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    except TransitionNotAllowed as exc:
+        response = render(
+            request, "dispatch/conflict.html", {"message": str(exc), "intervention": intervention}, status=409
+        )
+        return response
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
+    return redirect("dispatch:intervention-detail", pk=pk)
