@@ -71,7 +71,7 @@ DROP FUNCTION IF EXISTS pronto_event_refuse();
 def _run(sql):
     def apply(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return apply
 

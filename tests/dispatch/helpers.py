@@ -1,0 +1,33 @@
+"""Drive interventions through the real services to any state: tests never set status by hand."""
+
+from dispatch import services
+from dispatch.choices import InterventionStatus as S
+
+PATH = [S.OPEN, S.ASSIGNED, S.ACKNOWLEDGED, S.ON_SITE, S.COMPLETED, S.CLOSED]
+
+
+def call_logged(users, plant, **kwargs):
+    defaults = {"caller_number": "+39 02 1234 5678", "plant": plant, "call_type": "gas_leak"}
+    return services.call_log(actor=users["operator"], **{**defaults, **kwargs})
+
+
+def intervention_in(status, *, users, plant, call=None):
+    """An intervention on ``plant`` assigned to ``users['technician']`` once past ``open``."""
+    intervention = services.intervention_open(actor=users["operator"], plant=plant, call=call, summary="Gas smell")
+    if status == S.CANCELLED:
+        return services.intervention_cancel(actor=users["supervisor"], intervention=intervention, reason="duplicate")
+    steps = {
+        S.ASSIGNED: lambda i: services.intervention_assign(
+            actor=users["operator"], intervention=i, technician=users["technician"]
+        ),
+        S.ACKNOWLEDGED: lambda i: services.intervention_acknowledge(actor=users["technician"], intervention=i),
+        S.ON_SITE: lambda i: services.intervention_arrive(actor=users["technician"], intervention=i),
+        S.COMPLETED: lambda i: services.intervention_complete(
+            actor=users["technician"], intervention=i, closing_reason="Loose fitting tightened"
+        ),
+        S.CLOSED: lambda i: services.intervention_close(actor=users["supervisor"], intervention=i),
+    }
+    for step in PATH[1 : PATH.index(status) + 1]:
+        intervention = steps[step](intervention)
+    assert intervention.status == status
+    return intervention
