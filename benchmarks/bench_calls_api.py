@@ -235,7 +235,12 @@ class Gunicorn:
     def start(self, token: str, timeout: float = 30) -> None:
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            self.cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            self.cmd,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -391,7 +396,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
-        "--worker-class", choices=["sync", "gthread"], default="sync", help="gunicorn worker class (default sync)"
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default="sync",
+        help="gunicorn worker class (default sync)",
     )
     parser.add_argument("--threads", type=int, default=4, help="threads per worker with gthread (default 4)")
     parser.add_argument(
@@ -428,7 +436,12 @@ def main(argv: list[str] | None = None) -> int:
             port,
             REAL_PATH,
             token,
-            {"caller_number": "+39 02 1234567", "line": "800-900-000", "call_type": "gas_leak", "notes": "bench"},
+            {
+                "caller_number": "+39 02 1234567",
+                "line": "800-900-000",
+                "call_type": "gas_leak",
+                "notes": "bench",
+            },
         )
 
         lua = {"bare": tmp / "bare.lua", "real": tmp / "real.lua"}
@@ -452,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
 
         server.stop()
         calls_written = db_scalar(args.database_url, "SELECT count(*) FROM dispatch_call") - calls_before
-        events_written = db_scalar(args.database_url, "SELECT count(*) FROM dispatch_event WHERE kind = 'call.logged'")
+        events_written = db_scalar(
+            args.database_url, "SELECT count(*) FROM dispatch_event WHERE kind = 'call.logged'"
+        )
         pings_written = db_scalar(args.database_url, "SELECT count(*) FROM bench_bare_ping")
     finally:
         if server is not None:
@@ -475,24 +490,32 @@ def main(argv: list[str] | None = None) -> int:
     print("POST /api/calls/ vs bare DRF create endpoint")
     print(f"  server : {server_desc}, same process for both endpoints, DEBUG=false, CONN_MAX_AGE=60")
     print(f"  db     : PostgreSQL {pg_version}")
-    print(f"  load   : wrk -t{args.wrk_threads} -c{args.connections}, {args.rounds} x {args.duration}s each "
-          f"interleaved after {args.warmup}s warm-up, on {os.cpu_count()} CPUs ({platform.machine()})")
-    print("  auth   : both endpoints use TokenAuthentication + IsAuthenticated (DRF defaults); "
-          "the real one adds HasActionRole (operator group)")
+    print(
+        f"  load   : wrk -t{args.wrk_threads} -c{args.connections}, {args.rounds} x {args.duration}s each "
+        f"interleaved after {args.warmup}s warm-up, on {os.cpu_count()} CPUs ({platform.machine()})"
+    )
+    print(
+        "  auth   : both endpoints use TokenAuthentication + IsAuthenticated (DRF defaults); "
+        "the real one adds HasActionRole (operator group)"
+    )
     print()
     print(f"  {'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, label in (("bare", f"bare {BARE_PATH}"), ("real", f"real {REAL_PATH}")):
         for r in runs[name]:
-            print(f"  {label + ' #' + str(r['round']):<22}{r['requests_per_s']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}")
+            print(
+                f"  {label + ' #' + str(r['round']):<22}{r['requests_per_s']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+            )
     for name, label, s in (("bare", "bare mean", bare), ("real", "real mean", real)):
         print(f"  {label:<22}{s['requests_per_s']:>10.1f}{s['p50_ms']:>10.2f}{s['p99_ms']:>10.2f}")
     print()
     per_round = [r["requests_per_s"] / b["requests_per_s"] for b, r in zip(runs["bare"], runs["real"])]
     print(f"  ratio real/bare : {ratio:.1%}  (per round: {', '.join(f'{x:.1%}' for x in per_round)})")
     print(f"  target >= {TARGET_RATIO:.0%} : {'HOLDS' if holds else 'MISSED'}")
-    print(f"  rows written    : {calls_written} calls ({events_written} call.logged events), "
-          f"{pings_written} pings; wrk counted {total_requests['real']} + {total_requests['bare']} "
-          "completed 2xx requests (+2 smoke requests)")
+    print(
+        f"  rows written    : {calls_written} calls ({events_written} call.logged events), "
+        f"{pings_written} pings; wrk counted {total_requests['real']} + {total_requests['bare']} "
+        "completed 2xx requests (+2 smoke requests)"
+    )
     for warning in warnings:
         print(f"  WARNING: {warning}")
 
@@ -513,7 +536,11 @@ def main(argv: list[str] | None = None) -> int:
                 "real": {**real, "runs": [{k: v for k, v in r.items() if k != "raw"} for r in runs["real"]]},
                 "ratio": ratio,
                 "target_holds": holds,
-                "rows_written": {"calls": calls_written, "call_events": events_written, "pings": pings_written},
+                "rows_written": {
+                    "calls": calls_written,
+                    "call_events": events_written,
+                    "pings": pings_written,
+                },
                 "warnings": warnings,
                 "wrk_output": {name: [r["raw"] for r in runs[name]] for name in runs},
             },

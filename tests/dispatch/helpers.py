@@ -13,14 +13,20 @@ def call_logged(users, plant, **kwargs):
 
 def intervention_in(status, *, users, plant, call=None):
     """An intervention on ``plant`` assigned to ``users['technician']`` once past ``open``."""
-    intervention = services.intervention_open(actor=users["operator"], plant=plant, call=call, summary="Gas smell")
+    intervention = services.intervention_open(
+        actor=users["operator"], plant=plant, call=call, summary="Gas smell"
+    )
     if status == S.CANCELLED:
-        return services.intervention_cancel(actor=users["supervisor"], intervention=intervention, reason="duplicate")
+        return services.intervention_cancel(
+            actor=users["supervisor"], intervention=intervention, reason="duplicate"
+        )
     steps = {
         S.ASSIGNED: lambda i: services.intervention_assign(
             actor=users["operator"], intervention=i, technician=users["technician"]
         ),
-        S.ACKNOWLEDGED: lambda i: services.intervention_acknowledge(actor=users["technician"], intervention=i),
+        S.ACKNOWLEDGED: lambda i: services.intervention_acknowledge(
+            actor=users["technician"], intervention=i
+        ),
         S.ON_SITE: lambda i: services.intervention_arrive(actor=users["technician"], intervention=i),
         S.COMPLETED: lambda i: services.intervention_complete(
             actor=users["technician"], intervention=i, closing_reason="Loose fitting tightened"

@@ -135,7 +135,9 @@ def test_verify_history_reports_the_first_edited_row(history):
     assert result.first_problem.event_id == edited.pk
     assert result.first_problem.reason.startswith("content altered")
     err = StringIO()
-    with pytest.raises(CommandError, match=rf"first: event id {edited.pk}, intervention:{intervention.pk} seq 3"):
+    with pytest.raises(
+        CommandError, match=rf"first: event id {edited.pk}, intervention:{intervention.pk} seq 3"
+    ):
         call_command("verify_history", stderr=err)
 
 
@@ -158,6 +160,8 @@ def test_corrections_are_new_events(history, users):
     call, _ = history
     services.call_update(actor=users["operator"], call=call, notes="Caller called back: false alarm")
     services.call_update(actor=users["supervisor"], call=call, notes="Caller called back: real leak")
-    kinds = list(Event.objects.filter(call=call).order_by("seq").values_list("data__before__notes", flat=True))
+    kinds = list(
+        Event.objects.filter(call=call).order_by("seq").values_list("data__before__notes", flat=True)
+    )
     assert kinds == [None, "", "Caller called back: false alarm"]
     assert not history_verify().problems

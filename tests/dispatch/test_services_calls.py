@@ -92,7 +92,9 @@ def test_update_before_the_end_may_change_times_and_records_before_after(users, 
     received = timezone.now() - timedelta(minutes=3)
     call = call_logged(users, plant, received_at=received)
     ended = received + timedelta(seconds=90)
-    call = services.call_update(actor=users["operator"], call=call, ended_at=ended, notes="Resolved on the phone")
+    call = services.call_update(
+        actor=users["operator"], call=call, ended_at=ended, notes="Resolved on the phone"
+    )
     assert call.duration_seconds == 90
     event = Event.objects.filter(call=call).order_by("-seq").first()
     assert event.kind == "call.updated" and event.seq == 2
@@ -114,7 +116,9 @@ def test_recorded_fields_of_an_ended_call_cannot_change(users, plant, other_plan
             services.call_update(actor=users["operator"], call=call, **change)
         assert set(change) <= set(error.value.message_dict)
     # The plant, type and notes can still be completed, each change leaving an event.
-    call = services.call_update(actor=users["supervisor"], call=call, plant=other_plant, notes="Wrong plant first")
+    call = services.call_update(
+        actor=users["supervisor"], call=call, plant=other_plant, notes="Wrong plant first"
+    )
     assert call.plant == other_plant and call.plant_match == PlantMatch.OPERATOR
     assert Event.objects.filter(call=call).count() == 2
 

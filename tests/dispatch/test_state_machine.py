@@ -98,7 +98,9 @@ def test_complete_needs_a_closing_reason(users, plant):
     intervention = intervention_in(S.ON_SITE, users=users, plant=plant)
     for blank in ("", "   "):
         with pytest.raises(ValidationError) as error:
-            services.intervention_complete(actor=users["technician"], intervention=intervention, closing_reason=blank)
+            services.intervention_complete(
+                actor=users["technician"], intervention=intervention, closing_reason=blank
+            )
         assert "closing_reason" in error.value.message_dict
     intervention.refresh_from_db()
     assert intervention.status == S.ON_SITE
@@ -109,9 +111,13 @@ def test_assign_refuses_a_non_technician_and_a_repeat(users, plant):
 
     intervention = intervention_in(S.OPEN, users=users, plant=plant)
     with pytest.raises(ValidationError) as error:
-        services.intervention_assign(actor=users["operator"], intervention=intervention, technician=users["operator"])
+        services.intervention_assign(
+            actor=users["operator"], intervention=intervention, technician=users["operator"]
+        )
     assert "technician" in error.value.message_dict
-    services.intervention_assign(actor=users["operator"], intervention=intervention, technician=users["technician"])
+    services.intervention_assign(
+        actor=users["operator"], intervention=intervention, technician=users["technician"]
+    )
     with pytest.raises(ValidationError):
         services.intervention_assign(
             actor=users["operator"], intervention=intervention, technician=users["technician"]
@@ -120,7 +126,9 @@ def test_assign_refuses_a_non_technician_and_a_repeat(users, plant):
 
 def test_reassignment_hands_the_steps_to_the_new_technician(users, plant):
     intervention = intervention_in(S.ACKNOWLEDGED, users=users, plant=plant)
-    services.intervention_assign(actor=users["supervisor"], intervention=intervention, technician=users["technician2"])
+    services.intervention_assign(
+        actor=users["supervisor"], intervention=intervention, technician=users["technician2"]
+    )
     with pytest.raises(PermissionDenied):
         services.intervention_arrive(actor=users["technician"], intervention=intervention)
     arrived = services.intervention_arrive(actor=users["technician2"], intervention=intervention)
