@@ -42,6 +42,7 @@ PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.exe
 GUNICORN = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
 
 TARGET_RATIO = 0.60
+NOISE_SPREAD = 0.15
 BARE_PATH = "/bare/pings/"
 REAL_PATH = "/api/calls/"
 USERNAME = "bench-operator"
@@ -154,37 +155,9 @@ def db_scalar(database_url: str, sql: str):
         return conn.execute(sql).fetchone()[0]
 
 
-def migrate(env: dict[str, str]) -> list[str]:
-    """``migrate --run-syncdb`` (the bare app has no migrations). Returns warnings to print."""
-    warnings: list[str] = []
-    proc = run([PYTHON, "manage.py", "migrate", "--run-syncdb", "-v", "0"], env, check=False)
-    if proc.returncode == 0:
-        return warnings
-    if "dispatch.0002_history_triggers" in proc.stdout + proc.stderr or (
-        "incomplete placeholder" in proc.stderr
-    ):
-        # dispatch/migrations/0002 calls schema_editor.execute(sql) with the default params=(),
-        # so Django composes the SQL client-side and psycopg chokes on the '%' of the plpgsql
-        # RAISE messages. Apply the migration's own SQL without parameters and fake it, so the
-        # database matches what the migration intends (the triggers fire on UPDATE/DELETE only,
-        # not on the INSERTs measured here).
-        warnings.append(
-            "dispatch.0002_history_triggers FAILS on PostgreSQL (psycopg: 'incomplete placeholder: %'); "
-            "the bench applied its FORWARD SQL with params=None and faked the migration."
-        )
-        log(warnings[-1])
-        django_snippet(
-            "import importlib\n"
-            "from django.db import connection\n"
-            "m = importlib.import_module('dispatch.migrations.0002_history_triggers')\n"
-            "with connection.cursor() as c:\n"
-            "    c.execute(m.FORWARD)\n",
-            env,
-        )
-        run([PYTHON, "manage.py", "migrate", "dispatch", "0002", "--fake", "-v", "0"], env)
-        run([PYTHON, "manage.py", "migrate", "--run-syncdb", "-v", "0"], env)
-        return warnings
-    raise BenchError(f"migrate failed:\n{proc.stdout}\n{proc.stderr}")
+def migrate(env: dict[str, str]) -> None:
+    """``migrate --run-syncdb``: the project's migrations, plus the bare app's table (no migrations)."""
+    run([PYTHON, "manage.py", "migrate", "--run-syncdb", "-v", "0"], env)
 
 
 def create_operator_token(env: dict[str, str]) -> str:
@@ -211,7 +184,7 @@ def create_operator_token(env: dict[str, str]) -> str:
 
 
 class Gunicorn:
-    def __init__(self, env, port, workers, worker_class, threads, log_path):
+    def __init__(self, env, port, workers, worker_class, threads, log_path, conf=None):
         self.env, self.port, self.log_path = env, port, log_path
         self.cmd = [
             GUNICORN,
@@ -229,6 +202,8 @@ class Gunicorn:
         ]
         if worker_class == "gthread":
             self.cmd += ["--threads", str(threads)]
+        if conf:
+            self.cmd += ["--config", str(conf)]
         self.proc: subprocess.Popen | None = None
         self._log = None
 
@@ -325,7 +300,9 @@ def parse_wrk(output: str) -> dict:
         "p99_ms": _ms(p99.group(1)),
         "requests": int(total.group(1)),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-        "socket_errors": dict(zip(("connect", "read", "write", "timeout"), map(int, sock.groups())))
+        "socket_errors": dict(
+            zip(("connect", "read", "write", "timeout"), map(int, sock.groups()), strict=True)
+        )
         if sock
         else {"connect": 0, "read": 0, "write": 0, "timeout": 0},
     }
@@ -350,7 +327,8 @@ def wrk_run(*, wrk: str, port: int, path: str, lua: Path, duration: int, connect
     result = parse_wrk(proc.stdout)
     if result["non_2xx"]:
         raise BenchError(
-            f"{result['non_2xx']} of {result['requests']} responses from {path} were not 2xx/3xx:\n{proc.stdout}"
+            f"{result['non_2xx']} of {result['requests']} responses from {path} "
+            f"were not 2xx/3xx:\n{proc.stdout}"
         )
     errors = result["socket_errors"]
     if errors["connect"] or errors["timeout"]:
@@ -384,6 +362,9 @@ def summarize(runs: list[dict]) -> dict:
         "p50_ms": statistics.mean(r["p50_ms"] for r in runs),
         "p99_ms": statistics.mean(r["p99_ms"] for r in runs),
         "requests": sum(r["requests"] for r in runs),
+        # Spread of the runs' rates around their mean: a busy machine shows up here.
+        "spread": (max(r["requests_per_s"] for r in runs) - min(r["requests_per_s"] for r in runs))
+        / statistics.mean(r["requests_per_s"] for r in runs),
     }
 
 
@@ -407,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pronto_bench"),
         help="PostgreSQL database to (re)create for the run",
     )
+    parser.add_argument(
+        "--gunicorn-conf",
+        type=Path,
+        help="extra gunicorn config file for both endpoints (e.g. a post_worker_init hook to try a change)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     args = parser.parse_args(argv)
 
@@ -414,21 +400,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--database-url must be a PostgreSQL URL")
 
     wrk = ensure_wrk()
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     env = bench_env(args.database_url)
     tmp = Path(tempfile.mkdtemp(prefix="pronto-bench-"))
     server: Gunicorn | None = None
-    warnings: list[str] = []
     runs: dict[str, list[dict]] = {"bare": [], "real": []}
     try:
         log(f"recreating database {urlsplit(args.database_url).path.lstrip('/')}")
         db_recreate(args.database_url)
-        warnings += migrate(env)
+        migrate(env)
         token = create_operator_token(env)
         calls_before = db_scalar(args.database_url, "SELECT count(*) FROM dispatch_call")
         pg_version = db_scalar(args.database_url, "SHOW server_version")
 
         port = free_port()
-        server = Gunicorn(env, port, args.workers, args.worker_class, args.threads, tmp / "gunicorn.log")
+        server = Gunicorn(
+            env, port, args.workers, args.worker_class, args.threads, tmp / "gunicorn.log", args.gunicorn_conf
+        )
         log(f"starting gunicorn on 127.0.0.1:{port}: {' '.join(server.cmd[1:])}")
         server.start(token)
         smoke_post(port, BARE_PATH, token, {"name": "smoke"})
@@ -483,8 +471,10 @@ def main(argv: list[str] | None = None) -> int:
     ratio = real["requests_per_s"] / bare["requests_per_s"]
     holds = ratio >= TARGET_RATIO
 
-    server_desc = f"gunicorn {args.workers} x {args.worker_class}" + (
-        f" ({args.threads} threads)" if args.worker_class == "gthread" else ""
+    server_desc = (
+        f"gunicorn {args.workers} x {args.worker_class}"
+        + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
+        + (f", config {args.gunicorn_conf}" if args.gunicorn_conf else "")
     )
     print()
     print("POST /api/calls/ vs bare DRF create endpoint")
@@ -503,21 +493,29 @@ def main(argv: list[str] | None = None) -> int:
     for name, label in (("bare", f"bare {BARE_PATH}"), ("real", f"real {REAL_PATH}")):
         for r in runs[name]:
             print(
-                f"  {label + ' #' + str(r['round']):<22}{r['requests_per_s']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+                f"  {label + ' #' + str(r['round']):<22}"
+                f"{r['requests_per_s']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
             )
-    for name, label, s in (("bare", "bare mean", bare), ("real", "real mean", real)):
+    for label, s in (("bare mean", bare), ("real mean", real)):
         print(f"  {label:<22}{s['requests_per_s']:>10.1f}{s['p50_ms']:>10.2f}{s['p99_ms']:>10.2f}")
     print()
-    per_round = [r["requests_per_s"] / b["requests_per_s"] for b, r in zip(runs["bare"], runs["real"])]
+    per_round = [
+        r["requests_per_s"] / b["requests_per_s"] for b, r in zip(runs["bare"], runs["real"], strict=True)
+    ]
     print(f"  ratio real/bare : {ratio:.1%}  (per round: {', '.join(f'{x:.1%}' for x in per_round)})")
+    noisy = [name for name, s in (("bare", bare), ("real", real)) if s["spread"] > NOISE_SPREAD]
+    if noisy:
+        print(
+            f"  WARNING: runs of {' and '.join(noisy)} differ by more than {NOISE_SPREAD:.0%} "
+            f"(load average before the run: {load_before}): something else used the CPUs; "
+            "rerun, or add --rounds"
+        )
     print(f"  target >= {TARGET_RATIO:.0%} : {'HOLDS' if holds else 'MISSED'}")
     print(
         f"  rows written    : {calls_written} calls ({events_written} call.logged events), "
         f"{pings_written} pings; wrk counted {total_requests['real']} + {total_requests['bare']} "
         "completed 2xx requests (+2 smoke requests)"
     )
-    for warning in warnings:
-        print(f"  WARNING: {warning}")
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -535,16 +533,18 @@ def main(argv: list[str] | None = None) -> int:
                 "bare": {**bare, "runs": [{k: v for k, v in r.items() if k != "raw"} for r in runs["bare"]]},
                 "real": {**real, "runs": [{k: v for k, v in r.items() if k != "raw"} for r in runs["real"]]},
                 "ratio": ratio,
+                "ratio_per_round": per_round,
+                "load_average_before": load_before,
                 "target_holds": holds,
                 "rows_written": {
                     "calls": calls_written,
                     "call_events": events_written,
                     "pings": pings_written,
                 },
-                "warnings": warnings,
                 "wrk_output": {name: [r["raw"] for r in runs[name]] for name in runs},
             },
             indent=2,
+            default=str,
         )
     )
     print(f"  results         : {out.relative_to(ROOT)}")

@@ -179,6 +179,11 @@ if PRODUCTION and len(PRONTO_TELEPHONY_SECRET) < 32:
 # every event sealed before: rotate only with a documented re-seal.
 PRONTO_HISTORY_KEY = env.str("PRONTO_HISTORY_KEY", default=SECRET_KEY)
 
+# Shared cache: Redis in production (CACHE_URL=redis://...), per-process memory otherwise.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pronto")}
+# How long a user's roles may be served from the cache (0: read the groups on every request).
+PRONTO_ROLE_CACHE_SECONDS = env.int("PRONTO_ROLE_CACHE_SECONDS", default=30)
+
 # Region used to read caller numbers written without an international prefix.
 PRONTO_PHONE_REGION = env.str("PRONTO_PHONE_REGION", default="IT")
 

@@ -153,9 +153,9 @@ class InterventionAdmin(ReadOnlyAdmin):
     def has_supervise_permission(self, request) -> bool:
         return has_role(request.user, Role.SUPERVISOR)
 
-    def response_action(self, request, queryset):
-        # A hidden action posted anyway is a forgery: answer 403 rather than "no action selected".
-        posted = request.POST.get("action")
-        if posted in self.actions and posted not in self.get_actions(request):
+    def changelist_view(self, request, extra_context=None):
+        # An action the user is not offered, posted anyway, is a forgery: 403, not a quiet no-op.
+        posted = request.POST.get("action") if request.method == "POST" else None
+        if posted and posted not in self.get_actions(request):
             raise PermissionDenied
-        return super().response_action(request, queryset)
+        return super().changelist_view(request, extra_context)

@@ -1,22 +1,46 @@
-"""A user's role is the Django group it belongs to; these helpers read it once per request."""
+"""A user's role is the Django group it belongs to; these helpers read it once per request.
 
+Roles are also kept in Django's cache (``PRONTO_ROLE_CACHE_SECONDS``): every API request needs
+them and the group query was a tenth of a ``POST /api/calls/``. Changing a user's groups clears
+its entry (``dispatch.signals``); with a per-process cache (the embedded default) other processes
+see the change within the TTL, with the shared Redis cache of production at once. Deactivating a
+user takes effect at once everywhere: ``is_active`` is read from the user row on each request.
+"""
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 
 from .choices import Role
 
 STAFF_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+_VALID = frozenset(Role.values)
 
 
-def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
-    """The role names of ``user``, cached on the user object (one query per request at most)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def _cache_key(user_id: int) -> str:
+    return f"pronto:roles:{user_id}"
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
+    """The role names of ``user``: cached on the user object and, for a short time, in the cache."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_pronto_roles", None)
     if cached is None:
-        valid = set(Role.values)
-        cached = frozenset(name for name in user.groups.values_list("name", flat=True) if name in valid)
+        key = _cache_key(user.pk)
+        names = cache.get(key) if settings.PRONTO_ROLE_CACHE_SECONDS else None
+        if names is None:
+            names = sorted(user.groups.values_list("name", flat=True))
+            if settings.PRONTO_ROLE_CACHE_SECONDS:
+                cache.set(key, names, settings.PRONTO_ROLE_CACHE_SECONDS)
+        cached = frozenset(names) & _VALID
         user._pronto_roles = cached
     return cached
+
+
+def user_roles_forget(user_ids) -> None:
+    """Drop cached roles, after a change of group membership."""
+    cache.delete_many([_cache_key(pk) for pk in user_ids])
 
 
 def has_role(user, *roles: str) -> bool:

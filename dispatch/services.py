@@ -133,22 +133,32 @@ def _validate_operator(operator) -> None:
         raise ValidationError({"operator": _("This user is not an operator.")})
 
 
+# One round trip for both ways a number identifies a plant: a KnownNumber registered for exactly
+# one plant wins over the plant of the latest earlier call from the same number.
+_PLANT_FOR_NUMBER_SQL = """
+SELECT p.id, p.code, CASE WHEN m.known IS NOT NULL THEN %s ELSE %s END AS how
+FROM (
+    SELECT
+        (SELECT CASE WHEN COUNT(DISTINCT plant_id) = 1 THEN MIN(plant_id) END
+           FROM dispatch_knownnumber WHERE number = %s) AS known,
+        (SELECT plant_id FROM dispatch_call
+          WHERE caller_number = %s AND plant_id IS NOT NULL
+          ORDER BY received_at DESC LIMIT 1) AS earlier
+) AS m
+JOIN dispatch_plant AS p ON p.id = COALESCE(m.known, m.earlier)
+"""
+
+
 def _plant_for_number(number: str) -> tuple[Plant | None, str]:
     """The plant a caller number identifies: a registered number, else the latest earlier call."""
-    plant_ids = list(
-        KnownNumber.objects.filter(number=number).values_list("plant_id", flat=True).distinct()[:2]
-    )
-    if len(plant_ids) == 1:
-        return Plant.objects.get(pk=plant_ids[0]), PlantMatch.KNOWN_NUMBER
-    earlier = (
-        Call.objects.filter(caller_number=number, plant__isnull=False)
-        .order_by("-received_at")
-        .select_related("plant")
-        .first()
-    )
-    if earlier is not None:
-        return earlier.plant, PlantMatch.EARLIER_CALL
-    return None, PlantMatch.NONE
+    params = [PlantMatch.KNOWN_NUMBER, PlantMatch.EARLIER_CALL, number, number]
+    found = list(Plant.objects.raw(_PLANT_FOR_NUMBER_SQL, params))
+    if not found:
+        return None, PlantMatch.NONE
+    return found[0], found[0].how
+
+
+CALL_RELATED_FIELDS = ["operator", "plant", "created_by"]
 
 
 def _call_snapshot(call: Call) -> dict:
@@ -217,7 +227,8 @@ def call_log(
         created_by=actor,
     )
     call.duration_seconds = _call_duration(call)
-    call.full_clean(validate_unique=False, validate_constraints=False)
+    # The related objects were loaded (and their roles checked) above: no need to query them again.
+    call.full_clean(exclude=CALL_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
     call.save()
     event_record(
         subject=call, kind="call.logged", actor=actor, data={"after": _call_snapshot(call)}, chain_start=True
@@ -271,7 +282,7 @@ def _call_apply_changes(*, call: Call, actor, changes: dict, kind: str) -> Call:
     if duration != call.duration_seconds:
         before["duration_seconds"] = call.duration_seconds
         call.duration_seconds = changed["duration_seconds"] = duration
-    call.full_clean(validate_unique=False, validate_constraints=False)
+    call.full_clean(exclude=CALL_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
     call.save(update_fields=list(changed))
     after = {name: _plain(getattr(call, name)) for name in before}
     event_record(subject=call, kind=kind, actor=actor, data={"before": before, "after": after})

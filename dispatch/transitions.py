@@ -74,11 +74,13 @@ def transition_check(*, user, intervention, action: str) -> Transition:
     """Return the transition, or raise PermissionDenied (role) before TransitionNotAllowed (state)."""
     transition = TRANSITIONS[action]
     if not user_may(user=user, intervention=intervention, action=action):
-        raise PermissionDenied(_("You are not allowed to %(action)s this intervention.") % {"action": action})
+        raise PermissionDenied(
+            _("Your role does not allow “%(action)s” on this intervention.") % {"action": transition.label}
+        )
     if intervention.status not in transition.sources:
         raise TransitionNotAllowed(
-            _("Cannot %(action)s an intervention that is %(status)s.")
-            % {"action": action, "status": intervention.get_status_display().lower()}
+            _("“%(action)s” is not possible: the intervention is %(status)s.")
+            % {"action": transition.label, "status": intervention.get_status_display().lower()}
         )
     return transition
 

@@ -22,6 +22,8 @@ def pytest_configure(config):
 
     # PBKDF2 at production strength costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests assert English messages; the Italian pages are tested by asking for Italian.
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -45,6 +47,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres") and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://..."))
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Role caches are keyed by user id, and ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -53,32 +53,28 @@ def user_field(**kwargs) -> IdOrCodeField:
     )
 
 
-class CallSerializer(serializers.ModelSerializer):
-    operator_username = serializers.CharField(source="operator.username", read_only=True, default=None)
-    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None)
+class CallSerializer(serializers.Serializer):
+    """A call as the API shows it. Declared field by field rather than as a ModelSerializer: it
+    renders every ``POST /api/calls/``, and introspecting the model on each request cost more
+    than the rest of the serialisation (benchmarks/bench_calls_api.py)."""
 
-    class Meta:
-        model = Call
-        fields = [
-            "id",
-            "caller_number",
-            "received_at",
-            "answered_at",
-            "ended_at",
-            "duration_seconds",
-            "line",
-            "operator",
-            "operator_username",
-            "plant",
-            "plant_code",
-            "plant_match",
-            "call_type",
-            "notes",
-            "source",
-            "external_id",
-            "created_at",
-        ]
-        read_only_fields = fields
+    id = serializers.IntegerField(read_only=True)
+    caller_number = serializers.CharField(read_only=True)
+    received_at = serializers.DateTimeField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True)
+    ended_at = serializers.DateTimeField(read_only=True)
+    duration_seconds = serializers.IntegerField(read_only=True)
+    line = serializers.CharField(read_only=True)
+    operator = serializers.IntegerField(source="operator_id", read_only=True)
+    operator_username = serializers.CharField(source="operator.username", read_only=True, default=None)
+    plant = serializers.IntegerField(source="plant_id", read_only=True)
+    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None)
+    plant_match = serializers.CharField(read_only=True)
+    call_type = serializers.CharField(read_only=True)
+    notes = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)
+    external_id = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
 class EarlierCallSerializer(serializers.ModelSerializer):
@@ -92,10 +88,6 @@ class EarlierCallSerializer(serializers.ModelSerializer):
 
 class CallDetailSerializer(CallSerializer):
     earlier_calls = EarlierCallSerializer(many=True, read_only=True, source="earlier")
-
-    class Meta(CallSerializer.Meta):
-        fields = [*CallSerializer.Meta.fields, "earlier_calls"]
-        read_only_fields = fields
 
 
 class CallWriteSerializer(serializers.Serializer):

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the matrix reads as a table)
 """The permission matrix: every role against every endpoint and action of the core API.
 
 Expected codes are written out per role: 2xx allowed; 403 role refused; 404 the row is
@@ -115,3 +116,17 @@ def test_superuser_without_the_supervisor_role_cannot_close(users, plant, client
     intervention = intervention_in(S.COMPLETED, users=users, plant=plant)
     response = client_for("norole").post(f"/api/interventions/{intervention.pk}/close/")
     assert response.status_code == 403
+
+
+def test_a_role_taken_away_is_refused_at_once(users, plant, client_for):
+    """Roles are cached; changing a user's groups clears its entry."""
+    from django.contrib.auth.models import Group
+
+    client = client_for("operator")
+    assert client.post("/api/calls/", {"caller_number": "0212345678"}).status_code == 201
+    users["operator"].groups.remove(Group.objects.get(name="operator"))
+    assert client.post("/api/calls/", {"caller_number": "0212345678"}).status_code == 403
+    Group.objects.get(name="supervisor").user_set.add(users["operator"])
+    assert client.post("/api/calls/", {"caller_number": "0212345678"}).status_code == 201
+    Group.objects.get(name="supervisor").delete()
+    assert client.post("/api/calls/", {"caller_number": "0212345678"}).status_code == 403

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: lint, migrations check, then pytest on SQLite and on
+# PostgreSQL. Extra arguments go to pytest (e.g. scripts/test.sh -k telephony).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+export PYTHONDONTWRITEBYTECODE=1
+
+echo "== lint"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== migrations are complete"
+.venv/bin/python manage.py makemigrations --check --dry-run
+
+status=0
+echo "== pytest on SQLite"
+DATABASE_URL="sqlite:///$(mktemp -d)/pronto-test.sqlite3" .venv/bin/pytest -m "not postgres" "$@" || status=$?
+
+echo "== pytest on PostgreSQL"
+pg_url="$(bash scripts/ensure_postgres.sh)"
+# pytest-django creates test_<name> beside it; the name below is only the base.
+DATABASE_URL="${pg_url%/*}/pronto" .venv/bin/pytest "$@" || status=$?
+exit $status
