@@ -27,7 +27,7 @@ from .choices import (
 )
 from .errors import TransitionNotAllowed
 from .history import event_canonical, event_digest, json_plain
-from .models import Call, Event, Intervention, KnownNumber, Plant, TelephonyReceipt
+from .models import Call, Event, Intervention, Plant, TelephonyReceipt
 from .phone import phone_number_normalize
 from .roles import has_role
 from .transitions import TRANSITIONS, Transition, transition_check
