@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,29 +56,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def event_record(
-    *, subject: Call | Intervention, kind: str, actor, data: dict | None = None, chain_start: bool = False
+def _event_build(
+    *, subject: Call | Intervention, kind: str, actor, data: dict | None, seq: int, prev_hash: str
 ) -> Event:
-    """Append an event to ``subject``'s hash chain.
-
-    The caller must hold the subject's row lock (``select_for_update``) or have created the
-    subject in the current transaction (``chain_start=True``): that lock, not a global one,
-    orders the chain, so writes on different calls never wait for each other.
-    """
+    """An unsaved event at ``seq`` of ``subject``'s chain, its digest computed."""
     if isinstance(subject, Call):
         subject_type, call_id, intervention_id = SubjectType.CALL, subject.pk, None
     else:
         subject_type, call_id, intervention_id = SubjectType.INTERVENTION, None, subject.pk
-    seq, prev_hash = 1, ""
-    if not chain_start:
-        last = (
-            Event.objects.filter(subject_type=subject_type, subject_id=subject.pk)
-            .order_by("-seq")
-            .values_list("seq", "hash")
-            .first()
-        )
-        if last is not None:
-            seq, prev_hash = last[0] + 1, last[1]
     fields = {
         "subject_type": str(subject_type),
         "subject_id": subject.pk,
@@ -91,7 +77,32 @@ def event_record(
         "data": json_plain(data or {}),
         "prev_hash": prev_hash,
     }
-    return Event.objects.create(**fields, hash=event_digest(event_canonical(**fields)))
+    return Event(**fields, hash=event_digest(event_canonical(**fields)))
+
+
+def event_record(
+    *, subject: Call | Intervention, kind: str, actor, data: dict | None = None, chain_start: bool = False
+) -> Event:
+    """Append an event to ``subject``'s hash chain.
+
+    The caller must hold the subject's row lock (``select_for_update``) or have created the
+    subject in the current transaction (``chain_start=True``): that lock, not a global one,
+    orders the chain, so writes on different calls never wait for each other.
+    """
+    seq, prev_hash = 1, ""
+    if not chain_start:
+        subject_type = SubjectType.CALL if isinstance(subject, Call) else SubjectType.INTERVENTION
+        last = (
+            Event.objects.filter(subject_type=subject_type, subject_id=subject.pk)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        if last is not None:
+            seq, prev_hash = last[0] + 1, last[1]
+    event = _event_build(subject=subject, kind=kind, actor=actor, data=data, seq=seq, prev_hash=prev_hash)
+    event.save(force_insert=True)
+    return event
 
 
 # ----------------------------------------------------------------------------------------------
@@ -133,10 +144,11 @@ def _validate_operator(operator) -> None:
         raise ValidationError({"operator": _("This user is not an operator.")})
 
 
-# One round trip for both ways a number identifies a plant: a KnownNumber registered for exactly
-# one plant wins over the plant of the latest earlier call from the same number.
-_PLANT_FOR_NUMBER_SQL = """
-SELECT p.id, p.code, CASE WHEN m.known IS NOT NULL THEN %s ELSE %s END AS how
+# One round trip for both ways a number identifies a plant (a KnownNumber registered for exactly
+# one plant wins over the plant of the latest earlier call from the same number) and, on
+# PostgreSQL, the new call's id, so that the call and its first event go in one statement.
+_CALL_PREPARE_SQL = """
+SELECT {next_id}, p.id, p.code, CASE WHEN m.known IS NOT NULL THEN %s ELSE %s END
 FROM (
     SELECT
         (SELECT CASE WHEN COUNT(DISTINCT plant_id) = 1 THEN MIN(plant_id) END
@@ -145,17 +157,50 @@ FROM (
           WHERE caller_number = %s AND plant_id IS NOT NULL
           ORDER BY received_at DESC LIMIT 1) AS earlier
 ) AS m
-JOIN dispatch_plant AS p ON p.id = COALESCE(m.known, m.earlier)
+LEFT JOIN dispatch_plant AS p ON p.id = COALESCE(m.known, m.earlier)
 """
 
 
-def _plant_for_number(number: str) -> tuple[Plant | None, str]:
-    """The plant a caller number identifies: a registered number, else the latest earlier call."""
+def _call_prepare(number: str | None) -> tuple[int | None, Plant | None, str]:
+    """(new call id on PostgreSQL else None, plant the number identifies, how).
+
+    The plant is deferred, with id and code loaded (as ``raw()`` would give, without its cost):
+    enough to link the call and name the plant in its event without a second query.
+    """
+    next_id = "nextval(pg_get_serial_sequence('dispatch_call', 'id'))" if _one_statement_insert() else "NULL"
     params = [PlantMatch.KNOWN_NUMBER, PlantMatch.EARLIER_CALL, number, number]
-    found = list(Plant.objects.raw(_PLANT_FOR_NUMBER_SQL, params))
-    if not found:
-        return None, PlantMatch.NONE
-    return found[0], found[0].how
+    with connection.cursor() as cursor:
+        cursor.execute(_CALL_PREPARE_SQL.format(next_id=next_id), params)
+        call_id, plant_id, code, how = cursor.fetchone()
+    if plant_id is None:
+        return call_id, None, PlantMatch.NONE
+    return call_id, Plant.from_db(connection.alias, ["id", "code"], [plant_id, code]), how
+
+
+def _one_statement_insert() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _insert_sql(obj: models.Model) -> tuple[str, tuple]:
+    """Django's own INSERT for ``obj`` (its id included when set), without executing it."""
+    meta = obj._meta
+    fields = [f for f in meta.local_concrete_fields if obj.pk is not None or f is not meta.auto_field]
+    query = InsertQuery(type(obj))
+    query.insert_values(fields, [obj])
+    ((sql, params),) = query.get_compiler(connection=connection).as_sql()
+    return sql, tuple(params)
+
+
+def _call_insert_with_first_event(call: Call, event: Event) -> None:
+    """Insert a new call and its first event as one statement: atomic without a transaction of
+    its own, two round trips fewer than BEGIN / INSERT / INSERT / COMMIT on the busiest write of
+    the system (benchmarks/bench_calls_api.py)."""
+    call_sql, call_params = _insert_sql(call)
+    event_sql, event_params = _insert_sql(event)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH new_call AS ({call_sql}) {event_sql}", call_params + event_params)
+    call._state.adding, call._state.db = False, connection.alias
+    call._loaded_recorded = {name: getattr(call, name) for name in Call.RECORDED_FIELDS}
 
 
 CALL_RELATED_FIELDS = ["operator", "plant", "created_by"]
@@ -179,7 +224,6 @@ def _call_snapshot(call: Call) -> dict:
     }
 
 
-@transaction.atomic
 def call_log(
     *,
     actor,
@@ -209,9 +253,13 @@ def call_log(
     _validate_call_times(received_at=received_at, answered_at=answered_at, ended_at=ended_at)
     _validate_operator(operator)
     plant_match = PlantMatch.OPERATOR if plant is not None else PlantMatch.NONE
-    if plant is None and number:
-        plant, plant_match = _plant_for_number(number)
+    call_id = None
+    if (plant is None and number) or _one_statement_insert():
+        call_id, found, how = _call_prepare(number if plant is None and number else None)
+        if plant is None:
+            plant, plant_match = found, how
     call = Call(
+        pk=call_id,
         source=source,
         external_id=external_id,
         caller_number=number,
@@ -229,10 +277,26 @@ def call_log(
     call.duration_seconds = _call_duration(call)
     # The related objects were loaded (and their roles checked) above: no need to query them again.
     call.full_clean(exclude=CALL_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
-    call.save()
-    event_record(
-        subject=call, kind="call.logged", actor=actor, data={"after": _call_snapshot(call)}, chain_start=True
-    )
+    if call_id is not None:
+        event = _event_build(
+            subject=call,
+            kind="call.logged",
+            actor=actor,
+            data={"after": _call_snapshot(call)},
+            seq=1,
+            prev_hash="",
+        )
+        _call_insert_with_first_event(call, event)
+        return call
+    with transaction.atomic():
+        call.save(force_insert=True)
+        event_record(
+            subject=call,
+            kind="call.logged",
+            actor=actor,
+            data={"after": _call_snapshot(call)},
+            chain_start=True,
+        )
     return call
 
 

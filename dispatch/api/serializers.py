@@ -1,5 +1,7 @@
 """Parsing and rendering only: services validate the domain rules."""
 
+import copy
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -53,7 +55,23 @@ def user_field(**kwargs) -> IdOrCodeField:
     )
 
 
-class CallSerializer(serializers.Serializer):
+class ShallowFieldsMixin:
+    """Copy declared fields shallowly for each serializer instance.
+
+    DRF deep-copies every declared field (and any queryset it holds) for every instance; on the
+    call-logging path that was the largest cost of our own (benchmarks/bench_calls_api.py).
+    A flat field keeps no per-request state beyond what ``bind()`` sets on the copy, so a shallow
+    copy is enough; nested serializers still get a deep copy.
+    """
+
+    def get_fields(self):
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
+
+
+class CallSerializer(ShallowFieldsMixin, serializers.Serializer):
     """A call as the API shows it. Declared field by field rather than as a ModelSerializer: it
     renders every ``POST /api/calls/``, and introspecting the model on each request cost more
     than the rest of the serialisation (benchmarks/bench_calls_api.py)."""
@@ -90,7 +108,7 @@ class CallDetailSerializer(CallSerializer):
     earlier_calls = EarlierCallSerializer(many=True, read_only=True, source="earlier")
 
 
-class CallWriteSerializer(serializers.Serializer):
+class CallWriteSerializer(ShallowFieldsMixin, serializers.Serializer):
     """Input of ``POST /api/calls/`` and ``PATCH /api/calls/{id}/``."""
 
     caller_number = serializers.CharField(max_length=MAX_INPUT_LENGTH, allow_blank=True, trim_whitespace=True)

@@ -134,3 +134,23 @@ def test_only_staff_update_calls(role, users, plant):
     call = call_logged(users, plant)
     with pytest.raises(PermissionDenied):
         services.call_update(actor=users[role], call=call, notes="mine")
+
+
+def test_call_and_its_first_event_are_written_together_or_not_at_all(users, plant, monkeypatch):
+    """On PostgreSQL both go in one statement; elsewhere in one transaction. Either way a failed
+    event leaves no call behind."""
+    from dispatch import services as module
+
+    real_build = module._event_build
+
+    def broken_build(**kwargs):
+        event = real_build(**kwargs)
+        event.kind = "x" * 200  # too long for the column: the insert fails in the database
+        return event
+
+    monkeypatch.setattr(module, "_event_build", broken_build)
+    from django.db import DatabaseError, transaction
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        services.call_log(actor=users["operator"], caller_number="0212345678", plant=plant)
+    assert not Call.objects.exists() and not Event.objects.exists()
