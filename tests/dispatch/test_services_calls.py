@@ -145,7 +145,7 @@ def test_call_and_its_first_event_are_written_together_or_not_at_all(users, plan
 
     def broken_build(**kwargs):
         event = real_build(**kwargs)
-        event.kind = "x" * 200  # too long for the column: the insert fails in the database
+        event.subject_id = -1  # breaks event_subject_matches_fk: the database refuses the row
         return event
 
     monkeypatch.setattr(module, "_event_build", broken_build)
