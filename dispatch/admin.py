@@ -20,6 +20,7 @@ from .models import (
     KnownNumber,
     Plant,
     PlantDocument,
+    TelephonyReceipt,
     UserProfile,
 )
 from .roles import has_role
@@ -159,3 +160,35 @@ class InterventionAdmin(ReadOnlyAdmin):
         if posted and posted not in self.get_actions(request):
             raise PermissionDenied
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "customer", "role", "email", "phone_number", "receives_reports")
+    list_filter = ("customer", "receives_reports")
+    search_fields = ("name", "email", "phone_number")
+
+
+@admin.register(PlantDocument)
+class PlantDocumentAdmin(admin.ModelAdmin):
+    list_display = ("title", "plant", "uploaded_at", "uploaded_by")
+    search_fields = ("title", "plant__code")
+    readonly_fields = ("uploaded_at", "uploaded_by")
+
+    def save_model(self, request, obj, form, change):
+        if obj.uploaded_by_id is None:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(TelephonyReceipt)
+class TelephonyReceiptAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "signature")
+    date_hierarchy = "received_at"
+
+
+@admin.register(KnownNumber)
+class KnownNumberAdmin(admin.ModelAdmin):
+    list_display = ("number", "plant", "label")
+    search_fields = ("number", "plant__code", "label")
+    autocomplete_fields = ("plant",)

@@ -149,3 +149,16 @@ def test_admin_history_is_read_only(model, admin_user, users, plant, browser):
     assert operator.get(f"/admin/dispatch/{model}/{pk}/delete/").status_code == 403
     assert operator.get(f"/admin/dispatch/{model}/add/").status_code == 403
     assert operator.post(f"/admin/dispatch/{model}/{pk}/change/", {"notes": "forged"}).status_code == 403
+
+
+def test_every_model_has_an_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    missing = [
+        model._meta.label
+        for app in ("dispatch", "telecontrol", "notifications")
+        for model in apps.get_app_config(app).get_models()
+        if model not in admin.site._registry
+    ]
+    assert missing == []
