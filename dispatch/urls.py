@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
+    path(
+        "plants/<int:plant_pk>/documents/<int:pk>/",
+        views.plant_document_download,
+        name="plant-document",
+    ),
     path("interventions/", views.intervention_list, name="intervention-list"),
     path("interventions/<int:pk>/", views.intervention_detail, name="intervention-detail"),
     path("interventions/<int:pk>/<slug:action>/", views.intervention_action, name="intervention-action"),

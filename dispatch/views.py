@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -159,3 +159,18 @@ def intervention_action(request, pk, action):
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
     return redirect("dispatch:intervention-detail", pk=pk)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def plant_document_download(request, plant_pk, pk):
+    """A file from the plant's archive, for whoever may see the plant (a utility user: its own)."""
+    plant = selectors.plant_get_for_user(user=request.user, pk=plant_pk)
+    document = plant.documents.filter(pk=pk).first()
+    if document is None or not document.file:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])

@@ -3,6 +3,7 @@
 import copy
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -179,7 +180,9 @@ class PlantDocumentSerializer(serializers.Serializer):
     uploaded_at = serializers.DateTimeField()
 
     def get_url(self, document) -> str:
-        return document.file.url if document.file else ""
+        path = reverse("dispatch:plant-document", kwargs={"plant_pk": document.plant_id, "pk": document.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 class PlantDetailSerializer(PlantSerializer):

@@ -162,3 +162,24 @@ def test_every_model_has_an_admin():
         if model not in admin.site._registry
     ]
     assert missing == []
+
+
+def test_plant_documents_only_for_those_who_may_see_the_plant(
+    users, plant, browser, client_for, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+
+    from dispatch.models import PlantDocument
+
+    settings.MEDIA_ROOT = tmp_path
+    document = PlantDocument(plant=plant, title="Schema cabina")
+    document.file.save("schema.pdf", ContentFile(b"%PDF-1.4 plant drawing"))
+    url = client_for("utility").get(f"/api/plants/{plant.pk}/").json()["documents"][0]["url"]
+    assert url.endswith(f"/plants/{plant.pk}/documents/{document.pk}/")
+    response = browser("utility").get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 plant drawing"
+    assert browser("technician").get(url).status_code == 200
+    assert browser("utility_b").get(url).status_code == 404
+    assert browser("norole").get(url).status_code == 403
+    assert Client().get(url).status_code == 302
+    assert Client().get(f"/media/{document.file.name}").status_code == 404
