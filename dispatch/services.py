@@ -28,7 +28,7 @@ from .choices import (
 )
 from .errors import TransitionNotAllowed
 from .history import event_canonical, event_digest, json_plain
-from .models import Call, Event, Intervention, Plant, TelephonyReceipt
+from .models import NOTES_MAX_LENGTH, Call, Event, Intervention, Plant, TelephonyReceipt
 from .phone import phone_number_normalize
 from .roles import has_role
 from .transitions import TRANSITIONS, Transition, transition_check
@@ -103,6 +103,13 @@ def event_record(
     event = _event_build(subject=subject, kind=kind, actor=actor, data=data, seq=seq, prev_hash=prev_hash)
     event.save(force_insert=True)
     return event
+
+
+def _save_with_first_event(subject: Call | Intervention, *, kind: str, actor, data: dict) -> Event:
+    """Insert a new call or intervention together with the first event of its chain."""
+    with transaction.atomic():
+        subject.save(force_insert=True)
+        return event_record(subject=subject, kind=kind, actor=actor, data=data, chain_start=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -288,15 +295,7 @@ def call_log(
         )
         _call_insert_with_first_event(call, event)
         return call
-    with transaction.atomic():
-        call.save(force_insert=True)
-        event_record(
-            subject=call,
-            kind="call.logged",
-            actor=actor,
-            data={"after": _call_snapshot(call)},
-            chain_start=True,
-        )
+    _save_with_first_event(call, kind="call.logged", actor=actor, data={"after": _call_snapshot(call)})
     return call
 
 
@@ -477,24 +476,27 @@ def intervention_open(
         opened_by=actor,
     )
     intervention.full_clean(validate_unique=False, validate_constraints=False)
-    intervention.save()
-    event_record(
-        subject=intervention,
+    _save_with_first_event(
+        intervention,
         kind="intervention.opened",
         actor=actor,
         data={"after": _intervention_snapshot(intervention)},
-        chain_start=True,
     )
     return intervention
 
 
 def _intervention_lock_and_check(*, actor, intervention: Intervention, action: str):
-    locked = Intervention.objects.select_for_update().select_related("plant").get(pk=intervention.pk)
+    # The before/after of an assignment names the technician: load it with the lock.
+    locked = (
+        Intervention.objects.select_for_update(of=("self",))
+        .select_related("technician")
+        .get(pk=intervention.pk)
+    )
     return locked, transition_check(user=actor, intervention=locked, action=action)
 
 
 def _intervention_apply(
-    *, actor, intervention: Intervention, transition: Transition, changes: dict, extra: dict | None = None
+    *, actor, intervention: Intervention, transition: Transition, changes: dict
 ) -> Intervention:
     fields = {"status": transition.target, **changes}
     before = {name: _plain(getattr(intervention, name)) for name in fields}
@@ -507,7 +509,7 @@ def _intervention_apply(
         subject=intervention,
         kind=f"intervention.{transition.action}",
         actor=actor,
-        data={"before": before, "after": after, **(extra or {})},
+        data={"before": before, "after": after},
     )
     return intervention
 
@@ -601,8 +603,10 @@ def intervention_note_add(*, actor, intervention: Intervention, text: str) -> Ev
     if not (has_role(actor, Role.OPERATOR, Role.SUPERVISOR) or is_assignee):
         raise PermissionDenied(_("Your role does not allow this action."))
     note = _required_text(text, "text")
-    if len(note) > 4000:
-        raise ValidationError({"text": _("A note may be at most 4000 characters.")})
+    if len(note) > NOTES_MAX_LENGTH:
+        raise ValidationError(
+            {"text": _("A note may be at most %(limit)d characters.") % {"limit": NOTES_MAX_LENGTH}}
+        )
     return event_record(subject=locked, kind="intervention.note", actor=actor, data={"note": note})
 
 

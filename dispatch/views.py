@@ -139,8 +139,11 @@ def intervention_action(request, pk, action):
     intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
     arguments = {}
     if action == "assign":
+        technician_id = request.POST.get("technician", "")
         arguments["technician"] = (
-            get_user_model().objects.filter(pk=request.POST.get("technician") or 0).first()
+            get_user_model().objects.filter(pk=int(technician_id)).first()
+            if technician_id.isdigit()
+            else None
         )
     elif action == "complete":
         arguments["closing_reason"] = request.POST.get("closing_reason", "")
@@ -152,10 +155,9 @@ def intervention_action(request, pk, action):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     except TransitionNotAllowed as exc:
-        response = render(
+        return render(
             request, "dispatch/conflict.html", {"message": str(exc), "intervention": intervention}, status=409
         )
-        return response
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
     return redirect("dispatch:intervention-detail", pk=pk)

@@ -38,13 +38,17 @@ class IdOrCodeField(serializers.RelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        """A number is an id. A string is the key first (plant codes may be all digits), then,
+        if it is all digits and no key matches, an id (forms send every value as a string)."""
         if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str) and not data):
             self.fail("invalid", key=self.key)
-        lookup = {"pk": data} if isinstance(data, int) or str(data).isdigit() else {self.key: data}
-        try:
-            return self.get_queryset().get(**lookup)
-        except self.get_queryset().model.DoesNotExist:
+        queryset = self.get_queryset()
+        found = queryset.filter(**{self.key: data}).first() if isinstance(data, str) else None
+        if found is None and (isinstance(data, int) or data.isdigit()):
+            found = queryset.filter(pk=int(data)).first()
+        if found is None:
             self.fail("does_not_exist", what=self.what, value=data)
+        return found
 
     def to_representation(self, value):
         return value.pk

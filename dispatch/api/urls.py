@@ -1,11 +1,20 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from .views import CallViewSet, InterventionViewSet, PlantViewSet, TelephonyEventView
 
+
+class APIRootView(DefaultRouter.APIRootView):
+    """The index of the API: any signed-in user (every row behind it is checked per role)."""
+
+    permission_classes = [IsAuthenticated]
+
+
 router = DefaultRouter()
+router.APIRootView = APIRootView
 router.register("calls", CallViewSet, basename="call")
 router.register("plants", PlantViewSet, basename="plant")
 router.register("interventions", InterventionViewSet, basename="intervention")

@@ -4,6 +4,15 @@ from dispatch import services
 from dispatch.choices import InterventionStatus as S
 
 PATH = [S.OPEN, S.ASSIGNED, S.ACKNOWLEDGED, S.ON_SITE, S.COMPLETED, S.CLOSED]
+# The history of an intervention taken along PATH to closed.
+FLOW_EVENT_KINDS = [
+    "intervention.opened",
+    "intervention.assign",
+    "intervention.acknowledge",
+    "intervention.arrive",
+    "intervention.complete",
+    "intervention.close",
+]
 
 
 def call_logged(users, plant, **kwargs):

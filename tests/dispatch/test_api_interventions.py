@@ -5,7 +5,7 @@ from dispatch.choices import InterventionStatus as S
 from dispatch.choices import ServiceClass
 from dispatch.models import Event, Intervention
 
-from .helpers import call_logged, intervention_in
+from .helpers import FLOW_EVENT_KINDS, call_logged, intervention_in
 
 FIELDS = {"id", "call", "plant", "summary", "priority", "status", "technician", "closing_reason"}
 
@@ -32,14 +32,7 @@ def test_whole_flow_through_the_api(users, plant, client_for):
     assert supervisor.get(f"{url}/").json()["allowed_actions"] == ["close", "cancel"]
     assert supervisor.post(f"{url}/close/").json()["status"] == "closed"
     history = supervisor.get(f"{url}/history/").json()
-    assert [e["kind"] for e in history] == [
-        "intervention.opened",
-        "intervention.assign",
-        "intervention.acknowledge",
-        "intervention.arrive",
-        "intervention.complete",
-        "intervention.close",
-    ]
+    assert [e["kind"] for e in history] == FLOW_EVENT_KINDS
     assert [e["actor"] for e in history] == [
         "operator",
         "operator",
@@ -176,3 +169,22 @@ def test_token_endpoint(users, client_for):
         client_for(None).post("/api/auth/token/", {"username": "operator", "password": "x"}).status_code
         == 400
     )
+
+
+def test_plants_are_named_by_code_even_when_the_code_is_all_digits(users, customer, client_for):
+    from tests.factories import PlantFactory
+
+    numeric = PlantFactory(customer=customer, code="00123")
+    decoy = PlantFactory(customer=customer, code="DECOY")
+    client = client_for("operator")
+    by_code = client.post("/api/interventions/", {"plant": "00123", "summary": "Leak"}).json()
+    assert by_code["plant"] == numeric.pk
+    by_id = client.post("/api/interventions/", {"plant": decoy.pk, "summary": "Leak"}).json()
+    assert by_id["plant"] == decoy.pk
+    by_id_string = client.post("/api/interventions/", {"plant": str(decoy.pk), "summary": "Leak"}).json()
+    assert by_id_string["plant"] == decoy.pk
+
+
+def test_api_root_needs_sign_in(users, client_for):
+    assert client_for(None).get("/api/").status_code == 401
+    assert "calls" in client_for("operator").get("/api/").json()

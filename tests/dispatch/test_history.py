@@ -14,7 +14,7 @@ from dispatch.history import event_digest_of
 from dispatch.models import Call, Event, HistoryImmutableError, Intervention
 from dispatch.selectors import history_verify
 
-from .helpers import call_logged, intervention_in
+from .helpers import FLOW_EVENT_KINDS, call_logged, intervention_in
 
 
 @pytest.fixture
@@ -28,14 +28,7 @@ def history(users, plant):
 def test_every_step_leaves_a_chained_event(history):
     call, intervention = history
     events = list(Event.objects.filter(intervention=intervention).order_by("seq"))
-    assert [e.kind for e in events] == [
-        "intervention.opened",
-        "intervention.assign",
-        "intervention.acknowledge",
-        "intervention.arrive",
-        "intervention.complete",
-        "intervention.close",
-    ]
+    assert [e.kind for e in events] == FLOW_EVENT_KINDS
     assert [e.seq for e in events] == list(range(1, 7))
     for previous, event in zip([None, *events], events, strict=False):
         assert event.prev_hash == (previous.hash if previous else "")

@@ -183,3 +183,14 @@ def test_plant_documents_only_for_those_who_may_see_the_plant(
     assert browser("norole").get(url).status_code == 403
     assert Client().get(url).status_code == 302
     assert Client().get(f"/media/{document.file.name}").status_code == 404
+
+
+@pytest.mark.parametrize("technician", ["", "abc", "1; drop table", "999999"])
+def test_web_assign_with_a_bad_technician_is_refused_cleanly(technician, users, plant, browser):
+    intervention = intervention_in(S.OPEN, users=users, plant=plant)
+    response = browser("operator").post(
+        f"/interventions/{intervention.pk}/assign/", {"technician": technician}
+    )
+    assert response.status_code == 302
+    intervention.refresh_from_db()
+    assert intervention.status == S.OPEN and intervention.technician is None
