@@ -154,6 +154,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PlantKindEnum": "dispatch.choices.PlantKind",
+        "AlarmKindEnum": "telecontrol.choices.AlarmKind",
+    },
 }
 
 # Celery: with no broker configured, tasks run in-process so the demo needs no server.
@@ -186,6 +190,22 @@ PRONTO_ROLE_CACHE_SECONDS = env.int("PRONTO_ROLE_CACHE_SECONDS", default=30)
 # Region used to read caller numbers written without an international prefix.
 PRONTO_PHONE_REGION = env.str("PRONTO_PHONE_REGION", default="IT")
 
+# Telecontrol (docs/telecontrol.md). Backends are classes, so another stack plugs in here.
+PRONTO_MODBUS_BACKEND = env.str(
+    "PRONTO_MODBUS_BACKEND", default="telecontrol.backends.modbus.PymodbusBackend"
+)
+PRONTO_MQTT_BACKEND = env.str("PRONTO_MQTT_BACKEND", default="telecontrol.backends.mqtt.PahoMqttSubscriber")
+PRONTO_MQTT_HOST = env.str("PRONTO_MQTT_HOST", default="127.0.0.1")
+PRONTO_MQTT_PORT = env.int("PRONTO_MQTT_PORT", default=1883)
+PRONTO_MQTT_USERNAME = env.str("PRONTO_MQTT_USERNAME", default="")
+PRONTO_MQTT_PASSWORD = env.str("PRONTO_MQTT_PASSWORD", default="")
+PRONTO_MQTT_CLIENT_ID = env.str("PRONTO_MQTT_CLIENT_ID", default="pronto-telemetry")
+PRONTO_MQTT_TOPIC_PREFIX = env.str("PRONTO_MQTT_TOPIC_PREFIX", default="plants").strip("/")
+PRONTO_TELEMETRY_MAX_PAYLOAD_BYTES = env.int("PRONTO_TELEMETRY_MAX_PAYLOAD_BYTES", default=8192)
+PRONTO_TELEMETRY_FLUSH_SECONDS = env.float("PRONTO_TELEMETRY_FLUSH_SECONDS", default=0.25)
+PRONTO_COMMS_SWEEP_SECONDS = env.int("PRONTO_COMMS_SWEEP_SECONDS", default=30)
+PRONTO_POLL_CONCURRENCY = env.int("PRONTO_POLL_CONCURRENCY", default=100)
+
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -205,5 +225,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pymodbus logs every failed connect as a warning; the check's outcome already says it.
+        "pymodbus": {"level": "ERROR"},
+    },
 }

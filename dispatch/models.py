@@ -330,6 +330,11 @@ class Intervention(models.Model):
     cancel_reason = models.TextField(
         _("cancellation reason"), blank=True, validators=[MaxLengthValidator(REASON_MAX_LENGTH)]
     )
+    close_override_reason = models.TextField(
+        _("reason to close despite the plant's state"),
+        blank=True,
+        validators=[MaxLengthValidator(REASON_MAX_LENGTH)],
+    )
     opened_at = models.DateTimeField(_("opened at"))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -15,6 +15,9 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# telecontrol builds on dispatch's models; its reads are imported here, never its services.
+from telecontrol.selectors import plant_faults_reported, plant_status_snapshot
+
 from .choices import (
     CALL_TYPE_PRIORITY,
     CallSource,
@@ -284,18 +287,14 @@ def call_log(
     call.duration_seconds = _call_duration(call)
     # The related objects were loaded (and their roles checked) above: no need to query them again.
     call.full_clean(exclude=CALL_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
+    data = {"after": _call_snapshot(call)}
+    if plant is not None:
+        data["plant_status"] = plant_status_snapshot(plant_id=plant.pk)
     if call_id is not None:
-        event = _event_build(
-            subject=call,
-            kind="call.logged",
-            actor=actor,
-            data={"after": _call_snapshot(call)},
-            seq=1,
-            prev_hash="",
-        )
+        event = _event_build(subject=call, kind="call.logged", actor=actor, data=data, seq=1, prev_hash="")
         _call_insert_with_first_event(call, event)
         return call
-    _save_with_first_event(call, kind="call.logged", actor=actor, data={"after": _call_snapshot(call)})
+    _save_with_first_event(call, kind="call.logged", actor=actor, data=data)
     return call
 
 
@@ -348,7 +347,11 @@ def _call_apply_changes(*, call: Call, actor, changes: dict, kind: str) -> Call:
     call.full_clean(exclude=CALL_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
     call.save(update_fields=list(changed))
     after = {name: _plain(getattr(call, name)) for name in before}
-    event_record(subject=call, kind=kind, actor=actor, data={"before": before, "after": after})
+    data = {"before": before, "after": after}
+    if "plant" in changed and call.plant_id is not None:
+        # The plant's state when the call was tied to it stays in the call's history for good.
+        data["plant_status"] = plant_status_snapshot(plant_id=call.plant_id)
+    event_record(subject=call, kind=kind, actor=actor, data=data)
     return call
 
 
@@ -430,7 +433,12 @@ def telephony_receipts_prune(*, older_than: timedelta) -> int:
 
 def intervention_default_priority(*, call_type: str, plant: Plant) -> int:
     """Severity from the call type, raised one step for Business and Gold customers."""
-    priority = CALL_TYPE_PRIORITY.get(call_type, Priority.NORMAL)
+    return priority_for_customer(base=CALL_TYPE_PRIORITY.get(call_type, Priority.NORMAL), plant=plant)
+
+
+def priority_for_customer(*, base: int, plant: Plant) -> int:
+    """``base`` severity raised one step for Business and Gold customers."""
+    priority = base
     if plant.customer.service_class in (ServiceClass.BUSINESS, ServiceClass.GOLD):
         priority = max(Priority.CRITICAL, priority - 1)
     return int(priority)
@@ -572,15 +580,39 @@ def intervention_complete(*, actor, intervention: Intervention, closing_reason: 
 
 
 @transaction.atomic
-def intervention_close(*, actor, intervention: Intervention) -> Intervention:
-    """Close a completed intervention after reading its closing reason: supervisors only."""
+def intervention_close(*, actor, intervention: Intervention, override_reason: str = "") -> Intervention:
+    """Close a completed intervention after reading its closing reason: supervisors only.
+
+    While the plant still reports an anomaly or is out of service, closing needs
+    ``override_reason``; the reason and the plant's state go into the history."""
     locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="close")
-    return _intervention_apply(
-        actor=actor,
-        intervention=locked,
-        transition=transition,
-        changes={"closed_at": timezone.now(), "closed_by": actor},
-    )
+    faults = plant_faults_reported(plant=locked.plant)
+    override = (override_reason or "").strip()
+    changes = {"closed_at": timezone.now(), "closed_by": actor}
+    if faults:
+        if not override:
+            raise ValidationError(
+                {
+                    "override_reason": _(
+                        "The plant still reports: %(faults)s. Give a reason to close anyway."
+                    )
+                    % {"faults": ", ".join(faults)}
+                }
+            )
+        changes["close_override_reason"] = override
+    closed = _intervention_apply(actor=actor, intervention=locked, transition=transition, changes=changes)
+    if faults:
+        event_record(
+            subject=closed,
+            kind="intervention.close_override",
+            actor=actor,
+            data={
+                "override_reason": override,
+                "faults": faults,
+                "plant_status": plant_status_snapshot(plant_id=closed.plant_id),
+            },
+        )
+    return closed
 
 
 @transaction.atomic
@@ -619,6 +651,7 @@ __all__ = [
     "telephony_receipt_claim",
     "telephony_receipts_prune",
     "intervention_default_priority",
+    "priority_for_customer",
     "intervention_open",
     "intervention_assign",
     "intervention_acknowledge",

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from telecontrol.selectors import plant_faults_reported
+
 from . import selectors, services
 from .choices import CallType, Role
 from .errors import TransitionNotAllowed
@@ -125,6 +127,9 @@ def intervention_detail(request, pk):
             "intervention": intervention,
             "actions": actions,
             "technicians": technicians,
+            "plant_faults": plant_faults_reported(plant=intervention.plant)
+            if any(t.action == "close" for t in actions)
+            else [],
             "events": selectors.event_list_for_subject(subject=intervention),
         },
     )
@@ -149,6 +154,8 @@ def intervention_action(request, pk, action):
         arguments["closing_reason"] = request.POST.get("closing_reason", "")
     elif action == "cancel":
         arguments["reason"] = request.POST.get("reason", "")
+    elif action == "close":
+        arguments["override_reason"] = request.POST.get("override_reason", "")
     service = getattr(services, f"intervention_{action}")
     try:
         service(actor=request.user, intervention=intervention, **arguments)

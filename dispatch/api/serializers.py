@@ -216,6 +216,7 @@ class InterventionSerializer(serializers.ModelSerializer):
             "technician_username",
             "closing_reason",
             "cancel_reason",
+            "close_override_reason",
             "opened_at",
             "assigned_at",
             "acknowledged_at",
@@ -253,6 +254,15 @@ class InterventionCompleteSerializer(serializers.Serializer):
 
 class InterventionCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class InterventionCloseSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_("Required while the plant still reports an anomaly or is out of service."),
+    )
 
 
 class InterventionNoteSerializer(serializers.Serializer):

@@ -24,5 +24,6 @@ urlpatterns = [
     path("telephony/events/", TelephonyEventView.as_view(), name="telephony-events"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("telecontrol.api.urls")),
     path("", include(router.urls)),
 ]

@@ -27,6 +27,7 @@ from .serializers import (
     EventSerializer,
     InterventionAssignSerializer,
     InterventionCancelSerializer,
+    InterventionCloseSerializer,
     InterventionCompleteSerializer,
     InterventionCreateSerializer,
     InterventionNoteSerializer,
@@ -168,10 +169,14 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             services.intervention_complete(actor=request.user, intervention=intervention, **data)
         )
 
-    @extend_schema(request=None)
+    @extend_schema(request=InterventionCloseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._render(services.intervention_close(actor=request.user, intervention=self.get_object()))
+        intervention = self.get_object()
+        data = self._parse(InterventionCloseSerializer, request)
+        return self._render(
+            services.intervention_close(actor=request.user, intervention=intervention, **data)
+        )
 
     @extend_schema(request=InterventionCancelSerializer)
     @action(detail=True, methods=["post"])

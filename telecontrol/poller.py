@@ -1,0 +1,119 @@
+"""The fleet poller behind ``manage.py telemetry_poll``: reads every Modbus plant at its
+profile's interval, at most ``PRONTO_POLL_CONCURRENCY`` at a time, over kept connections, and
+writes the sweep's results in one batch (``plant_states_apply``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
+
+from .backends.base import ModbusBackend, ModbusTarget, Reading, modbus_backend
+from .choices import Protocol
+from .models import TelecontrolProfile
+from .selectors import modbus_plants_for_polling
+from .services import ApplyReport, StateChange, modbus_target, plant_states_apply
+
+logger = logging.getLogger(__name__)
+
+# The plant list is re-read this often, so added or changed plants are picked up.
+RELOAD_SECONDS = 60.0
+
+
+@dataclass
+class PolledPlant:
+    plant_id: int
+    code: str
+    target: ModbusTarget
+    interval: float
+    failed_polls_limit: int
+    due: float = 0.0
+
+
+class FleetPoller:
+    def __init__(self, *, concurrency: int | None = None, backend: ModbusBackend | None = None) -> None:
+        self.concurrency = concurrency or settings.PRONTO_POLL_CONCURRENCY
+        self.backend = backend or modbus_backend()
+        self.loop = asyncio.new_event_loop()
+        self.fleet = self.backend.fleet()
+        self.plants: dict[int, PolledPlant] = {}
+        self._loaded_at = float("-inf")
+
+    def load(self) -> None:
+        kind_profiles = {p.plant_kind: p for p in TelecontrolProfile.objects.all()}
+        previous = self.plants
+        self.plants = {}
+        for tc in modbus_plants_for_polling():
+            profile = tc.profile or kind_profiles.get(tc.plant.kind) or TelecontrolProfile()
+            self.plants[tc.plant_id] = PolledPlant(
+                plant_id=tc.plant_id,
+                code=tc.plant.code,
+                target=modbus_target(tc, profile),
+                interval=float(profile.poll_interval_seconds),
+                failed_polls_limit=profile.failed_polls_for_comms_loss,
+                due=previous[tc.plant_id].due if tc.plant_id in previous else 0.0,
+            )
+        self._loaded_at = time.monotonic()
+
+    async def _read_all(self, plants: list[PolledPlant]) -> list[Reading]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(plant: PolledPlant) -> Reading:
+            async with gate:
+                return await self.fleet.read(plant.plant_id, plant.target)
+
+        return await asyncio.gather(*(one(plant) for plant in plants))
+
+    def read(self, plants: list[PolledPlant]) -> list[Reading]:
+        return self.loop.run_until_complete(self._read_all(plants))
+
+    def sweep(self, *, only_due: bool = True) -> ApplyReport:
+        """Poll the plants that are due (or all), then store what was found."""
+        if time.monotonic() - self._loaded_at > RELOAD_SECONDS:
+            self.load()
+        now_mono = time.monotonic()
+        plants = [p for p in self.plants.values() if not only_due or p.due <= now_mono]
+        if not plants:
+            return ApplyReport()
+        readings = self.read(plants)
+        changes = [
+            StateChange(
+                plant_id=plant.plant_id,
+                source=Protocol.MODBUS,
+                reading=reading,
+                failed_polls_limit=plant.failed_polls_limit,
+            )
+            for plant, reading in zip(plants, readings, strict=True)
+        ]
+        report = plant_states_apply(changes, now=timezone.now())
+        # Only once stored: a sweep lost to a database error is polled again at the next tick.
+        for plant in plants:
+            plant.due = now_mono + plant.interval
+        return report
+
+    def run(self, stop: threading.Event, *, tick: float = 1.0) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    report = self.sweep()
+                    if report.raised or report.cleared:
+                        logger.info(
+                            "Poll: %d alarm(s) raised, %d cleared", len(report.raised), len(report.cleared)
+                        )
+                except DatabaseError:
+                    logger.exception("Poll results not stored; polling again at the next tick")
+                    close_old_connections()
+                stop.wait(tick)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self.loop.is_closed():
+            self.loop.run_until_complete(self.fleet.close())
+            self.loop.close()

@@ -1,0 +1,102 @@
+"""Reads: a plant's telecontrol settings and profile, its latest state, alarms and checks."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from dispatch.models import Plant
+
+from .choices import AlarmKind, Protocol
+from .models import PlantAlarm, PlantCheck, PlantState, PlantTelecontrol, TelecontrolProfile
+
+# Alarms that mean the plant itself reports a fault (as opposed to us not hearing from it).
+FAULT_ALARM_KINDS = (AlarmKind.ANOMALY, AlarmKind.OUT_OF_SERVICE, AlarmKind.DEVICE)
+
+
+def profile_for(*, plant: Plant, telecontrol: PlantTelecontrol | None) -> TelecontrolProfile:
+    """The plant's own profile, else its kind's, else the built-in defaults (unsaved)."""
+    if telecontrol is not None and telecontrol.profile_id is not None:
+        return telecontrol.profile
+    profile = TelecontrolProfile.objects.filter(plant_kind=plant.kind).first()
+    return profile if profile is not None else TelecontrolProfile(plant_kind=plant.kind)
+
+
+def plant_telecontrol_get(*, plant: Plant) -> PlantTelecontrol | None:
+    return PlantTelecontrol.objects.select_related("profile").filter(plant=plant).first()
+
+
+def plant_state_get(*, plant: Plant) -> PlantState | None:
+    return PlantState.objects.filter(plant=plant).first()
+
+
+def plant_alarm_list_up(*, plant_id: int):
+    return PlantAlarm.objects.filter(plant_id=plant_id, cleared_at__isnull=True).order_by("raised_at")
+
+
+def plant_check_list(*, plant: Plant, limit: int = 50):
+    return PlantCheck.objects.filter(plant=plant).select_related("requested_by")[:limit]
+
+
+def data_age_seconds(observed_at: datetime | None, now: datetime) -> float | None:
+    return None if observed_at is None else max(0.0, (now - observed_at).total_seconds())
+
+
+def plant_status_snapshot(*, plant_id: int, now: datetime | None = None) -> dict:
+    """What telecontrol knew of a plant at ``now``: latest values, their age, comms state and
+    the alarms up. Stored in a call's history when the call is tied to the plant."""
+    now = now or timezone.now()
+    state = (
+        PlantState.objects.filter(plant_id=plant_id)
+        .values(
+            "source",
+            "outcome",
+            "active",
+            "anomaly",
+            "out_of_service",
+            "alarm_code",
+            "measurements",
+            "observed_at",
+            "last_ok_at",
+            "comms_lost",
+            "comms_lost_since",
+        )
+        .first()
+    )
+    if state is not None:
+        state["data_age_seconds"] = data_age_seconds(state["observed_at"], now)
+    alarms = list(plant_alarm_list_up(plant_id=plant_id).values("kind", "code", "message", "raised_at"))
+    return {"taken_at": now, "state": state, "alarms": alarms}
+
+
+def plant_faults_reported(*, plant: Plant) -> list[str]:
+    """What the plant still reports wrong: its latest flags and its fault alarms still up."""
+    faults = []
+    state = PlantState.objects.filter(plant=plant).values("anomaly", "out_of_service").first()
+    if state and state["anomaly"]:
+        faults.append(AlarmKind.ANOMALY)
+    if state and state["out_of_service"]:
+        faults.append(AlarmKind.OUT_OF_SERVICE)
+    for kind, code in (
+        plant_alarm_list_up(plant_id=plant.pk).filter(kind__in=FAULT_ALARM_KINDS).values_list("kind", "code")
+    ):
+        label = f"{kind}:{code}" if code else kind
+        if label not in faults:
+            faults.append(label)
+    return faults
+
+
+def modbus_plants_for_polling():
+    return (
+        PlantTelecontrol.objects.filter(protocol=Protocol.MODBUS, plant__active=True)
+        .exclude(host="")
+        .exclude(port__isnull=True)
+        .select_related("plant", "profile")
+    )
+
+
+def mqtt_plant_codes() -> dict[str, int]:
+    """Topic code to plant id, for every plant on MQTT."""
+    return {
+        tc.topic_code: tc.plant_id
+        for tc in PlantTelecontrol.objects.filter(protocol=Protocol.MQTT).select_related("plant")
+    }

@@ -1,0 +1,487 @@
+"""Every write of telecontrol: live checks, plant state from telemetry and polls, alarms and the
+interventions they open, communication loss, rejected-message counts.
+
+Alarm handling for one plant is serialised by a lock on the plant's row, so two sources
+raising at once (a poll and an MQTT alarm) never open two interventions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dispatch.choices import InterventionStatus, Priority, Role
+from dispatch.models import Call, Intervention, Plant
+from dispatch.roles import has_role
+from dispatch.services import event_record, intervention_open, priority_for_customer
+
+from .backends.base import ModbusTarget, Reading, modbus_backend
+from .choices import FAILED_OUTCOMES, AlarmKind, CheckOutcome, Protocol
+from .models import (
+    PlantAlarm,
+    PlantCheck,
+    PlantState,
+    PlantTelecontrol,
+    TelecontrolProfile,
+    TelemetryRejection,
+)
+from .payloads import AlarmMessage, TelemetryMessage
+from .selectors import data_age_seconds, plant_state_get, plant_telecontrol_get, profile_for
+
+ALARM_PRIORITY = {
+    AlarmKind.ANOMALY: Priority.HIGH,
+    AlarmKind.OUT_OF_SERVICE: Priority.HIGH,
+    AlarmKind.DEVICE: Priority.HIGH,
+    AlarmKind.COMMS_LOSS: Priority.NORMAL,
+}
+FLAG_ALARMS = (("anomaly", AlarmKind.ANOMALY), ("out_of_service", AlarmKind.OUT_OF_SERVICE))
+
+_loops = threading.local()
+
+
+def _run(coroutine):
+    """Run a coroutine on this thread's own event loop, kept between calls: a new loop per
+    live check would cost more than the Modbus read itself."""
+    loop = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coroutine)
+
+
+def modbus_target(telecontrol: PlantTelecontrol, profile: TelecontrolProfile) -> ModbusTarget:
+    return ModbusTarget(
+        host=telecontrol.host,
+        port=telecontrol.port,
+        unit_id=telecontrol.unit_id,
+        timeout=float(telecontrol.timeout_seconds),
+        register_map=profile.register_map,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Live checks
+
+
+@dataclass
+class CheckResult:
+    """A live check as the operator sees it. ``stale`` data is never presented as fresh:
+    ``outcome`` is then ``stale``, not ``ok``."""
+
+    plant: str
+    source: str
+    outcome: str
+    reachable: bool
+    active: bool | None
+    anomaly: bool | None
+    out_of_service: bool | None
+    alarm_code: str
+    measurements: dict[str, Any]
+    checked_at: datetime
+    observed_at: datetime | None
+    data_age_seconds: float | None
+    stale: bool
+    error: str
+    duration_ms: float
+    alarms: list[dict] = field(default_factory=list)
+    check_id: int | None = None
+
+    def as_history(self) -> dict:
+        data = asdict(self)
+        data.pop("alarms")
+        return data
+
+
+def _check_permission(*, actor, plant: Plant, call: Call | None, intervention: Intervention | None) -> None:
+    if has_role(actor, Role.OPERATOR, Role.SUPERVISOR):
+        pass
+    elif has_role(actor, Role.TECHNICIAN):
+        # A technician checks the plant it is working on, for its own intervention only.
+        if call is not None or (intervention is not None and intervention.technician_id != actor.pk):
+            raise PermissionDenied(_("Your role does not allow this action."))
+    else:
+        raise PermissionDenied(_("Your role does not allow this action."))
+    if call is not None and call.plant_id != plant.pk:
+        raise ValidationError({"call": _("The call is not about this plant.")})
+    if intervention is not None and intervention.plant_id != plant.pk:
+        raise ValidationError({"intervention": _("The intervention is not for this plant.")})
+
+
+def _mqtt_reading(*, plant: Plant, profile: TelecontrolProfile, now: datetime) -> tuple[Reading, bool]:
+    state = plant_state_get(plant=plant)
+    if state is None or state.observed_at is None:
+        return Reading(CheckOutcome.NO_DATA, error=_("No telemetry received from this plant yet.")), False
+    age = data_age_seconds(state.observed_at, now)
+    stale = age > profile.stale_after_seconds
+    reading = Reading(
+        CheckOutcome.STALE if stale else CheckOutcome.OK,
+        active=state.active,
+        anomaly=state.anomaly,
+        out_of_service=state.out_of_service,
+        alarm_code=state.alarm_code,
+        measurements=state.measurements,
+        observed_at=state.observed_at,
+    )
+    if stale:
+        reading.error = _("Last data is %(age)d s old (stale after %(limit)d s).") % {
+            "age": age,
+            "limit": profile.stale_after_seconds,
+        }
+    return reading, stale
+
+
+def plant_check(
+    *, actor, plant: Plant, call: Call | None = None, intervention: Intervention | None = None
+) -> CheckResult:
+    """Check a plant now. Modbus plants are read live within their timeout; MQTT plants answer
+    from the latest telemetry with its age, flagged stale past their profile's limit.
+
+    A check made for a call or an intervention is stored and written into its history.
+    """
+    _check_permission(actor=actor, plant=plant, call=call, intervention=intervention)
+    started = time.perf_counter()
+    telecontrol = plant_telecontrol_get(plant=plant)
+    protocol = telecontrol.protocol if telecontrol is not None else Protocol.NONE
+    now = timezone.now()
+    stale = False
+    if protocol == Protocol.MODBUS and telecontrol.host and telecontrol.port:
+        profile = profile_for(plant=plant, telecontrol=telecontrol)
+        reading = _run(modbus_backend().read(modbus_target(telecontrol, profile)))
+        now = timezone.now()
+    elif protocol == Protocol.MQTT:
+        profile = profile_for(plant=plant, telecontrol=telecontrol)
+        reading, stale = _mqtt_reading(plant=plant, profile=profile, now=now)
+    else:
+        reading = Reading(CheckOutcome.NOT_CONFIGURED, error=_("This plant has no telecontrol."))
+    result = CheckResult(
+        plant=plant.code,
+        source=protocol,
+        outcome=str(reading.outcome),
+        reachable=reading.reachable,
+        active=reading.active,
+        anomaly=reading.anomaly,
+        out_of_service=reading.out_of_service,
+        alarm_code=reading.alarm_code,
+        measurements=reading.measurements,
+        checked_at=now,
+        observed_at=reading.observed_at,
+        data_age_seconds=data_age_seconds(reading.observed_at, now),
+        stale=stale,
+        error=reading.error,
+        duration_ms=round((time.perf_counter() - started) * 1000, 3),
+    )
+    if call is not None or intervention is not None:
+        _check_store(result=result, actor=actor, plant=plant, call=call, intervention=intervention)
+    return result
+
+
+@transaction.atomic
+def _check_store(
+    *, result: CheckResult, actor, plant: Plant, call: Call | None, intervention: Intervention | None
+) -> None:
+    check = PlantCheck(
+        plant=plant,
+        call=call,
+        intervention=intervention,
+        requested_by=actor,
+        **{name: value for name, value in result.as_history().items() if name not in ("plant", "check_id")},
+    )
+    check.save(force_insert=True)
+    result.check_id = check.pk
+    for subject in (call, intervention):
+        if subject is not None:
+            locked = type(subject).objects.select_for_update().get(pk=subject.pk)
+            event_record(subject=locked, kind="telecontrol.check", actor=actor, data=result.as_history())
+
+
+# ----------------------------------------------------------------------------------------------
+# Alarms
+
+
+def _alarm_summary(*, plant: Plant, kind: str, code: str, message: str) -> str:
+    # Stored text: written in the call centre's language, whoever's request raised it.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Telecontrol alarm on %(plant)s: %(alarm)s") % {
+            "plant": plant.code,
+            "alarm": AlarmKind(kind).label,
+        }
+        details = " ".join(part for part in (code and _("code %(code)s") % {"code": code}, message) if part)
+    return f"{text} ({details})" if details else text
+
+
+@transaction.atomic
+def plant_alarm_raise(
+    *, plant: Plant, kind: str, key: str, source: str, at: datetime, code: str = "", message: str = ""
+) -> PlantAlarm | None:
+    """Raise an alarm unless the same one is already up (then ``None``). It opens an
+    intervention on the plant, or attaches to the plant's open one instead of duplicating it."""
+    plant = Plant.objects.select_for_update().select_related("customer").get(pk=plant.pk)
+    if PlantAlarm.objects.filter(plant=plant, key=key, cleared_at__isnull=True).exists():
+        return None
+    alarm = PlantAlarm(
+        plant=plant, key=key, kind=kind, code=code, message=message[:500], source=source, raised_at=at
+    )
+    intervention = (
+        Intervention.objects.select_for_update().filter(plant=plant).not_final().order_by("opened_at").first()
+    )
+    attached = intervention is not None
+    if intervention is None:
+        intervention = intervention_open(
+            actor=None,
+            plant=plant,
+            summary=_alarm_summary(plant=plant, kind=kind, code=code, message=message),
+            priority=priority_for_customer(base=ALARM_PRIORITY[kind], plant=plant),
+        )
+    alarm.intervention = intervention
+    alarm.save(force_insert=True)
+    event_record(
+        subject=intervention,
+        kind="telecontrol.alarm_raised",
+        actor=None,
+        data={
+            "alarm": alarm.pk,
+            "key": key,
+            "kind": kind,
+            "code": code,
+            "message": alarm.message,
+            "source": source,
+            "raised_at": at,
+            "attached_to_open_intervention": attached,
+        },
+    )
+    return alarm
+
+
+@transaction.atomic
+def plant_alarm_clear(*, plant: Plant, key: str, source: str, at: datetime) -> PlantAlarm | None:
+    """Clear an alarm that is up; its intervention records it and stays open (a supervisor
+    closes it)."""
+    alarm = (
+        PlantAlarm.objects.select_for_update().filter(plant=plant, key=key, cleared_at__isnull=True).first()
+    )
+    if alarm is None:
+        return None
+    alarm.cleared_at = at
+    alarm.save(update_fields=["cleared_at"])
+    if alarm.intervention_id is not None:
+        intervention = Intervention.objects.select_for_update().get(pk=alarm.intervention_id)
+        if intervention.status not in (InterventionStatus.CLOSED, InterventionStatus.CANCELLED):
+            event_record(
+                subject=intervention,
+                kind="telecontrol.alarm_cleared",
+                actor=None,
+                data={"alarm": alarm.pk, "key": key, "kind": alarm.kind, "source": source, "cleared_at": at},
+            )
+    return alarm
+
+
+# ----------------------------------------------------------------------------------------------
+# Plant state from telemetry and polls
+
+
+STATE_FIELDS = [
+    "source",
+    "outcome",
+    "active",
+    "anomaly",
+    "out_of_service",
+    "alarm_code",
+    "measurements",
+    "observed_at",
+    "last_ok_at",
+    "last_attempt_at",
+    "consecutive_failures",
+    "error",
+    "comms_lost",
+    "comms_lost_since",
+]
+
+
+@dataclass
+class StateChange:
+    """One plant's news in a batch: a reading, plus flags seen anywhere in the batch (an anomaly
+    that came and went between two flushes still raises its alarm, then clears it)."""
+
+    plant_id: int
+    source: str
+    reading: Reading
+    seen: set[str] = field(default_factory=set)
+    failed_polls_limit: int = 3
+
+
+@dataclass
+class ApplyReport:
+    updated: int = 0
+    raised: list[PlantAlarm] = field(default_factory=list)
+    cleared: list[PlantAlarm] = field(default_factory=list)
+
+
+def plant_states_apply(changes: Iterable[StateChange], *, now: datetime) -> ApplyReport:
+    """Write the latest state of many plants in one statement, then raise and clear the alarms
+    their transitions call for. Older data than what is stored (out-of-order telemetry) does
+    not overwrite newer."""
+    changes = list(changes)
+    report = ApplyReport()
+    if not changes:
+        return report
+    transitions: list[tuple[int, str, bool, str, str]] = []  # plant, kind, up, code, source
+    with transaction.atomic():
+        current = PlantState.objects.select_for_update().in_bulk([c.plant_id for c in changes])
+        rows = []
+        for change in changes:
+            state = current.get(change.plant_id) or PlantState(plant_id=change.plant_id, watched_since=now)
+            reading = change.reading
+            state.source = change.source
+            state.last_attempt_at = now
+            if reading.outcome == CheckOutcome.OK:
+                if state.observed_at and reading.observed_at and reading.observed_at < state.observed_at:
+                    continue
+                before = {flag: bool(getattr(state, flag)) for flag, _kind in FLAG_ALARMS}
+                state.outcome = CheckOutcome.OK
+                state.active, state.anomaly = reading.active, reading.anomaly
+                state.out_of_service, state.alarm_code = reading.out_of_service, reading.alarm_code
+                state.measurements, state.observed_at = reading.measurements, reading.observed_at or now
+                state.last_ok_at, state.consecutive_failures, state.error = now, 0, ""
+                for flag, kind in FLAG_ALARMS:
+                    now_up = bool(getattr(state, flag))
+                    if flag in change.seen and not before[flag] and not now_up:
+                        transitions.append((change.plant_id, kind, True, state.alarm_code, change.source))
+                    if now_up != before[flag] or (flag in change.seen and not now_up):
+                        transitions.append((change.plant_id, kind, now_up, state.alarm_code, change.source))
+                if state.comms_lost:
+                    state.comms_lost, state.comms_lost_since = False, None
+                    transitions.append((change.plant_id, AlarmKind.COMMS_LOSS, False, "", change.source))
+            elif reading.outcome in FAILED_OUTCOMES:
+                state.outcome, state.error = reading.outcome, reading.error[:300]
+                state.consecutive_failures += 1
+                if not state.comms_lost and state.consecutive_failures >= change.failed_polls_limit:
+                    state.comms_lost, state.comms_lost_since = True, now
+                    transitions.append(
+                        (change.plant_id, AlarmKind.COMMS_LOSS, True, reading.outcome, change.source)
+                    )
+            rows.append(state)
+        PlantState.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["plant"], update_fields=STATE_FIELDS
+        )
+        report.updated = len(rows)
+    if transitions:
+        _transitions_apply(transitions, at=now, report=report)
+    return report
+
+
+def _transitions_apply(transitions, *, at: datetime, report: ApplyReport) -> None:
+    plants = Plant.objects.in_bulk({plant_id for plant_id, *_rest in transitions})
+    for plant_id, kind, up, code, source in transitions:
+        plant = plants[plant_id]
+        if up:
+            alarm = plant_alarm_raise(plant=plant, kind=kind, key=kind, source=source, at=at, code=code)
+            if alarm is not None:
+                report.raised.append(alarm)
+        else:
+            alarm = plant_alarm_clear(plant=plant, key=kind, source=source, at=at)
+            if alarm is not None:
+                report.cleared.append(alarm)
+
+
+def telemetry_apply(
+    telemetry: dict[int, tuple[TelemetryMessage, set[str]]], alarms: list[tuple[int, AlarmMessage]], *, now
+) -> ApplyReport:
+    """Apply a batch from the MQTT listener: the latest telemetry per plant (with the flags seen
+    in the batch) and the plants' own alarm messages, in arrival order."""
+    changes = [
+        StateChange(
+            plant_id=plant_id,
+            source=Protocol.MQTT,
+            reading=Reading(
+                CheckOutcome.OK,
+                active=message.active,
+                anomaly=message.anomaly,
+                out_of_service=message.out_of_service,
+                alarm_code=message.alarm_code,
+                measurements=message.measurements,
+                observed_at=message.observed_at,
+            ),
+            seen=seen,
+        )
+        for plant_id, (message, seen) in telemetry.items()
+    ]
+    report = plant_states_apply(changes, now=now)
+    if alarms:
+        plants = Plant.objects.in_bulk({plant_id for plant_id, _message in alarms})
+        for plant_id, message in alarms:
+            key = f"device:{message.code}"
+            if message.raised:
+                alarm = plant_alarm_raise(
+                    plant=plants[plant_id],
+                    kind=AlarmKind.DEVICE,
+                    key=key,
+                    source=Protocol.MQTT,
+                    at=message.observed_at,
+                    code=message.code,
+                    message=message.message,
+                )
+                if alarm is not None:
+                    report.raised.append(alarm)
+            elif alarm := plant_alarm_clear(plant=plants[plant_id], key=key, source=Protocol.MQTT, at=now):
+                report.cleared.append(alarm)
+    return report
+
+
+def plant_signs_of_life_record(plant_ids: Iterable[int], *, now: datetime) -> None:
+    """Alarm messages show the plant is alive even without telemetry."""
+    PlantState.objects.filter(plant_id__in=list(plant_ids)).update(last_ok_at=now)
+
+
+def plant_comms_sweep(*, protocol: str, now: datetime) -> ApplyReport:
+    """Flag plants on ``protocol`` silent past their profile's expected interval, raising a
+    communication-loss alarm; plants never heard from are watched from now on."""
+    report = ApplyReport()
+    telecontrols = list(
+        PlantTelecontrol.objects.filter(protocol=protocol, plant__active=True).select_related(
+            "plant", "profile"
+        )
+    )
+    PlantState.objects.bulk_create(
+        [
+            PlantState(plant_id=tc.plant_id, source=protocol, outcome=CheckOutcome.NO_DATA, watched_since=now)
+            for tc in telecontrols
+        ],
+        ignore_conflicts=True,
+    )
+    states = PlantState.objects.in_bulk([tc.plant_id for tc in telecontrols])
+    kind_profiles = {p.plant_kind: p for p in TelecontrolProfile.objects.all()}
+    transitions = []
+    for tc in telecontrols:
+        state = states[tc.plant_id]
+        profile = tc.profile or kind_profiles.get(tc.plant.kind) or TelecontrolProfile()
+        last = state.last_ok_at or state.watched_since
+        if not state.comms_lost and now - last > timedelta(seconds=profile.expected_interval_seconds):
+            with transaction.atomic():
+                updated = PlantState.objects.filter(plant_id=tc.plant_id, comms_lost=False).update(
+                    comms_lost=True, comms_lost_since=now
+                )
+            if updated:
+                transitions.append((tc.plant_id, AlarmKind.COMMS_LOSS, True, "", protocol))
+    if transitions:
+        _transitions_apply(transitions, at=now, report=report)
+    return report
+
+
+def telemetry_rejections_record(counts: dict[str, tuple[int, str]], *, now: datetime) -> None:
+    """Add ``{reason: (how many, latest example)}`` to the rejection counters."""
+    for reason, (count, detail) in counts.items():
+        TelemetryRejection.objects.get_or_create(reason=reason)
+        TelemetryRejection.objects.filter(reason=reason).update(
+            count=F("count") + count, last_at=now, last_detail=detail[:300]
+        )
