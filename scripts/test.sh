@@ -14,6 +14,14 @@ echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
 status=0
+echo "== mosquitto (private brokers on free ports; the machine's own is left alone)"
+if PRONTO_TEST_MOSQUITTO="$(bash scripts/ensure_mosquitto.sh)"; then
+  export PRONTO_TEST_MOSQUITTO
+  echo "$PRONTO_TEST_MOSQUITTO"
+else
+  echo "warning: no mosquitto: its tests skip (and fail under CI=true)" >&2
+fi
+
 echo "== pytest on SQLite"
 DATABASE_URL="sqlite:///$(mktemp -d)/pronto-test.sqlite3" .venv/bin/pytest -m "not postgres" "$@" || status=$?
 

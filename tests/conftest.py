@@ -13,6 +13,13 @@ from rest_framework.test import APIClient
 from dispatch.choices import Role
 
 from .factories import CustomerFactory, PlantFactory, UserFactory
+from .servers import (  # noqa: F401  (fixtures: real servers on free ports)
+    fault_server,
+    modbus_plants,
+    mosquitto_broker,
+    mqtt_recorder,
+    refused_address,
+)
 
 REAL_MARKERS = ("real_component", "postgres")
 

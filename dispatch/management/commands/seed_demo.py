@@ -82,7 +82,7 @@ CUSTOMERS = [
                 "Piazza Maggiore 6, Bologna",
                 "44.4938",
                 "11.3430",
-                Protocol.NONE,
+                Protocol.MODBUS,
             ),
         ],
     },
