@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
+    path("calls/<int:pk>/plant-check/", views.call_plant_check, name="call-plant-check"),
     path(
         "plants/<int:plant_pk>/documents/<int:pk>/",
         views.plant_document_download,

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from telecontrol.selectors import plant_faults_reported
+from telecontrol.selectors import plant_check_latest_for_call, plant_faults_reported
+from telecontrol.services import plant_check
 
 from . import selectors, services
 from .choices import CallType, Role
@@ -98,8 +99,22 @@ def call_detail(request, pk):
             "call": call,
             "events": selectors.event_list_for_subject(subject=call),
             "earlier_calls": selectors.call_list_earlier(user=request.user, call=call),
+            "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
+            "latest_check": plant_check_latest_for_call(call=call) if call.plant_id else None,
         },
     )
+
+
+@require_POST
+@role_required(Role.OPERATOR, Role.SUPERVISOR)
+def call_plant_check(request, pk):
+    """Run the live telecontrol check of the call's plant; it is stored on the call."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    if call.plant_id is None:
+        messages.error(request, _("Set the call's plant first."))
+    else:
+        plant_check(actor=request.user, plant=call.plant, call=call)
+    return redirect("dispatch:call-detail", pk=pk)
 
 
 @require_GET

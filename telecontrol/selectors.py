@@ -37,6 +37,10 @@ def plant_check_list(*, plant: Plant, limit: int = 50):
     return PlantCheck.objects.filter(plant=plant).select_related("requested_by")[:limit]
 
 
+def plant_check_latest_for_call(*, call) -> PlantCheck | None:
+    return PlantCheck.objects.filter(call=call).order_by("-checked_at", "-pk").first()
+
+
 def data_age_seconds(observed_at: datetime | None, now: datetime) -> float | None:
     return None if observed_at is None else max(0.0, (now - observed_at).total_seconds())
 

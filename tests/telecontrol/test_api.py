@@ -131,3 +131,23 @@ def test_web_close_form_asks_for_the_override_reason(client, users, modbus_plant
     client.post(f"/interventions/{intervention.pk}/close/", {"override_reason": "Checked on site"})
     intervention.refresh_from_db()
     assert intervention.status == InterventionStatus.CLOSED
+
+
+@pytest.mark.parametrize(
+    "role, allowed", [("operator", True), ("supervisor", True), ("technician", False), ("utility", False)]
+)
+def test_call_screen_check_button(client, users, modbus_plant, fake_modbus, role, allowed):
+    fake_modbus.reading = Reading(
+        CheckOutcome.OK, active=True, anomaly=True, out_of_service=False, alarm_code="17"
+    )
+    call = call_logged(users, modbus_plant)
+    client.force_login(users[role])
+    response = client.post(f"/calls/{call.pk}/plant-check/")
+    if not allowed:
+        assert response.status_code == 403
+        assert not PlantCheck.objects.exists()
+        return
+    assert response.status_code == 302
+    page = client.get(f"/calls/{call.pk}/").content.decode()
+    assert "Check the plant now" in page and "Answered" in page and "(code 17)" in page
+    assert PlantCheck.objects.get().call == call
