@@ -328,14 +328,17 @@ class ApplyReport:
 
 
 def plant_states_apply(changes: Iterable[StateChange], *, now: datetime) -> ApplyReport:
-    """Write the latest state of many plants in one statement, then raise and clear the alarms
-    their transitions call for. Older data than what is stored (out-of-order telemetry) does
-    not overwrite newer."""
+    """Write the latest state of many plants in one statement, then bring their alarms in line
+    with it. Older data than what is stored (out-of-order telemetry) does not overwrite newer.
+
+    Alarms are reconciled against the alarms actually up, not against the previous state, so
+    an alarm whose raising failed (a database error after the state was stored) is raised at
+    the plant's next report instead of being forgotten."""
     changes = list(changes)
     report = ApplyReport()
     if not changes:
         return report
-    transitions: list[tuple[int, str, bool, str, str]] = []  # plant, kind, up, code, source
+    answered: dict[int, StateChange] = {}
     with transaction.atomic():
         current = PlantState.objects.select_for_update().in_bulk([c.plant_id for c in changes])
         rows = []
@@ -347,37 +350,58 @@ def plant_states_apply(changes: Iterable[StateChange], *, now: datetime) -> Appl
             if reading.outcome == CheckOutcome.OK:
                 if state.observed_at and reading.observed_at and reading.observed_at < state.observed_at:
                     continue
-                before = {flag: bool(getattr(state, flag)) for flag, _kind in FLAG_ALARMS}
                 state.outcome = CheckOutcome.OK
                 state.active, state.anomaly = reading.active, reading.anomaly
                 state.out_of_service, state.alarm_code = reading.out_of_service, reading.alarm_code
                 state.measurements, state.observed_at = reading.measurements, reading.observed_at or now
                 state.last_ok_at, state.consecutive_failures, state.error = now, 0, ""
-                for flag, kind in FLAG_ALARMS:
-                    now_up = bool(getattr(state, flag))
-                    if flag in change.seen and not before[flag] and not now_up:
-                        transitions.append((change.plant_id, kind, True, state.alarm_code, change.source))
-                    if now_up != before[flag] or (flag in change.seen and not now_up):
-                        transitions.append((change.plant_id, kind, now_up, state.alarm_code, change.source))
-                if state.comms_lost:
-                    state.comms_lost, state.comms_lost_since = False, None
-                    transitions.append((change.plant_id, AlarmKind.COMMS_LOSS, False, "", change.source))
+                state.comms_lost, state.comms_lost_since = False, None
+                answered[change.plant_id] = change
             elif reading.outcome in FAILED_OUTCOMES:
                 state.outcome, state.error = reading.outcome, reading.error[:300]
                 state.consecutive_failures += 1
                 if not state.comms_lost and state.consecutive_failures >= change.failed_polls_limit:
                     state.comms_lost, state.comms_lost_since = True, now
-                    transitions.append(
-                        (change.plant_id, AlarmKind.COMMS_LOSS, True, reading.outcome, change.source)
-                    )
             rows.append(state)
         PlantState.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["plant"], update_fields=STATE_FIELDS
         )
         report.updated = len(rows)
+    transitions = _alarm_transitions(rows, answered)
     if transitions:
         _transitions_apply(transitions, at=now, report=report)
     return report
+
+
+def _alarm_transitions(rows: list[PlantState], answered: dict[int, StateChange]) -> list[tuple]:
+    """(plant, kind, up, code, source) for every alarm whose state disagrees with the plant's."""
+    kinds = [kind for _flag, kind in FLAG_ALARMS] + [AlarmKind.COMMS_LOSS]
+    up = set(
+        PlantAlarm.objects.filter(
+            plant_id__in=[row.plant_id for row in rows], key__in=kinds, cleared_at__isnull=True
+        ).values_list("plant_id", "key")
+    )
+    transitions = []
+    for row in rows:
+        plant_id, source = row.plant_id, row.source
+        change = answered.get(plant_id)
+        if change is not None:
+            for flag, kind in FLAG_ALARMS:
+                wanted, raised = bool(getattr(row, flag)), (plant_id, kind) in up
+                if wanted and not raised:
+                    transitions.append((plant_id, kind, True, row.alarm_code, source))
+                elif not wanted and raised:
+                    transitions.append((plant_id, kind, False, "", source))
+                elif not wanted and flag in change.seen:
+                    # Up and down again between two flushes: raise it, then record the clearing.
+                    transitions.append((plant_id, kind, True, row.alarm_code, source))
+                    transitions.append((plant_id, kind, False, "", source))
+        raised = (plant_id, AlarmKind.COMMS_LOSS) in up
+        if row.comms_lost and not raised:
+            transitions.append((plant_id, AlarmKind.COMMS_LOSS, True, row.outcome, source))
+        elif not row.comms_lost and raised and change is not None:
+            transitions.append((plant_id, AlarmKind.COMMS_LOSS, False, "", source))
+    return transitions
 
 
 def _transitions_apply(transitions, *, at: datetime, report: ApplyReport) -> None:

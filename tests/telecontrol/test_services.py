@@ -317,3 +317,16 @@ def test_rejections_are_counted_by_reason(db):
     services.telemetry_rejections_record({"malformed": (2, "plants/Y/telemetry: bad")}, now=now)
     row = TelemetryRejection.objects.get(reason="malformed")
     assert row.count == 5 and row.last_detail.startswith("plants/Y")
+
+
+def test_an_alarm_lost_to_a_failure_is_raised_at_the_next_report(modbus_plant, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "plant_alarm_raise", broken)
+    with pytest.raises(RuntimeError):
+        apply(modbus_plant, ok(anomaly=True))
+    assert PlantState.objects.get(plant=modbus_plant).anomaly is True
+    assert not PlantAlarm.objects.exists()
+    monkeypatch.undo()
+    assert [a.kind for a in apply(modbus_plant, ok(anomaly=True)).raised] == [AlarmKind.ANOMALY]
