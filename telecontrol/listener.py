@@ -190,10 +190,16 @@ class TelemetryListener:
         next_sweep = time.monotonic() + sweep_seconds
         try:
             while not stop.wait(flush_seconds):
-                self.flush()
-                if time.monotonic() >= next_sweep:
-                    self.comms_sweep()
-                    next_sweep = time.monotonic() + sweep_seconds
+                try:
+                    self.flush()
+                    if time.monotonic() >= next_sweep:
+                        self.comms_sweep()
+                        next_sweep = time.monotonic() + sweep_seconds
+                except Exception:
+                    # A bug must not stop the listener at 3 a.m.: the plants' next reports bring
+                    # their state again, and alarms are reconciled against it.
+                    logger.exception("Telemetry batch failed; carrying on")
+                    close_old_connections()
         finally:
             self.subscriber.stop()
             self.flush()

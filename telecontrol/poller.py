@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import close_old_connections
 from django.utils import timezone
 
 from .backends.base import ModbusBackend, ModbusTarget, Reading, modbus_backend
@@ -106,7 +106,8 @@ class FleetPoller:
                         logger.info(
                             "Poll: %d alarm(s) raised, %d cleared", len(report.raised), len(report.cleared)
                         )
-                except DatabaseError:
+                except Exception:
+                    # Database down or a bug: the sweep is polled again at the next tick.
                     logger.exception("Poll results not stored; polling again at the next tick")
                     close_old_connections()
                 stop.wait(tick)
