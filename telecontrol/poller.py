@@ -17,8 +17,8 @@ from django.utils import timezone
 from .backends.base import ModbusBackend, ModbusTarget, Reading, modbus_backend
 from .choices import Protocol
 from .models import TelecontrolProfile
-from .selectors import modbus_plants_for_polling
-from .services import ApplyReport, StateChange, modbus_target, plant_states_apply
+from .selectors import modbus_plants_for_polling, modbus_target
+from .services import ApplyReport, StateChange, plant_states_apply
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,15 @@
 """Reads: a plant's telecontrol settings and profile, its latest state, alarms and checks."""
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from dispatch.models import Plant
 
+from .backends.base import ModbusTarget
 from .choices import AlarmKind, Protocol
 from .models import PlantAlarm, PlantCheck, PlantState, PlantTelecontrol, TelecontrolProfile
 
@@ -23,6 +27,54 @@ def profile_for(*, plant: Plant, telecontrol: PlantTelecontrol | None) -> Teleco
 
 def plant_telecontrol_get(*, plant: Plant) -> PlantTelecontrol | None:
     return PlantTelecontrol.objects.select_related("profile").filter(plant=plant).first()
+
+
+def modbus_target(telecontrol: PlantTelecontrol, profile: TelecontrolProfile) -> ModbusTarget:
+    return ModbusTarget(
+        host=telecontrol.host,
+        port=telecontrol.port,
+        unit_id=telecontrol.unit_id,
+        timeout=float(telecontrol.timeout_seconds),
+        register_map=profile.register_map,
+    )
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """What a live check needs to know of a plant: its protocol, where and how to read it."""
+
+    protocol: str
+    target: ModbusTarget | None
+    stale_after_seconds: int
+
+
+_check_settings: dict[int, tuple[float, CheckSettings]] = {}
+
+
+def plant_check_settings(*, plant: Plant) -> CheckSettings:
+    """The plant's check settings, kept in this process for
+    ``PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS``: looking them up costs more than the Modbus
+    read itself. Saving telecontrol settings or a profile forgets them at once in this process
+    (``telecontrol.signals``); other processes see the change within that time."""
+    now = time.monotonic()
+    cached = _check_settings.get(plant.pk)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    telecontrol = plant_telecontrol_get(plant=plant)
+    protocol = telecontrol.protocol if telecontrol is not None else Protocol.NONE
+    profile = profile_for(plant=plant, telecontrol=telecontrol)
+    target = None
+    if protocol == Protocol.MODBUS and telecontrol.host and telecontrol.port:
+        target = modbus_target(telecontrol, profile)
+    elif protocol == Protocol.MODBUS:
+        protocol = Protocol.NONE  # no address yet: nothing to read
+    value = CheckSettings(protocol=protocol, target=target, stale_after_seconds=profile.stale_after_seconds)
+    _check_settings[plant.pk] = (now + settings.PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS, value)
+    return value
+
+
+def plant_check_settings_forget() -> None:
+    _check_settings.clear()
 
 
 def plant_state_get(*, plant: Plant) -> PlantState | None:

@@ -27,7 +27,7 @@ from dispatch.models import Call, Intervention, Plant
 from dispatch.roles import has_role
 from dispatch.services import event_record, intervention_open, priority_for_customer
 
-from .backends.base import ModbusTarget, Reading, modbus_backend
+from .backends.base import Reading, modbus_backend
 from .choices import FAILED_OUTCOMES, AlarmKind, CheckOutcome, Protocol
 from .models import (
     PlantAlarm,
@@ -38,7 +38,7 @@ from .models import (
     TelemetryRejection,
 )
 from .payloads import AlarmMessage, TelemetryMessage
-from .selectors import data_age_seconds, plant_state_get, plant_telecontrol_get, profile_for
+from .selectors import CheckSettings, data_age_seconds, plant_check_settings, plant_state_get
 
 ALARM_PRIORITY = {
     AlarmKind.ANOMALY: Priority.HIGH,
@@ -58,16 +58,6 @@ def _run(coroutine):
     if loop is None or loop.is_closed():
         loop = _loops.loop = asyncio.new_event_loop()
     return loop.run_until_complete(coroutine)
-
-
-def modbus_target(telecontrol: PlantTelecontrol, profile: TelecontrolProfile) -> ModbusTarget:
-    return ModbusTarget(
-        host=telecontrol.host,
-        port=telecontrol.port,
-        unit_id=telecontrol.unit_id,
-        timeout=float(telecontrol.timeout_seconds),
-        register_map=profile.register_map,
-    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -118,12 +108,12 @@ def _check_permission(*, actor, plant: Plant, call: Call | None, intervention: I
         raise ValidationError({"intervention": _("The intervention is not for this plant.")})
 
 
-def _mqtt_reading(*, plant: Plant, profile: TelecontrolProfile, now: datetime) -> tuple[Reading, bool]:
+def _mqtt_reading(*, plant: Plant, check_settings: CheckSettings, now: datetime) -> tuple[Reading, bool]:
     state = plant_state_get(plant=plant)
     if state is None or state.observed_at is None:
         return Reading(CheckOutcome.NO_DATA, error=_("No telemetry received from this plant yet.")), False
     age = data_age_seconds(state.observed_at, now)
-    stale = age > profile.stale_after_seconds
+    stale = age > check_settings.stale_after_seconds
     reading = Reading(
         CheckOutcome.STALE if stale else CheckOutcome.OK,
         active=state.active,
@@ -136,7 +126,7 @@ def _mqtt_reading(*, plant: Plant, profile: TelecontrolProfile, now: datetime) -
     if stale:
         reading.error = _("Last data is %(age)d s old (stale after %(limit)d s).") % {
             "age": age,
-            "limit": profile.stale_after_seconds,
+            "limit": check_settings.stale_after_seconds,
         }
     return reading, stale
 
@@ -151,17 +141,15 @@ def plant_check(
     """
     _check_permission(actor=actor, plant=plant, call=call, intervention=intervention)
     started = time.perf_counter()
-    telecontrol = plant_telecontrol_get(plant=plant)
-    protocol = telecontrol.protocol if telecontrol is not None else Protocol.NONE
+    check_settings = plant_check_settings(plant=plant)
+    protocol = check_settings.protocol
     now = timezone.now()
     stale = False
-    if protocol == Protocol.MODBUS and telecontrol.host and telecontrol.port:
-        profile = profile_for(plant=plant, telecontrol=telecontrol)
-        reading = _run(modbus_backend().read(modbus_target(telecontrol, profile)))
+    if check_settings.target is not None:
+        reading = _run(modbus_backend().read(check_settings.target))
         now = timezone.now()
     elif protocol == Protocol.MQTT:
-        profile = profile_for(plant=plant, telecontrol=telecontrol)
-        reading, stale = _mqtt_reading(plant=plant, profile=profile, now=now)
+        reading, stale = _mqtt_reading(plant=plant, check_settings=check_settings, now=now)
     else:
         reading = Reading(CheckOutcome.NOT_CONFIGURED, error=_("This plant has no telecontrol."))
     result = CheckResult(

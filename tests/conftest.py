@@ -61,9 +61,13 @@ def empty_cache():
     """Role caches are keyed by user id, and ids repeat across tests."""
     from django.core.cache import cache
 
+    from telecontrol.selectors import plant_check_settings_forget
+
     cache.clear()
+    plant_check_settings_forget()
     yield
     cache.clear()
+    plant_check_settings_forget()
 
 
 @pytest.fixture

@@ -330,3 +330,12 @@ def test_an_alarm_lost_to_a_failure_is_raised_at_the_next_report(modbus_plant, m
     assert not PlantAlarm.objects.exists()
     monkeypatch.undo()
     assert [a.kind for a in apply(modbus_plant, ok(anomaly=True)).raised] == [AlarmKind.ANOMALY]
+
+
+def test_changed_telecontrol_settings_are_used_at_the_next_check(users, modbus_plant, fake_modbus):
+    services.plant_check(actor=users["operator"], plant=modbus_plant)
+    telecontrol = PlantTelecontrol.objects.get(plant=modbus_plant)
+    telecontrol.port = 16000
+    telecontrol.save()
+    services.plant_check(actor=users["operator"], plant=modbus_plant)
+    assert [t.port for t in fake_modbus.targets] == [15999, 16000]
