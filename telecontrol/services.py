@@ -402,55 +402,80 @@ _READING_COLUMNS = (
     "observed_at",
     "last_ok_at",
 )
-_UPSERT_SQL = (
-    f"INSERT INTO telecontrol_plantstate ({_ROW_COLUMNS}) SELECT {_ROW_COLUMNS} FROM pronto_state_batch "
-    "ON CONFLICT (plant_id) DO UPDATE SET "
-    + ", ".join(
-        f"{name} = CASE WHEN EXCLUDED.outcome = 'ok' "
-        f"THEN EXCLUDED.{name} ELSE telecontrol_plantstate.{name} END"
-        if name in _READING_COLUMNS
-        else f"{name} = EXCLUDED.{name}"
-        for name in _StateRow._fields
-        if name not in ("plant_id", "watched_since")
-    )
+_KEEP = "CASE WHEN b.outcome = 'ok' THEN b.{0} ELSE s.{0} END"
+_RETURNED = "plant_id, source, outcome, anomaly, out_of_service, alarm_code, comms_lost"
+# Failures are counted and communication loss decided in the statement itself, under the row
+# lock the UPDATE takes: no read-then-write race, and no round trip to read the rows first. In
+# the batch, a failed row carries the plant's limit of failed polls in consecutive_failures.
+_UPSERT_SQL = f"""
+WITH updated AS (
+    UPDATE telecontrol_plantstate AS s SET
+        {", ".join(f"{name} = {_KEEP.format(name)}" for name in _READING_COLUMNS)},
+        source = b.source,
+        outcome = b.outcome,
+        last_attempt_at = b.last_attempt_at,
+        error = b.error,
+        consecutive_failures = CASE WHEN b.outcome = 'ok' THEN 0 ELSE s.consecutive_failures + 1 END,
+        comms_lost = b.outcome <> 'ok'
+            AND (s.comms_lost OR s.consecutive_failures + 1 >= b.consecutive_failures),
+        comms_lost_since = CASE
+            WHEN b.outcome = 'ok' THEN NULL
+            WHEN s.comms_lost THEN s.comms_lost_since
+            WHEN s.consecutive_failures + 1 >= b.consecutive_failures THEN b.last_attempt_at
+        END
+    FROM pronto_state_batch AS b
+    WHERE s.plant_id = b.plant_id
+      AND (b.outcome <> 'ok' OR s.observed_at IS NULL OR b.observed_at >= s.observed_at)
+    RETURNING s.plant_id, s.source, s.outcome, s.anomaly, s.out_of_service, s.alarm_code, s.comms_lost
+), inserted AS (
+    INSERT INTO telecontrol_plantstate ({_ROW_COLUMNS})
+    SELECT plant_id, source, outcome, active, anomaly, out_of_service, alarm_code, measurements,
+           observed_at, last_ok_at, last_attempt_at, watched_since,
+           CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END, error,
+           outcome <> 'ok' AND consecutive_failures <= 1,
+           CASE WHEN outcome <> 'ok' AND consecutive_failures <= 1 THEN last_attempt_at END
+    FROM pronto_state_batch AS b
+    WHERE NOT EXISTS (SELECT 1 FROM telecontrol_plantstate s WHERE s.plant_id = b.plant_id)
+    ON CONFLICT (plant_id) DO NOTHING
+    RETURNING {_RETURNED}
 )
+SELECT {_RETURNED} FROM updated UNION ALL SELECT {_RETURNED} FROM inserted
+"""
+
+
+class _Written(NamedTuple):
+    plant_id: int
+    source: str
+    outcome: str
+    anomaly: bool | None
+    out_of_service: bool | None
+    alarm_code: str
+    comms_lost: bool
 
 
 def _states_write_postgres(changes: list[StateChange], now: datetime):
-    """The same as ``_states_write_orm`` in three statements whatever the batch size: lock and
-    read what the batch needs, COPY the new rows into a temporary table, upsert from it. A
-    sweep of 1,000 plants through the ORM's ``bulk_create`` spent 70 ms preparing parameters."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT plant_id, observed_at, consecutive_failures, comms_lost, comms_lost_since "
-            "FROM telecontrol_plantstate WHERE plant_id = ANY(%s) FOR UPDATE",
-            [[c.plant_id for c in changes]],
-        )
-        current = {row[0]: row[1:] for row in cursor.fetchall()}
-        rows, answered = [], {}
-        for change in changes:
-            observed_at, failures, lost, lost_since = current.get(change.plant_id, (None, 0, False, None))
-            reading = change.reading
-            if reading.outcome == CheckOutcome.OK:
-                if observed_at and reading.observed_at and reading.observed_at < observed_at:
-                    continue
-                row = _StateRow(
+    """The same as ``_states_write_orm`` in one upsert whatever the batch size, fed by COPY into
+    a temporary table. A sweep of 1,000 plants through the ORM's ``bulk_create`` spent 70 ms
+    preparing parameters; this takes a fifth of that."""
+    batch = []
+    for change in changes:
+        reading = change.reading
+        if reading.outcome == CheckOutcome.OK:
+            batch.append(
+                _StateRow(
                     change.plant_id, change.source, CheckOutcome.OK, reading.active, reading.anomaly,
                     reading.out_of_service, reading.alarm_code, json.dumps(reading.measurements),
                     reading.observed_at or now, now, now, now, 0, "", False, None,
-                )  # fmt: skip
-                answered[change.plant_id] = change
-            elif reading.outcome in FAILED_OUTCOMES:
-                failures += 1
-                if not lost and failures >= change.failed_polls_limit:
-                    lost, lost_since = True, now
-                row = _StateRow(
+                )
+            )  # fmt: skip
+        elif reading.outcome in FAILED_OUTCOMES:
+            batch.append(
+                _StateRow(
                     change.plant_id, change.source, reading.outcome, None, None, None, "", "{}",
-                    None, None, now, now, failures, reading.error[:300], lost, lost_since,
-                )  # fmt: skip
-            else:
-                continue
-            rows.append(row)
+                    None, None, now, now, change.failed_polls_limit, reading.error[:300], False, None,
+                )
+            )  # fmt: skip
+    with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS pronto_state_batch "
             "(LIKE telecontrol_plantstate INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
@@ -458,9 +483,12 @@ def _states_write_postgres(changes: list[StateChange], now: datetime):
         # Empty even inside an outer transaction that has not committed yet.
         cursor.execute("TRUNCATE pronto_state_batch")
         with cursor.cursor.copy(f"COPY pronto_state_batch ({_ROW_COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
+            for row in batch:
                 copy.write_row(row)
         cursor.execute(_UPSERT_SQL)
+        rows = [_Written(*row) for row in cursor.fetchall()]
+    by_plant = {change.plant_id: change for change in changes}
+    answered = {row.plant_id: by_plant[row.plant_id] for row in rows if row.outcome == CheckOutcome.OK}
     return rows, answered
 
 
