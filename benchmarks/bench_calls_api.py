@@ -36,6 +36,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.telecontrol_support import BenchError, db_recreate  # noqa: E402
+
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
@@ -74,10 +79,6 @@ function request()
   return wrk.format("POST", nil, headers, body)
 end
 """
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 # ----------------------------------------------------------------------------------------------
@@ -128,24 +129,6 @@ def django_snippet(code: str, env: dict[str, str]) -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Database
-
-
-def _maintenance_url(database_url: str) -> tuple[str, str]:
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not name or not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise BenchError(f"Unusable database name in {database_url!r}")
-    return urlunsplit(parts._replace(scheme="postgresql", path="/postgres")), name
-
-
-def db_recreate(database_url: str, *, drop_only: bool = False) -> None:
-    import psycopg  # from the project's virtualenv
-
-    admin_url, name = _maintenance_url(database_url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def db_scalar(database_url: str, sql: str):

@@ -42,7 +42,7 @@ BENCH_USERNAME = "bench-operator"
 
 
 class BenchError(RuntimeError):
-    pass
+    """A benchmark could not run as set up (shared by every script in this folder)."""
 
 
 # ----------------------------------------------------------------------------------------------

@@ -51,5 +51,5 @@ class RejectionReason(models.TextChoices):
     UNKNOWN_TOPIC = "unknown_topic", _("Unknown topic")
 
 
-# Telemetry flags that raise an alarm when they go up.
-FLAG_ALARMS_NAMES = ("anomaly", "out_of_service")
+# Reported flags that raise an alarm of their kind while they are up.
+FLAG_ALARMS = (("anomaly", AlarmKind.ANOMALY), ("out_of_service", AlarmKind.OUT_OF_SERVICE))

@@ -20,7 +20,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from .backends.base import mqtt_subscriber_class
-from .choices import FLAG_ALARMS_NAMES, Protocol, RejectionReason
+from .choices import FLAG_ALARMS, Protocol, RejectionReason
 from .payloads import (
     AlarmMessage,
     PayloadRejected,
@@ -83,7 +83,7 @@ class TelemetryListener:
             code, kind = topic_parse(topic, self.prefix)
             if kind == "telemetry":
                 message = telemetry_parse(code, payload, received_at=received_at, max_bytes=self.max_bytes)
-                seen = {name for name in FLAG_ALARMS_NAMES if getattr(message, name)}
+                seen = {flag for flag, _kind in FLAG_ALARMS if getattr(message, flag)}
                 with self._lock:
                     self.received += 1
                     previous = self._batch.telemetry.get(code)

@@ -98,21 +98,47 @@ class PlantTelecontrol(models.Model):
         return self.mqtt_code or self.plant.code
 
 
-class PlantState(models.Model):
-    """The latest known state of a plant, kept by the telemetry listener and the fleet poller.
+class PlantReading(models.Model):
+    """What a plant reports: the fields a state and a check share."""
 
-    ``observed_at`` is when the plant produced the data (its own timestamp for MQTT), so the
-    data's age is never mistaken for the time we received it."""
-
-    plant = models.OneToOneField(Plant, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    source = models.CharField(_("source"), max_length=16, choices=Protocol.choices)
-    outcome = models.CharField(_("last outcome"), max_length=16, choices=CheckOutcome.choices)
     active = models.BooleanField(_("active"), null=True)
     anomaly = models.BooleanField(_("anomaly"), null=True)
     out_of_service = models.BooleanField(_("out of service"), null=True)
     alarm_code = models.CharField(_("alarm code"), max_length=64, blank=True)
     measurements = models.JSONField(_("measurements"), default=dict, blank=True)
     observed_at = models.DateTimeField(_("data from"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PlantState(PlantReading):
+    """The latest known state of a plant, kept by the telemetry listener and the fleet poller.
+
+    ``observed_at`` is when the plant produced the data (its own timestamp for MQTT), so the
+    data's age is never mistaken for the time we received it."""
+
+    # Everything but the plant and ``watched_since``: what the API shows and a batch rewrites.
+    REPORTED_FIELDS = (
+        "source",
+        "outcome",
+        "active",
+        "anomaly",
+        "out_of_service",
+        "alarm_code",
+        "measurements",
+        "observed_at",
+        "last_ok_at",
+        "last_attempt_at",
+        "consecutive_failures",
+        "error",
+        "comms_lost",
+        "comms_lost_since",
+    )
+
+    plant = models.OneToOneField(Plant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    source = models.CharField(_("source"), max_length=16, choices=Protocol.choices)
+    outcome = models.CharField(_("last outcome"), max_length=16, choices=CheckOutcome.choices)
     last_ok_at = models.DateTimeField(_("last answer"), null=True, blank=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     watched_since = models.DateTimeField(_("watched since"))
@@ -138,7 +164,7 @@ class ImmutableQuerySet(models.QuerySet):
         raise HistoryImmutableError("Telecontrol checks are records and cannot be changed.")
 
 
-class PlantCheck(models.Model):
+class PlantCheck(PlantReading):
     """One live check of a plant, as the operator saw it. Checks made for a call or an
     intervention are also written into that subject's history chain."""
 
@@ -153,12 +179,6 @@ class PlantCheck(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Protocol.choices)
     outcome = models.CharField(_("outcome"), max_length=16, choices=CheckOutcome.choices)
     reachable = models.BooleanField(_("reachable"))
-    active = models.BooleanField(_("active"), null=True)
-    anomaly = models.BooleanField(_("anomaly"), null=True)
-    out_of_service = models.BooleanField(_("out of service"), null=True)
-    alarm_code = models.CharField(_("alarm code"), max_length=64, blank=True)
-    measurements = models.JSONField(_("measurements"), default=dict, blank=True)
-    observed_at = models.DateTimeField(_("data from"), null=True, blank=True)
     data_age_seconds = models.FloatField(_("data age (s)"), null=True, blank=True)
     stale = models.BooleanField(_("stale"), default=False)
     error = models.CharField(_("error"), max_length=300, blank=True)

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from .backends.base import ModbusBackend, ModbusTarget, Reading, modbus_backend
 from .choices import Protocol
-from .models import TelecontrolProfile
-from .selectors import modbus_plants_for_polling, modbus_target
+from .selectors import modbus_plants_for_polling, modbus_target, profile_resolver
 from .services import ApplyReport, StateChange, plant_states_apply
 
 logger = logging.getLogger(__name__)
@@ -46,11 +45,11 @@ class FleetPoller:
         self._loaded_at = float("-inf")
 
     def load(self) -> None:
-        kind_profiles = {p.plant_kind: p for p in TelecontrolProfile.objects.all()}
+        profile_of = profile_resolver()
         previous = self.plants
         self.plants = {}
         for tc in modbus_plants_for_polling():
-            profile = tc.profile or kind_profiles.get(tc.plant.kind) or TelecontrolProfile()
+            profile = profile_of(plant=tc.plant, telecontrol=tc)
             self.plants[tc.plant_id] = PolledPlant(
                 plant_id=tc.plant_id,
                 code=tc.plant.code,

@@ -17,12 +17,22 @@ from .models import PlantAlarm, PlantCheck, PlantState, PlantTelecontrol, Teleco
 FAULT_ALARM_KINDS = (AlarmKind.ANOMALY, AlarmKind.OUT_OF_SERVICE, AlarmKind.DEVICE)
 
 
+def profile_resolver():
+    """A function from a plant's telecontrol settings to its profile: the plant's own, else its
+    kind's, else the built-in defaults (unsaved). The kinds' profiles are read once, for loops
+    over many plants."""
+    by_kind = {profile.plant_kind: profile for profile in TelecontrolProfile.objects.all()}
+
+    def resolve(*, plant: Plant, telecontrol: PlantTelecontrol | None) -> TelecontrolProfile:
+        if telecontrol is not None and telecontrol.profile_id is not None:
+            return telecontrol.profile
+        return by_kind.get(plant.kind) or TelecontrolProfile(plant_kind=plant.kind)
+
+    return resolve
+
+
 def profile_for(*, plant: Plant, telecontrol: PlantTelecontrol | None) -> TelecontrolProfile:
-    """The plant's own profile, else its kind's, else the built-in defaults (unsaved)."""
-    if telecontrol is not None and telecontrol.profile_id is not None:
-        return telecontrol.profile
-    profile = TelecontrolProfile.objects.filter(plant_kind=plant.kind).first()
-    return profile if profile is not None else TelecontrolProfile(plant_kind=plant.kind)
+    return profile_resolver()(plant=plant, telecontrol=telecontrol)
 
 
 def plant_telecontrol_get(*, plant: Plant) -> PlantTelecontrol | None:
@@ -85,10 +95,6 @@ def plant_alarm_list_up(*, plant_id: int):
     return PlantAlarm.objects.filter(plant_id=plant_id, cleared_at__isnull=True).order_by("raised_at")
 
 
-def plant_check_list(*, plant: Plant, limit: int = 50):
-    return PlantCheck.objects.filter(plant=plant).select_related("requested_by")[:limit]
-
-
 def plant_check_latest_for_call(*, call) -> PlantCheck | None:
     return PlantCheck.objects.filter(call=call).order_by("-checked_at", "-pk").first()
 
@@ -101,23 +107,7 @@ def plant_status_snapshot(*, plant_id: int, now: datetime | None = None) -> dict
     """What telecontrol knew of a plant at ``now``: latest values, their age, comms state and
     the alarms up. Stored in a call's history when the call is tied to the plant."""
     now = now or timezone.now()
-    state = (
-        PlantState.objects.filter(plant_id=plant_id)
-        .values(
-            "source",
-            "outcome",
-            "active",
-            "anomaly",
-            "out_of_service",
-            "alarm_code",
-            "measurements",
-            "observed_at",
-            "last_ok_at",
-            "comms_lost",
-            "comms_lost_since",
-        )
-        .first()
-    )
+    state = PlantState.objects.filter(plant_id=plant_id).values(*PlantState.REPORTED_FIELDS).first()
     if state is not None:
         state["data_age_seconds"] = data_age_seconds(state["observed_at"], now)
     alarms = list(plant_alarm_list_up(plant_id=plant_id).values("kind", "code", "message", "raised_at"))

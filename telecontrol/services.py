@@ -29,17 +29,22 @@ from dispatch.roles import has_role
 from dispatch.services import event_record, intervention_open, priority_for_customer
 
 from .backends.base import Reading, modbus_backend
-from .choices import FAILED_OUTCOMES, AlarmKind, CheckOutcome, Protocol
+from .choices import FAILED_OUTCOMES, FLAG_ALARMS, AlarmKind, CheckOutcome, Protocol
 from .models import (
     PlantAlarm,
     PlantCheck,
     PlantState,
     PlantTelecontrol,
-    TelecontrolProfile,
     TelemetryRejection,
 )
 from .payloads import AlarmMessage, TelemetryMessage
-from .selectors import CheckSettings, data_age_seconds, plant_check_settings, plant_state_get
+from .selectors import (
+    CheckSettings,
+    data_age_seconds,
+    plant_check_settings,
+    plant_state_get,
+    profile_resolver,
+)
 
 ALARM_PRIORITY = {
     AlarmKind.ANOMALY: Priority.HIGH,
@@ -47,7 +52,6 @@ ALARM_PRIORITY = {
     AlarmKind.DEVICE: Priority.HIGH,
     AlarmKind.COMMS_LOSS: Priority.NORMAL,
 }
-FLAG_ALARMS = (("anomaly", AlarmKind.ANOMALY), ("out_of_service", AlarmKind.OUT_OF_SERVICE))
 
 _loops = threading.local()
 
@@ -95,13 +99,13 @@ class CheckResult:
 
 
 def _check_permission(*, actor, plant: Plant, call: Call | None, intervention: Intervention | None) -> None:
-    if has_role(actor, Role.OPERATOR, Role.SUPERVISOR):
-        pass
-    elif has_role(actor, Role.TECHNICIAN):
-        # A technician checks the plant it is working on, for its own intervention only.
-        if call is not None or (intervention is not None and intervention.technician_id != actor.pk):
-            raise PermissionDenied(_("Your role does not allow this action."))
-    else:
+    # A technician checks the plant it is working on, for its own intervention only.
+    technician_allowed = (
+        has_role(actor, Role.TECHNICIAN)
+        and call is None
+        and (intervention is None or intervention.technician_id == actor.pk)
+    )
+    if not (has_role(actor, Role.OPERATOR, Role.SUPERVISOR) or technician_allowed):
         raise PermissionDenied(_("Your role does not allow this action."))
     if call is not None and call.plant_id != plant.pk:
         raise ValidationError({"call": _("The call is not about this plant.")})
@@ -279,24 +283,6 @@ def plant_alarm_clear(*, plant: Plant, key: str, source: str, at: datetime) -> P
 # Plant state from telemetry and polls
 
 
-STATE_FIELDS = [
-    "source",
-    "outcome",
-    "active",
-    "anomaly",
-    "out_of_service",
-    "alarm_code",
-    "measurements",
-    "observed_at",
-    "last_ok_at",
-    "last_attempt_at",
-    "consecutive_failures",
-    "error",
-    "comms_lost",
-    "comms_lost_since",
-]
-
-
 @dataclass
 class StateChange:
     """One plant's news in a batch: a reading, plus flags seen anywhere in the batch (an anomaly
@@ -367,7 +353,7 @@ def _states_write_orm(changes: list[StateChange], now: datetime):
             continue
         rows.append(state)
     PlantState.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["plant"], update_fields=STATE_FIELDS
+        rows, update_conflicts=True, unique_fields=["plant"], update_fields=list(PlantState.REPORTED_FIELDS)
     )
     return rows, answered
 
@@ -608,11 +594,11 @@ def plant_comms_sweep(*, protocol: str, now: datetime) -> ApplyReport:
         ignore_conflicts=True,
     )
     states = PlantState.objects.in_bulk([tc.plant_id for tc in telecontrols])
-    kind_profiles = {p.plant_kind: p for p in TelecontrolProfile.objects.all()}
+    profile_of = profile_resolver()
     transitions = []
     for tc in telecontrols:
         state = states[tc.plant_id]
-        profile = tc.profile or kind_profiles.get(tc.plant.kind) or TelecontrolProfile()
+        profile = profile_of(plant=tc.plant, telecontrol=tc)
         last = state.last_ok_at or state.watched_since
         if not state.comms_lost and now - last > timedelta(seconds=profile.expected_interval_seconds):
             with transaction.atomic():

@@ -48,20 +48,5 @@ class PlantAlarmSerializer(serializers.ModelSerializer):
 class PlantStateSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlantState
-        fields = [
-            "source",
-            "outcome",
-            "active",
-            "anomaly",
-            "out_of_service",
-            "alarm_code",
-            "measurements",
-            "observed_at",
-            "last_ok_at",
-            "last_attempt_at",
-            "consecutive_failures",
-            "error",
-            "comms_lost",
-            "comms_lost_since",
-        ]
+        fields = list(PlantState.REPORTED_FIELDS)
         read_only_fields = fields

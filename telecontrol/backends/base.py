@@ -52,10 +52,6 @@ class Reading:
     def reachable(self) -> bool:
         return self.outcome not in UNREACHABLE_OUTCOMES and self.outcome != CheckOutcome.NOT_CONFIGURED
 
-    @property
-    def answered(self) -> bool:
-        return self.outcome == CheckOutcome.OK
-
 
 class ModbusBackend(abc.ABC):
     """Reads plants over Modbus TCP. Every method returns a ``Reading``; none raises for a
