@@ -9,13 +9,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
 from .backends.base import ModbusBackend, ModbusTarget, Reading, modbus_backend
-from .choices import Protocol
+from .choices import CheckOutcome, Protocol
 from .selectors import modbus_plants_for_polling, modbus_target, profile_resolver
 from .services import ApplyReport, StateChange, plant_states_apply
 
@@ -33,6 +34,22 @@ class PolledPlant:
     interval: float
     failed_polls_limit: int
     due: float = 0.0
+    # What this poller last stored for the plant, and the sweep's stamp it stored it with.
+    stored: Reading | None = None
+    stored_at: datetime | None = None
+
+    def unchanged_since(self, reading: Reading) -> datetime | None:
+        stored = self.stored
+        if stored is None or reading.outcome != CheckOutcome.OK:
+            return None
+        same = (
+            reading.active == stored.active
+            and reading.anomaly == stored.anomaly
+            and reading.out_of_service == stored.out_of_service
+            and reading.alarm_code == stored.alarm_code
+            and reading.measurements == stored.measurements
+        )
+        return self.stored_at if same else None
 
 
 class FleetPoller:
@@ -50,14 +67,16 @@ class FleetPoller:
         self.plants = {}
         for tc in modbus_plants_for_polling():
             profile = profile_of(plant=tc.plant, telecontrol=tc)
-            self.plants[tc.plant_id] = PolledPlant(
+            plant = PolledPlant(
                 plant_id=tc.plant_id,
                 code=tc.plant.code,
                 target=modbus_target(tc, profile),
                 interval=float(profile.poll_interval_seconds),
                 failed_polls_limit=profile.failed_polls_for_comms_loss,
-                due=previous[tc.plant_id].due if tc.plant_id in previous else 0.0,
             )
+            if (known := previous.get(tc.plant_id)) is not None:
+                plant.due, plant.stored, plant.stored_at = known.due, known.stored, known.stored_at
+            self.plants[tc.plant_id] = plant
         self._loaded_at = time.monotonic()
 
     async def _read_all(self, plants: list[PolledPlant]) -> list[Reading]:
@@ -80,20 +99,28 @@ class FleetPoller:
         plants = [p for p in self.plants.values() if not only_due or p.due <= now_mono]
         if not plants:
             return ApplyReport()
-        readings = self.read(plants)
+        return self.store(plants, self.read(plants), now_mono=now_mono)
+
+    def store(self, plants: list[PolledPlant], readings: list[Reading], *, now_mono: float) -> ApplyReport:
         changes = [
             StateChange(
                 plant_id=plant.plant_id,
                 source=Protocol.MODBUS,
                 reading=reading,
                 failed_polls_limit=plant.failed_polls_limit,
+                unchanged_since=plant.unchanged_since(reading),
             )
             for plant, reading in zip(plants, readings, strict=True)
         ]
-        report = plant_states_apply(changes, now=timezone.now())
+        now = timezone.now()
+        report = plant_states_apply(changes, now=now)
         # Only once stored: a sweep lost to a database error is polled again at the next tick.
-        for plant in plants:
+        for plant, reading in zip(plants, readings, strict=True):
             plant.due = now_mono + plant.interval
+            if plant.plant_id in report.stored_ok:
+                plant.stored, plant.stored_at = reading, now
+            else:
+                plant.stored = plant.stored_at = None
         return report
 
     def run(self, stop: threading.Event, *, tick: float = 1.0) -> None:

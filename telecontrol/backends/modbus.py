@@ -126,29 +126,31 @@ class PymodbusFleet(ModbusFleet):
         self._clients: dict[Any, tuple[ModbusTarget, AsyncModbusTcpClient]] = {}
 
     async def read(self, key: Any, target: ModbusTarget) -> Reading:
-        async def work() -> Reading:
-            kept = self._clients.get(key)
-            if kept is not None and (kept[0] != target or not kept[1].connected):
-                self._drop(key)
-                kept = None
-            if kept is None:
-                client = _client(target)
-                if not await client.connect():
-                    client.close()
-                    return await _diagnose(target)
-                self._clients[key] = (target, client)
-            else:
-                client = kept[1]
-            reading = await _request(client, target)
-            if reading.outcome in (CheckOutcome.TIMEOUT, CheckOutcome.BAD_REPLY):
-                # A late or garbled answer would be taken for the next request's: start afresh.
-                self._drop(key)
-            return reading
-
-        reading = await _bounded(target, work)
-        if reading.outcome == CheckOutcome.TIMEOUT:
+        kept = self._clients.get(key)
+        if kept is not None and kept[0] == target and kept[1].connected:
+            # The steady state. On a connected client with retries=0, pymodbus bounds the one
+            # request by the target's timeout itself, so no second timer per plant is needed.
+            started = time.perf_counter()
+            try:
+                reading = await _request(kept[1], target)
+            except (OSError, ValueError) as exc:
+                reading = Reading(CheckOutcome.BAD_REPLY, error=f"{type(exc).__name__}: {exc}"[:300])
+            reading.duration_ms = (time.perf_counter() - started) * 1000
+        else:
+            self._drop(key)
+            reading = await _bounded(target, lambda: self._connect_and_read(key, target))
+        if reading.outcome in (CheckOutcome.TIMEOUT, CheckOutcome.BAD_REPLY):
+            # A late or garbled answer would be taken for the next request's: start afresh.
             self._drop(key)
         return reading
+
+    async def _connect_and_read(self, key: Any, target: ModbusTarget) -> Reading:
+        client = _client(target)
+        if not await client.connect():
+            client.close()
+            return await _diagnose(target)
+        self._clients[key] = (target, client)
+        return await _request(client, target)
 
     def _drop(self, key: Any) -> None:
         kept = self._clients.pop(key, None)

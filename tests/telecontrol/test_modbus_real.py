@@ -216,3 +216,28 @@ def test_poll_command_once(customer, modbus_plants):
     call_command("telemetry_poll", "--once", stdout=out)
     assert "Polled 1 plant(s): 1 alarm(s) raised" in out.getvalue()
     assert PlantState.objects.get(plant__code="CMD").last_ok_at <= timezone.now()
+
+
+def test_poller_stores_unchanged_values_by_moving_timestamps_and_changed_ones_whole(customer, modbus_plants):
+    modbus_plants.add("STEADY", drift=False)
+    address = modbus_plants.address("STEADY")
+    plant = PlantFactory(customer=customer, code="STEADY")
+    configure(plant, address.host, address.port, address.unit_id)
+    poller = FleetPoller(concurrency=2)
+    try:
+        poller.load()
+        poller.sweep(only_due=False)
+        first = PlantState.objects.get(plant=plant)
+        polled = poller.plants[plant.pk]
+        assert polled.stored is not None and polled.stored_at == first.last_attempt_at
+        poller.sweep(only_due=False)
+        second = PlantState.objects.get(plant=plant)
+        assert second.last_attempt_at > first.last_attempt_at
+        assert second.measurements == first.measurements and second.outcome == CheckOutcome.OK
+        modbus_plants.set_scenario("STEADY", "out_of_service")
+        report = poller.sweep(only_due=False)
+        third = PlantState.objects.get(plant=plant)
+        assert third.out_of_service and third.measurements != second.measurements
+        assert [alarm.key for alarm in report.raised] == [AlarmKind.OUT_OF_SERVICE]
+    finally:
+        poller.close()

@@ -339,3 +339,46 @@ def test_changed_telecontrol_settings_are_used_at_the_next_check(users, modbus_p
     telecontrol.save()
     services.plant_check(actor=users["operator"], plant=modbus_plant)
     assert [t.port for t in fake_modbus.targets] == [15999, 16000]
+
+
+def _confirm(plant, reading, *, since, now):
+    change = services.StateChange(
+        plant_id=plant.pk, source=Protocol.MODBUS, reading=reading, unchanged_since=since
+    )
+    return services.plant_states_apply([change], now=now)
+
+
+def test_a_confirmed_unchanged_reading_moves_its_timestamps_on(modbus_plant):
+    first = timezone.now() - timedelta(seconds=30)
+    stored = apply(modbus_plant, ok(at=first), now=first)
+    assert stored.stored_ok == {modbus_plant.pk}
+    later = first + timedelta(seconds=10)
+    report = _confirm(modbus_plant, ok(at=later), since=first, now=later)
+    state = PlantState.objects.get(plant=modbus_plant)
+    assert report.updated == 1 and report.stored_ok == {modbus_plant.pk}
+    assert (state.last_attempt_at, state.last_ok_at, state.observed_at) == (later, later, later)
+    assert state.measurements == {"flow": {"value": 12, "unit": "m³/h"}} and not state.anomaly
+
+
+def test_a_confirmation_never_hides_what_another_writer_stored(modbus_plant):
+    """The poller's memory says the row holds its reading of ``first``; someone else wrote
+    since, so the row is written whole, and the alarm follows the reading."""
+    first = timezone.now() - timedelta(seconds=30)
+    apply(modbus_plant, ok(at=first), now=first)
+    apply(modbus_plant, ok(anomaly=True, alarm_code="E7", at=first + timedelta(seconds=5)))
+    assert PlantAlarm.objects.filter(plant=modbus_plant, key=AlarmKind.ANOMALY, cleared_at=None).exists()
+    later = first + timedelta(seconds=10)
+    report = _confirm(modbus_plant, ok(at=later), since=first, now=later)
+    state = PlantState.objects.get(plant=modbus_plant)
+    assert not state.anomaly and state.alarm_code == "" and state.last_attempt_at == later
+    assert [alarm.key for alarm in report.cleared] == [AlarmKind.ANOMALY]
+
+
+def test_a_confirmation_does_not_paper_over_failed_polls(modbus_plant):
+    first = timezone.now() - timedelta(seconds=30)
+    apply(modbus_plant, ok(at=first), now=first)
+    apply(modbus_plant, Reading(CheckOutcome.TIMEOUT, error="no answer"), now=first + timedelta(seconds=5))
+    later = first + timedelta(seconds=10)
+    _confirm(modbus_plant, ok(at=later), since=first, now=later)
+    state = PlantState.objects.get(plant=modbus_plant)
+    assert state.outcome == CheckOutcome.OK and state.consecutive_failures == 0 and state.error == ""
