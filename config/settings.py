@@ -157,6 +157,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PlantKindEnum": "dispatch.choices.PlantKind",
         "AlarmKindEnum": "telecontrol.choices.AlarmKind",
+        "CheckOutcomeEnum": "telecontrol.choices.CheckOutcome",
+        "AttemptOutcomeEnum": "notifications.choices.AttemptOutcome",
+        "NotificationStatusEnum": "notifications.choices.NotificationStatus",
+        "CallbackStatusEnum": "dispatch.choices.CallbackStatus",
     },
 }
 
@@ -170,6 +174,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
+    "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 30.0},
+    "callbacks-remind": {"task": "dispatch.tasks.callbacks_remind", "schedule": 30.0},
 }
 
 # Telephony webhook: HMAC-SHA256 over "<timestamp>.<body>" with this shared secret.
@@ -206,6 +212,76 @@ PRONTO_TELEMETRY_FLUSH_SECONDS = env.float("PRONTO_TELEMETRY_FLUSH_SECONDS", def
 PRONTO_COMMS_SWEEP_SECONDS = env.int("PRONTO_COMMS_SWEEP_SECONDS", default=30)
 PRONTO_POLL_CONCURRENCY = env.int("PRONTO_POLL_CONCURRENCY", default=100)
 PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS = env.int("PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS", default=30)
+
+# Notifications (docs/notifications.md). One backend class per channel; the embedded default
+# stores messages in the outbox table and shows them in the UI: nothing leaves this machine.
+_OUTBOX = "notifications.backends.outbox.OutboxBackend"
+PRONTO_NOTIFICATION_BACKENDS = {
+    "sms": {
+        "BACKEND": env.str("PRONTO_SMS_BACKEND", default=_OUTBOX),
+        "OPTIONS": {
+            "url": env.str("PRONTO_KANNEL_URL", default="http://127.0.0.1:13013/cgi-bin/sendsms"),
+            "username": env.str("PRONTO_KANNEL_USERNAME", default=""),
+            "password": env.str("PRONTO_KANNEL_PASSWORD", default=""),
+            "sender": env.str("PRONTO_SMS_SENDER", default="Pronto"),
+            "timeout": env.float("PRONTO_SMS_TIMEOUT_SECONDS", default=10.0),
+        },
+    },
+    "email": {
+        "BACKEND": env.str("PRONTO_EMAIL_BACKEND", default=_OUTBOX),
+        "OPTIONS": {
+            "host": env.str("PRONTO_SMTP_HOST", default="127.0.0.1"),
+            "port": env.int("PRONTO_SMTP_PORT", default=25),
+            "username": env.str("PRONTO_SMTP_USERNAME", default=""),
+            "password": env.str("PRONTO_SMTP_PASSWORD", default=""),
+            "starttls": env.bool("PRONTO_SMTP_STARTTLS", default=False),
+            "timeout": env.float("PRONTO_SMTP_TIMEOUT_SECONDS", default=10.0),
+            "from_address": env.str("PRONTO_EMAIL_FROM", default="pronto@localhost"),
+        },
+    },
+    "fax": {
+        "BACKEND": env.str("PRONTO_FAX_BACKEND", default=_OUTBOX),
+        "OPTIONS": {
+            # Email-to-fax gateway (notifications.backends.fax_email.EmailFaxBackend): SMTP as above.
+            "host": env.str("PRONTO_FAX_SMTP_HOST", default=env.str("PRONTO_SMTP_HOST", default="127.0.0.1")),
+            "port": env.int("PRONTO_FAX_SMTP_PORT", default=env.int("PRONTO_SMTP_PORT", default=25)),
+            "from_address": env.str("PRONTO_EMAIL_FROM", default="pronto@localhost"),
+            "address_template": env.str("PRONTO_FAX_EMAIL_ADDRESS", default="{number}@fax.localhost"),
+            "attach": env.str("PRONTO_FAX_EMAIL_FORMAT", default="pdf"),
+            "timeout": env.float("PRONTO_FAX_TIMEOUT_SECONDS", default=10.0),
+            # HylaFAX (notifications.backends.hylafax.HylafaxFaxBackend): hfaxd's client protocol.
+            "hylafax_host": env.str("PRONTO_HYLAFAX_HOST", default="127.0.0.1"),
+            "hylafax_port": env.int("PRONTO_HYLAFAX_PORT", default=4559),
+            "hylafax_user": env.str("PRONTO_HYLAFAX_USER", default="pronto"),
+            "hylafax_password": env.str("PRONTO_HYLAFAX_PASSWORD", default=""),
+        },
+    },
+}
+# Base URL of the web UI, for the links sent to technicians and the gateways' callbacks.
+PRONTO_PUBLIC_URL = env.str("PRONTO_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Kannel's sms-service posts replies here with this token (?token=...).
+PRONTO_SMS_INBOUND_TOKEN = env.str(
+    "PRONTO_SMS_INBOUND_TOKEN", default="" if PRODUCTION else "demo-sms-inbound"
+)
+PRONTO_NOTIFICATION_MAX_ATTEMPTS = env.int("PRONTO_NOTIFICATION_MAX_ATTEMPTS", default=6)
+PRONTO_NOTIFICATION_RETRY_BASE_SECONDS = env.float("PRONTO_NOTIFICATION_RETRY_BASE_SECONDS", default=30.0)
+PRONTO_NOTIFICATION_RETRY_MAX_SECONDS = env.float("PRONTO_NOTIFICATION_RETRY_MAX_SECONDS", default=1800.0)
+# A row left in "sending" this long belongs to a worker that died: the sweeper takes it back.
+PRONTO_NOTIFICATION_STUCK_SECONDS = env.int("PRONTO_NOTIFICATION_STUCK_SECONDS", default=120)
+PRONTO_NOTIFICATION_SWEEP_SECONDS = env.float("PRONTO_NOTIFICATION_SWEEP_SECONDS", default=30.0)
+# Minutes to acknowledge an assignment, per priority (1 critical .. 4 low), before the summary is
+# sent again on the technician's next channel and the supervisors are warned.
+PRONTO_ACK_TIMEOUT_MINUTES = {
+    1: env.int("PRONTO_ACK_TIMEOUT_CRITICAL_MINUTES", default=5),
+    2: env.int("PRONTO_ACK_TIMEOUT_HIGH_MINUTES", default=10),
+    3: env.int("PRONTO_ACK_TIMEOUT_NORMAL_MINUTES", default=20),
+    4: env.int("PRONTO_ACK_TIMEOUT_LOW_MINUTES", default=60),
+}
+# A callback not done this many minutes after its time is flagged overdue.
+PRONTO_CALLBACK_OVERDUE_MINUTES = env.int("PRONTO_CALLBACK_OVERDUE_MINUTES", default=5)
+PRONTO_ESCALATION_MAX_ROUNDS = env.int("PRONTO_ESCALATION_MAX_ROUNDS", default=3)
+# Attachments of plant documents to emails: at most this many bytes in all.
+PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES = env.int("PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

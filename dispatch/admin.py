@@ -13,6 +13,7 @@ from .choices import Role
 from .errors import TransitionNotAllowed
 from .models import (
     Call,
+    Callback,
     Contact,
     Customer,
     Event,
@@ -171,7 +172,8 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(PlantDocument)
 class PlantDocumentAdmin(admin.ModelAdmin):
-    list_display = ("title", "plant", "uploaded_at", "uploaded_by")
+    list_display = ("title", "plant", "kind", "attach_to_assignments", "uploaded_at", "uploaded_by")
+    list_filter = ("kind", "attach_to_assignments")
     search_fields = ("title", "plant__code")
     readonly_fields = ("uploaded_at", "uploaded_by")
 
@@ -192,3 +194,12 @@ class KnownNumberAdmin(admin.ModelAdmin):
     list_display = ("number", "plant", "label")
     search_fields = ("number", "plant__code", "label")
     autocomplete_fields = ("plant",)
+
+
+@admin.register(Callback)
+class CallbackAdmin(ReadOnlyAdmin):
+    """Scheduled and completed through the console and the API, where the history records it."""
+
+    list_display = ("id", "due_at", "number", "status", "assigned_to", "call", "intervention")
+    list_filter = ("status",)
+    search_fields = ("number", "note")

@@ -107,3 +107,14 @@ CALL_TYPE_PRIORITY = {
     CallType.BUILDING_FAULT: Priority.NORMAL,
     CallType.METER_REPLACEMENT: Priority.LOW,
 }
+
+
+class DocumentKind(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    FAX = "fax", _("Fax sent")
+
+
+class CallbackStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")

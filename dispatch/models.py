@@ -13,8 +13,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    CallbackStatus,
     CallSource,
     CallType,
+    DocumentKind,
     InterventionStatus,
     PlantKind,
     PlantMatch,
@@ -104,20 +106,38 @@ class Plant(models.Model):
 
 
 class PlantDocument(models.Model):
-    """A file in the plant's archive (manuals, drawings, certificates) sent to technicians."""
+    """A file in the plant's archive (manuals, drawings, certificates) sent to technicians, and
+    the faxes sent about the plant's interventions (``kind`` fax, indexed by plant and date)."""
 
     plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="documents")
     title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.DOCUMENT
+    )
     file = models.FileField(_("file"), upload_to="plants/%Y/%m/")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attach_to_assignments = models.BooleanField(
+        _("attach to assignment emails"),
+        default=False,
+        help_text=_("Sent to the technician with every intervention on this plant."),
+    )
+    intervention = models.ForeignKey(
+        "Intervention",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        help_text=_("For a fax: the intervention it was about."),
     )
 
     class Meta:
         ordering = ["plant", "title"]
         verbose_name = _("plant document")
         verbose_name_plural = _("plant documents")
+        indexes = [models.Index(fields=["plant", "kind", "uploaded_at"], name="plant_document_kind_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -375,6 +395,59 @@ class Intervention(models.Model):
 
     def delete(self, *args, **kwargs):
         raise HistoryImmutableError("Interventions cannot be deleted; a supervisor may cancel one.")
+
+
+class Callback(models.Model):
+    """A timed callback to a caller (or any reminder) on a call or an intervention. At its due
+    time the operator is reminded; past its grace period it is flagged overdue; completing or
+    cancelling it is recorded in the subject's history."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, null=True, blank=True, related_name="callbacks")
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.PROTECT, null=True, blank=True, related_name="callbacks"
+    )
+    number = models.CharField(_("number to call"), max_length=20, blank=True, help_text=_("E.164"))
+    due_at = models.DateTimeField(_("due at"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="callbacks",
+        help_text=_("Empty: any operator."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CallbackStatus.choices, default=CallbackStatus.SCHEDULED
+    )
+    created_at = models.DateTimeField(_("scheduled at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        indexes = [
+            models.Index(fields=["due_at"], name="callback_open_due_idx", condition=Q(status="scheduled")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="callback_has_subject", condition=Q(call__isnull=False) | Q(intervention__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or '-'} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def subject(self):
+        return self.intervention if self.intervention_id else self.call
 
 
 class EventQuerySet(models.QuerySet):

@@ -2,13 +2,16 @@
 ``utility`` user can never reach another customer's rows by a path someone forgot."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from .choices import Role, SubjectType
+from .choices import CallbackStatus, Role, SubjectType
 from .history import event_digest_of
-from .models import Call, Event, Intervention, Plant
+from .models import Call, Callback, Event, Intervention, Plant
 from .roles import STAFF_ROLES, user_customer_id, user_roles
 
 
@@ -145,3 +148,35 @@ def history_verify(*, chunk_size: int = 5000) -> HistoryVerification:
         for pk in model.objects.exclude(pk__in=with_history).values_list("pk", flat=True).iterator():
             result.problems.append(HistoryProblem(0, f"{subject_type}:{pk}", 0, "no history chain"))
     return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Callbacks
+
+
+def callback_is_due(callback: Callback, now=None) -> bool:
+    return callback.status == CallbackStatus.SCHEDULED and callback.due_at <= (now or timezone.now())
+
+
+def callback_is_overdue(callback: Callback, now=None) -> bool:
+    grace = timedelta(minutes=settings.PRONTO_CALLBACK_OVERDUE_MINUTES)
+    return callback.status == CallbackStatus.SCHEDULED and callback.due_at + grace <= (now or timezone.now())
+
+
+def callback_list_open(*, user) -> QuerySet[Callback]:
+    """Scheduled callbacks, soonest first: staff only (others get none)."""
+    if not (user_roles(user) & STAFF_ROLES):
+        return Callback.objects.none()
+    return Callback.objects.filter(status=CallbackStatus.SCHEDULED).select_related(
+        "call", "intervention__plant", "assigned_to"
+    )
+
+
+def callback_list_for_user(*, user) -> QuerySet[Callback]:
+    if not (user_roles(user) & STAFF_ROLES):
+        return Callback.objects.none()
+    return Callback.objects.select_related("call", "intervention__plant", "assigned_to")
+
+
+def callback_get_for_user(*, user, pk) -> Callback:
+    return _get_or_404(callback_list_for_user(user=user), pk)

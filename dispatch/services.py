@@ -20,6 +20,7 @@ from telecontrol.selectors import plant_faults_reported, plant_status_snapshot
 
 from .choices import (
     CALL_TYPE_PRIORITY,
+    CallbackStatus,
     CallSource,
     InterventionStatus,
     PlantMatch,
@@ -31,7 +32,7 @@ from .choices import (
 )
 from .errors import TransitionNotAllowed
 from .history import event_canonical, event_digest, json_plain
-from .models import NOTES_MAX_LENGTH, Call, Event, Intervention, Plant, TelephonyReceipt
+from .models import NOTES_MAX_LENGTH, Call, Callback, Event, Intervention, Plant, TelephonyReceipt
 from .phone import phone_number_normalize
 from .roles import has_role
 from .transitions import TRANSITIONS, Transition, transition_check
@@ -537,12 +538,18 @@ def intervention_assign(*, actor, intervention: Intervention, technician) -> Int
         raise ValidationError({"technician": _("Choose an active technician.")})
     if locked.status == InterventionStatus.ASSIGNED and locked.technician_id == technician.pk:
         raise ValidationError({"technician": _("The intervention is already assigned to this technician.")})
-    return _intervention_apply(
+    previous_technician_id = locked.technician_id
+    assigned = _intervention_apply(
         actor=actor,
         intervention=locked,
         transition=transition,
-        changes={"technician": technician, "assigned_at": timezone.now()},
+        changes={"technician": technician, "assigned_at": timezone.now(), "acknowledged_at": None},
     )
+    # Imported here: notifications build on dispatch's models and services, not the reverse.
+    from notifications.services import notifications_for_assignment
+
+    notifications_for_assignment(intervention=assigned, previous_technician_id=previous_technician_id)
+    return assigned
 
 
 @transaction.atomic
@@ -619,12 +626,16 @@ def intervention_close(*, actor, intervention: Intervention, override_reason: st
 def intervention_cancel(*, actor, intervention: Intervention, reason: str = "") -> Intervention:
     """Cancel an intervention that is not final: supervisors only."""
     locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="cancel")
-    return _intervention_apply(
+    cancelled = _intervention_apply(
         actor=actor,
         intervention=locked,
         transition=transition,
         changes={"cancel_reason": (reason or "").strip(), "cancelled_at": timezone.now()},
     )
+    from notifications.services import notifications_for_cancel
+
+    notifications_for_cancel(intervention=cancelled)
+    return cancelled
 
 
 @transaction.atomic
@@ -642,7 +653,140 @@ def intervention_note_add(*, actor, intervention: Intervention, text: str) -> Ev
     return event_record(subject=locked, kind="intervention.note", actor=actor, data={"note": note})
 
 
+# ----------------------------------------------------------------------------------------------
+# Timed callbacks
+
+
+def _callback_subject_locked(callback: Callback):
+    if callback.intervention_id:
+        return Intervention.objects.select_for_update().get(pk=callback.intervention_id)
+    return Call.objects.select_for_update().get(pk=callback.call_id)
+
+
+def _callback_data(callback: Callback) -> dict:
+    return {
+        "callback": callback.pk,
+        "number": callback.number,
+        "due_at": callback.due_at,
+        "note": callback.note,
+        "assigned_to": _plain(callback.assigned_to),
+        "status": callback.status,
+    }
+
+
+@transaction.atomic
+def callback_schedule(
+    *,
+    actor,
+    due_at,
+    call: Call | None = None,
+    intervention: Intervention | None = None,
+    number: str | None = None,
+    note: str = "",
+    assigned_to=None,
+) -> Callback:
+    """Schedule a callback to the caller (the call's number unless another is given) or any
+    reminder on a call or intervention: operators and supervisors."""
+    _require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
+    if (call is None) == (intervention is None):
+        raise ValidationError(_("A callback belongs to one call or one intervention."))
+    if due_at is None:
+        raise ValidationError({"due_at": _("Say when to call back.")})
+    if due_at < timezone.now() - timedelta(minutes=1):
+        raise ValidationError({"due_at": _("The time to call back is in the past.")})
+    if assigned_to is not None and not has_role(assigned_to, Role.OPERATOR, Role.SUPERVISOR):
+        raise ValidationError({"assigned_to": _("Callbacks are assigned to operators or supervisors.")})
+    if number:
+        number = phone_number_normalize(number, field="number")
+    else:
+        source_call = call if call is not None else intervention.call
+        number = source_call.caller_number if source_call is not None else ""
+    callback = Callback(
+        call=call,
+        intervention=intervention,
+        number=number,
+        due_at=due_at,
+        note=(note or "").strip(),
+        assigned_to=assigned_to,
+        created_at=timezone.now(),
+        created_by=actor,
+    )
+    callback.full_clean(validate_constraints=False)
+    callback.save()
+    subject = _callback_subject_locked(callback)
+    event_record(subject=subject, kind="callback.scheduled", actor=actor, data=_callback_data(callback))
+    return callback
+
+
+def _callback_finish(*, actor, callback: Callback, status: str, outcome: str, kind: str) -> Callback:
+    _require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
+    locked = Callback.objects.select_for_update().get(pk=callback.pk)
+    if locked.status != CallbackStatus.SCHEDULED:
+        raise TransitionNotAllowed(
+            _("This callback is already %(status)s.") % {"status": locked.get_status_display().lower()}
+        )
+    locked.status, locked.outcome = status, (outcome or "").strip()[:500]
+    locked.completed_at, locked.completed_by = timezone.now(), actor
+    locked.save(update_fields=["status", "outcome", "completed_at", "completed_by"])
+    subject = _callback_subject_locked(locked)
+    event_record(
+        subject=subject, kind=kind, actor=actor, data={**_callback_data(locked), "outcome": locked.outcome}
+    )
+    return locked
+
+
+@transaction.atomic
+def callback_complete(*, actor, callback: Callback, outcome: str) -> Callback:
+    """The operator called back; what was said is recorded in the history."""
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": _("Say how the callback went.")})
+    return _callback_finish(
+        actor=actor, callback=callback, status=CallbackStatus.DONE, outcome=outcome, kind="callback.completed"
+    )
+
+
+@transaction.atomic
+def callback_cancel(*, actor, callback: Callback, reason: str = "") -> Callback:
+    return _callback_finish(
+        actor=actor,
+        callback=callback,
+        status=CallbackStatus.CANCELLED,
+        outcome=reason,
+        kind="callback.cancelled",
+    )
+
+
+def callbacks_remind(*, now=None) -> int:
+    """Remind, once, of every callback that has come due: its history records it and the
+    assigned operator is notified. Idempotent (``reminded_at`` is set under the row lock)."""
+    now = now or timezone.now()
+    reminded = 0
+    due = Callback.objects.filter(status=CallbackStatus.SCHEDULED, reminded_at__isnull=True, due_at__lte=now)
+    for pk in due.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            callback = (
+                Callback.objects.select_for_update(of=("self",))
+                .select_related("assigned_to", "intervention__plant", "call")
+                .get(pk=pk)
+            )
+            if callback.status != CallbackStatus.SCHEDULED or callback.reminded_at is not None:
+                continue
+            callback.reminded_at = now
+            callback.save(update_fields=["reminded_at"])
+            subject = _callback_subject_locked(callback)
+            event_record(subject=subject, kind="callback.due", actor=None, data=_callback_data(callback))
+            from notifications.services import notifications_for_callback
+
+            notifications_for_callback(callback=callback, now=now)
+            reminded += 1
+    return reminded
+
+
 __all__ = [
+    "callback_schedule",
+    "callback_complete",
+    "callback_cancel",
+    "callbacks_remind",
     "TRANSITIONS",
     "event_record",
     "call_log",

@@ -9,12 +9,15 @@ urlpatterns = [
     path("calls/", views.call_list, name="call-list"),
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
     path("calls/<int:pk>/plant-check/", views.call_plant_check, name="call-plant-check"),
+    path("calls/<int:pk>/callback/", views.call_callback_schedule, name="call-callback"),
     path(
         "plants/<int:plant_pk>/documents/<int:pk>/",
         views.plant_document_download,
         name="plant-document",
     ),
     path("interventions/", views.intervention_list, name="intervention-list"),
+    path("callbacks/", views.callback_list, name="callback-list"),
+    path("outbox/", views.outbox, name="outbox"),
     path("interventions/<int:pk>/", views.intervention_detail, name="intervention-detail"),
     path("interventions/<int:pk>/<slug:action>/", views.intervention_action, name="intervention-action"),
 ]

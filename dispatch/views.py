@@ -9,9 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from notifications.selectors import (
+    notification_list_failed,
+    notification_list_for_intervention,
+    outbox_message_list,
+)
 from telecontrol.selectors import plant_check_latest_for_call, plant_faults_reported
 from telecontrol.services import plant_check
 
@@ -101,8 +107,33 @@ def call_detail(request, pk):
             "earlier_calls": selectors.call_list_earlier(user=request.user, call=call),
             "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
             "latest_check": plant_check_latest_for_call(call=call) if call.plant_id else None,
+            "callbacks": call.callbacks.order_by("due_at") if has_role(request.user, *STAFF) else None,
         },
     )
+
+
+@require_POST
+@role_required(*STAFF)
+def call_callback_schedule(request, pk):
+    """Schedule a callback to the caller from the call page."""
+    from django.utils.dateparse import parse_datetime
+
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    due_at = parse_datetime(request.POST.get("due_at", ""))
+    if due_at is not None and timezone.is_naive(due_at):
+        due_at = timezone.make_aware(due_at)
+    try:
+        services.callback_schedule(
+            actor=request.user,
+            call=call,
+            due_at=due_at,
+            number=request.POST.get("number") or None,
+            note=request.POST.get("note", ""),
+            assigned_to=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("dispatch:call-detail", pk=pk)
 
 
 @require_POST
@@ -146,6 +177,9 @@ def intervention_detail(request, pk):
             if any(t.action == "close" for t in actions)
             else [],
             "events": selectors.event_list_for_subject(subject=intervention),
+            "notifications": notification_list_for_intervention(intervention=intervention)
+            if has_role(request.user, *STAFF)
+            else None,
         },
     )
 
@@ -198,3 +232,42 @@ def plant_document_download(request, plant_pk, pk):
     except FileNotFoundError as exc:
         raise Http404 from exc
     return FileResponse(handle, as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
+
+
+@require_GET
+@role_required(*STAFF)
+def outbox(request):
+    """What the embedded gateway kept (nothing leaves this machine), and failed notifications."""
+    from notifications.backends.base import notification_backend
+
+    backends = {channel: notification_backend(channel).description for channel in ("sms", "email", "fax")}
+    return render(
+        request,
+        "notifications/outbox.html",
+        {
+            "messages_kept": outbox_message_list(),
+            "failed": notification_list_failed(),
+            "backends": backends,
+        },
+    )
+
+
+@role_required(*STAFF)
+def callback_list(request):
+    """Scheduled callbacks, soonest first, due and overdue ones marked; complete one here."""
+    if request.method == "POST":
+        callback = selectors.callback_get_for_user(user=request.user, pk=request.POST.get("callback"))
+        try:
+            services.callback_complete(
+                actor=request.user, callback=callback, outcome=request.POST.get("outcome", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        except TransitionNotAllowed as exc:
+            messages.error(request, str(exc))
+        return redirect("dispatch:callback-list")
+    callbacks = list(selectors.callback_list_open(user=request.user)[:200])
+    for callback in callbacks:
+        callback.is_due = selectors.callback_is_due(callback)
+        callback.is_overdue = selectors.callback_is_overdue(callback)
+    return render(request, "dispatch/callback_list.html", {"callbacks": callbacks})

@@ -13,6 +13,21 @@ echo "== lint"
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
+echo "== hylafax and kannel (installed if missing; the tests start private instances on free ports)"
+if hylafax="$(bash scripts/ensure_hylafax.sh)"; then
+  eval "$(echo "$hylafax" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$hylafax"
+else
+  echo "warning: no HylaFAX: its tests skip (and fail under CI=true)" >&2
+fi
+if [ -f scripts/ensure_kannel.sh ]; then
+  if kannel="$(bash scripts/ensure_kannel.sh)"; then
+    echo "$kannel"
+  else
+    echo "warning: no Kannel: its tests skip (and fail under CI=true)" >&2
+  fi
+fi
+
 status=0
 echo "== mosquitto (private brokers on free ports; the machine's own is left alone)"
 if PRONTO_TEST_MOSQUITTO="$(bash scripts/ensure_mosquitto.sh)"; then

@@ -123,3 +123,31 @@ def client_for(users):
         return client
 
     return make
+
+
+@pytest.fixture
+def fake_gateway(settings):
+    """Every notification channel goes to a scripted in-memory gateway."""
+    from tests.notifications.fakes import FakeGateway
+
+    FakeGateway.reset()
+    path = "tests.notifications.fakes.FakeGateway"
+    settings.PRONTO_NOTIFICATION_BACKENDS = {
+        channel: {"BACKEND": path, "OPTIONS": {}} for channel in ("sms", "email", "fax")
+    }
+    yield FakeGateway
+    FakeGateway.reset()
+
+
+@pytest.fixture
+def reachable(users):
+    """The technicians and the supervisor have contact points; the technician on all three."""
+    from notifications.models import ContactPoint
+
+    technician, technician2, supervisor = users["technician"], users["technician2"], users["supervisor"]
+    ContactPoint.objects.create(user=technician, channel="sms", address="+393331234567", position=0)
+    ContactPoint.objects.create(user=technician, channel="email", address="tech@example.net", position=1)
+    ContactPoint.objects.create(user=technician, channel="fax", address="+390298765432", position=2)
+    ContactPoint.objects.create(user=technician2, channel="sms", address="+393339999999", position=0)
+    ContactPoint.objects.create(user=supervisor, channel="email", address="boss@example.net", position=0)
+    return users

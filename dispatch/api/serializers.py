@@ -14,11 +14,13 @@ from dispatch.models import (
     REASON_MAX_LENGTH,
     SUMMARY_MAX_LENGTH,
     Call,
+    Callback,
     Event,
     Intervention,
     Plant,
 )
 from dispatch.phone import MAX_INPUT_LENGTH
+from dispatch.selectors import callback_is_due, callback_is_overdue
 from dispatch.transitions import transitions_available
 
 User = get_user_model()
@@ -285,3 +287,57 @@ class TelephonyEventSerializer(serializers.Serializer):
     caller = serializers.CharField(max_length=MAX_INPUT_LENGTH, required=False, allow_blank=True, default="")
     line = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     agent = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    due = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Callback
+        fields = [
+            "id",
+            "call",
+            "intervention",
+            "number",
+            "due_at",
+            "note",
+            "assigned_to",
+            "status",
+            "created_at",
+            "created_by",
+            "reminded_at",
+            "completed_at",
+            "completed_by",
+            "outcome",
+            "due",
+            "overdue",
+        ]
+        read_only_fields = fields
+
+    def get_due(self, callback) -> bool:
+        return callback_is_due(callback)
+
+    def get_overdue(self, callback) -> bool:
+        return callback_is_overdue(callback)
+
+
+class CallbackCreateSerializer(serializers.Serializer):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
+    intervention = serializers.PrimaryKeyRelatedField(
+        queryset=Intervention.objects.all(), required=False, allow_null=True
+    )
+    due_at = serializers.DateTimeField()
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    assigned_to = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
+class CallbackCompleteSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=500)
+
+
+class CallbackCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

@@ -4,7 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
-from .views import CallViewSet, InterventionViewSet, PlantViewSet, TelephonyEventView
+from .views import CallbackViewSet, CallViewSet, InterventionViewSet, PlantViewSet, TelephonyEventView
 
 
 class APIRootView(DefaultRouter.APIRootView):
@@ -18,6 +18,7 @@ router.APIRootView = APIRootView
 router.register("calls", CallViewSet, basename="call")
 router.register("plants", PlantViewSet, basename="plant")
 router.register("interventions", InterventionViewSet, basename="intervention")
+router.register("callbacks", CallbackViewSet, basename="callback")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -25,5 +26,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("telecontrol.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include(router.urls)),
 ]

@@ -21,6 +21,10 @@ from dispatch.transitions import TRANSITIONS
 from .filters import CallFilter, InterventionFilter
 from .permissions import HasActionRole
 from .serializers import (
+    CallbackCancelSerializer,
+    CallbackCompleteSerializer,
+    CallbackCreateSerializer,
+    CallbackSerializer,
     CallDetailSerializer,
     CallSerializer,
     CallWriteSerializer,
@@ -260,3 +264,62 @@ class TelephonyEventView(APIView):
             {"call": call.pk, "created": created},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Timed callbacks (and reminders) on calls and interventions: operators and supervisors.
+    ``?open=1`` lists the scheduled ones, soonest first, each flagged due / overdue."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    permission_classes = [HasActionRole]
+    action_roles = {
+        "list": STAFF,
+        "retrieve": STAFF,
+        "metadata": STAFF,
+        "create": STAFF,
+        "complete": STAFF,
+        "cancel": STAFF,
+    }
+    serializer_class = CallbackSerializer
+
+    def get_queryset(self):
+        if self.request.query_params.get("open") in ("1", "true"):
+            return selectors.callback_list_open(user=self.request.user)
+        return selectors.callback_list_for_user(user=self.request.user).order_by("-due_at", "-id")
+
+    def get_object(self):
+        return selectors.callback_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=CallbackCreateSerializer, responses={201: CallbackSerializer})
+    def create(self, request):
+        payload = CallbackCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        if data.get("call") is not None:
+            data["call"] = selectors.call_get_for_user(user=request.user, pk=data["call"].pk)
+        if data.get("intervention") is not None:
+            data["intervention"] = selectors.intervention_get_for_user(
+                user=request.user, pk=data["intervention"].pk
+            )
+        callback = services.callback_schedule(actor=request.user, **data)
+        return Response(CallbackSerializer(callback).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CallbackCompleteSerializer, responses={200: CallbackSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        payload = CallbackCompleteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        callback = services.callback_complete(
+            actor=request.user, callback=self.get_object(), outcome=payload.validated_data["outcome"]
+        )
+        return Response(CallbackSerializer(callback).data)
+
+    @extend_schema(request=CallbackCancelSerializer, responses={200: CallbackSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        payload = CallbackCancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        callback = services.callback_cancel(
+            actor=request.user, callback=self.get_object(), reason=payload.validated_data["reason"]
+        )
+        return Response(CallbackSerializer(callback).data)

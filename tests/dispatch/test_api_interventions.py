@@ -36,6 +36,7 @@ def test_whole_flow_through_the_api(users, plant, client_for):
     assert [e["actor"] for e in history] == [
         "operator",
         "operator",
+        "system",
         "technician",
         "technician",
         "technician",

@@ -1,0 +1,105 @@
+"""Notification endpoints: the delivery log of an intervention (people), and the two doors the
+SMS gateway knocks on (delivery reports and replies), authenticated by tokens, not sessions."""
+
+import logging
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dispatch import selectors as dispatch_selectors
+from dispatch.api.permissions import HasActionRole
+from dispatch.choices import Role
+from notifications import selectors, services
+from notifications.tokens import inbound_token_valid, status_token_valid
+
+from .serializers import GatewayStatusSerializer, NotificationSerializer, SmsInboundSerializer
+
+logger = logging.getLogger(__name__)
+
+
+class InterventionNotificationsView(APIView):
+    """Every notification of an intervention with each attempt and outcome, oldest first.
+    Staff see all; a technician those of its own interventions (others: 404)."""
+
+    permission_classes = [HasActionRole]
+    action = "list"
+    action_roles = {"list": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.TECHNICIAN})}
+
+    @extend_schema(responses={200: NotificationSerializer(many=True)})
+    def get(self, request, pk):
+        intervention = dispatch_selectors.intervention_get_for_user(user=request.user, pk=pk)
+        rows = selectors.notification_list_for_intervention(intervention=intervention)
+        return Response(NotificationSerializer(rows, many=True).data)
+
+
+def _gateway_reply(text: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+class NotificationStatusView(APIView):
+    """Kannel's delivery report for one SMS. The token in the URL was issued for this row only."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("token", str, required=True),
+            OpenApiParameter("type", int, required=True, description="Kannel DLR type"),
+            OpenApiParameter("smsc_reply", str),
+        ],
+        request=None,
+        responses={(200, "text/plain"): str},
+    )
+    def get(self, request, pk):
+        from notifications.backends.kannel import kannel_dlr_parse
+
+        payload = GatewayStatusSerializer(data=request.query_params)
+        if not payload.is_valid():
+            return _gateway_reply(f"invalid report: {payload.errors}", 400)
+        if not status_token_valid(pk, payload.validated_data["token"]):
+            return _gateway_reply("forbidden", 403)
+        status = kannel_dlr_parse(
+            {"type": str(payload.validated_data["type"]), "smsc_reply": payload.validated_data["smsc_reply"]}
+        )
+        row = services.notification_receipt_apply(notification_id=pk, status=status)
+        if row is None:
+            return _gateway_reply("unknown notification", 404)
+        return _gateway_reply("ok")
+
+
+class SmsInboundView(APIView):
+    """Replies from technicians' phones, forwarded by Kannel's sms-service. The answer's body
+    is texted back to the sender by Kannel."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("token", str, required=True),
+            OpenApiParameter("sender", str, required=True),
+            OpenApiParameter("text", str, required=True),
+        ],
+        request=None,
+        responses={(200, "text/plain"): str},
+    )
+    def get(self, request):
+        payload = SmsInboundSerializer(data=request.query_params)
+        if not payload.is_valid():
+            return _gateway_reply(f"invalid message: {payload.errors}", 400)
+        if not inbound_token_valid(payload.validated_data["token"]):
+            return _gateway_reply("forbidden", 403)
+        try:
+            answer = services.sms_reply_apply(
+                sender=payload.validated_data["sender"], text=payload.validated_data["text"]
+            )
+        except Exception:
+            # The reply is kept in the log; the technician is told to use the page instead.
+            logger.exception("SMS reply from %s not applied", payload.validated_data["sender"])
+            return _gateway_reply("Not applied: please acknowledge from the intervention page.")
+        return _gateway_reply(answer)

@@ -1,0 +1,124 @@
+"""The texts sent to technicians and supervisors, per channel: an SMS that fits (with the link
+to the intervention on the technician's phone), a complete email, a one-page fax."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dispatch.models import Intervention
+
+from .choices import Channel, NotificationReason
+
+SMS_MAX_PARTS = 3
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def intervention_link(intervention: Intervention) -> str:
+    return settings.PRONTO_PUBLIC_URL + reverse("dispatch:intervention-detail", args=[intervention.pk])
+
+
+def _headline(intervention: Intervention, reason: str) -> str:
+    plant = intervention.plant
+    if reason == NotificationReason.CANCELLED:
+        return _("CANCELLED intervention #%(id)s %(plant)s") % {"id": intervention.pk, "plant": plant.code}
+    if reason == NotificationReason.REASSIGNED_AWAY:
+        return _("Intervention #%(id)s %(plant)s is now assigned to someone else") % {
+            "id": intervention.pk,
+            "plant": plant.code,
+        }
+    if reason == NotificationReason.SUPERVISOR_WARNING:
+        return _("Not acknowledged: intervention #%(id)s %(plant)s") % {
+            "id": intervention.pk,
+            "plant": plant.code,
+        }
+    return _("Intervention #%(id)s P%(priority)s %(plant)s") % {
+        "id": intervention.pk,
+        "priority": intervention.priority,
+        "plant": plant.code,
+    }
+
+
+def _place(intervention: Intervention) -> str:
+    plant = intervention.plant
+    return ", ".join(part for part in (plant.name, plant.address, plant.municipality) if part)
+
+
+def _detail_lines(intervention: Intervention, reason: str) -> list[str]:
+    plant = intervention.plant
+    lines = [
+        _headline(intervention, reason),
+        _("Priority: %(priority)s") % {"priority": intervention.get_priority_display()},
+        _("Plant: %(code)s %(place)s") % {"code": plant.code, "place": _place(intervention)},
+    ]
+    if plant.latitude is not None and plant.longitude is not None:
+        lines.append(
+            _("Map: %(url)s")
+            % {"url": f"https://www.openstreetmap.org/?mlat={plant.latitude}&mlon={plant.longitude}&zoom=17"}
+        )
+    lines.append(_("Summary: %(summary)s") % {"summary": intervention.summary})
+    call = intervention.call
+    if call is not None:
+        lines.append(
+            _("Call at %(time)s from %(number)s")
+            % {
+                "time": timezone.localtime(call.received_at).strftime("%d/%m/%Y %H:%M"),
+                "number": call.caller_number or "-",
+            }
+        )
+    if intervention.technician_id:
+        technician = intervention.technician
+        lines.append(
+            _("Technician: %(name)s") % {"name": technician.get_full_name() or technician.get_username()}
+        )
+    if reason in (NotificationReason.ASSIGNED, NotificationReason.ESCALATED):
+        lines.append(
+            _("Reply OK %(id)s to this SMS, or open the link, to acknowledge.") % {"id": intervention.pk}
+        )
+    lines.append(intervention_link(intervention))
+    return lines
+
+
+def notification_render(*, intervention: Intervention, reason: str, channel: str) -> Rendered:
+    """Subject and text of one notification, in the site's language."""
+    from .sms_text import sms_fit
+
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = "[Pronto] " + _headline(intervention, reason)
+        if channel == Channel.SMS:
+            plant = intervention.plant
+            place = _place(intervention) or plant.name
+            text = f"{_headline(intervention, reason)}: {place}. {intervention.summary}"
+            if reason in (NotificationReason.ASSIGNED, NotificationReason.ESCALATED):
+                text += " " + _("Reply OK %(id)s to acknowledge.") % {"id": intervention.pk}
+            return Rendered(
+                subject, sms_fit(text, link=intervention_link(intervention), max_parts=SMS_MAX_PARTS)
+            )
+        return Rendered(subject, "\n".join(_detail_lines(intervention, reason)))
+
+
+def fax_lines(intervention: Intervention, reason: str) -> list[str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _detail_lines(intervention, reason)[1:]
+
+
+def callback_render(*, callback, channel: str) -> Rendered:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Callback due at %(time)s") % {
+            "time": timezone.localtime(callback.due_at).strftime("%H:%M")
+        }
+        body = _("Call back %(number)s. %(note)s") % {"number": callback.number or "-", "note": callback.note}
+        if channel == Channel.SMS:
+            from .sms_text import sms_fit
+
+            return Rendered(subject, sms_fit(f"{subject}: {body}", max_parts=1))
+        return Rendered(subject, body)

@@ -1,0 +1,110 @@
+"""Notification endpoints: the delivery log (per role), the gateway's delivery reports and the
+technicians' SMS replies (token-authenticated)."""
+
+import pytest
+
+from dispatch import services as dispatch_services
+from notifications.models import Notification
+from notifications.tokens import status_token
+from tests.dispatch.helpers import call_logged
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assigned(reachable, plant, fake_gateway, django_capture_on_commit_callbacks):
+    call = call_logged(reachable, plant)
+    intervention = dispatch_services.intervention_open(actor=reachable["operator"], call=call, summary="Leak")
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_services.intervention_assign(
+            actor=reachable["operator"], intervention=intervention, technician=reachable["technician"]
+        )
+    return intervention
+
+
+def test_the_delivery_log_shows_every_attempt(assigned, client_for):
+    response = client_for("operator").get(f"/api/interventions/{assigned.pk}/notifications/")
+    assert response.status_code == 200
+    body = response.json()
+    assert [(n["channel"], n["status"]) for n in body] == [
+        ("sms", "sent"),
+        ("email", "sent"),
+        ("fax", "sent"),
+    ]
+    assert body[0]["attempt_log"][0]["outcome"] == "accepted" and body[0]["attempt_log"][0]["gateway_id"]
+
+
+@pytest.mark.parametrize(
+    "role, code", [("technician", 200), ("technician2", 404), ("utility", 403), ("norole", 403)]
+)
+def test_the_delivery_log_per_role(assigned, client_for, role, code):
+    assert client_for(role).get(f"/api/interventions/{assigned.pk}/notifications/").status_code == code
+
+
+def test_anonymous_is_refused(assigned, client_for):
+    assert client_for(None).get(f"/api/interventions/{assigned.pk}/notifications/").status_code in (401, 403)
+
+
+def _report(client, row, dlr_type, token=None):
+    return client.get(
+        f"/api/notifications/{row.pk}/status/",
+        {"token": token or status_token(row.pk), "type": dlr_type, "smsc_reply": "ACK/"},
+    )
+
+
+def test_a_delivery_report_marks_the_sms_delivered_once(assigned, client_for):
+    sms = Notification.objects.get(intervention=assigned, channel="sms")
+    client = client_for(None)
+    assert _report(client, sms, 1).status_code == 200
+    assert _report(client, sms, 1).status_code == 200
+    sms.refresh_from_db()
+    assert sms.status == "delivered" and sms.delivered_at is not None
+    assert sms.attempt_rows.filter(outcome="delivered").count() == 1
+
+
+def test_a_failed_delivery_report_fails_the_row_and_warns(assigned, client_for):
+    sms = Notification.objects.get(intervention=assigned, channel="sms")
+    assert _report(client_for(None), sms, 16).status_code == 200
+    sms.refresh_from_db()
+    assert sms.status == "failed"
+    assert Notification.objects.filter(reason="supervisor_warning").exists()
+
+
+def test_a_delivery_report_with_a_wrong_token_changes_nothing(assigned, client_for):
+    sms = Notification.objects.get(intervention=assigned, channel="sms")
+    other = Notification.objects.get(intervention=assigned, channel="email")
+    assert _report(client_for(None), sms, 1, token=status_token(other.pk)).status_code == 403
+    assert _report(client_for(None), sms, "x").status_code == 400
+    sms.refresh_from_db()
+    assert sms.status == "sent"
+
+
+def _reply(client, sender, text, token="demo-sms-inbound"):
+    return client.get("/api/notifications/sms/inbound/", {"token": token, "sender": sender, "text": text})
+
+
+def test_a_technician_acknowledges_by_replying_to_the_sms(assigned, client_for, settings):
+    settings.PRONTO_SMS_INBOUND_TOKEN = "demo-sms-inbound"
+    response = _reply(client_for(None), "00393331234567", f"ok {assigned.pk}")
+    assert response.status_code == 200 and f"#{assigned.pk}" in response.content.decode()
+    assigned.refresh_from_db()
+    assert assigned.status == "acknowledged"
+    kinds = list(assigned.events.order_by("seq").values_list("kind", "actor_label"))
+    assert ("intervention.acknowledge", "technician") in kinds and ("notification.reply", "system") in kinds
+
+
+@pytest.mark.parametrize(
+    "sender, text, token",
+    [
+        ("+393339999999", "OK", "demo-sms-inbound"),  # another technician: nothing assigned to it
+        ("+391111111111", "OK", "demo-sms-inbound"),  # unknown number
+        ("+393331234567", "hello", "demo-sms-inbound"),  # not a reply we understand
+        ("+393331234567", "OK", "wrong-token"),
+    ],
+)
+def test_replies_that_do_not_acknowledge(assigned, client_for, settings, sender, text, token):
+    settings.PRONTO_SMS_INBOUND_TOKEN = "demo-sms-inbound"
+    response = _reply(client_for(None), sender, text, token=token)
+    assert response.status_code == (403 if token == "wrong-token" else 200)
+    assigned.refresh_from_db()
+    assert assigned.status == "assigned"
