@@ -43,6 +43,10 @@ pids+=($!)
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
   .venv/bin/celery -A config worker --beat -l INFO --concurrency 2 &
   pids+=($!)
+else
+  # No broker: tasks run in-process; this loop stands in for Celery beat.
+  .venv/bin/python manage.py notifications_sweep --every 30 > /dev/null &
+  pids+=($!)
 fi
 
 echo

@@ -22,6 +22,7 @@ else
 fi
 if [ -f scripts/ensure_kannel.sh ]; then
   if kannel="$(bash scripts/ensure_kannel.sh)"; then
+    eval "$(echo "$kannel" | sed 's/^/export PRONTO_TEST_/')"
     echo "$kannel"
   else
     echo "warning: no Kannel: its tests skip (and fail under CI=true)" >&2

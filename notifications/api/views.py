@@ -89,7 +89,10 @@ class SmsInboundView(APIView):
         responses={(200, "text/plain"): str},
     )
     def get(self, request):
-        payload = SmsInboundSerializer(data=request.query_params)
+        from notifications.backends.kannel import kannel_mo_params
+
+        # Kannel sends a UCS-2 reply as raw UTF-16BE bytes (coding=2): decode as the SMS was coded.
+        payload = SmsInboundSerializer(data=kannel_mo_params(request.META.get("QUERY_STRING", "")))
         if not payload.is_valid():
             return _gateway_reply(f"invalid message: {payload.errors}", 400)
         if not inbound_token_valid(payload.validated_data["token"]):

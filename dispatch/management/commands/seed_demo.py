@@ -193,6 +193,7 @@ class Command(BaseCommand):
                 },
             )
             users[username] = user
+            self._contact_points(user, role)
 
         if not Call.objects.exists():
             self._history(users)
@@ -201,6 +202,25 @@ class Command(BaseCommand):
         for username, role, customer_code, *_ in USERS:
             scope = f" (customer {customer_code})" if customer_code else ""
             self.stdout.write(f"  {username:<12} role {role:<11} password demo-{username}{scope}")
+
+    def _contact_points(self, user, role):
+        """Technicians get SMS, email and fax; staff email: the embedded outbox shows them all."""
+        from notifications.models import ContactPoint
+
+        index = user.pk % 1000
+        points = {
+            Role.TECHNICIAN: [
+                ("sms", f"+39347{index:07d}"),
+                ("email", f"{user.username}@pronto.example"),
+                ("fax", f"+39051{index:07d}"),
+            ],
+            Role.SUPERVISOR: [("email", f"{user.username}@pronto.example")],
+            Role.OPERATOR: [("email", f"{user.username}@pronto.example")],
+        }.get(role, [])
+        for position, (channel, address) in enumerate(points):
+            ContactPoint.objects.get_or_create(
+                user=user, channel=channel, address=address, defaults={"position": position}
+            )
 
     def _history(self, users):
         now = timezone.now()
