@@ -21,13 +21,14 @@ decides what the outbox does next:
 - no connection, a timeout, a dropped connection, 408, 429, any 5xx (``503 Temporal failure,
   try again later.``) or a reply that is not Kannel's -> ``GatewayUnavailable``.
 
-A number that is not ``+`` and digits is refused before any call: Kannel would read a space as a
-second receiver and send the text twice.
+A number that is not ``+`` and digits is refused before any call: Kannel reads a space as the
+start of a second receiver and would text both halves.
 
 Kannel's reply carries no message id, so ``SendResult.gateway_id`` is empty and ``find`` cannot
 tell whether an interrupted attempt got through (a re-send may reach the phone twice). Nothing
 needs the id: each message's delivery reports come back on its own ``status_url``, which already
 names and authenticates the outbox row; Kannel is asked to append ``type=%d&smsc_reply=%A``.
+Kannel reports a concatenated message once, not per part.
 
 Settings (``PRONTO_NOTIFICATION_BACKENDS["sms"]["OPTIONS"]``): ``url`` (smsbox's sendsms URL,
 e.g. ``http://127.0.0.1:13013/cgi-bin/sendsms``), ``username``, ``password`` (a Kannel
