@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from dispatch.models import Intervention
 
 from .choices import Channel, NotificationReason
+from .sms_text import sms_fit
 
 SMS_MAX_PARTS = 3
 
@@ -90,8 +91,6 @@ def _detail_lines(intervention: Intervention, reason: str) -> list[str]:
 
 def notification_render(*, intervention: Intervention, reason: str, channel: str) -> Rendered:
     """Subject and text of one notification, in the site's language."""
-    from .sms_text import sms_fit
-
     with translation.override(settings.LANGUAGE_CODE):
         subject = "[Pronto] " + _headline(intervention, reason)
         if channel == Channel.SMS:
@@ -118,7 +117,5 @@ def callback_render(*, callback, channel: str) -> Rendered:
         }
         body = _("Call back %(number)s. %(note)s") % {"number": callback.number or "-", "note": callback.note}
         if channel == Channel.SMS:
-            from .sms_text import sms_fit
-
             return Rendered(subject, sms_fit(f"{subject}: {body}", max_parts=1))
         return Rendered(subject, body)

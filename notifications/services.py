@@ -19,12 +19,20 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dispatch.choices import DocumentKind, InterventionStatus, Role
 from dispatch.models import Callback, Intervention, PlantDocument
+from dispatch.phone import phone_number_normalize
+from dispatch.roles import has_role
+
+# dispatch.services imports this module inside its functions, never at import time: no cycle.
+from dispatch.services import event_record, intervention_acknowledge
 
 from .backends.base import (
     Attachment,
@@ -36,6 +44,7 @@ from .backends.base import (
     notification_backend,
 )
 from .choices import AttemptOutcome, Channel, NotificationReason, NotificationStatus
+from .fax import fax_pdf_render
 from .models import ContactPoint, Notification, NotificationAttempt
 from .rendering import callback_render, fax_lines, notification_render
 from .tokens import status_token
@@ -49,8 +58,6 @@ def _record(intervention_id: int | None, kind: str, data: dict) -> None:
     """Write into the intervention's history under its row lock (the chain's order)."""
     if intervention_id is None:
         return
-    from dispatch.services import event_record
-
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
     event_record(subject=intervention, kind=kind, actor=None, data=data)
 
@@ -227,8 +234,6 @@ def retry_delay(attempts: int) -> timedelta:
 def _status_url(row: Notification) -> str:
     if row.channel != Channel.SMS:
         return ""
-    from django.urls import reverse
-
     path = reverse("notification-status", args=[row.pk])
     return f"{settings.PRONTO_PUBLIC_URL}{path}?token={status_token(row.pk)}"
 
@@ -258,8 +263,6 @@ def _fax_document_ensure(row: Notification) -> None:
     row, in one transaction: a retry finds it there and never renders a second one."""
     if row.attachments or row.intervention_id is None:
         return
-    from .fax import fax_pdf_render
-
     intervention = Intervention.objects.select_related("plant", "call", "technician").get(
         pk=row.intervention_id
     )
@@ -366,7 +369,7 @@ def _attempt_finish(
         elif outcome == AttemptOutcome.REJECTED or row.attempts >= settings.PRONTO_NOTIFICATION_MAX_ATTEMPTS:
             row.status, row.failed_at, row.last_error = S.FAILED, now, detail
             kind = "notification.failed"
-            warn = row.reason != NotificationReason.SUPERVISOR_WARNING
+            warn = True
         else:
             row.status, row.last_error = S.PENDING, detail
             row.next_attempt_at = now + retry_delay(row.attempts)
@@ -387,17 +390,25 @@ def _attempt_finish(
         if row.status == S.PENDING:
             _send_later(row)
         if warn:
-            intervention = (
-                Intervention.objects.select_related("plant", "call", "technician")
-                .filter(pk=row.intervention_id)
-                .first()
-            )
-            _supervisors_warn(
-                intervention=intervention,
-                reason_text=f"{row.get_channel_display()} {row.recipient}: {detail}",
-                now=now,
-            )
+            _supervisors_warn_of_failure(row, detail, now=now)
     return row.status
+
+
+def _supervisors_warn_of_failure(row: Notification, reason: str, *, now: datetime) -> None:
+    """A notification failed: the supervisors hear which, to whom and why (not about their own
+    warnings failing, which would loop)."""
+    if row.reason == NotificationReason.SUPERVISOR_WARNING:
+        return
+    intervention = (
+        Intervention.objects.select_related("plant", "call", "technician")
+        .filter(pk=row.intervention_id)
+        .first()
+    )
+    _supervisors_warn(
+        intervention=intervention,
+        reason_text=f"{row.get_channel_display()} {row.recipient}: {reason}",
+        now=now,
+    )
 
 
 def _send_later(row: Notification) -> None:
@@ -411,13 +422,13 @@ def _send_later(row: Notification) -> None:
 def notification_receipt_apply(*, notification_id: int, status: DeliveryStatus) -> Notification | None:
     """A gateway's delivery report. Idempotent: a report for a final row changes nothing."""
     if status.delivered is None:
+        # Not final (buffered, accepted by the SMSC): a line in the history, the row unchanged.
         with transaction.atomic():
             row = Notification.objects.filter(pk=notification_id).first()
             if row is not None and status.detail:
-                NotificationAttempt.objects.create(
-                    notification=row, number=row.attempts, started_at=timezone.now(),
-                    finished_at=timezone.now(), outcome="", detail=status.detail[:300],
-                )  # fmt: skip
+                _record(
+                    row.intervention_id, "notification.report", {**_row_summary(row), "detail": status.detail}
+                )
         return row
     now = timezone.now()
     with transaction.atomic():
@@ -439,17 +450,8 @@ def notification_receipt_apply(*, notification_id: int, status: DeliveryStatus) 
         _record(
             row.intervention_id, kind, {**_row_summary(row), "detail": status.failed_reason or status.detail}
         )
-        if not status.delivered and row.reason != NotificationReason.SUPERVISOR_WARNING:
-            intervention = (
-                Intervention.objects.select_related("plant", "call", "technician")
-                .filter(pk=row.intervention_id)
-                .first()
-            )
-            _supervisors_warn(
-                intervention=intervention,
-                reason_text=f"{row.get_channel_display()} {row.recipient}: {status.failed_reason}",
-                now=now,
-            )
+        if not status.delivered:
+            _supervisors_warn_of_failure(row, status.failed_reason, now=now)
     return row
 
 
@@ -615,13 +617,6 @@ def notifications_for_callback(*, callback: Callback, now: datetime) -> list[Not
 def sms_reply_apply(*, sender: str, text: str) -> str:
     """A technician's reply: "OK <id>" (or "OK" with one assignment waiting) acknowledges the
     intervention. Returns the answer texted back; unknown senders learn nothing."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from dispatch.phone import phone_number_normalize
-    from dispatch.roles import has_role
-    from dispatch.services import intervention_acknowledge
-
     try:
         number = phone_number_normalize(sender, field=None)
     except ValidationError:

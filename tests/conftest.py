@@ -151,3 +151,16 @@ def reachable(users):
     ContactPoint.objects.create(user=technician2, channel="sms", address="+393339999999", position=0)
     ContactPoint.objects.create(user=supervisor, channel="email", address="boss@example.net", position=0)
     return users
+
+
+@pytest.fixture
+def browser(users):
+    """``browser("operator")``: a web client signed in as that user (session, CSRF as in pages)."""
+    from django.test import Client
+
+    def make(name):
+        client = Client()
+        client.force_login(users[name])
+        return client
+
+    return make

@@ -13,10 +13,6 @@ from .base import NotificationBackend, OutgoingMessage, SendResult
 class OutboxBackend(NotificationBackend):
     description = "outbox: nothing leaves this machine"
 
-    def __init__(self, **options) -> None:
-        # Per-channel gateway options in settings are not used by the outbox.
-        super().__init__(**options)
-
     def send(self, message: OutgoingMessage) -> SendResult:
         from notifications.models import OutboxMessage
 

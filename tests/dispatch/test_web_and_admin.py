@@ -8,17 +8,6 @@ from dispatch.models import Event
 
 from .helpers import call_logged, intervention_in
 
-
-@pytest.fixture
-def browser(users):
-    def make(name):
-        client = Client()
-        client.force_login(users[name])
-        return client
-
-    return make
-
-
 PAGES = ["/", "/calls/", "/calls/{call}/", "/interventions/", "/interventions/{intervention}/"]
 
 

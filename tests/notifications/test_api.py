@@ -108,3 +108,11 @@ def test_replies_that_do_not_acknowledge(assigned, client_for, settings, sender,
     assert response.status_code == (403 if token == "wrong-token" else 200)
     assigned.refresh_from_db()
     assert assigned.status == "assigned"
+
+
+def test_a_report_that_is_not_final_is_noted_and_changes_nothing(assigned, client_for):
+    sms = Notification.objects.get(intervention=assigned, channel="sms")
+    assert _report(client_for(None), sms, 8).status_code == 200
+    sms.refresh_from_db()
+    assert sms.status == "sent" and not sms.attempt_rows.exclude(outcome="accepted").exists()
+    assert assigned.events.filter(kind="notification.report").count() == 1

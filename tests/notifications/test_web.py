@@ -4,7 +4,6 @@ notifications on an intervention page. Staff only; the server refuses the others
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from dispatch import services as dispatch_services
@@ -12,16 +11,6 @@ from dispatch.models import Callback
 from tests.dispatch.helpers import call_logged
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(users):
-    def make(name):
-        client = Client()
-        client.force_login(users[name])
-        return client
-
-    return make
 
 
 @pytest.fixture
