@@ -1,9 +1,24 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("pronto")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def database_connections_tidy(sender=None, **kwargs) -> None:
+    """What Django does around each request, around each task in a worker: drop a connection
+    older than CONN_MAX_AGE or left unusable by an error, and health-check a kept one before
+    reuse. Not for a task run eagerly (the demo without a broker, the tests): it runs inside the
+    caller's request or transaction, whose connection is not the task's to close."""
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -87,6 +87,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pronto.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60 if PRODUCTION else 0))
+# A kept connection is checked before its first use in each request or task, so one broken by a
+# database restart is replaced instead of failing that request.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the web process and the worker share the demo database.
@@ -172,6 +175,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Celery's Django fix-up closes the database connection before and after every task unless this
+# is set: a new PostgreSQL connection per task cost each notification ~6 ms. config/celery.py
+# applies CONN_MAX_AGE and the health check around tasks instead, as Django does per request.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 30.0},
@@ -269,6 +276,15 @@ PRONTO_NOTIFICATION_RETRY_MAX_SECONDS = env.float("PRONTO_NOTIFICATION_RETRY_MAX
 # A row left in "sending" this long belongs to a worker that died: the sweeper takes it back.
 PRONTO_NOTIFICATION_STUCK_SECONDS = env.int("PRONTO_NOTIFICATION_STUCK_SECONDS", default=120)
 PRONTO_NOTIFICATION_SWEEP_SECONDS = env.float("PRONTO_NOTIFICATION_SWEEP_SECONDS", default=30.0)
+# A backstop beside each gateway's own timeout: a delivery task still running after this many
+# seconds is interrupted (and retried like an outage); 30 s later its worker process is killed and
+# the sweeper takes the row back. A stuck gateway call can never hold a worker for good.
+PRONTO_NOTIFICATION_TASK_TIME_LIMIT_SECONDS = env.int(
+    "PRONTO_NOTIFICATION_TASK_TIME_LIMIT_SECONDS", default=60
+)
+# Gateways without push delivery reports (HylaFAX) are asked by the sweeper about rows sent
+# within this many hours; a row still "sent" after that is left alone.
+PRONTO_DELIVERY_POLL_MAX_HOURS = env.int("PRONTO_DELIVERY_POLL_MAX_HOURS", default=48)
 # Minutes to acknowledge an assignment, per priority (1 critical .. 4 low), before the summary is
 # sent again on the technician's next channel and the supervisors are warned.
 PRONTO_ACK_TIMEOUT_MINUTES = {

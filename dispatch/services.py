@@ -495,10 +495,11 @@ def intervention_open(
 
 
 def _intervention_lock_and_check(*, actor, intervention: Intervention, action: str):
-    # The before/after of an assignment names the technician: load it with the lock.
+    # The before/after of an assignment names the technician, and the notifications it sends
+    # describe the plant and the call: load them with the lock (only the intervention is locked).
     locked = (
         Intervention.objects.select_for_update(of=("self",))
-        .select_related("technician")
+        .select_related("technician", "plant", "call")
         .get(pk=intervention.pk)
     )
     return locked, transition_check(user=actor, intervention=locked, action=action)
@@ -511,7 +512,14 @@ def _intervention_apply(
     before = {name: _plain(getattr(intervention, name)) for name in fields}
     for name, value in fields.items():
         setattr(intervention, name, value)
-    intervention.full_clean(validate_unique=False, validate_constraints=False)
+    # Only what changes is validated: the rest was when it was set. A related object handed in
+    # loaded (the technician) exists: checking its foreign key again would cost a query.
+    unchanged = [
+        field.name
+        for field in Intervention._meta.concrete_fields
+        if field.name not in fields or (field.is_relation and isinstance(fields[field.name], models.Model))
+    ]
+    intervention.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
     intervention.save(update_fields=list(fields))
     after = {name: _plain(getattr(intervention, name)) for name in fields}
     event_record(

@@ -77,6 +77,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    # When the sweeper last asked a polled gateway (HylaFAX) about this sent row: the least
+    # recently asked go first, so a batch limit never starves the rows at its end.
+    delivery_checked_at = models.DateTimeField(null=True, blank=True)
     # Which escalation round produced the row (0: the assignment itself).
     escalation_step = models.PositiveSmallIntegerField(default=0)
 
@@ -93,6 +96,11 @@ class Notification(models.Model):
             ),
             models.Index(fields=["intervention", "created_at"], name="notification_intervention_idx"),
             models.Index(fields=["channel", "gateway_id"], name="notification_gateway_idx"),
+            # The delivery poll's candidates: sent rows of one channel within a recent window
+            # (emails and most SMS stay "sent" for good, so only that state is indexed).
+            models.Index(
+                fields=["channel", "sent_at"], name="notification_sent_idx", condition=Q(status="sent")
+            ),
         ]
 
     def __str__(self) -> str:

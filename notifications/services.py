@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,8 +38,10 @@ from dispatch.services import event_record, intervention_acknowledge
 from .backends.base import (
     Attachment,
     DeliveryStatus,
+    GatewayError,
     GatewayRejected,
     GatewayUnavailable,
+    NotificationBackend,
     OutgoingMessage,
     SendResult,
     notification_backend,
@@ -54,12 +57,16 @@ logger = logging.getLogger(__name__)
 S = NotificationStatus
 
 
-def _record(intervention_id: int | None, kind: str, data: dict) -> None:
-    """Write into the intervention's history under its row lock (the chain's order)."""
+def _record(
+    intervention_id: int | None, kind: str, data: dict, *, locked: Intervention | None = None
+) -> None:
+    """Write into the intervention's history under its row lock (the chain's order). ``locked``:
+    the intervention, when the caller already holds its lock in this transaction."""
     if intervention_id is None:
         return
-    intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
-    event_record(subject=intervention, kind=kind, actor=None, data=data)
+    if locked is None or locked.pk != intervention_id:
+        locked = Intervention.objects.select_for_update().get(pk=intervention_id)
+    event_record(subject=locked, kind=kind, actor=None, data=data)
 
 
 def _row_summary(row: Notification) -> dict:
@@ -132,12 +139,19 @@ def _documents_for_email(intervention: Intervention) -> list[dict]:
     return chosen
 
 
-def _notifications_create(rows: list[Notification], *, intervention_id: int | None) -> list[Notification]:
+def _notifications_create(
+    rows: list[Notification], *, intervention_id: int | None, locked: Intervention | None = None
+) -> list[Notification]:
     if not rows:
         return rows
     # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
     created = Notification.objects.bulk_create(rows)
-    _record(intervention_id, "notification.queued", {"notifications": [_row_summary(r) for r in created]})
+    _record(
+        intervention_id,
+        "notification.queued",
+        {"notifications": [_row_summary(r) for r in created]},
+        locked=locked,
+    )
     _deliver_after_commit(created)
     return created
 
@@ -168,8 +182,13 @@ def notifications_for_assignment(*, intervention: Intervention, previous_technic
             for point in contact_points_for(previous)[:1]
         ]
     if not rows:
-        _record(intervention.pk, "notification.no_channel", {"technician": intervention.technician_id})
-    return _notifications_create(rows, intervention_id=intervention.pk)
+        _record(
+            intervention.pk,
+            "notification.no_channel",
+            {"technician": intervention.technician_id},
+            locked=intervention,
+        )
+    return _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)
 
 
 def notifications_for_cancel(*, intervention: Intervention) -> list[Notification]:
@@ -186,7 +205,7 @@ def notifications_for_cancel(*, intervention: Intervention) -> list[Notification
         )
         for point in contact_points_for(intervention.technician)[:1]
     ]
-    return _notifications_create(rows, intervention_id=intervention.pk)
+    return _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)
 
 
 def _pending_cancel(*, intervention_id: int, reasons: list[str]) -> None:
@@ -299,6 +318,7 @@ def _message_for(row: Notification) -> OutgoingMessage:
         body=row.body,
         attachments=_attachments_load(row),
         status_url=_status_url(row),
+        attempt=row.attempts,
     )
 
 
@@ -318,17 +338,15 @@ def notification_deliver(*, notification_id: int) -> str:
     """Send one due row through its channel's backend; idempotent (a row that is not pending and
     due is left alone). Returns the row's status afterwards, for the task's log."""
     now = timezone.now()
-    row = Notification.objects.filter(pk=notification_id).first()
-    if row is None or row.status != S.PENDING or row.next_attempt_at > now:
-        return row.status if row else "missing"
-    if row.channel == Channel.FAX:
-        _fax_document_ensure(row)
     claimed = _claim(notification_id, now)
     if claimed is None:
-        return Notification.objects.filter(pk=notification_id).values_list("status", flat=True).first() or ""
+        status = Notification.objects.filter(pk=notification_id).values_list("status", flat=True).first()
+        return status or "missing"
     row, attempt = claimed
-    backend = notification_backend(row.channel)
     try:
+        if row.channel == Channel.FAX:
+            _fax_document_ensure(row)
+        backend = notification_backend(row.channel)
         result = backend.send(_message_for(row))
     except GatewayRejected as exc:
         return _attempt_finish(row, attempt, AttemptOutcome.REJECTED, str(exc))
@@ -461,7 +479,8 @@ def notification_receipt_apply(*, notification_id: int, status: DeliveryStatus) 
 
 def notifications_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Re-send what is due and was never picked up, take back rows whose worker died mid-call,
-    and escalate unacknowledged assignments. Safe to run concurrently with workers."""
+    escalate unacknowledged assignments, and ask gateways without push delivery reports about
+    what they took (``deliveries_poll``). Safe to run concurrently with workers."""
     now = now or timezone.now()
     from .tasks import notification_send
 
@@ -482,7 +501,14 @@ def notifications_sweep(*, now: datetime | None = None) -> dict[str, int]:
         if _stuck_recover(pk, stuck_before=stuck_before):
             taken_back += 1
     escalated = acknowledgements_escalate(now=now)
-    return {"resent": len(due), "taken_back": taken_back, "escalated": escalated}
+    polled = deliveries_poll(now=now)
+    return {
+        "resent": len(due),
+        "taken_back": taken_back,
+        "escalated": escalated,
+        "delivery_polled": polled["polled"],
+        "delivery_settled": polled["settled"],
+    }
 
 
 def _stuck_recover(pk: int, *, stuck_before: datetime) -> bool:
@@ -517,6 +543,73 @@ def _stuck_recover(pk: int, *, stuck_before: datetime) -> bool:
         if row.status == S.PENDING:
             _send_later(row)
     return True
+
+
+# Gateway calls one sweep may spend on delivery polls: HylaFAX opens a session per job, and the
+# sweep runs every 30 s.
+DELIVERY_POLL_BATCH = 200
+
+
+def _polled_backends() -> dict[str, NotificationBackend]:
+    """The channels whose configured backend can be asked about delivery, with that backend.
+    Building a backend touches no network."""
+    backends = {}
+    for channel in settings.PRONTO_NOTIFICATION_BACKENDS:
+        backend = notification_backend(channel)
+        if backend.polls_delivery:
+            backends[channel] = backend
+    return backends
+
+
+def deliveries_poll(*, now: datetime, limit: int = DELIVERY_POLL_BATCH) -> dict[str, int]:
+    """Ask gateways without push delivery reports (``backend.polls_delivery``: HylaFAX) what
+    became of the ``sent`` rows they took in the last ``PRONTO_DELIVERY_POLL_MAX_HOURS``.
+
+    At most ``limit`` rows per call, the least recently asked first (``delivery_checked_at``,
+    never asked before anything), so every row gets its turn however many wait. Only final
+    answers (delivered, or failed with the gateway's reason) reach ``notification_receipt_apply``,
+    which records them once; "still queued" only moves the row's stamp, so a fax waiting hours
+    for a free line writes no history line per sweep. A channel whose gateway cannot be asked
+    (``GatewayError``: down, timeout, refused login) is not asked again in this call: one dead
+    fax server costs one timeout, not one per row; its rows keep their place for the next sweep.
+    No lock is held across a gateway call; ``notification_receipt_apply`` takes the row's.
+    Returns ``{"polled": rows asked and answered for, "settled": final answers applied}``.
+    """
+    backends = _polled_backends()
+    if not backends:
+        return {"polled": 0, "settled": 0}
+    since = now - timedelta(hours=settings.PRONTO_DELIVERY_POLL_MAX_HOURS)
+    rows = list(
+        Notification.objects.filter(status=S.SENT, channel__in=list(backends), sent_at__gte=since)
+        .exclude(gateway_id="")
+        .order_by(F("delivery_checked_at").asc(nulls_first=True), "sent_at", "id")
+        .values_list("pk", "channel", "gateway_id")[:limit]
+    )
+    checked: list[int] = []
+    settled = 0
+    for pk, channel, gateway_id in rows:
+        backend = backends.get(channel)
+        if backend is None:
+            continue  # its gateway failed earlier in this call
+        try:
+            status = backend.delivery_status(gateway_id)
+        except GatewayError as exc:
+            logger.warning("Delivery poll of %s stopped for this sweep: %s", channel, exc)
+            del backends[channel]
+            continue
+        except Exception:
+            # A reply the backend could not read: the row goes to the back of the queue, the
+            # others still get their turn.
+            logger.exception("Notification %s: delivery poll failed", pk)
+            checked.append(pk)
+            continue
+        checked.append(pk)
+        if status is not None and status.delivered is not None:
+            notification_receipt_apply(notification_id=pk, status=status)
+            settled += 1
+    if checked:
+        Notification.objects.filter(pk__in=checked).update(delivery_checked_at=now)
+    return {"polled": len(checked), "settled": settled}
 
 
 def ack_timeout(priority: int) -> timedelta:
@@ -579,7 +672,7 @@ def acknowledgements_escalate(*, now: datetime) -> int:
                     "channel": rows[0].channel if rows else "",
                 },
             )
-            _notifications_create(rows, intervention_id=intervention.pk)
+            _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)
             _supervisors_warn(
                 intervention=intervention,
                 reason_text=f"Not acknowledged since {timezone.localtime(intervention.assigned_at):%H:%M}",
@@ -656,6 +749,7 @@ __all__ = [
     "notification_deliver",
     "notification_receipt_apply",
     "notifications_sweep",
+    "deliveries_poll",
     "acknowledgements_escalate",
     "sms_reply_apply",
     "retry_delay",

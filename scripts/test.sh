@@ -13,7 +13,7 @@ echo "== lint"
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
-echo "== hylafax and kannel (installed if missing; the tests start private instances on free ports)"
+echo "== hylafax, kannel and redis (installed if missing; the tests start private instances on free ports)"
 if hylafax="$(bash scripts/ensure_hylafax.sh)"; then
   eval "$(echo "$hylafax" | sed 's/^/export PRONTO_TEST_/')"
   echo "$hylafax"
@@ -27,6 +27,13 @@ if [ -f scripts/ensure_kannel.sh ]; then
   else
     echo "warning: no Kannel: its tests skip (and fail under CI=true)" >&2
   fi
+fi
+
+if redis="$(bash scripts/ensure_redis.sh)"; then
+  eval "$(echo "$redis" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$redis"
+else
+  echo "warning: no Redis: the Celery worker tests skip (and fail under CI=true)" >&2
 fi
 
 status=0

@@ -269,13 +269,16 @@ class RecordedRequest:
 
 class HttpRecorder:
     """A threaded HTTP server on loopback that records every GET and answers ``reply`` (text/plain,
-    UTF-8) with ``status``; ``url(path)`` is where to point Kannel."""
+    UTF-8) with ``status``; ``url(path)`` is where to point Kannel. When ``respond`` is set it
+    answers instead, with the ``(status, headers, body)`` it returns for the request (e.g. what
+    Pronto's own view answered)."""
 
     def __init__(self, host: str = LOOPBACK) -> None:
         self.requests: list[RecordedRequest] = []
         self.reply = ""
         self.status = 200
         self.reply_headers: dict[str, str] = {}
+        self.respond: Callable[[RecordedRequest], tuple[int, dict[str, str], bytes]] | None = None
         self._changed = threading.Condition()
         recorder = self
 
@@ -284,12 +287,15 @@ class HttpRecorder:
                 path, _, query = self.path.partition("?")
                 params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True, errors="replace"))
                 request = RecordedRequest(path, query, params, dict(self.headers))
-                body = recorder.reply.encode()
-                self.send_response(recorder.status)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                status, body = recorder.status, recorder.reply.encode()
+                headers = {"Content-Type": "text/plain; charset=utf-8", **recorder.reply_headers}
+                if recorder.respond is not None:
+                    status, headers, body = recorder.respond(request)
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
-                for name, value in recorder.reply_headers.items():
-                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
                 with recorder._changed:

@@ -4,6 +4,7 @@ SMS gateway knocks on (delivery reports and replies), authenticated by tokens, n
 import logging
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,6 +14,7 @@ from dispatch import selectors as dispatch_selectors
 from dispatch.api.permissions import HasActionRole
 from dispatch.choices import Role
 from notifications import selectors, services
+from notifications.sms_text import GSM7, sms_coding
 from notifications.tokens import inbound_token_valid, status_token_valid
 
 from .serializers import GatewayStatusSerializer, NotificationSerializer, SmsInboundSerializer
@@ -37,6 +39,18 @@ class InterventionNotificationsView(APIView):
 
 def _gateway_reply(text: str, status: int = 200) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _sms_answer(text: str, status: int = 200) -> HttpResponse:
+    """An answer Kannel's sms-service texts back. Kannel sends a get-url reply as a GSM 7-bit
+    SMS unless told otherwise, turning every character outside the GSM alphabet into "?"; so an
+    answer that needs one asks for UCS-2 with ``X-Kannel-Coding: 2`` (honoured only with
+    ``accept-x-kannel-headers = true`` in the sms-service, docs/notifications.md). A GSM answer
+    stays GSM: 160 characters per SMS instead of 70."""
+    response = _gateway_reply(text, status)
+    if sms_coding(text) != GSM7:
+        response["X-Kannel-Coding"] = "2"
+    return response
 
 
 class NotificationStatusView(APIView):
@@ -94,9 +108,9 @@ class SmsInboundView(APIView):
         # Kannel sends a UCS-2 reply as raw UTF-16BE bytes (coding=2): decode as the SMS was coded.
         payload = SmsInboundSerializer(data=kannel_mo_params(request.META.get("QUERY_STRING", "")))
         if not payload.is_valid():
-            return _gateway_reply(f"invalid message: {payload.errors}", 400)
+            return _sms_answer(f"invalid message: {payload.errors}", 400)
         if not inbound_token_valid(payload.validated_data["token"]):
-            return _gateway_reply("forbidden", 403)
+            return _sms_answer("forbidden", 403)
         try:
             answer = services.sms_reply_apply(
                 sender=payload.validated_data["sender"], text=payload.validated_data["text"]
@@ -104,5 +118,5 @@ class SmsInboundView(APIView):
         except Exception:
             # The reply is kept in the log; the technician is told to use the page instead.
             logger.exception("SMS reply from %s not applied", payload.validated_data["sender"])
-            return _gateway_reply("Not applied: please acknowledge from the intervention page.")
-        return _gateway_reply(answer)
+            return _sms_answer(_("Not applied: please acknowledge from the intervention page."))
+        return _sms_answer(answer)

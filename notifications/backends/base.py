@@ -55,6 +55,9 @@ class OutgoingMessage:
     attachments: tuple[Attachment, ...] = ()
     # For SMS: where the gateway reports delivery (already authenticated for this row).
     status_url: str = ""
+    # 1 for the row's first attempt: no earlier attempt can have reached the gateway, so a
+    # backend that looks its idempotency key up before sending may skip the look-up.
+    attempt: int = 1
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ class NotificationBackend:
     channel: str = ""
     # Shown in the UI beside what this backend sent, e.g. "outbox: nothing leaves this machine".
     description: str = ""
+    # True when ``delivery_status`` asks the gateway (HylaFAX gives no push report). The sweeper
+    # polls only such backends, so the others cost no call per sweep for a question they cannot
+    # answer.
+    polls_delivery: bool = False
 
     def __init__(self, **options: Any) -> None:
         self.options = options
@@ -97,7 +104,10 @@ class NotificationBackend:
         return None
 
     def delivery_status(self, gateway_id: str) -> DeliveryStatus | None:
-        """For gateways polled for delivery (fax jobs); ``None`` when not supported."""
+        """For gateways polled for delivery (fax jobs; set ``polls_delivery``): what became of the
+        message the gateway took as ``gateway_id``; ``delivered=None`` while it is not final.
+        ``None`` when not supported. Raises ``GatewayUnavailable`` when the gateway cannot be
+        asked."""
         return None
 
 

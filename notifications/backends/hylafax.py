@@ -178,6 +178,7 @@ class HylafaxFaxBackend(NotificationBackend):
 
     channel = "fax"
     description = "HylaFAX: faxes are queued on the fax server and dialled by HylaFAX"
+    polls_delivery = True
 
     def __init__(
         self,
@@ -252,7 +253,9 @@ class HylafaxFaxBackend(NotificationBackend):
         tag = self._checked_tag(message.idempotency_key)
         document, form = self._document(message.attachments)
         with self._session() as hfaxd:
-            earlier = self._first_taken(self._tagged_jobs(hfaxd, tag))
+            # Listing the queues costs hfaxd a read of every job file: only a retry, which may
+            # follow an attempt whose answer was lost, needs it.
+            earlier = self._first_taken(self._tagged_jobs(hfaxd, tag)) if message.attempt > 1 else None
             if earlier is not None:
                 return SendResult(
                     gateway_id=earlier.job_id,

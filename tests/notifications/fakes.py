@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notifications.backends.base import (
+    DeliveryStatus,
     GatewayRejected,
     GatewayUnavailable,
     NotificationBackend,
@@ -17,10 +18,14 @@ class FakeGateway(NotificationBackend):
     sent: list[OutgoingMessage] = []
     script: list[str] = []  # per call: "ok", "down", "reject"; empty: "ok"
     taken: dict[str, str] = {}  # idempotency key -> gateway id, what find() can see
+    # gateway id -> what delivery_status() answers, or "down" (GatewayUnavailable); unknown ids
+    # read as still queued. Only asked through a backend that polls (FakePolledGateway).
+    delivery: dict[str, DeliveryStatus | str] = {}
+    polled: list[str] = []  # gateway ids delivery_status() was asked about, in order
 
     @classmethod
     def reset(cls) -> None:
-        cls.sent, cls.script, cls.taken = [], [], {}
+        cls.sent, cls.script, cls.taken, cls.delivery, cls.polled = [], [], {}, {}, []
 
     def send(self, message: OutgoingMessage) -> SendResult:
         step = self.script.pop(0) if self.script else "ok"
@@ -36,3 +41,16 @@ class FakeGateway(NotificationBackend):
     def find(self, message: OutgoingMessage) -> SendResult | None:
         gateway_id = self.taken.get(message.idempotency_key)
         return SendResult(gateway_id=gateway_id) if gateway_id else None
+
+    def delivery_status(self, gateway_id: str) -> DeliveryStatus | None:
+        self.polled.append(gateway_id)
+        answer = self.delivery.get(gateway_id, DeliveryStatus(detail=f"job {gateway_id}: waiting"))
+        if answer == "down":
+            raise GatewayUnavailable("connection refused")
+        return answer  # type: ignore[return-value]
+
+
+class FakePolledGateway(FakeGateway):
+    """The same gateway, polled for delivery as HylaFAX is (same shared state)."""
+
+    polls_delivery = True

@@ -4,6 +4,7 @@ technicians' SMS replies (token-authenticated)."""
 import pytest
 
 from dispatch import services as dispatch_services
+from notifications import services
 from notifications.models import Notification
 from notifications.tokens import status_token
 from tests.dispatch.helpers import call_logged
@@ -108,6 +109,46 @@ def test_replies_that_do_not_acknowledge(assigned, client_for, settings, sender,
     assert response.status_code == (403 if token == "wrong-token" else 200)
     assigned.refresh_from_db()
     assert assigned.status == "assigned"
+
+
+def test_a_gsm_answer_goes_back_as_gsm(assigned, client_for, settings):
+    settings.PRONTO_SMS_INBOUND_TOKEN = "demo-sms-inbound"
+    response = _reply(client_for(None), "+393331234567", f"OK {assigned.pk}")
+    assert response.content.decode() == f"Intervention #{assigned.pk} acknowledged."
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "X-Kannel-Coding" not in response
+
+
+@pytest.mark.parametrize(
+    "answer, coding",
+    [
+        ("Prezzo 10€ [IVA] ~ {ok} | ^\\ àèéìòù", None),  # the extension table is GSM too
+        ("È stato confermato l'intervento n. 12.", "2"),
+        ("Intervento n. 12 confermato ✓", "2"),
+        ("Preso in carico – grazie 👍", "2"),
+    ],
+)
+def test_only_an_answer_outside_the_gsm_alphabet_asks_kannel_for_ucs2(
+    client_for, settings, monkeypatch, answer, coding
+):
+    settings.PRONTO_SMS_INBOUND_TOKEN = "demo-sms-inbound"
+    monkeypatch.setattr(services, "sms_reply_apply", lambda **kwargs: answer)
+    response = _reply(client_for(None), "+393331234567", "OK 12")
+    assert response.status_code == 200 and response.content.decode("utf-8") == answer
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.get("X-Kannel-Coding") == coding
+
+
+def test_a_reply_that_could_not_be_applied_points_to_the_page(client_for, settings, monkeypatch):
+    settings.PRONTO_SMS_INBOUND_TOKEN = "demo-sms-inbound"
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(services, "sms_reply_apply", broken)
+    response = _reply(client_for(None), "+393331234567", "OK 12")
+    assert response.status_code == 200 and "intervention page" in response.content.decode()
+    assert "X-Kannel-Coding" not in response
 
 
 def test_a_report_that_is_not_final_is_noted_and_changes_nothing(assigned, client_for):

@@ -1,12 +1,14 @@
 """The HylaFAX fax backend against a real, private hfaxd + faxq on loopback (tests/hylafax_server.py):
 what the server queues (checked in its spool and with HylaFAX's own faxstat), how a retry finds
-the job an earlier attempt queued, and what each outage or refusal turns into. No database.
+the job an earlier attempt queued, and what each outage or refusal turns into. No database, but
+for the sweeper's delivery poll, which follows an assignment's fax row to its end.
 
 There is no modem: an accepted job waits for one forever, which is what ``sent`` means here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import re
@@ -20,8 +22,12 @@ from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from dispatch import services as dispatch_services
+from dispatch.models import Event
+from notifications import services
 from notifications.backends.base import Attachment, GatewayRejected, GatewayUnavailable, OutgoingMessage
 from notifications.backends.hylafax import HylafaxFaxBackend, HylafaxLoginRefused
+from notifications.models import ContactPoint, Notification
 from tests.hylafax_server import DENIED_USER, HylafaxGateway
 from tests.servers import LOOPBACK
 
@@ -146,11 +152,11 @@ def test_find_returns_the_job_queued_with_the_same_key_and_none_for_another(hyla
     assert missing is None
 
 
-def test_a_second_send_with_the_same_key_returns_the_first_job(hylafax, backend):
+def test_a_retry_with_the_same_key_returns_the_first_job(hylafax, backend):
     outgoing = message()
 
     first = backend.send(outgoing)
-    again = backend.send(outgoing)
+    again = backend.send(dataclasses.replace(outgoing, attempt=2))
 
     assert again.gateway_id == first.gateway_id
     assert "already queued" in again.detail
@@ -198,6 +204,117 @@ def test_delivery_status_of_a_job_hylafax_does_not_know(backend):
 
     assert status is not None and status.delivered is None
     assert "no longer lists job 31999" in status.detail
+
+
+# --------------------------------------------------------------------------------------------
+# The sweeper follows a fax row to its end
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fax_row(hylafax, users, plant, settings, tmp_path, django_capture_on_commit_callbacks):
+    """An assignment's fax, sent through the private HylaFAX by the outbox (the other channels go
+    to the embedded outbox): its row is ``sent`` with the job id HylaFAX gave."""
+    settings.MEDIA_ROOT = tmp_path
+    outbox = {"BACKEND": "notifications.backends.outbox.OutboxBackend", "OPTIONS": {}}
+    settings.PRONTO_NOTIFICATION_BACKENDS = {
+        "sms": outbox,
+        "email": outbox,
+        "fax": {
+            "BACKEND": "notifications.backends.hylafax.HylafaxFaxBackend",
+            "OPTIONS": {
+                "hylafax_host": hylafax.host,
+                "hylafax_port": hylafax.port,
+                "hylafax_user": hylafax.user,
+                "hylafax_password": hylafax.password,
+                "timeout": TIMEOUT,
+            },
+        },
+    }
+    ContactPoint.objects.create(user=users["technician"], channel="fax", address=NUMBER)
+    ContactPoint.objects.create(user=users["supervisor"], channel="email", address="boss@example.net")
+    intervention = dispatch_services.intervention_open(actor=users["operator"], plant=plant, summary="Gas")
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_services.intervention_assign(
+            actor=users["operator"], intervention=intervention, technician=users["technician"]
+        )
+    row = Notification.objects.get(intervention=intervention, channel="fax")
+    assert row.status == "sent" and hylafax.qfile(row.gateway_id)["jobtag"] == row.idempotency_key
+    return row
+
+
+def _sweep(django_capture_on_commit_callbacks) -> dict[str, int]:
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.notifications_sweep()
+
+
+@pytest.mark.django_db
+def test_the_sweep_leaves_a_waiting_job_sent_and_writes_no_history(
+    hylafax, fax_row, django_capture_on_commit_callbacks
+):
+    events = Event.objects.filter(intervention=fax_row.intervention).count()
+
+    swept = [_sweep(django_capture_on_commit_callbacks) for _ in range(2)]
+
+    fax_row.refresh_from_db()
+    assert fax_row.status == "sent" and fax_row.delivery_checked_at is not None
+    assert [(s["delivery_polled"], s["delivery_settled"]) for s in swept] == [(1, 0), (1, 0)]
+    assert Event.objects.filter(intervention=fax_row.intervention).count() == events
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ending", ["done", "killed"])
+def test_the_sweep_makes_a_finished_job_delivered_and_a_killed_one_failed(
+    hylafax, fax_row, django_capture_on_commit_callbacks, ending
+):
+    killed = hylafax.kill_job(fax_row.gateway_id)
+    if ending == "done":
+        # No modem here can finish a job: write the end state faxq leaves in doneq after the
+        # last page, and let hfaxd report it through the protocol.
+        hylafax.rewrite_qfile(fax_row.gateway_id, state="7", status="")
+
+    swept = _sweep(django_capture_on_commit_callbacks)
+    again = _sweep(django_capture_on_commit_callbacks)
+
+    fax_row.refresh_from_db()
+    assert (swept["delivery_polled"], swept["delivery_settled"]) == (1, 1)
+    assert again["delivery_polled"] == 0
+    kinds = list(Event.objects.filter(intervention=fax_row.intervention).values_list("kind", flat=True))
+    if ending == "done":
+        assert fax_row.status == "delivered" and fax_row.delivered_at is not None
+        assert kinds.count("notification.delivered") == 1
+        assert not Notification.objects.filter(reason="supervisor_warning").exists()
+    else:
+        assert fax_row.status == "failed" and fax_row.last_error == killed["status"]
+        assert kinds.count("notification.failed") == 1
+        warning = Notification.objects.get(reason="supervisor_warning")
+        assert warning.recipient == "boss@example.net" and killed["status"] in warning.body
+
+
+@pytest.mark.django_db
+def test_a_fax_server_that_hangs_costs_the_sweep_one_timeout(
+    hylafax, fax_row, django_capture_on_commit_callbacks, users, plant, settings, fault_server
+):
+    intervention = dispatch_services.intervention_open(actor=users["operator"], plant=plant, summary="Gas")
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_services.intervention_assign(
+            actor=users["operator"], intervention=intervention, technician=users["technician"]
+        )
+    assert Notification.objects.filter(channel="fax", status="sent").count() == 2
+    # The fax server now accepts connections and never answers.
+    silent = fault_server("silent")
+    options = settings.PRONTO_NOTIFICATION_BACKENDS["fax"]["OPTIONS"]
+    options.update(hylafax_host=silent.host, hylafax_port=silent.port, timeout=0.5)
+
+    started = time.monotonic()
+    swept = _sweep(django_capture_on_commit_callbacks)
+    elapsed = time.monotonic() - started
+
+    assert silent.connections == 1 and elapsed < 1.0
+    assert swept["delivery_polled"] == 0
+    assert set(Notification.objects.filter(channel="fax").values_list("status", flat=True)) == {"sent"}
+    # Neither row counts as asked: both go first once the server answers again.
+    assert not Notification.objects.filter(delivery_checked_at__isnull=False).exists()
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,5 +569,6 @@ def test_a_5xx_about_the_number_document_or_job_rejects_the_message(scripted, st
 def test_other_refusals_and_odd_replies_leave_the_message_for_a_retry(scripted, step, reply, words):
     server = scripted(**{step: reply})
 
+    # A retry: it lists the queues (JOBFMT) before queueing again; a first attempt does not.
     with pytest.raises(GatewayUnavailable, match=words):
-        backend_for(LOOPBACK, server.port).send(message())
+        backend_for(LOOPBACK, server.port).send(dataclasses.replace(message(), attempt=2))

@@ -10,7 +10,9 @@ import urllib.parse
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
 
+from notifications import services
 from notifications.backends.base import GatewayRejected, GatewayUnavailable
 from notifications.backends.kannel import KannelAuthorizationFailed, kannel_dlr_parse, kannel_mo_params
 from notifications.sms_text import sms_analyse
@@ -271,6 +273,47 @@ def test_the_answer_to_an_inbound_sms_is_texted_back_to_the_sender(kannel, kanne
     reply = replies[-1]
     assert reply.receiver == "+393337654321" and reply.sender == SHORT_NUMBER
     assert reply.text() == "Intervento 12 preso in carico ✓"
+
+
+@pytest.mark.parametrize(
+    "answer, kind",
+    [
+        ("Intervento n. 12 confermato.", "text"),
+        # One SMS even in UCS-2 (70 units): this sms-service sends at most one.
+        ("È confermato l'intervento n. 12 ✓", "ucs-2"),
+    ],
+)
+def test_pronto_s_answer_reaches_the_phone_intact_in_the_coding_it_needs(
+    kannel, kannel_http, settings, monkeypatch, answer, kind
+):
+    settings.PRONTO_SMS_INBOUND_TOKEN = INBOUND_TOKEN
+    applied = []
+
+    def reply_apply(*, sender, text):
+        applied.append((sender, text))
+        return answer
+
+    monkeypatch.setattr(services, "sms_reply_apply", reply_apply)
+    pronto = Client()
+
+    def through_pronto(request):
+        # Kannel's request as it came, answered by Pronto's own view.
+        response = pronto.get(f"{request.path}?{request.query}")
+        return response.status_code, dict(response.items()), response.content
+
+    kannel_http.respond = through_pronto
+    before = len(kannel.replies.messages())
+    try:
+        kannel.inject_mo("+393337654321", "OK 12")
+
+        replies = kannel.replies.wait_for(lambda messages: len(messages) > before)
+    finally:
+        kannel_http.respond = None
+    assert applied == [("+393337654321", "OK 12")]
+    reply = replies[-1]
+    assert reply.receiver == "+393337654321" and reply.sender == SHORT_NUMBER
+    assert [part.kind for part in reply.parts] == [kind]
+    assert reply.text() == answer
 
 
 # ------------------------------------------------------------------------------------------------

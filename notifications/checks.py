@@ -1,0 +1,143 @@
+"""System checks: every channel's gateway backend loads and accepts its settings.
+
+Run by ``manage.py check`` (and so by ``migrate``, ``runserver`` and the deploy check), so a
+typo in ``PRONTO_SMS_BACKEND`` or a missing Kannel password stops the deployment instead of
+failing the first emergency SMS. Only ``check_config`` is called, which never touches the
+network: a gateway that is down at deploy time is the outbox's business (retries), not a
+configuration error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from .backends.base import NotificationBackend, notification_backend
+from .choices import Channel
+
+# What the operator sets in the environment (config/settings.py, docs/settings.md).
+BACKEND_VARIABLES = {
+    Channel.SMS: "PRONTO_SMS_BACKEND",
+    Channel.EMAIL: "PRONTO_EMAIL_BACKEND",
+    Channel.FAX: "PRONTO_FAX_BACKEND",
+}
+OPTION_VARIABLES = {
+    Channel.SMS: "PRONTO_KANNEL_* and PRONTO_SMS_*",
+    Channel.EMAIL: "PRONTO_SMTP_* and PRONTO_EMAIL_FROM",
+    Channel.FAX: "PRONTO_FAX_*, PRONTO_HYLAFAX_* and PRONTO_EMAIL_FROM",
+}
+
+
+def _setting(channel: str, key: str) -> str:
+    return f"PRONTO_NOTIFICATION_BACKENDS[{channel!r}][{key!r}]"
+
+
+def _backend_hint(channel: str) -> str:
+    return (
+        f"Set {BACKEND_VARIABLES[channel]} ({_setting(channel, 'BACKEND')}) to the dotted path of a "
+        "notifications.backends class, e.g. notifications.backends.outbox.OutboxBackend."
+    )
+
+
+def _options_hint(channel: str) -> str:
+    return f"Check {OPTION_VARIABLES[channel]} ({_setting(channel, 'OPTIONS')}); see docs/settings.md."
+
+
+def notification_backends_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """One ``Error`` per channel whose backend cannot be used: ``notifications.E001`` when the
+    class cannot be loaded (no setting, a path that does not import, not a backend),
+    ``notifications.E002`` when it refuses its options (``check_config`` raised
+    ``ImproperlyConfigured``, or the options do not fit its constructor), ``notifications.E003``
+    when it is another channel's backend. No network access."""
+    errors: list[checks.CheckMessage] = []
+    configured = getattr(settings, "PRONTO_NOTIFICATION_BACKENDS", {})
+    for channel in Channel.values:
+        spec = configured.get(channel)
+        if not isinstance(spec, dict) or not spec.get("BACKEND"):
+            errors.append(
+                checks.Error(
+                    f"No notification backend is configured for the {channel} channel.",
+                    hint=_backend_hint(channel),
+                    obj=_setting(channel, "BACKEND"),
+                    id="notifications.E001",
+                )
+            )
+            continue
+        try:
+            backend = notification_backend(channel)
+        except ImportError as exc:
+            errors.append(
+                checks.Error(
+                    f"The {channel} notification backend {spec['BACKEND']!r} cannot be imported: {exc}",
+                    hint=_backend_hint(channel),
+                    obj=_setting(channel, "BACKEND"),
+                    id="notifications.E001",
+                )
+            )
+            continue
+        except (ImproperlyConfigured, TypeError, ValueError) as exc:
+            errors.append(
+                checks.Error(
+                    f"The {channel} notification backend {spec['BACKEND']!r} refuses its options: {exc}",
+                    hint=_options_hint(channel),
+                    obj=_setting(channel, "OPTIONS"),
+                    id="notifications.E002",
+                )
+            )
+            continue
+        if not isinstance(backend, NotificationBackend):
+            errors.append(
+                checks.Error(
+                    f"The {channel} notification backend {spec['BACKEND']!r} is not a NotificationBackend.",
+                    hint=_backend_hint(channel),
+                    obj=_setting(channel, "BACKEND"),
+                    id="notifications.E001",
+                )
+            )
+            continue
+        if backend.channel and backend.channel != channel:
+            errors.append(
+                checks.Error(
+                    f"The {channel} notification backend {spec['BACKEND']!r} sends {backend.channel}, "
+                    f"not {channel}.",
+                    hint=_backend_hint(channel),
+                    obj=_setting(channel, "BACKEND"),
+                    id="notifications.E003",
+                )
+            )
+            continue
+        try:
+            backend.check_config()
+        except ImproperlyConfigured as exc:
+            errors.append(
+                checks.Error(
+                    f"The {channel} notification backend refuses its settings: {exc}",
+                    hint=_options_hint(channel),
+                    obj=_setting(channel, "OPTIONS"),
+                    id="notifications.E002",
+                )
+            )
+    return errors
+
+
+def delivery_timing_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``notifications.W001`` when a delivery task may still be running (up to its hard time
+    limit, the soft limit + 30 s) when the sweeper already takes its row back as abandoned: the
+    message could then go out twice."""
+    hard_limit = settings.PRONTO_NOTIFICATION_TASK_TIME_LIMIT_SECONDS + 30
+    if hard_limit < settings.PRONTO_NOTIFICATION_STUCK_SECONDS:
+        return []
+    return [
+        checks.Warning(
+            f"A delivery task may run for {hard_limit} s, but the sweeper takes back rows left in "
+            f"'sending' after {settings.PRONTO_NOTIFICATION_STUCK_SECONDS} s: a slow send could be "
+            "sent twice.",
+            hint="Set PRONTO_NOTIFICATION_STUCK_SECONDS above "
+            "PRONTO_NOTIFICATION_TASK_TIME_LIMIT_SECONDS + 30.",
+            obj="PRONTO_NOTIFICATION_STUCK_SECONDS",
+            id="notifications.W001",
+        )
+    ]
