@@ -46,80 +46,49 @@ def _options_hint(channel: str) -> str:
     return f"Check {OPTION_VARIABLES[channel]} ({_setting(channel, 'OPTIONS')}); see docs/settings.md."
 
 
+def _backend_error(channel: str, message: str, code: str) -> checks.Error:
+    """E001 and E003 are about the backend's class, E002 about its options."""
+    if code == "notifications.E002":
+        return checks.Error(message, hint=_options_hint(channel), obj=_setting(channel, "OPTIONS"), id=code)
+    return checks.Error(message, hint=_backend_hint(channel), obj=_setting(channel, "BACKEND"), id=code)
+
+
+def _channel_problem(channel: str, spec: Any) -> tuple[str, str] | None:
+    """(message, check id) of the first thing wrong with ``channel``'s backend, or ``None``."""
+    if not isinstance(spec, dict) or not spec.get("BACKEND"):
+        return f"No notification backend is configured for the {channel} channel.", "notifications.E001"
+    path = spec["BACKEND"]
+    try:
+        backend = notification_backend(channel)
+    except ImportError as exc:
+        return f"The {channel} notification backend {path!r} cannot be imported: {exc}", "notifications.E001"
+    except (ImproperlyConfigured, TypeError, ValueError) as exc:
+        return f"The {channel} notification backend {path!r} refuses its options: {exc}", "notifications.E002"
+    if not isinstance(backend, NotificationBackend):
+        message = f"The {channel} notification backend {path!r} is not a NotificationBackend."
+        return message, "notifications.E001"
+    if backend.channel and backend.channel != channel:
+        message = f"The {channel} notification backend {path!r} sends {backend.channel}, not {channel}."
+        return message, "notifications.E003"
+    try:
+        backend.check_config()
+    except ImproperlyConfigured as exc:
+        return f"The {channel} notification backend refuses its settings: {exc}", "notifications.E002"
+    return None
+
+
 def notification_backends_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """One ``Error`` per channel whose backend cannot be used: ``notifications.E001`` when the
     class cannot be loaded (no setting, a path that does not import, not a backend),
     ``notifications.E002`` when it refuses its options (``check_config`` raised
     ``ImproperlyConfigured``, or the options do not fit its constructor), ``notifications.E003``
     when it is another channel's backend. No network access."""
-    errors: list[checks.CheckMessage] = []
     configured = getattr(settings, "PRONTO_NOTIFICATION_BACKENDS", {})
+    errors: list[checks.CheckMessage] = []
     for channel in Channel.values:
-        spec = configured.get(channel)
-        if not isinstance(spec, dict) or not spec.get("BACKEND"):
-            errors.append(
-                checks.Error(
-                    f"No notification backend is configured for the {channel} channel.",
-                    hint=_backend_hint(channel),
-                    obj=_setting(channel, "BACKEND"),
-                    id="notifications.E001",
-                )
-            )
-            continue
-        try:
-            backend = notification_backend(channel)
-        except ImportError as exc:
-            errors.append(
-                checks.Error(
-                    f"The {channel} notification backend {spec['BACKEND']!r} cannot be imported: {exc}",
-                    hint=_backend_hint(channel),
-                    obj=_setting(channel, "BACKEND"),
-                    id="notifications.E001",
-                )
-            )
-            continue
-        except (ImproperlyConfigured, TypeError, ValueError) as exc:
-            errors.append(
-                checks.Error(
-                    f"The {channel} notification backend {spec['BACKEND']!r} refuses its options: {exc}",
-                    hint=_options_hint(channel),
-                    obj=_setting(channel, "OPTIONS"),
-                    id="notifications.E002",
-                )
-            )
-            continue
-        if not isinstance(backend, NotificationBackend):
-            errors.append(
-                checks.Error(
-                    f"The {channel} notification backend {spec['BACKEND']!r} is not a NotificationBackend.",
-                    hint=_backend_hint(channel),
-                    obj=_setting(channel, "BACKEND"),
-                    id="notifications.E001",
-                )
-            )
-            continue
-        if backend.channel and backend.channel != channel:
-            errors.append(
-                checks.Error(
-                    f"The {channel} notification backend {spec['BACKEND']!r} sends {backend.channel}, "
-                    f"not {channel}.",
-                    hint=_backend_hint(channel),
-                    obj=_setting(channel, "BACKEND"),
-                    id="notifications.E003",
-                )
-            )
-            continue
-        try:
-            backend.check_config()
-        except ImproperlyConfigured as exc:
-            errors.append(
-                checks.Error(
-                    f"The {channel} notification backend refuses its settings: {exc}",
-                    hint=_options_hint(channel),
-                    obj=_setting(channel, "OPTIONS"),
-                    id="notifications.E002",
-                )
-            )
+        problem = _channel_problem(channel, configured.get(channel))
+        if problem is not None:
+            errors.append(_backend_error(channel, *problem))
     return errors
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import LOOPBACK, free_port
+from .servers import LOOPBACK, free_port, started_or_skip
 
 SYSTEM_SPOOL = Path("/var/spool/hylafax")
 SYSTEM_CONFIG = Path("/etc/hylafax")
@@ -198,18 +198,8 @@ class HylafaxGateway:
 
     @classmethod
     def create_or_skip(cls) -> HylafaxGateway:
-        """``create()`` and ``start()``; skip the test (with the command and the error) when
-        HylaFAX cannot run here. Everything started is stopped before skipping."""
-        try:
-            gateway = cls.create()
-        except RuntimeError as exc:
-            pytest.skip(f"HylaFAX unavailable: {exc}")
-        try:
-            gateway.start()
-        except RuntimeError as exc:
-            gateway.close()
-            pytest.skip(f"HylaFAX could not be started: {exc}")
-        return gateway
+        """``create()`` and ``start()``, or skip the test saying why."""
+        return started_or_skip("HylaFAX", cls.create)
 
     @property
     def spool(self) -> Path:

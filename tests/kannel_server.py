@@ -59,7 +59,7 @@ import pytest
 
 from notifications.sms_text import GSM7, sms_coding
 
-from .servers import LOOPBACK, free_port, wait_for_port
+from .servers import LOOPBACK, free_port, started_or_skip, wait_for_port
 
 USERNAME = "pronto"
 PASSWORD = "pronto-test-password"
@@ -391,23 +391,11 @@ class KannelGateway:
 
     @classmethod
     def create_or_skip(cls, *, inbound_url: str = "") -> KannelGateway:
-        """``create()`` and ``start()``; skip the test (with the reason and the logs) when Kannel
-        cannot run here. Everything started is stopped before skipping."""
-        try:
-            gateway = cls.create(inbound_url=inbound_url)
-        except RuntimeError as exc:
-            pytest.skip(f"Kannel unavailable: {exc}")
-        try:
-            gateway.start()
-        except RuntimeError:
-            # Another process may have taken one of the free ports meanwhile: once more, new ports.
-            gateway.reassign_ports()
-            try:
-                gateway.start()
-            except RuntimeError as exc:
-                gateway.close()
-                pytest.skip(f"Kannel could not be started: {exc}")
-        return gateway
+        """``create()`` and ``start()`` (once more on new ports if that fails), or skip the test
+        with the reason and Kannel's logs."""
+        return started_or_skip(
+            "Kannel", lambda: cls.create(inbound_url=inbound_url), new_ports=cls.reassign_ports
+        )
 
     def reassign_ports(self) -> None:
         """New free ports for everything (while stopped), and kannel.conf written again."""

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .servers import LOOPBACK, free_port, wait_for_port
+from .servers import LOOPBACK, free_port, started_or_skip, wait_for_port
 
 
 def redis_server_binary() -> str | None:
@@ -53,22 +53,9 @@ class RedisServer:
 
     @classmethod
     def create_or_skip(cls) -> RedisServer:
-        import pytest
-
-        try:
-            server = cls.create()
-        except RuntimeError as exc:
-            pytest.skip(f"Redis unavailable: {exc}")
-        try:
-            server.start()
-        except RuntimeError:
-            server.port = free_port()  # the free port was taken meanwhile: once more
-            try:
-                server.start()
-            except RuntimeError as exc:
-                server.close()
-                pytest.skip(f"Redis could not be started: {exc}")
-        return server
+        return started_or_skip(
+            "Redis", cls.create, new_ports=lambda server: setattr(server, "port", free_port())
+        )
 
     def url(self, db: int = 0) -> str:
         return f"redis://{self.host}:{self.port}/{db}"

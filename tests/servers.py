@@ -77,6 +77,30 @@ def wait_for_port(
             time.sleep(0.02)
 
 
+def started_or_skip(what: str, create: Callable[[], Any], *, new_ports: Callable[[Any], None] | None = None):
+    """``create()`` then ``start()`` a private server, or skip the test saying why (tests using it
+    are marked ``real_component``, so under CI=true the skip fails). ``new_ports(server)``: when
+    the first start fails, pick new free ports (another process may have taken one meanwhile)
+    and try once more. Whatever was started is stopped before skipping."""
+    try:
+        server = create()
+    except RuntimeError as exc:
+        pytest.skip(f"{what} unavailable: {exc}")
+    try:
+        server.start()
+    except RuntimeError as exc:
+        if new_ports is None:
+            server.close()
+            pytest.skip(f"{what} could not be started: {exc}")
+        new_ports(server)
+        try:
+            server.start()
+        except RuntimeError as again:
+            server.close()
+            pytest.skip(f"{what} could not be started: {again}")
+    return server
+
+
 # --------------------------------------------------------------------------------------------
 # Mosquitto
 # --------------------------------------------------------------------------------------------
