@@ -200,6 +200,11 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pronto")}
 # How long a user's roles may be served from the cache (0: read the groups on every request).
 PRONTO_ROLE_CACHE_SECONDS = env.int("PRONTO_ROLE_CACHE_SECONDS", default=30)
 
+# The live board: seconds between its refreshes, and how long a call the phone system never
+# reported ended still shows as in progress.
+PRONTO_BOARD_REFRESH_SECONDS = env.int("PRONTO_BOARD_REFRESH_SECONDS", default=5)
+PRONTO_BOARD_CALL_HOURS = env.int("PRONTO_BOARD_CALL_HOURS", default=4)
+
 # Region used to read caller numbers written without an international prefix.
 PRONTO_PHONE_REGION = env.str("PRONTO_PHONE_REGION", default="IT")
 

@@ -257,6 +257,10 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["caller_number", "received_at"], name="call_number_time_idx"),
             models.Index(fields=["received_at"], name="call_received_idx"),
+            # The board's calls in progress, among every call ever received.
+            models.Index(
+                fields=["received_at"], name="call_in_progress_idx", condition=Q(ended_at__isnull=True)
+            ),
             models.Index(fields=["plant", "received_at"], name="call_plant_time_idx"),
         ]
         constraints = [
@@ -377,6 +381,12 @@ class Intervention(models.Model):
         verbose_name_plural = _("interventions")
         indexes = [
             models.Index(fields=["status", "priority", "opened_at"], name="intervention_board_idx"),
+            # The live board: open ones only, in its order, however many closed ones pile up.
+            models.Index(
+                fields=["priority", "opened_at", "id"],
+                name="intervention_open_idx",
+                condition=~Q(status__in=["closed", "cancelled"]),
+            ),
             models.Index(fields=["technician", "status"], name="intervention_tech_idx"),
         ]
         constraints = [

@@ -2,10 +2,10 @@
 ``utility`` user can never reach another customer's rows by a path someone forgot."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -13,6 +13,11 @@ from .choices import CallbackStatus, Role, SubjectType
 from .history import event_digest_of
 from .models import Call, Callback, Event, Intervention, Plant
 from .roles import STAFF_ROLES, user_customer_id, user_roles
+
+# The board lists this many open interventions (the most urgent first) and calls in progress;
+# it says how many more there are.
+BOARD_INTERVENTIONS = 200
+BOARD_CALLS = 50
 
 
 def plant_list_for_user(*, user) -> QuerySet[Plant]:
@@ -180,3 +185,41 @@ def callback_list_for_user(*, user) -> QuerySet[Callback]:
 
 def callback_get_for_user(*, user, pk) -> Callback:
     return _get_or_404(callback_list_for_user(user=user), pk)
+
+
+# ----------------------------------------------------------------------------------------------
+# The operator's live board
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the live board shows: the most urgent open interventions (priority, then age), the
+    calls still in progress, and how many interventions are open in each state."""
+
+    interventions: list[Intervention]
+    calls: list[Call]
+    counts: dict[str, int]
+    total: int
+    now: datetime
+
+
+def board_for_user(*, user, limit: int | None = None, calls_limit: int | None = None) -> Board:
+    """Three queries whatever the numbers: the first ``limit`` open interventions with their
+    plant, customer, technician and call; the calls in progress (no end reported, received in
+    the last ``PRONTO_BOARD_CALL_HOURS``: a call the phone system never ended does not stay
+    forever); the open interventions counted per state. Both lists read partial indexes on
+    what is open, so the board costs the same beside 100,000 past calls."""
+    now = timezone.now()
+    limit, calls_limit = limit or BOARD_INTERVENTIONS, calls_limit or BOARD_CALLS
+    open_interventions = intervention_list_for_user(user=user).not_final()
+    interventions = list(open_interventions.order_by("priority", "opened_at", "pk")[:limit])
+    counts = dict(
+        open_interventions.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    since = now - timedelta(hours=settings.PRONTO_BOARD_CALL_HOURS)
+    calls = list(
+        call_list_for_user(user=user)
+        .filter(ended_at__isnull=True, received_at__gte=since)
+        .order_by("-received_at", "-pk")[:calls_limit]
+    )
+    return Board(interventions=interventions, calls=calls, counts=counts, total=sum(counts.values()), now=now)

@@ -6,6 +6,8 @@ app_name = "dispatch"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("board/", views.board, name="board"),
+    path("board/rows/", views.board_rows, name="board-rows"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
     path("calls/<int:pk>/plant-check/", views.call_plant_check, name="call-plant-check"),

@@ -1,7 +1,9 @@
 """Server-rendered pages. Each view names the roles it serves; services refuse the rest anyway."""
 
+from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +25,7 @@ from telecontrol.selectors import plant_check_latest_for_call, plant_faults_repo
 from telecontrol.services import plant_check
 
 from . import selectors, services
-from .choices import CallType, Role
+from .choices import CallType, InterventionStatus, Priority, Role
 from .errors import TransitionNotAllowed
 from .phone import phone_number_normalize
 from .roles import has_role
@@ -57,7 +60,100 @@ def _error_text(exc: ValidationError) -> str:
 @require_GET
 @role_required(*ALL_ROLES)
 def home(request):
+    if has_role(request.user, *STAFF):
+        return redirect("dispatch:board")
     return redirect("dispatch:intervention-list")
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One intervention as the board prints it, prepared here: the template loop over a few
+    hundred rows costs a multiple of this when it resolves attributes and runs filters itself."""
+
+    pk: int
+    url: str
+    priority: int
+    priority_label: str
+    status: str
+    status_label: str
+    plant: str
+    municipality: str
+    technician: str
+    opened_at: str
+    open_for: str
+    caller: str
+    summary: str
+
+
+def _duration_short(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(days)d days") % {"days": hours // 24}
+
+
+def _board_rows(board) -> list[BoardRow]:
+    priorities, statuses = dict(Priority.choices), dict(InterventionStatus.choices)
+    detail = reverse("dispatch:intervention-detail", args=[0]).removesuffix("0/")
+    rows = []
+    for intervention in board.interventions:
+        technician = intervention.technician
+        summary = intervention.summary
+        rows.append(
+            BoardRow(
+                pk=intervention.pk,
+                url=f"{detail}{intervention.pk}/",
+                priority=intervention.priority,
+                priority_label=priorities.get(intervention.priority, ""),
+                status=intervention.status,
+                status_label=statuses.get(intervention.status, intervention.status),
+                plant=intervention.plant.code,
+                municipality=intervention.plant.municipality,
+                technician=(technician.get_full_name() or technician.username) if technician else "",
+                opened_at=intervention.opened_at.isoformat(),
+                open_for=_duration_short((board.now - intervention.opened_at).total_seconds()),
+                caller=intervention.call.caller_number if intervention.call else "",
+                summary=summary if len(summary) <= 80 else summary[:79] + "…",
+            )
+        )
+    return rows
+
+
+def _board_context(request) -> dict:
+    board = selectors.board_for_user(user=request.user)
+    return {
+        "board": board,
+        "rows": _board_rows(board),
+        # Looked up once, not once per row.
+        "not_assigned": _("not assigned"),
+        "call_label": _("Call"),
+        "state_counts": [
+            (label, board.counts[value])
+            for value, label in InterventionStatus.choices
+            if value in board.counts
+        ],
+        "more": board.total - len(board.interventions),
+        "list_url": reverse("dispatch:intervention-list"),
+        "refresh_seconds": settings.PRONTO_BOARD_REFRESH_SECONDS,
+    }
+
+
+@require_GET
+@role_required(*STAFF)
+def board(request):
+    """The operator's live board: open interventions by priority and age, calls in progress.
+    Its body refreshes itself (htmx polls ``board_rows``)."""
+    return render(request, "dispatch/board.html", _board_context(request))
+
+
+@require_GET
+@role_required(*STAFF)
+def board_rows(request):
+    """The board's body alone, for its refresh."""
+    return render(request, "dispatch/_board_rows.html", _board_context(request))
 
 
 @role_required(*ALL_ROLES)

@@ -13,7 +13,7 @@ echo "== lint"
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
-echo "== hylafax, kannel and redis (installed if missing; the tests start private instances on free ports)"
+echo "== hylafax, kannel, redis and chromium (installed if missing; the tests start private instances on free ports)"
 if hylafax="$(bash scripts/ensure_hylafax.sh)"; then
   eval "$(echo "$hylafax" | sed 's/^/export PRONTO_TEST_/')"
   echo "$hylafax"
@@ -34,6 +34,13 @@ if redis="$(bash scripts/ensure_redis.sh)"; then
   echo "$redis"
 else
   echo "warning: no Redis: the Celery worker tests skip (and fail under CI=true)" >&2
+fi
+
+if chromium="$(bash scripts/ensure_chromium.sh)"; then
+  eval "$(echo "$chromium" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$chromium"
+else
+  echo "warning: no Chromium: the browser tests skip (and fail under CI=true)" >&2
 fi
 
 status=0
