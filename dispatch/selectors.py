@@ -223,3 +223,15 @@ def board_for_user(*, user, limit: int | None = None, calls_limit: int | None = 
         .order_by("-received_at", "-pk")[:calls_limit]
     )
     return Board(interventions=interventions, calls=calls, counts=counts, total=sum(counts.values()), now=now)
+
+
+def call_incoming_for_operator(*, user, within: timedelta = timedelta(minutes=15)) -> Call | None:
+    """The newest call ringing at, or answered by, ``user`` and not ended: the one their screen
+    should show. Recent ones only, so a call whose end the phone system never reported does not
+    keep coming back."""
+    return (
+        Call.objects.filter(operator=user, ended_at__isnull=True, received_at__gte=timezone.now() - within)
+        .order_by("-received_at", "-pk")
+        .only("pk")
+        .first()
+    )

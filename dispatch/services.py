@@ -381,6 +381,7 @@ def telephony_event_apply(
     Idempotent: a repeated event changes nothing. Events may arrive out of order: the first
     one seen for a call id creates the call at its own time.
     """
+    agent_user = _telephony_agent(agent)
     with transaction.atomic():
         call = Call.objects.select_for_update().filter(external_id=call_id).first()
         created = False
@@ -394,6 +395,8 @@ def telephony_event_apply(
                         caller_number=caller_number,
                         received_at=occurred_at,
                         line=line,
+                        # The agent the call rings at: their screen opens it (dispatch:calls-incoming).
+                        operator=agent_user,
                     )
                 created = True
             except IntegrityError:
@@ -403,13 +406,20 @@ def telephony_event_apply(
             if call.is_ended:
                 raise TransitionNotAllowed(_("This call has already ended; its answer time cannot be added."))
             changes: dict[str, Any] = {"answered_at": occurred_at}
-            operator = User.objects.filter(username=agent, is_active=True).first() if agent else None
-            if operator is not None and has_role(operator, Role.OPERATOR, Role.SUPERVISOR):
-                changes["operator"] = operator
+            if agent_user is not None:
+                changes["operator"] = agent_user
             _call_apply_changes(call=call, actor=None, changes=changes, kind="call.answered")
         elif event == TelephonyEventType.HANGUP and call.ended_at is None:
             _call_apply_changes(call=call, actor=None, changes={"ended_at": occurred_at}, kind="call.ended")
         return call, created
+
+
+def _telephony_agent(agent: str):
+    """The active operator or supervisor the phone system names (its agent id is the username)."""
+    user = User.objects.filter(username=agent, is_active=True).first() if agent else None
+    if user is not None and has_role(user, Role.OPERATOR, Role.SUPERVISOR):
+        return user
+    return None
 
 
 def telephony_receipt_claim(*, signature: str) -> bool:

@@ -9,7 +9,9 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/rows/", views.board_rows, name="board-rows"),
     path("calls/", views.call_list, name="call-list"),
+    path("calls/incoming/", views.calls_incoming, name="calls-incoming"),
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
+    path("calls/<int:pk>/status/", views.call_status, name="call-status"),
     path("calls/<int:pk>/plant-check/", views.call_plant_check, name="call-plant-check"),
     path("calls/<int:pk>/callback/", views.call_callback_schedule, name="call-callback"),
     path(

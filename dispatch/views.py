@@ -9,11 +9,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications.selectors import (
@@ -129,7 +130,7 @@ def _board_context(request) -> dict:
         "rows": _board_rows(board),
         # Looked up once, not once per row.
         "not_assigned": _("not assigned"),
-        "call_label": _("Call"),
+        "call_label": pgettext("verb: phone this number", "Call"),
         "state_counts": [
             (label, board.counts[value])
             for value, label in InterventionStatus.choices
@@ -139,6 +140,38 @@ def _board_context(request) -> dict:
         "list_url": reverse("dispatch:intervention-list"),
         "refresh_seconds": settings.PRONTO_BOARD_REFRESH_SECONDS,
     }
+
+
+OPENED_CALLS_KEY = "pronto_calls_opened"
+
+
+def _call_opened(request, pk: int) -> bool:
+    """Remember in the session that this operator has seen call ``pk``; False if seen before."""
+    opened = request.session.get(OPENED_CALLS_KEY, [])
+    if pk in opened:
+        return False
+    request.session[OPENED_CALLS_KEY] = [*opened[-49:], pk]
+    return True
+
+
+@require_GET
+@role_required(*STAFF)
+def calls_incoming(request):
+    """Polled by every staff page: when a call rings at this operator (or they answered one)
+    and their screen has not shown it yet, htmx is told to open it (``HX-Redirect``)."""
+    response = HttpResponse(status=204)
+    call = selectors.call_incoming_for_operator(user=request.user)
+    if call is not None and _call_opened(request, call.pk):
+        response["HX-Redirect"] = reverse("dispatch:call-detail", args=[call.pk])
+    return response
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def call_status(request, pk):
+    """The call's times as the phone system reports them, refreshed on the call screen."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    return render(request, "dispatch/_call_status.html", {"call": call})
 
 
 @require_GET
@@ -194,6 +227,8 @@ def call_list(request):
 @role_required(*ALL_ROLES)
 def call_detail(request, pk):
     call = selectors.call_get_for_user(user=request.user, pk=pk)
+    if has_role(request.user, *STAFF):
+        _call_opened(request, call.pk)
     return render(
         request,
         "dispatch/call_detail.html",

@@ -27,8 +27,11 @@ def chromium_binary() -> str | None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """One browser per test module. Not per session: Playwright's sync API keeps an event loop
+    running in this thread while it lives, and the tests after these (asyncio.run in the Modbus
+    tests, subprocesses that inherit the environment) must not find it."""
     binary = chromium_binary()
     if binary is None:
         pytest.skip("Chromium not installed: run scripts/ensure_chromium.sh")
@@ -36,18 +39,24 @@ def chromium() -> Iterator[object]:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         pytest.skip(f"Playwright for Python is not installed ({exc}): run scripts/setup.sh")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
-    # between two browser steps are plain synchronous calls all the same.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The ORM calls the tests make between two browser steps are plain synchronous calls, though
+    # Django sees Playwright's loop; allowed for these modules only.
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     manager = sync_playwright().start()
     try:
-        browser = manager.chromium.launch(executable_path=binary, args=["--no-sandbox"])
-    except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip, said whole
+        try:
+            browser = manager.chromium.launch(executable_path=binary, args=["--no-sandbox"])
+        except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip, said whole
+            pytest.skip(f"Chromium at {binary} would not start under Playwright: {exc}")
+        yield browser
+        browser.close()
+    finally:
         manager.stop()
-        pytest.skip(f"Chromium at {binary} would not start under Playwright: {exc}")
-    yield browser
-    browser.close()
-    manager.stop()
+        if saved is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
 @pytest.fixture
