@@ -28,11 +28,12 @@ from telecontrol.services import plant_check
 from . import selectors, services
 from .choices import CallType, InterventionStatus, Priority, Role
 from .errors import TransitionNotAllowed
-from .phone import phone_number_normalize
+from .filters import CallSearch
 from .roles import has_role
 from .transitions import TRANSITIONS, transitions_available
 
 ALL_ROLES = tuple(Role.values)
+CALLS_PER_PAGE = 50
 STAFF = (Role.OPERATOR, Role.SUPERVISOR)
 
 
@@ -209,17 +210,17 @@ def call_list(request):
         return redirect("dispatch:call-detail", pk=call.pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
-    calls = selectors.call_list_for_user(user=request.user)
-    number = request.GET.get("number", "").strip()
-    if number:
-        try:
-            calls = calls.filter(caller_number=phone_number_normalize(number, field=None))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-            calls = calls.none()
-    page = Paginator(calls, 50).get_page(request.GET.get("page"))
+    search = CallSearch(request.GET or None, queryset=selectors.call_list_for_user(user=request.user))
+    calls = search.qs if search.is_bound and search.is_valid() else search.queryset
+    if search.is_bound and not search.is_valid():
+        calls = calls.none()
+    page = Paginator(calls.order_by("-received_at", "-pk"), CALLS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "dispatch/call_list.html", {"page": page, "number": number, "call_types": CallType.choices}
+        request,
+        "dispatch/call_list.html",
+        {"page": page, "search": search, "query": query.urlencode(), "call_types": CallType.choices},
     )
 
 
@@ -274,8 +275,12 @@ def call_plant_check(request, pk):
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     if call.plant_id is None:
         messages.error(request, _("Set the call's plant first."))
-    else:
-        plant_check(actor=request.user, plant=call.plant, call=call)
+        return redirect("dispatch:call-detail", pk=pk)
+    plant_check(actor=request.user, plant=call.plant, call=call)
+    if request.headers.get("HX-Request") == "true":
+        # Clicked on the call screen: the stored result replaces the earlier one in place.
+        context = {"call": call, "latest_check": plant_check_latest_for_call(call=call), "can_check": True}
+        return render(request, "dispatch/_plant_check.html", context)
     return redirect("dispatch:call-detail", pk=pk)
 
 

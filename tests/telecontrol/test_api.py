@@ -151,3 +151,17 @@ def test_call_screen_check_button(client, users, modbus_plant, fake_modbus, role
     page = client.get(f"/calls/{call.pk}/").content.decode()
     assert "Check the plant now" in page and "Answered" in page and "(code 17)" in page
     assert PlantCheck.objects.get().call == call
+
+
+def test_the_check_clicked_on_the_call_screen_comes_back_in_place(client, users, modbus_plant, fake_modbus):
+    fake_modbus.reading = Reading(CheckOutcome.OK, active=True, anomaly=False, out_of_service=True)
+    call = call_logged(users, modbus_plant)
+    client.force_login(users["operator"])
+
+    response = client.post(f"/calls/{call.pk}/plant-check/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert fragment.startswith('<section id="plant-check"') and "<html" not in fragment
+    assert "Out of service" in fragment and "Check the plant now" in fragment
+    assert PlantCheck.objects.get().call == call
