@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import CallbackStatus, Role, SubjectType
+from .choices import CallbackStatus, InterventionStatus, Role, SubjectType
 from .history import event_digest_of
 from .models import Call, Callback, Event, Intervention, Plant
 from .roles import STAFF_ROLES, user_customer_id, user_roles
@@ -234,4 +234,13 @@ def call_incoming_for_operator(*, user, within: timedelta = timedelta(minutes=15
         .order_by("-received_at", "-pk")
         .only("pk")
         .first()
+    )
+
+
+def interventions_awaiting_closure(*, user, limit: int = 100) -> list[Intervention]:
+    """Completed by the technician, waiting for a supervisor's close: the oldest first."""
+    return list(
+        intervention_list_for_user(user=user)
+        .filter(status=InterventionStatus.COMPLETED)
+        .order_by("completed_at", "pk")[:limit]
     )

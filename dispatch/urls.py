@@ -7,6 +7,7 @@ app_name = "dispatch"
 urlpatterns = [
     path("", views.home, name="home"),
     path("board/", views.board, name="board"),
+    path("desk/", views.desk, name="desk"),
     path("board/rows/", views.board_rows, name="board-rows"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/incoming/", views.calls_incoming, name="calls-incoming"),

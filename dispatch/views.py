@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllo
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
@@ -173,6 +174,20 @@ def call_status(request, pk):
     """The call's times as the phone system reports them, refreshed on the call screen."""
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     return render(request, "dispatch/_call_status.html", {"call": call})
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def desk(request):
+    """The supervisor's desk: what waits for their close, and the messages no gateway took."""
+    return render(
+        request,
+        "dispatch/desk.html",
+        {
+            "awaiting": selectors.interventions_awaiting_closure(user=request.user),
+            "failed": notification_list_failed(limit=50),
+        },
+    )
 
 
 @require_GET
@@ -352,6 +367,9 @@ def intervention_action(request, pk, action):
         )
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("dispatch:intervention-detail", pk=pk)
 
 
