@@ -14,6 +14,8 @@ from .errors import TransitionNotAllowed
 from .models import (
     Call,
     Callback,
+    CallScript,
+    CallScriptAnswer,
     Contact,
     Customer,
     Event,
@@ -203,3 +205,16 @@ class CallbackAdmin(ReadOnlyAdmin):
     list_display = ("id", "due_at", "number", "status", "assigned_to", "call", "intervention")
     list_filter = ("status",)
     search_fields = ("number", "note")
+
+
+@admin.register(CallScript)
+class CallScriptAdmin(ReadOnlyAdmin):
+    """Read-only: scripts are written on /scripts/, where the text is checked before it is saved."""
+
+    list_display = ("call_type", "name", "version", "updated_at", "updated_by")
+
+
+@admin.register(CallScriptAnswer)
+class CallScriptAnswerAdmin(ReadOnlyAdmin):
+    list_display = ("answered_at", "call", "question", "answer", "answered_by")
+    date_hierarchy = "answered_at"

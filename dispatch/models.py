@@ -540,3 +540,55 @@ class TelephonyReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.signature[:12]
+
+
+class CallScript(models.Model):
+    """The guided questions for one call type (blank: the triage script for calls whose type is
+    not known yet, which suggests it). Supervisors write ``source`` (dispatch/scripts.py says
+    how); ``steps`` is what it reads as, checked on every save. Each save is a new version: the
+    answers recorded on calls name the version they followed."""
+
+    call_type = models.CharField(
+        _("call type"), max_length=32, choices=CallType.choices, blank=True, unique=True
+    )
+    name = models.CharField(_("name"), max_length=120)
+    source = models.TextField(_("script"), validators=[MaxLengthValidator(20_000)])
+    steps = models.JSONField(encoder=DjangoJSONEncoder)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("call script")
+        verbose_name_plural = _("call scripts")
+        ordering = ["call_type"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallScriptAnswer(models.Model):
+    """One answer given while following a script on a call: the question and answer as they
+    read then (a later edit of the script changes nothing here), and what it suggested."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="script_answers")
+    script = models.ForeignKey(CallScript, on_delete=models.PROTECT, related_name="+")
+    script_version = models.PositiveIntegerField()
+    step = models.CharField(max_length=40)
+    question = models.CharField(max_length=500)
+    answer = models.CharField(max_length=500)
+    next_step = models.CharField(max_length=40)
+    suggested_call_type = models.CharField(max_length=32, choices=CallType.choices, blank=True)
+    suggested_priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    answered_at = models.DateTimeField()
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("call script answer")
+        verbose_name_plural = _("call script answers")
+        indexes = [models.Index(fields=["call", "answered_at"], name="script_answer_call_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.call_id} {self.step}: {self.answer}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .choices import CallbackStatus, InterventionStatus, Role, SubjectType
 from .history import event_digest_of
-from .models import Call, Callback, Event, Intervention, Plant
+from .models import Call, Callback, CallScript, CallScriptAnswer, Event, Intervention, Plant
 from .roles import STAFF_ROLES, user_customer_id, user_roles
 
 # The board lists this many open interventions (the most urgent first) and calls in progress;
@@ -243,4 +243,44 @@ def interventions_awaiting_closure(*, user, limit: int = 100) -> list[Interventi
         intervention_list_for_user(user=user)
         .filter(status=InterventionStatus.COMPLETED)
         .order_by("completed_at", "pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class ScriptState:
+    """Where a call stands in its script: the step to ask now (``None`` once it reached the
+    end), the answers given so far, and the latest call type and priority they suggested."""
+
+    script: CallScript
+    step_key: str | None
+    step: dict | None
+    answers: list[CallScriptAnswer]
+    suggested_call_type: str
+    suggested_priority: int | None
+
+
+def call_script_for(call: Call) -> CallScript | None:
+    """The script of the call's type, else the triage script (blank type), else none."""
+    scripts = {s.call_type: s for s in CallScript.objects.filter(call_type__in={call.call_type, ""})}
+    return scripts.get(call.call_type) or scripts.get("")
+
+
+def call_script_state(*, call: Call) -> ScriptState | None:
+    script = call_script_for(call)
+    if script is None:
+        return None
+    answers = list(call.script_answers.filter(script=script).order_by("answered_at", "pk"))
+    key = answers[-1].next_step if answers else script.steps["start"]
+    step = script.steps["steps"].get(key)
+    suggested_type = next((a.suggested_call_type for a in reversed(answers) if a.suggested_call_type), "")
+    suggested_priority = next(
+        (a.suggested_priority for a in reversed(answers) if a.suggested_priority is not None), None
+    )
+    return ScriptState(
+        script=script,
+        step_key=key if step is not None else None,
+        step=step,
+        answers=answers,
+        suggested_call_type=suggested_type,
+        suggested_priority=suggested_priority,
     )

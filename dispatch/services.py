@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 # telecontrol builds on dispatch's models; its reads are imported here, never its services.
 from telecontrol.selectors import plant_faults_reported, plant_status_snapshot
 
+from . import selectors
 from .choices import (
     CALL_TYPE_PRIORITY,
     CallbackStatus,
     CallSource,
+    CallType,
     InterventionStatus,
     PlantMatch,
     Priority,
@@ -32,9 +34,20 @@ from .choices import (
 )
 from .errors import TransitionNotAllowed
 from .history import event_canonical, event_digest, json_plain
-from .models import NOTES_MAX_LENGTH, Call, Callback, Event, Intervention, Plant, TelephonyReceipt
+from .models import (
+    NOTES_MAX_LENGTH,
+    Call,
+    Callback,
+    CallScript,
+    CallScriptAnswer,
+    Event,
+    Intervention,
+    Plant,
+    TelephonyReceipt,
+)
 from .phone import phone_number_normalize
 from .roles import has_role
+from .scripts import script_parse
 from .transitions import TRANSITIONS, Transition, transition_check
 
 User = get_user_model()
@@ -823,3 +836,59 @@ __all__ = [
     "intervention_cancel",
     "intervention_note_add",
 ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Call scripts
+
+
+@transaction.atomic
+def call_script_save(*, actor, call_type: str, name: str, source: str) -> CallScript:
+    """Create or replace the script of ``call_type`` (blank: triage); supervisors only. The text
+    must read as a script (``ScriptError`` names the line otherwise); each save is a version."""
+    _require_role(actor, Role.SUPERVISOR)
+    if call_type and call_type not in CallType.values:
+        raise ValidationError({"call_type": _("Unknown call type.")})
+    steps = script_parse(source)
+    script = CallScript.objects.select_for_update().filter(call_type=call_type).first()
+    if script is None:
+        script = CallScript(call_type=call_type, version=0)
+    script.name = _required_text(name, "name")[:120]
+    script.source, script.steps = source, steps
+    script.version += 1
+    script.updated_at, script.updated_by = timezone.now(), actor
+    script.full_clean(exclude=["updated_by"], validate_unique=False, validate_constraints=False)
+    script.save()
+    return script
+
+
+def call_script_answer(*, actor, call: Call, step: str, answer: int) -> CallScriptAnswer:
+    """Record the answer ``answer`` (its position) to step ``step`` of the call's script, on the
+    call and in its history; staff only. What it suggests is recorded, not applied."""
+    _require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        script = selectors.call_script_for(locked)
+        node = (script.steps["steps"].get(step) if script else None) or None
+        if node is None or not 0 <= answer < len(node["answers"]):
+            raise ValidationError(
+                {"answer": _("This answer is not part of the call's script (it may have changed).")}
+            )
+        chosen = node["answers"][answer]
+        row = CallScriptAnswer.objects.create(
+            call=locked, script=script, script_version=script.version, step=step,
+            question=node["question"][:500], answer=chosen["label"][:500], next_step=chosen["next"],
+            suggested_call_type=chosen["call_type"], suggested_priority=chosen["priority"],
+            answered_at=timezone.now(), answered_by=actor,
+        )  # fmt: skip
+        event_record(
+            subject=locked,
+            kind="call.script_answer",
+            actor=actor,
+            data={
+                "script": script.name, "version": script.version, "question": row.question,
+                "answer": row.answer, "suggested_call_type": row.suggested_call_type,
+                "suggested_priority": row.suggested_priority,
+            },
+        )  # fmt: skip
+    return row

@@ -13,6 +13,10 @@ urlpatterns = [
     path("calls/incoming/", views.calls_incoming, name="calls-incoming"),
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
     path("calls/<int:pk>/status/", views.call_status, name="call-status"),
+    path("calls/<int:pk>/script/", views.call_script, name="call-script"),
+    path("calls/<int:pk>/script/apply/", views.call_script_apply, name="call-script-apply"),
+    path("scripts/", views.script_list, name="script-list"),
+    path("scripts/<slug:call_type>/edit/", views.script_edit, name="script-edit"),
     path("calls/<int:pk>/plant-check/", views.call_plant_check, name="call-plant-check"),
     path("calls/<int:pk>/callback/", views.call_callback_schedule, name="call-callback"),
     path(

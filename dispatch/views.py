@@ -30,7 +30,9 @@ from . import selectors, services
 from .choices import CallType, InterventionStatus, Priority, Role
 from .errors import TransitionNotAllowed
 from .filters import CallSearch
+from .models import CallScript
 from .roles import has_role
+from .scripts import ScriptError
 from .transitions import TRANSITIONS, transitions_available
 
 ALL_ROLES = tuple(Role.values)
@@ -243,7 +245,8 @@ def call_list(request):
 @role_required(*ALL_ROLES)
 def call_detail(request, pk):
     call = selectors.call_get_for_user(user=request.user, pk=pk)
-    if has_role(request.user, *STAFF):
+    staff = has_role(request.user, *STAFF)
+    if staff:
         _call_opened(request, call.pk)
     return render(
         request,
@@ -255,6 +258,12 @@ def call_detail(request, pk):
             "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
             "latest_check": plant_check_latest_for_call(call=call) if call.plant_id else None,
             "callbacks": call.callbacks.order_by("due_at") if has_role(request.user, *STAFF) else None,
+            "can_script": has_role(request.user, *STAFF),
+            "script_state": selectors.call_script_state(call=call)
+            if has_role(request.user, *STAFF)
+            else None,
+            "call_types": dict(CallType.choices),
+            "priorities": dict(Priority.choices),
         },
     )
 
@@ -425,3 +434,108 @@ def callback_list(request):
         callback.is_due = selectors.callback_is_due(callback)
         callback.is_overdue = selectors.callback_is_overdue(callback)
     return render(request, "dispatch/callback_list.html", {"callbacks": callbacks})
+
+
+# ----------------------------------------------------------------------------------------------
+# Call scripts
+
+
+def _script_fragment(request, call, *, status: int = 200):
+    context = {
+        "call": call,
+        "state": selectors.call_script_state(call=call),
+        "call_types": dict(CallType.choices),
+        "priorities": dict(Priority.choices),
+    }
+    return render(request, "dispatch/_call_script.html", context, status=status)
+
+
+@role_required(*STAFF)
+def call_script(request, pk):
+    """The call's script, one step at a time: GET shows where the call stands, POST records an
+    answer (``step``, ``answer``: its position) and shows the next step."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    if request.method == "POST":
+        answer = request.POST.get("answer", "")
+        try:
+            services.call_script_answer(
+                actor=request.user,
+                call=call,
+                step=request.POST.get("step", ""),
+                answer=int(answer) if answer.isdigit() else -1,
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        if request.headers.get("HX-Request") != "true":
+            return redirect("dispatch:call-detail", pk=pk)
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return _script_fragment(request, call)
+
+
+@require_POST
+@role_required(*STAFF)
+def call_script_apply(request, pk):
+    """Give the call the type its script suggested."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    state = selectors.call_script_state(call=call)
+    if state is None or not state.suggested_call_type:
+        messages.error(request, _("The script suggested no call type."))
+    else:
+        services.call_update(actor=request.user, call=call, call_type=state.suggested_call_type)
+        messages.success(request, _("Call type set as the script suggested."))
+    return redirect("dispatch:call-detail", pk=pk)
+
+
+@require_GET
+@role_required(*STAFF)
+def script_list(request):
+    scripts = {script.call_type: script for script in CallScript.objects.all()}
+    rows = [("", _("Triage (call type not known yet)"), scripts.get(""))] + [
+        (value, label, scripts.get(value)) for value, label in CallType.choices
+    ]
+    return render(request, "dispatch/script_list.html", {"rows": rows})
+
+
+@role_required(Role.SUPERVISOR)
+def script_edit(request, call_type: str = ""):
+    """Write or change the script of a call type (``triage``: calls of no known type yet). A text
+    that does not read as a script is shown again with the line at fault; nothing is lost."""
+    if call_type == "triage":
+        call_type = ""
+    elif call_type not in CallType.values:
+        raise Http404
+    script = CallScript.objects.filter(call_type=call_type).first()
+    label = dict(CallType.choices).get(call_type) or _("Triage (call type not known yet)")
+    name = script.name if script else label
+    source = script.source if script else SCRIPT_EXAMPLE
+    error = ""
+    if request.method == "POST":
+        name, source = request.POST.get("name", ""), request.POST.get("source", "")
+        try:
+            services.call_script_save(actor=request.user, call_type=call_type, name=name, source=source)
+        except ScriptError as exc:
+            error = str(exc)
+        except ValidationError as exc:
+            error = _error_text(exc)
+        else:
+            messages.success(request, _("Script saved."))
+            return redirect("dispatch:script-list")
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    context = {"label": label, "name": name, "source": source, "error": error, "script": script}
+    return render(request, "dispatch/script_edit.html", context, status=400 if error else 200)
+
+
+SCRIPT_EXAMPLE = """[start] Do you smell gas right now?
+  ? Ask calmly; keep the caller on the line.
+  - Yes, strongly -> evacuate ; type=gas_leak priority=1
+  - Faintly -> where ; type=gas_leak priority=2
+  - No -> end ; type=information priority=4
+[where] Where is the smell?
+  - Inside the building -> evacuate ; priority=1
+  - Outside -> end
+[evacuate] No switches, no flames, open the windows, leave the building. Are they out?
+  - Yes -> end
+  - No -> end ; priority=1
+"""

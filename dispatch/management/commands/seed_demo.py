@@ -197,11 +197,21 @@ class Command(BaseCommand):
 
         if not Call.objects.exists():
             self._history(users)
+        self._scripts(users["supervisor"])
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Users (password demo-<username>):"))
         for username, role, customer_code, *_ in USERS:
             scope = f" (customer {customer_code})" if customer_code else ""
             self.stdout.write(f"  {username:<12} role {role:<11} password demo-{username}{scope}")
+
+    def _scripts(self, supervisor):
+        """A triage script (calls of no known type yet) and one for gas leaks, in Italian as the
+        operators would write them."""
+        from dispatch.models import CallScript
+
+        for call_type, name, source in DEMO_SCRIPTS:
+            if not CallScript.objects.filter(call_type=call_type).exists():
+                services.call_script_save(actor=supervisor, call_type=call_type, name=name, source=source)
 
     def _contact_points(self, user, role):
         """Technicians get SMS, email and fax; staff email: the embedded outbox shows them all."""
@@ -267,3 +277,45 @@ class Command(BaseCommand):
             line="800-900-000 gas",
             notes="Chiede informazioni su un lavoro in strada.",
         )
+
+
+DEMO_SCRIPTS = [
+    (
+        "",
+        "Smistamento",
+        """[start] Che cosa succede?
+  ? Nome, indirizzo esatto e numero da richiamare prima di tutto.
+  - Sento odore di gas -> odore ; type=gas_leak priority=2
+  - Manca il gas -> mancanza ; type=supply_interruption priority=3
+  - Persona bloccata in ascensore -> ascensore ; type=lift_trapped priority=1
+  - Informazioni -> end ; type=information priority=4
+[odore] L'odore è forte, dentro un locale chiuso?
+  - Sì, forte, al chiuso -> evacuare ; priority=1
+  - Debole o all'aperto -> end ; priority=2
+[evacuare] Non azionare interruttori, non usare fiamme, aprire le finestre, uscire. Sono fuori?
+  - Sì -> end
+  - No -> end ; priority=1
+[mancanza] Manca in tutto il palazzo o solo a lei?
+  - In tutto il palazzo -> end ; priority=2
+  - Solo a me -> end ; type=irregular_supply priority=3
+[ascensore] Qualcuno sta male?
+  - Sì -> end ; priority=1
+  - No -> end ; priority=1
+""",
+    ),
+    (
+        "gas_leak",
+        "Dispersione gas",
+        """[start] L'odore è dentro un edificio?
+  ? Tenere il chiamante in linea finché non è al sicuro.
+  - Sì -> evacuare ; priority=1
+  - No, all'aperto -> dove ; priority=2
+[evacuare] Niente interruttori né fiamme, finestre aperte, tutti fuori. Sono fuori?
+  - Sì -> end
+  - No -> end ; priority=1
+[dove] Vicino a un contatore o a una cabina?
+  - Contatore -> end ; type=leak_downstream priority=2
+  - Cabina o rete stradale -> end ; priority=1
+""",
+    ),
+]
