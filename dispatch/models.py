@@ -6,6 +6,7 @@ last line behind the services, the admin and the API, and PostgreSQL triggers st
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -174,6 +175,15 @@ class UserProfile(models.Model):
         help_text=_("For utility users: the only customer whose data they may see."),
     )
     mobile_number = models.CharField(_("mobile number"), max_length=20, blank=True, help_text=_("E.164"))
+    # Technicians: what they can work on, whether they are on duty, and where they last were
+    # (the suggestion of whom to send orders by these).
+    skills = models.JSONField(
+        _("skills"), default=list, blank=True, help_text=_("Plant kinds this technician works on.")
+    )
+    on_duty = models.BooleanField(_("on duty"), default=False)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    position_at = models.DateTimeField(_("position at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user profile")
@@ -181,6 +191,13 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def clean(self) -> None:
+        skills = self.skills if isinstance(self.skills, list) else None
+        if skills is None or any(skill not in PlantKind.values for skill in skills):
+            raise ValidationError(
+                {"skills": _("A list of plant kinds: %(kinds)s.") % {"kinds": ", ".join(PlantKind.values)}}
+            )
 
 
 class CallQuerySet(models.QuerySet):

@@ -1,10 +1,12 @@
 """Reads. Every permission-checked fetch is here, used by all pages and endpoints alike, so a
 ``utility`` user can never reach another customer's rows by a path someone forgot."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -284,3 +286,73 @@ def call_script_state(*, call: Call) -> ScriptState | None:
         suggested_call_type=suggested_type,
         suggested_priority=suggested_priority,
     )
+
+
+@dataclass(frozen=True)
+class TechnicianSuggestion:
+    technician: object
+    on_duty: bool
+    skilled: bool
+    distance_km: float | None
+    open_interventions: int
+
+
+def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
+    """Active technicians in the order to send them: on duty first, then those who work on this
+    kind of plant, then the nearest to it (by their last known position; unknown last), then
+    the least busy. Two queries."""
+    User = get_user_model()
+    technicians = list(
+        User.objects.filter(is_active=True, groups__name=Role.TECHNICIAN)
+        .select_related("profile")
+        .order_by("username")
+        .distinct()
+    )
+    busy = dict(
+        Intervention.objects.not_final()
+        .filter(technician__in=technicians)
+        .order_by()
+        .values_list("technician")
+        .annotate(n=Count("pk"))
+        .values_list("technician", "n")
+    )
+    suggestions = []
+    for technician in technicians:
+        profile = getattr(technician, "profile", None)
+        skills = profile.skills if profile is not None and isinstance(profile.skills, list) else []
+        distance = None
+        if profile is not None and None not in (
+            profile.latitude,
+            profile.longitude,
+            plant.latitude,
+            plant.longitude,
+        ):
+            distance = _distance_km(profile.latitude, profile.longitude, plant.latitude, plant.longitude)
+        suggestions.append(
+            TechnicianSuggestion(
+                technician=technician,
+                on_duty=bool(profile and profile.on_duty),
+                skilled=plant.kind in skills,
+                distance_km=distance,
+                open_interventions=busy.get(technician.pk, 0),
+            )
+        )
+    suggestions.sort(
+        key=lambda s: (
+            not s.on_duty,
+            not s.skilled,
+            s.distance_km is None,
+            s.distance_km or 0.0,
+            s.open_interventions,
+            s.technician.username,
+        )
+    )
+    return suggestions
+
+
+def _distance_km(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance (haversine): enough to rank technicians, not to route them."""
+    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dphi, dlambda = phi2 - phi1, math.radians(float(lon2) - float(lon1))
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))

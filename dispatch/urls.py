@@ -14,6 +14,7 @@ urlpatterns = [
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
     path("calls/<int:pk>/status/", views.call_status, name="call-status"),
     path("calls/<int:pk>/script/", views.call_script, name="call-script"),
+    path("calls/<int:pk>/intervention/", views.call_intervention_open, name="call-intervention"),
     path("calls/<int:pk>/script/apply/", views.call_script_apply, name="call-script-apply"),
     path("scripts/", views.script_list, name="script-list"),
     path("scripts/<slug:call_type>/edit/", views.script_edit, name="script-edit"),
@@ -28,5 +29,10 @@ urlpatterns = [
     path("callbacks/", views.callback_list, name="callback-list"),
     path("outbox/", views.outbox, name="outbox"),
     path("interventions/<int:pk>/", views.intervention_detail, name="intervention-detail"),
+    path(
+        "interventions/<int:pk>/notifications/",
+        views.intervention_notifications,
+        name="intervention-notifications",
+    ),
     path("interventions/<int:pk>/<slug:action>/", views.intervention_action, name="intervention-action"),
 ]

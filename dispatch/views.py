@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -257,15 +258,56 @@ def call_detail(request, pk):
             "earlier_calls": selectors.call_list_earlier(user=request.user, call=call),
             "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
             "latest_check": plant_check_latest_for_call(call=call) if call.plant_id else None,
-            "callbacks": call.callbacks.order_by("due_at") if has_role(request.user, *STAFF) else None,
-            "can_script": has_role(request.user, *STAFF),
-            "script_state": selectors.call_script_state(call=call)
-            if has_role(request.user, *STAFF)
-            else None,
+            "callbacks": call.callbacks.order_by("due_at") if staff else None,
+            "can_script": staff,
+            "script_state": selectors.call_script_state(call=call) if staff else None,
+            **(_call_intervention_context(call) if staff else {}),
             "call_types": dict(CallType.choices),
             "priorities": dict(Priority.choices),
         },
     )
+
+
+def _call_intervention_context(call) -> dict:
+    state = selectors.call_script_state(call=call)
+    default = None
+    if call.plant_id:
+        default = services.intervention_default_priority(call_type=call.call_type, plant=call.plant)
+    return {
+        "call_interventions": list(call.interventions.select_related("technician").order_by("pk")),
+        "suggestions": selectors.technicians_suggested(plant=call.plant) if call.plant_id else [],
+        "suggested_priority": (state.suggested_priority if state else None) or default,
+    }
+
+
+@require_POST
+@role_required(*STAFF)
+def call_intervention_open(request, pk):
+    """Open an intervention from the call screen and, when one is picked, assign the technician
+    at once (the summary goes out to their phone after commit)."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    priority = request.POST.get("priority", "")
+    technician_id = request.POST.get("technician", "")
+    technician = (
+        get_user_model().objects.filter(pk=int(technician_id)).first() if technician_id.isdigit() else None
+    )
+    try:
+        with transaction.atomic():
+            intervention = services.intervention_open(
+                actor=request.user,
+                call=call,
+                summary=request.POST.get("summary", ""),
+                priority=int(priority) if priority.isdigit() and int(priority) in Priority.values else None,
+            )
+            if technician_id:
+                services.intervention_assign(
+                    actor=request.user, intervention=intervention, technician=technician
+                )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("dispatch:call-detail", pk=pk)
+    messages.success(request, _("Intervention #%(id)s opened.") % {"id": intervention.pk})
+    return redirect("dispatch:intervention-detail", pk=intervention.pk)
 
 
 @require_POST
@@ -320,26 +362,23 @@ def intervention_list(request):
 @role_required(*ALL_ROLES)
 def intervention_detail(request, pk):
     intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    staff = has_role(request.user, *STAFF)
     actions = transitions_available(user=request.user, intervention=intervention)
-    technicians = []
+    suggestions = []
     if any(t.action == "assign" for t in actions):
-        technicians = (
-            get_user_model().objects.filter(groups__name=Role.TECHNICIAN, is_active=True).order_by("username")
-        )
+        suggestions = selectors.technicians_suggested(plant=intervention.plant)
     return render(
         request,
         "dispatch/intervention_detail.html",
         {
             "intervention": intervention,
             "actions": actions,
-            "technicians": technicians,
+            "suggestions": suggestions,
             "plant_faults": plant_faults_reported(plant=intervention.plant)
             if any(t.action == "close" for t in actions)
             else [],
             "events": selectors.event_list_for_subject(subject=intervention),
-            "notifications": notification_list_for_intervention(intervention=intervention)
-            if has_role(request.user, *STAFF)
-            else None,
+            **(_notifications_context(intervention) if staff else {"notifications": None}),
         },
     )
 
@@ -380,6 +419,24 @@ def intervention_action(request, pk, action):
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("dispatch:intervention-detail", pk=pk)
+
+
+def _notifications_context(intervention) -> dict:
+    notifications = list(notification_list_for_intervention(intervention=intervention))
+    return {
+        "intervention": intervention,
+        "notifications": notifications,
+        # Followed live until every message is delivered, failed or cancelled.
+        "notifications_pending": any(n.status in ("pending", "sending", "sent") for n in notifications),
+    }
+
+
+@require_GET
+@role_required(*STAFF)
+def intervention_notifications(request, pk):
+    """The intervention's notifications alone, for the page's refresh while they travel."""
+    intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    return render(request, "dispatch/_notifications.html", _notifications_context(intervention))
 
 
 @require_GET

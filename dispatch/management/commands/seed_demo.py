@@ -190,6 +190,7 @@ class Command(BaseCommand):
                 defaults={
                     "customer": customers.get(customer_code),
                     "mobile_number": "+39347000" + str(1000 + len(users)) if role == Role.TECHNICIAN else "",
+                    **DEMO_TECHNICIANS.get(username, {}),
                 },
             )
             users[username] = user
@@ -319,3 +320,16 @@ DEMO_SCRIPTS = [
 """,
     ),
 ]
+
+
+# Where the demo's technicians are and what they work on, for the suggestion of whom to send.
+DEMO_TECHNICIANS = {
+    "technician": {
+        "on_duty": True, "skills": ["gas_cabin", "gas_network"],
+        "latitude": Decimal("45.4700"), "longitude": Decimal("9.1800"),
+    },
+    "technician2": {
+        "on_duty": True, "skills": ["lift", "building", "water"],
+        "latitude": Decimal("44.4950"), "longitude": Decimal("11.3400"),
+    },
+}  # fmt: skip
