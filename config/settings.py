@@ -204,6 +204,9 @@ PRONTO_ROLE_CACHE_SECONDS = env.int("PRONTO_ROLE_CACHE_SECONDS", default=30)
 # reported ended still shows as in progress.
 PRONTO_BOARD_REFRESH_SECONDS = env.int("PRONTO_BOARD_REFRESH_SECONDS", default=5)
 PRONTO_BOARD_CALL_HOURS = env.int("PRONTO_BOARD_CALL_HOURS", default=4)
+# A step taken on a technician's phone and received later than this is applied at its receipt
+# time and flagged (see dispatch.services.intervention_step_apply).
+PRONTO_STEP_MAX_DELAY_HOURS = env.int("PRONTO_STEP_MAX_DELAY_HOURS", default=24)
 
 # Region used to read caller numbers written without an international prefix.
 PRONTO_PHONE_REGION = env.str("PRONTO_PHONE_REGION", default="IT")

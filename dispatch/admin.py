@@ -20,6 +20,7 @@ from .models import (
     Customer,
     Event,
     Intervention,
+    InterventionStep,
     KnownNumber,
     Plant,
     PlantDocument,
@@ -218,3 +219,9 @@ class CallScriptAdmin(ReadOnlyAdmin):
 class CallScriptAnswerAdmin(ReadOnlyAdmin):
     list_display = ("answered_at", "call", "question", "answer", "answered_by")
     date_hierarchy = "answered_at"
+
+
+@admin.register(InterventionStep)
+class InterventionStepAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "intervention", "action", "client_time", "applied_at", "flag", "outcome")
+    list_filter = ("action",)

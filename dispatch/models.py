@@ -609,3 +609,27 @@ class CallScriptAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.call_id} {self.step}: {self.answer}"
+
+
+class InterventionStep(models.Model):
+    """A step the technician took on the phone (acknowledge, arrive, complete, a note), sent when
+    the network allowed: the phone's id for it (each step applies once however often it is
+    sent), the phone's time and the server's, and why the two look implausible, if they do."""
+
+    step_id = models.UUIDField(unique=True)
+    intervention = models.ForeignKey(Intervention, on_delete=models.PROTECT, related_name="steps")
+    action = models.CharField(max_length=16)
+    client_time = models.DateTimeField(_("phone time"))
+    received_at = models.DateTimeField(_("received at"))
+    applied_at = models.DateTimeField(_("time applied"))
+    flag = models.CharField(_("time flag"), max_length=200, blank=True)
+    note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+    outcome = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("technician step")
+        verbose_name_plural = _("technician steps")
+
+    def __str__(self) -> str:
+        return f"#{self.intervention_id} {self.action} {self.client_time:%Y-%m-%d %H:%M:%S}"

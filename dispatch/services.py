@@ -8,6 +8,7 @@ Services are keyword-only and atomic; each leaves its ``Event``. They raise
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -42,6 +43,7 @@ from .models import (
     CallScriptAnswer,
     Event,
     Intervention,
+    InterventionStep,
     Plant,
     TelephonyReceipt,
 )
@@ -584,26 +586,31 @@ def intervention_assign(*, actor, intervention: Intervention, technician) -> Int
 
 
 @transaction.atomic
-def intervention_acknowledge(*, actor, intervention: Intervention) -> Intervention:
-    """The assigned technician has seen the assignment."""
+def intervention_acknowledge(
+    *, actor, intervention: Intervention, at: datetime | None = None
+) -> Intervention:
+    """The assigned technician has seen the assignment (``at``: when, if not now: a step taken
+    offline on the phone)."""
     locked, transition = _intervention_lock_and_check(
         actor=actor, intervention=intervention, action="acknowledge"
     )
-    changes = {"acknowledged_at": timezone.now()} if locked.acknowledged_at is None else {}
+    changes = {"acknowledged_at": at or timezone.now()} if locked.acknowledged_at is None else {}
     return _intervention_apply(actor=actor, intervention=locked, transition=transition, changes=changes)
 
 
 @transaction.atomic
-def intervention_arrive(*, actor, intervention: Intervention) -> Intervention:
+def intervention_arrive(*, actor, intervention: Intervention, at: datetime | None = None) -> Intervention:
     """The assigned technician is on site. ``arrived_at`` keeps the first arrival, which the
     regulator's arrival-time standard measures."""
     locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="arrive")
-    changes = {"arrived_at": timezone.now()} if locked.arrived_at is None else {}
+    changes = {"arrived_at": at or timezone.now()} if locked.arrived_at is None else {}
     return _intervention_apply(actor=actor, intervention=locked, transition=transition, changes=changes)
 
 
 @transaction.atomic
-def intervention_complete(*, actor, intervention: Intervention, closing_reason: str) -> Intervention:
+def intervention_complete(
+    *, actor, intervention: Intervention, closing_reason: str, at: datetime | None = None
+) -> Intervention:
     """The assigned technician reports the work done and why the case can be closed."""
     locked, transition = _intervention_lock_and_check(
         actor=actor, intervention=intervention, action="complete"
@@ -613,7 +620,7 @@ def intervention_complete(*, actor, intervention: Intervention, closing_reason: 
         actor=actor,
         intervention=locked,
         transition=transition,
-        changes={"closing_reason": reason, "completed_at": timezone.now()},
+        changes={"closing_reason": reason, "completed_at": at or timezone.now()},
     )
 
 
@@ -892,3 +899,80 @@ def call_script_answer(*, actor, call: Call, step: str, answer: int) -> CallScri
             },
         )  # fmt: skip
     return row
+
+
+# ----------------------------------------------------------------------------------------------
+# Steps sent from the technician's phone (taken offline, sent when the network returns)
+
+STEP_ACTIONS = ("acknowledge", "arrive", "complete", "note")
+
+
+def intervention_step_apply(
+    *, actor, intervention: Intervention, step_id, action: str, client_time: datetime,
+    closing_reason: str = "", note: str = "",
+) -> tuple[InterventionStep, bool]:  # fmt: skip
+    """Apply one step the technician took on the phone; returns ``(step, applied_now)``.
+
+    Each step applies once: a step id seen before returns the step as it was recorded. The
+    step takes effect at the phone's time when that is plausible; otherwise at the server's,
+    and ``flag`` says why: a phone clock ahead of the server, a step older than
+    ``PRONTO_STEP_MAX_DELAY_HOURS``, or earlier than a step already recorded. A step the
+    intervention's state no longer allows (a supervisor cancelled it meanwhile) is recorded
+    with the reason, not lost."""
+    if action not in STEP_ACTIONS:
+        raise ValidationError({"action": _("Unknown step.")})
+    received = timezone.now()
+    with transaction.atomic():
+        earlier = InterventionStep.objects.filter(step_id=step_id).first()
+        if earlier is not None:
+            return earlier, False
+        locked = Intervention.objects.select_for_update(of=("self",)).get(pk=intervention.pk)
+        if locked.technician_id != getattr(actor, "pk", None):
+            raise PermissionDenied(_("Only the assigned technician takes steps on this intervention."))
+        at, flag = _step_time(locked, client_time=client_time, received=received)
+        outcome = ""
+        try:
+            with transaction.atomic():
+                if action == "acknowledge":
+                    intervention_acknowledge(actor=actor, intervention=locked, at=at)
+                elif action == "arrive":
+                    intervention_arrive(actor=actor, intervention=locked, at=at)
+                elif action == "complete":
+                    intervention_complete(
+                        actor=actor, intervention=locked, closing_reason=closing_reason, at=at
+                    )
+        except TransitionNotAllowed as exc:
+            outcome = str(exc)[:300]
+        step = InterventionStep.objects.create(
+            step_id=step_id, intervention=locked, action=action, client_time=client_time,
+            received_at=received, applied_at=at, flag=flag, note=(note or "")[:NOTES_MAX_LENGTH],
+            outcome=outcome, actor=actor,
+        )  # fmt: skip
+        locked = Intervention.objects.select_for_update(of=("self",)).get(pk=intervention.pk)
+        event_record(
+            subject=locked,
+            kind="intervention.phone_step",
+            actor=actor,
+            data={
+                "action": action, "phone_time": client_time, "received_at": received, "applied_at": at,
+                "flag": flag, "note": step.note, "outcome": outcome,
+            },
+        )  # fmt: skip
+    return step, True
+
+
+def _step_time(
+    intervention: Intervention, *, client_time: datetime, received: datetime
+) -> tuple[datetime, str]:
+    if client_time > received + CLOCK_SKEW:
+        return received, _("phone clock ahead of the server by %(s)d s") % {
+            "s": (client_time - received).total_seconds()
+        }
+    if received - client_time > timedelta(hours=settings.PRONTO_STEP_MAX_DELAY_HOURS):
+        return received, _("phone time %(h).1f h before receipt") % {
+            "h": (received - client_time).total_seconds() / 3600
+        }
+    last = intervention.steps.order_by("-applied_at").values_list("applied_at", flat=True).first()
+    if last is not None and client_time < last:
+        return last, _("phone time earlier than a step already recorded")
+    return client_time, ""

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import mobile, views
 
 app_name = "dispatch"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("board/", views.board, name="board"),
+    path("m/", mobile.my_interventions, name="m-list"),
+    path("m/interventions/<int:pk>/", mobile.intervention, name="m-intervention"),
+    path("m/sw.js", mobile.service_worker, name="m-sw"),
+    path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),
     path("desk/", views.desk, name="desk"),
     path("board/rows/", views.board_rows, name="board-rows"),
     path("calls/", views.call_list, name="call-list"),

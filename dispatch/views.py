@@ -68,6 +68,8 @@ def _error_text(exc: ValidationError) -> str:
 def home(request):
     if has_role(request.user, *STAFF):
         return redirect("dispatch:board")
+    if has_role(request.user, Role.TECHNICIAN):
+        return redirect("dispatch:m-list")
     return redirect("dispatch:intervention-list")
 
 

@@ -25,7 +25,9 @@ class Rendered:
 
 
 def intervention_link(intervention: Intervention) -> str:
-    return settings.PRONTO_PUBLIC_URL + reverse("dispatch:intervention-detail", args=[intervention.pk])
+    """The technician's phone page (offline-capable); anyone else who opens it lands on the
+    desktop page."""
+    return settings.PRONTO_PUBLIC_URL + reverse("dispatch:m-intervention", args=[intervention.pk])
 
 
 def _headline(intervention: Intervention, reason: str) -> str:

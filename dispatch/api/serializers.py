@@ -250,6 +250,26 @@ class InterventionAssignSerializer(serializers.Serializer):
     technician = user_field()
 
 
+class InterventionStepSerializer(serializers.Serializer):
+    """A step taken on the technician's phone, maybe offline: ``step_id`` is the phone's own id
+    for it (a step sent twice applies once), ``client_time`` the phone's clock when it was taken."""
+
+    step_id = serializers.UUIDField()
+    action = serializers.ChoiceField(choices=["acknowledge", "arrive", "complete", "note"])
+    client_time = serializers.DateTimeField()
+    closing_reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
+class InterventionStepResultSerializer(serializers.Serializer):
+    step_id = serializers.UUIDField()
+    applied = serializers.BooleanField(help_text="False when this step id had been applied before.")
+    applied_at = serializers.DateTimeField()
+    flag = serializers.CharField()
+    outcome = serializers.CharField()
+    status = serializers.CharField()
+
+
 class InterventionCompleteSerializer(serializers.Serializer):
     closing_reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 

@@ -36,6 +36,8 @@ from .serializers import (
     InterventionCreateSerializer,
     InterventionNoteSerializer,
     InterventionSerializer,
+    InterventionStepResultSerializer,
+    InterventionStepSerializer,
     PlantDetailSerializer,
     PlantSerializer,
     TelephonyEventSerializer,
@@ -119,6 +121,7 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         "history": ALL_ROLES,
         "create": STAFF,
         "note": STAFF | {Role.TECHNICIAN},
+        "steps": {Role.TECHNICIAN},
     }
     filterset_class = InterventionFilter
     serializer_class = InterventionSerializer
@@ -150,6 +153,29 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         data = self._parse(InterventionAssignSerializer, request)
         return self._render(
             services.intervention_assign(actor=request.user, intervention=self.get_object(), **data)
+        )
+
+    @extend_schema(
+        request=InterventionStepSerializer,
+        responses={201: InterventionStepResultSerializer, 200: InterventionStepResultSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def steps(self, request, pk=None):
+        """A step from the technician's phone, sent when the network allowed (201 applied now,
+        200 already applied before: the phone may send a step again after a lost answer)."""
+        data = self._parse(InterventionStepSerializer, request)
+        step, applied = services.intervention_step_apply(
+            actor=request.user, intervention=self.get_object(), **data
+        )
+        intervention = step.intervention
+        intervention.refresh_from_db(fields=["status"])
+        payload = {
+            "step_id": step.step_id, "applied": applied, "applied_at": step.applied_at, "flag": step.flag,
+            "outcome": step.outcome, "status": intervention.status,
+        }  # fmt: skip
+        return Response(
+            InterventionStepResultSerializer(payload).data,
+            status=status.HTTP_201_CREATED if applied else status.HTTP_200_OK,
         )
 
     @extend_schema(request=None)

@@ -105,7 +105,8 @@ def test_anonymous_is_sent_to_sign_in(db, client):
 
 def test_home_takes_staff_to_the_board_and_others_to_their_interventions(users, browser):
     assert browser("operator").get("/").url == BOARD
-    assert browser("technician").get("/").url == reverse("dispatch:intervention-list")
+    assert browser("technician").get("/").url == reverse("dispatch:m-list")
+    assert browser("utility").get("/").url == reverse("dispatch:intervention-list")
 
 
 def _queries_for(client, url) -> int:

@@ -1,0 +1,75 @@
+"""The technician's mobile terminal: phone-first pages under /m/, installable (manifest and a
+service worker scoped to /m/), readable offline once opened; the steps taken on them are queued
+on the phone (static/technician.js) and sent to ``POST /api/interventions/{id}/steps/``."""
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from telecontrol.selectors import plant_state_get
+
+from . import selectors
+from .choices import DocumentKind, InterventionStatus, Role
+from .roles import has_role
+from .views import ALL_ROLES, role_required
+
+OPEN_FOR_TECHNICIAN = (
+    InterventionStatus.ASSIGNED,
+    InterventionStatus.ACKNOWLEDGED,
+    InterventionStatus.ON_SITE,
+)
+
+
+@require_GET
+@role_required(Role.TECHNICIAN)
+def my_interventions(request):
+    interventions = (
+        selectors.intervention_list_for_user(user=request.user)
+        .filter(technician=request.user)
+        .not_final()
+        .order_by("priority", "opened_at")
+    )
+    return render(request, "mobile/list.html", {"interventions": interventions})
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def intervention(request, pk):
+    """The page the SMS links to. Anyone who is not a technician gets the desktop page."""
+    if not has_role(request.user, Role.TECHNICIAN):
+        return redirect("dispatch:intervention-detail", pk=pk)
+    item = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    plant = item.plant
+    context = {
+        "intervention": item,
+        "plant": plant,
+        "can_step": item.technician_id == request.user.pk and item.status in OPEN_FOR_TECHNICIAN,
+        "documents": plant.documents.filter(kind=DocumentKind.DOCUMENT).order_by("title")[:20],
+        "state": plant_state_get(plant=plant),
+        "past": plant.interventions.exclude(pk=item.pk).order_by("-opened_at")[:10],
+        "map_url": (
+            f"https://www.openstreetmap.org/?mlat={plant.latitude}&mlon={plant.longitude}#map=17/"
+            f"{plant.latitude}/{plant.longitude}"
+            if plant.latitude is not None and plant.longitude is not None
+            else ""
+        ),
+    }
+    return render(request, "mobile/intervention.html", context)
+
+
+@require_GET
+@never_cache
+def service_worker(request):
+    """Served from /m/ so that its scope is the technician's pages. No sign-in: it holds no data."""
+    body = render(
+        request, "mobile/sw.js", {"assets": [static("technician.js"), static("mobile.css")]}
+    ).content
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    return response
+
+
+@require_GET
+def manifest(request):
+    return render(request, "mobile/manifest.webmanifest", {}, content_type="application/manifest+json")
