@@ -284,6 +284,23 @@ def _call_intervention_context(call) -> dict:
 
 @require_POST
 @role_required(*STAFF)
+def call_plant_set(request, pk):
+    """Say which plant the call is about, by its code (the caller reads it off the plate)."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    code = request.POST.get("plant_code", "").strip()
+    plant = (
+        selectors.plant_list_for_user(user=request.user).filter(code__iexact=code).first() if code else None
+    )
+    if plant is None:
+        messages.error(request, _("No plant with code %(code)s.") % {"code": code or "—"})
+    else:
+        services.call_update(actor=request.user, call=call, plant=plant)
+        messages.success(request, _("Plant set: %(plant)s.") % {"plant": plant})
+    return redirect("dispatch:call-detail", pk=pk)
+
+
+@require_POST
+@role_required(*STAFF)
 def call_intervention_open(request, pk):
     """Open an intervention from the call screen and, when one is picked, assign the technician
     at once (the summary goes out to their phone after commit)."""

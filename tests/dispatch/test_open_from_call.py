@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dispatch import selectors
+from dispatch import selectors, services
 from dispatch.choices import InterventionStatus, PlantKind, Priority
 from dispatch.models import Intervention, UserProfile
 
@@ -113,3 +113,16 @@ def test_only_staff_follow_the_notifications(users, plant, browser):
     url = reverse("dispatch:intervention-notifications", args=[intervention.pk])
     assert browser("technician").get(url).status_code == 403
     assert browser("supervisor").get(url).status_code == 200
+
+
+def test_the_plant_is_set_on_the_call_by_its_code(users, plant, browser):
+    call = services.call_log(actor=users["operator"], caller_number="+39 02 0000 1111")
+    client = browser("operator")
+    client.post(reverse("dispatch:call-plant", args=[call.pk]), {"plant_code": plant.code.lower()})
+    call.refresh_from_db()
+    assert call.plant == plant
+    response = client.post(
+        reverse("dispatch:call-plant", args=[call.pk]), {"plant_code": "NOPE"}, follow=True
+    )
+    assert "No plant with code NOPE." in response.content.decode()
+    assert browser("technician").post(reverse("dispatch:call-plant", args=[call.pk]), {}).status_code == 403
