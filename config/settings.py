@@ -203,10 +203,19 @@ PRONTO_ROLE_CACHE_SECONDS = env.int("PRONTO_ROLE_CACHE_SECONDS", default=30)
 # The live board: seconds between its refreshes, and how long a call the phone system never
 # reported ended still shows as in progress.
 PRONTO_BOARD_REFRESH_SECONDS = env.int("PRONTO_BOARD_REFRESH_SECONDS", default=5)
+# How often every staff page asks whether callbacks have come due (the header and the alert).
+PRONTO_CALLBACKS_POLL_SECONDS = env.int("PRONTO_CALLBACKS_POLL_SECONDS", default=30)
 PRONTO_BOARD_CALL_HOURS = env.int("PRONTO_BOARD_CALL_HOURS", default=4)
 # A step taken on a technician's phone and received later than this is applied at its receipt
 # time and flagged (see dispatch.services.intervention_step_apply).
 PRONTO_STEP_MAX_DELAY_HOURS = env.int("PRONTO_STEP_MAX_DELAY_HOURS", default=24)
+# A technician's position (shared from the phone) older than this no longer ranks them by
+# distance in the suggestion of whom to send.
+PRONTO_POSITION_MAX_AGE_MINUTES = env.int("PRONTO_POSITION_MAX_AGE_MINUTES", default=120)
+# Photos from the site: the phone shrinks them to PRONTO_PHOTO_MAX_PIXELS on its longest side
+# before queueing them; the server refuses files larger than PRONTO_PHOTO_MAX_BYTES.
+PRONTO_PHOTO_MAX_PIXELS = env.int("PRONTO_PHOTO_MAX_PIXELS", default=1600)
+PRONTO_PHOTO_MAX_BYTES = env.int("PRONTO_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
 
 # Region used to read caller numbers written without an international prefix.
 PRONTO_PHONE_REGION = env.str("PRONTO_PHONE_REGION", default="IT")

@@ -112,6 +112,7 @@ CALL_TYPE_PRIORITY = {
 class DocumentKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
     FAX = "fax", _("Fax sent")
+    PHOTO = "photo", _("Photo from the site")
 
 
 class CallbackStatus(models.TextChoices):

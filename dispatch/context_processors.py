@@ -1,18 +1,14 @@
-from django.utils import timezone
+from django.conf import settings
 
 from .roles import STAFF_ROLES, user_roles
 
 
 def roles(request) -> dict:
-    """The signed-in user's roles, so templates show only the controls it may use; for staff,
-    the number of callbacks due, so every page reminds the operator."""
+    """The signed-in user's roles, so templates show only the controls it may use. (The staff's
+    due callbacks come with the page's first poll of ``callbacks_due``, not here.)"""
     user_roles_now = user_roles(getattr(request, "user", None))
-    context = {"user_roles": user_roles_now, "is_staff_role": bool(user_roles_now & STAFF_ROLES)}
-    if context["is_staff_role"]:
-        from .choices import CallbackStatus
-        from .models import Callback
-
-        context["callbacks_due"] = Callback.objects.filter(
-            status=CallbackStatus.SCHEDULED, due_at__lte=timezone.now()
-        ).count()
-    return context
+    return {
+        "user_roles": user_roles_now,
+        "is_staff_role": bool(user_roles_now & STAFF_ROLES),
+        "callbacks_poll_seconds": settings.PRONTO_CALLBACKS_POLL_SECONDS,
+    }

@@ -2,15 +2,20 @@
 service worker scoped to /m/), readable offline once opened; the steps taken on them are queued
 on the phone (static/technician.js) and sent to ``POST /api/interventions/{id}/steps/``."""
 
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from telecontrol.selectors import plant_state_get
 
-from . import selectors
+from . import selectors, services
 from .choices import DocumentKind, InterventionStatus, Role
 from .roles import has_role
 from .views import ALL_ROLES, role_required
@@ -31,7 +36,19 @@ def my_interventions(request):
         .not_final()
         .order_by("priority", "opened_at")
     )
-    return render(request, "mobile/list.html", {"interventions": interventions})
+    return render(
+        request,
+        "mobile/list.html",
+        {"interventions": interventions, "profile": selectors.technician_profile_get(user=request.user)},
+    )
+
+
+@require_POST
+@role_required(Role.TECHNICIAN)
+def duty(request):
+    """On or off duty, from the phone's list page (the API has the same: ``/api/me/duty/``)."""
+    services.technician_duty_set(actor=request.user, on_duty=request.POST.get("on_duty") == "1")
+    return redirect("dispatch:m-list")
 
 
 @require_GET
@@ -43,10 +60,13 @@ def intervention(request, pk):
     item = selectors.intervention_get_for_user(user=request.user, pk=pk)
     plant = item.plant
     context = {
+        "profile": selectors.technician_profile_get(user=request.user),
         "intervention": item,
         "plant": plant,
         "can_step": item.technician_id == request.user.pk and item.status in OPEN_FOR_TECHNICIAN,
         "documents": plant.documents.filter(kind=DocumentKind.DOCUMENT).order_by("title")[:20],
+        "photos": selectors.intervention_photos(intervention=item),
+        "photo_max_pixels": settings.PRONTO_PHOTO_MAX_PIXELS,
         "state": plant_state_get(plant=plant),
         "past": plant.interventions.exclude(pk=item.pk).order_by("-opened_at")[:10],
         "map_url": (
@@ -59,12 +79,28 @@ def intervention(request, pk):
     return render(request, "mobile/intervention.html", context)
 
 
+SW_ASSETS = ("technician.js", "mobile.css")
+
+
+def _assets_version() -> str:
+    """Part of the worker's cache name: a changed script or style changes the worker itself, so
+    phones install it and drop the old copies (static names carry no hash outside production)."""
+    digest = hashlib.sha256()
+    for name in SW_ASSETS:
+        path = finders.find(name)
+        if path:
+            digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @require_GET
 @never_cache
 def service_worker(request):
     """Served from /m/ so that its scope is the technician's pages. No sign-in: it holds no data."""
     body = render(
-        request, "mobile/sw.js", {"assets": [static("technician.js"), static("mobile.css")]}
+        request,
+        "mobile/sw.js",
+        {"assets": [static(name) for name in SW_ASSETS], "version": _assets_version()},
     ).content
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     return response

@@ -107,8 +107,9 @@ class Plant(models.Model):
 
 
 class PlantDocument(models.Model):
-    """A file in the plant's archive (manuals, drawings, certificates) sent to technicians, and
-    the faxes sent about the plant's interventions (``kind`` fax, indexed by plant and date)."""
+    """A file in the plant's archive (manuals, drawings, certificates) sent to technicians, the
+    faxes sent about the plant's interventions (``kind`` fax, indexed by plant and date), and
+    the photos technicians took on site (``kind`` photo, with their intervention)."""
 
     plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="documents")
     title = models.CharField(_("title"), max_length=200)
@@ -131,7 +132,7 @@ class PlantDocument(models.Model):
         null=True,
         blank=True,
         related_name="documents",
-        help_text=_("For a fax: the intervention it was about."),
+        help_text=_("For a fax or a photo: the intervention it was about."),
     )
 
     class Meta:
@@ -184,6 +185,7 @@ class UserProfile(models.Model):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     position_at = models.DateTimeField(_("position at"), null=True, blank=True)
+    position_accuracy_m = models.PositiveIntegerField(_("position accuracy (m)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user profile")
@@ -626,6 +628,14 @@ class InterventionStep(models.Model):
     note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
     outcome = models.CharField(max_length=300, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    document = models.OneToOneField(
+        PlantDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="step",
+        help_text=_("For a photo: the file, kept in the plant's archive."),
+    )
 
     class Meta:
         verbose_name = _("technician step")

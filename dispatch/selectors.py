@@ -7,13 +7,23 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import CallbackStatus, InterventionStatus, Role, SubjectType
+from .choices import CallbackStatus, DocumentKind, InterventionStatus, Role, SubjectType
 from .history import event_digest_of
-from .models import Call, Callback, CallScript, CallScriptAnswer, Event, Intervention, Plant
+from .models import (
+    Call,
+    Callback,
+    CallScript,
+    CallScriptAnswer,
+    Event,
+    Intervention,
+    Plant,
+    PlantDocument,
+    UserProfile,
+)
 from .roles import STAFF_ROLES, user_customer_id, user_roles
 
 # The board lists this many open interventions (the most urgent first) and calls in progress;
@@ -179,6 +189,16 @@ def callback_list_open(*, user) -> QuerySet[Callback]:
     )
 
 
+def callbacks_due_for_user(*, user, limit: int = 3) -> tuple[int, list[Callback]]:
+    """The callbacks due now that this user should make (an operator: theirs and anyone's; a
+    supervisor: all), soonest first: their number and the first ``limit``."""
+    due = callback_list_open(user=user).filter(due_at__lte=timezone.now())
+    if Role.SUPERVISOR not in user_roles(user):
+        due = due.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    first = list(due.order_by("due_at", "pk")[:limit])
+    return (len(first) if len(first) < limit else due.count()), first
+
+
 def callback_list_for_user(*, user) -> QuerySet[Callback]:
     if not (user_roles(user) & STAFF_ROLES):
         return Callback.objects.none()
@@ -240,11 +260,26 @@ def call_incoming_for_operator(*, user, within: timedelta = timedelta(minutes=15
 
 
 def interventions_awaiting_closure(*, user, limit: int = 100) -> list[Intervention]:
-    """Completed by the technician, waiting for a supervisor's close: the oldest first."""
+    """Completed by the technician, waiting for a supervisor's close: the oldest first, each
+    with its ``photos`` from the site."""
     return list(
         intervention_list_for_user(user=user)
         .filter(status=InterventionStatus.COMPLETED)
+        .prefetch_related(Prefetch("documents", queryset=_photos(), to_attr="photos"))
         .order_by("completed_at", "pk")[:limit]
+    )
+
+
+def intervention_photos(*, intervention: Intervention) -> list[PlantDocument]:
+    """The photos the technician took on site, in the order they were taken."""
+    return list(_photos().filter(intervention=intervention))
+
+
+def _photos() -> QuerySet[PlantDocument]:
+    return (
+        PlantDocument.objects.filter(kind=DocumentKind.PHOTO)
+        .select_related("step")
+        .order_by("step__client_time", "pk")
     )
 
 
@@ -295,12 +330,14 @@ class TechnicianSuggestion:
     skilled: bool
     distance_km: float | None
     open_interventions: int
+    position_at: datetime | None = None
 
 
 def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
     """Active technicians in the order to send them: on duty first, then those who work on this
-    kind of plant, then the nearest to it (by their last known position; unknown last), then
-    the least busy. Two queries."""
+    kind of plant, then the nearest to it (by the position their phone last shared, if recent
+    enough: ``PRONTO_POSITION_MAX_AGE_MINUTES``; unknown last), then the least busy. Two queries."""
+    fresh_since = timezone.now() - timedelta(minutes=settings.PRONTO_POSITION_MAX_AGE_MINUTES)
     User = get_user_model()
     technicians = list(
         User.objects.filter(is_active=True, groups__name=Role.TECHNICIAN)
@@ -321,12 +358,12 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
         profile = getattr(technician, "profile", None)
         skills = profile.skills if profile is not None and isinstance(profile.skills, list) else []
         distance = None
-        if profile is not None and None not in (
-            profile.latitude,
-            profile.longitude,
-            plant.latitude,
-            plant.longitude,
-        ):
+        position_fresh = (
+            profile is not None
+            and None not in (profile.latitude, profile.longitude, profile.position_at)
+            and profile.position_at >= fresh_since
+        )
+        if position_fresh and None not in (plant.latitude, plant.longitude):
             distance = _distance_km(profile.latitude, profile.longitude, plant.latitude, plant.longitude)
         suggestions.append(
             TechnicianSuggestion(
@@ -335,6 +372,7 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
                 skilled=plant.kind in skills,
                 distance_km=distance,
                 open_interventions=busy.get(technician.pk, 0),
+                position_at=profile.position_at if position_fresh else None,
             )
         )
     suggestions.sort(
@@ -356,3 +394,8 @@ def _distance_km(lat1, lon1, lat2, lon2) -> float:
     dphi, dlambda = phi2 - phi1, math.radians(float(lon2) - float(lon1))
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+def technician_profile_get(*, user) -> UserProfile:
+    """The user's profile, or an unsaved blank one (off duty, no position) if it has none."""
+    return UserProfile.objects.filter(user=user).first() or UserProfile(user=user)

@@ -5,6 +5,8 @@ Services are keyword-only and atomic; each leaves its ``Event``. They raise
 ``TransitionNotAllowed`` (409); callers (API, web, admin, tasks) translate, never re-check.
 """
 
+import hashlib
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,7 @@ from .choices import (
     CallbackStatus,
     CallSource,
     CallType,
+    DocumentKind,
     InterventionStatus,
     PlantMatch,
     Priority,
@@ -45,7 +48,9 @@ from .models import (
     Intervention,
     InterventionStep,
     Plant,
+    PlantDocument,
     TelephonyReceipt,
+    UserProfile,
 )
 from .phone import phone_number_normalize
 from .roles import has_role
@@ -56,6 +61,7 @@ User = get_user_model()
 
 # A phone system's or operator's clock may run a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=2)
+logger = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -904,12 +910,12 @@ def call_script_answer(*, actor, call: Call, step: str, answer: int) -> CallScri
 # ----------------------------------------------------------------------------------------------
 # Steps sent from the technician's phone (taken offline, sent when the network returns)
 
-STEP_ACTIONS = ("acknowledge", "arrive", "complete", "note")
+STEP_ACTIONS = ("acknowledge", "arrive", "complete", "note", "photo")
 
 
 def intervention_step_apply(
     *, actor, intervention: Intervention, step_id, action: str, client_time: datetime,
-    closing_reason: str = "", note: str = "",
+    closing_reason: str = "", note: str = "", photo=None,
 ) -> tuple[InterventionStep, bool]:  # fmt: skip
     """Apply one step the technician took on the phone; returns ``(step, applied_now)``.
 
@@ -918,9 +924,12 @@ def intervention_step_apply(
     and ``flag`` says why: a phone clock ahead of the server, a step older than
     ``PRONTO_STEP_MAX_DELAY_HOURS``, or earlier than a step already recorded. A step the
     intervention's state no longer allows (a supervisor cancelled it meanwhile) is recorded
-    with the reason, not lost."""
+    with the reason, not lost. A photo (an image file the caller has checked) is kept in the
+    plant's archive with its intervention, whatever the intervention's state: it is evidence."""
     if action not in STEP_ACTIONS:
         raise ValidationError({"action": _("Unknown step.")})
+    if (action == "photo") != (photo is not None):
+        raise ValidationError({"photo": _("A photo step carries one photo, and only a photo step does.")})
     received = timezone.now()
     with transaction.atomic():
         earlier = InterventionStep.objects.filter(step_id=step_id).first()
@@ -943,10 +952,20 @@ def intervention_step_apply(
                     )
         except TransitionNotAllowed as exc:
             outcome = str(exc)[:300]
+        document = None
+        if photo is not None:
+            document = PlantDocument(
+                plant_id=locked.plant_id, kind=DocumentKind.PHOTO, intervention=locked, uploaded_by=actor,
+                title=(note or "")[:200] or _("Photo of %(time)s") % {
+                    "time": timezone.localtime(client_time).strftime("%d/%m/%Y %H:%M")
+                },
+            )  # fmt: skip
+            document.file.save(_photo_file_name(locked, client_time, photo), photo, save=False)
+            document.save()
         step = InterventionStep.objects.create(
             step_id=step_id, intervention=locked, action=action, client_time=client_time,
             received_at=received, applied_at=at, flag=flag, note=(note or "")[:NOTES_MAX_LENGTH],
-            outcome=outcome, actor=actor,
+            outcome=outcome, actor=actor, document=document,
         )  # fmt: skip
         locked = Intervention.objects.select_for_update(of=("self",)).get(pk=intervention.pk)
         event_record(
@@ -956,9 +975,26 @@ def intervention_step_apply(
             data={
                 "action": action, "phone_time": client_time, "received_at": received, "applied_at": at,
                 "flag": flag, "note": step.note, "outcome": outcome,
+                **({"photo": document.pk, "photo_sha256": _file_sha256(document.file)} if document else {}),
             },
         )  # fmt: skip
     return step, True
+
+
+def _photo_file_name(intervention: Intervention, client_time: datetime, photo) -> str:
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
+        getattr(photo, "content_type", ""), "jpg"
+    )
+    return f"intervention-{intervention.pk}-{client_time:%Y%m%d-%H%M%S}.{extension}"
+
+
+def _file_sha256(field_file) -> str:
+    """Recorded in the history, so a photo swapped on disk later shows."""
+    digest = hashlib.sha256()
+    with field_file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _step_time(
@@ -976,3 +1012,41 @@ def _step_time(
     if last is not None and client_time < last:
         return last, _("phone time earlier than a step already recorded")
     return client_time, ""
+
+
+# ----------------------------------------------------------------------------------------------
+# The technician's shift, from the phone: on duty or not, and where they are
+
+
+def technician_duty_set(*, actor, on_duty: bool) -> UserProfile:
+    """The technician says they are on duty (or no longer). Each change is logged with who and
+    when, since whom the suggestion proposed depended on it."""
+    if not has_role(actor, Role.TECHNICIAN):
+        raise PermissionDenied(_("Only technicians go on or off duty."))
+    with transaction.atomic():
+        profile, _created = UserProfile.objects.select_for_update().get_or_create(user=actor)
+        if profile.on_duty != on_duty:
+            profile.on_duty = on_duty
+            profile.save(update_fields=["on_duty"])
+            logger.info("technician %s %s duty", actor.username, "on" if on_duty else "off")
+    return profile
+
+
+def technician_position_record(
+    *, actor, latitude, longitude, at: datetime, accuracy_m: int | None = None
+) -> tuple[UserProfile, bool]:
+    """The position the technician's phone shared; returns ``(profile, recorded)``. A position
+    older than the one kept (phones resend after a lost answer, and out of order) or stamped
+    ahead of the server's clock is not recorded: only the latest true position ranks them."""
+    if not has_role(actor, Role.TECHNICIAN):
+        raise PermissionDenied(_("Only technicians share their position."))
+    if at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"at": _("This time is ahead of the server's clock.")})
+    with transaction.atomic():
+        profile, _created = UserProfile.objects.select_for_update().get_or_create(user=actor)
+        if profile.position_at is not None and at <= profile.position_at:
+            return profile, False
+        profile.latitude, profile.longitude = latitude, longitude
+        profile.position_at, profile.position_accuracy_m = at, accuracy_m
+        profile.save(update_fields=["latitude", "longitude", "position_at", "position_accuracy_m"])
+    return profile, True

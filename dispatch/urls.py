@@ -9,6 +9,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("m/", mobile.my_interventions, name="m-list"),
     path("m/interventions/<int:pk>/", mobile.intervention, name="m-intervention"),
+    path("m/duty/", mobile.duty, name="m-duty"),
     path("m/sw.js", mobile.service_worker, name="m-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),
     path("desk/", views.desk, name="desk"),
@@ -32,6 +33,7 @@ urlpatterns = [
     ),
     path("interventions/", views.intervention_list, name="intervention-list"),
     path("callbacks/", views.callback_list, name="callback-list"),
+    path("callbacks/due/", views.callbacks_due, name="callbacks-due"),
     path("outbox/", views.outbox, name="outbox"),
     path("interventions/<int:pk>/", views.intervention_detail, name="intervention-detail"),
     path(

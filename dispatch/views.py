@@ -28,7 +28,7 @@ from telecontrol.selectors import plant_check_latest_for_call, plant_faults_repo
 from telecontrol.services import plant_check
 
 from . import selectors, services
-from .choices import CallType, InterventionStatus, Priority, Role
+from .choices import CallType, DocumentKind, InterventionStatus, Priority, Role
 from .errors import TransitionNotAllowed
 from .filters import CallSearch
 from .models import CallScript
@@ -397,6 +397,7 @@ def intervention_detail(request, pk):
             if any(t.action == "close" for t in actions)
             else [],
             "events": selectors.event_list_for_subject(subject=intervention),
+            "photos": selectors.intervention_photos(intervention=intervention),
             **(_notifications_context(intervention) if staff else {"notifications": None}),
         },
     )
@@ -470,7 +471,26 @@ def plant_document_download(request, plant_pk, pk):
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
+    # Photos are shown in the page; they were checked as JPEG, PNG or WebP when received, and
+    # nosniff (SecurityMiddleware) keeps the browser to the type their name gives.
+    return FileResponse(
+        handle,
+        as_attachment=document.kind != DocumentKind.PHOTO,
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
+
+
+@require_GET
+@role_required(*STAFF)
+def callbacks_due(request):
+    """The header's callbacks link with the number due, and the alert above the page naming the
+    first ones; every staff page polls it, so a callback coming due shows wherever they are."""
+    count, first = selectors.callbacks_due_for_user(user=request.user)
+    now = timezone.now()
+    rows = [(callback, selectors.callback_is_overdue(callback, now)) for callback in first]
+    return render(
+        request, "dispatch/_callbacks_due.html", {"count": count, "rows": rows, "more": count - len(rows)}
+    )
 
 
 @require_GET

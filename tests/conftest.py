@@ -31,6 +31,21 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests assert English messages; the Italian pages are tested by asking for Italian.
     settings.LANGUAGE_CODE = "en"
+    # Files the tests store (documents, photos, faxes) go to a directory of this run, never to
+    # the checkout's var/; the worker processes some tests start inherit it.
+    import tempfile
+
+    media = tempfile.mkdtemp(prefix="pronto-test-media-")
+    settings.MEDIA_ROOT = media
+    os.environ["MEDIA_ROOT"] = media
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    media = os.environ.get("MEDIA_ROOT", "")
+    if os.path.basename(media).startswith("pronto-test-media-"):
+        shutil.rmtree(media, ignore_errors=True)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,7 +1,10 @@
 """Parsing and rendering only: services validate the domain rules."""
 
 import copy
+import math
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -254,11 +257,36 @@ class InterventionStepSerializer(serializers.Serializer):
     """A step taken on the technician's phone, maybe offline: ``step_id`` is the phone's own id
     for it (a step sent twice applies once), ``client_time`` the phone's clock when it was taken."""
 
+    PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
     step_id = serializers.UUIDField()
-    action = serializers.ChoiceField(choices=["acknowledge", "arrive", "complete", "note"])
+    action = serializers.ChoiceField(choices=["acknowledge", "arrive", "complete", "note", "photo"])
     client_time = serializers.DateTimeField()
     closing_reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    photo = serializers.ImageField(
+        required=False, help_text="For action ``photo`` (multipart): a JPEG, PNG or WebP image."
+    )
+
+    def validate_photo(self, photo):
+        if photo.size > settings.PRONTO_PHOTO_MAX_BYTES:
+            raise serializers.ValidationError(
+                _("The photo is larger than %(mb)d MB.") % {"mb": settings.PRONTO_PHOTO_MAX_BYTES // 2**20}
+            )
+        image_format = getattr(getattr(photo, "image", None), "format", None)
+        if image_format not in self.PHOTO_FORMATS:
+            raise serializers.ValidationError(
+                _("Send the photo as JPEG, PNG or WebP (this one is %(format)s).")
+                % {"format": image_format or _("unknown")}
+            )
+        return photo
+
+    def validate(self, data):
+        if (data["action"] == "photo") != ("photo" in data):
+            raise serializers.ValidationError(
+                {"photo": _("A photo step carries one photo, and only a photo step does.")}
+            )
+        return data
 
 
 class InterventionStepResultSerializer(serializers.Serializer):
@@ -361,3 +389,33 @@ class CallbackCompleteSerializer(serializers.Serializer):
 
 class CallbackCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class TechnicianShiftSerializer(serializers.Serializer):
+    on_duty = serializers.BooleanField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    position_at = serializers.DateTimeField(allow_null=True)
+    position_accuracy_m = serializers.IntegerField(allow_null=True)
+
+
+class TechnicianDutySerializer(serializers.Serializer):
+    on_duty = serializers.BooleanField()
+
+
+class TechnicianPositionSerializer(serializers.Serializer):
+    """A position from the phone's location service (WGS 84)."""
+
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    accuracy_m = serializers.IntegerField(min_value=0, max_value=100_000, required=False, allow_null=True)
+    at = serializers.DateTimeField(help_text="The phone's time of the fix.")
+
+    def validate(self, data):
+        # Phones give 15 decimals; a micro-degree (~0.1 m) is what is kept. NaN passes the
+        # range checks (every comparison with it is false), so it is refused here.
+        for name in ("latitude", "longitude"):
+            if not math.isfinite(data[name]):
+                raise serializers.ValidationError({name: _("A number is required.")})
+            data[name] = Decimal(f"{data[name]:.6f}")
+        return data

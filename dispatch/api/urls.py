@@ -4,7 +4,14 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
-from .views import CallbackViewSet, CallViewSet, InterventionViewSet, PlantViewSet, TelephonyEventView
+from .views import (
+    CallbackViewSet,
+    CallViewSet,
+    InterventionViewSet,
+    PlantViewSet,
+    TechnicianShiftViewSet,
+    TelephonyEventView,
+)
 
 
 class APIRootView(DefaultRouter.APIRootView):
@@ -19,6 +26,7 @@ router.register("calls", CallViewSet, basename="call")
 router.register("plants", PlantViewSet, basename="plant")
 router.register("interventions", InterventionViewSet, basename="intervention")
 router.register("callbacks", CallbackViewSet, basename="callback")
+router.register("me", TechnicianShiftViewSet, basename="me")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

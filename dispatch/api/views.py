@@ -40,6 +40,9 @@ from .serializers import (
     InterventionStepSerializer,
     PlantDetailSerializer,
     PlantSerializer,
+    TechnicianDutySerializer,
+    TechnicianPositionSerializer,
+    TechnicianShiftSerializer,
     TelephonyEventSerializer,
 )
 
@@ -349,3 +352,46 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=request.user, callback=self.get_object(), reason=payload.validated_data["reason"]
         )
         return Response(CallbackSerializer(callback).data)
+
+
+class TechnicianShiftViewSet(viewsets.ViewSet):
+    """The signed-in technician's shift, from the phone: on duty or not, and the position the
+    phone shares (it ranks them in the suggestion of whom to send)."""
+
+    permission_classes = [HasActionRole]
+    action_roles = {"list": {Role.TECHNICIAN}, "duty": {Role.TECHNICIAN}, "position": {Role.TECHNICIAN}}
+
+    def _shift(self, profile):
+        return Response(
+            TechnicianShiftSerializer(
+                {
+                    "on_duty": profile.on_duty, "latitude": profile.latitude, "longitude": profile.longitude,
+                    "position_at": profile.position_at, "position_accuracy_m": profile.position_accuracy_m,
+                }
+            ).data
+        )  # fmt: skip
+
+    @extend_schema(responses={200: TechnicianShiftSerializer})
+    def list(self, request):
+        return self._shift(selectors.technician_profile_get(user=request.user))
+
+    @extend_schema(request=TechnicianDutySerializer, responses={200: TechnicianShiftSerializer})
+    @action(detail=False, methods=["post"])
+    def duty(self, request):
+        payload = TechnicianDutySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._shift(services.technician_duty_set(actor=request.user, **payload.validated_data))
+
+    @extend_schema(
+        request=TechnicianPositionSerializer,
+        responses={
+            200: inline_serializer("PositionRecorded", {"recorded": serializers.BooleanField()}),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def position(self, request):
+        """``recorded`` is false for a position older than the one kept (sent again, or late)."""
+        payload = TechnicianPositionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        _profile, recorded = services.technician_position_record(actor=request.user, **payload.validated_data)
+        return Response({"recorded": recorded})

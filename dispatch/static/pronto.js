@@ -15,3 +15,31 @@
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSwap", tick);
 })();
+
+// Keyboard and screen-reader users keep their place when htmx replaces the part of the page
+// they were working in (a script's answer, the plant check): the focus, lost with the replaced
+// button, goes to the new content's [data-focus] element. Polls that replace something else
+// leave the focus alone.
+(function () {
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) { return; }
+    var region = event.detail.elt && document.getElementById(event.detail.elt.id) || event.detail.target;
+    var next = region && region.querySelector && region.querySelector("[data-focus]");
+    if (next) { next.focus(); }
+  });
+})();
+
+// The live board: when the number of open interventions changes, say so once in #board-news
+// (a status region that stays in the page), rather than having the whole board read again.
+(function () {
+  var last = null;
+  function announce() {
+    var board = document.getElementById("board"), news = document.getElementById("board-news");
+    if (!board || !news) { return; }
+    if (last !== null && board.dataset.total !== last) { news.textContent = board.dataset.news; }
+    last = board.dataset.total;
+  }
+  document.addEventListener("DOMContentLoaded", announce);
+  document.addEventListener("htmx:afterSettle", announce);
+})();

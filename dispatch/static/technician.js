@@ -1,16 +1,55 @@
-// The technician's steps (acknowledge, arrived, completed, notes) are kept in a queue on the
-// phone and sent in order when the network allows: each carries its own id (the server applies
-// it once however often it arrives) and the phone's time when it was taken. A step the server
-// refuses (4xx) is shown with the reason and dropped; one that could not reach it stays queued.
+// The technician's steps (acknowledge, arrived, completed, notes, photos) are kept in a queue on
+// the phone (IndexedDB, which holds the photos too) and sent in order when the network allows:
+// each carries its own id (the server applies it once however often it arrives) and the phone's
+// time when it was taken. A step the server refuses (4xx) is shown with the reason and dropped;
+// one that could not reach it stays queued.
 (function () {
   "use strict";
-  var KEY = "pronto-steps";
+  var DB_NAME = "pronto-technician";
+  var STORE = "steps";
+  var LEGACY_KEY = "pronto-steps"; // the queue's place before photos (localStorage)
   var sending = false;
+  var dbPromise = null;
 
-  function load() {
-    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var request = indexedDB.open(DB_NAME, 1);
+        request.onupgradeneeded = function () {
+          request.result.createObjectStore(STORE, {keyPath: "seq", autoIncrement: true});
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    return dbPromise;
   }
-  function store(queue) { localStorage.setItem(KEY, JSON.stringify(queue)); show(); }
+  function run(mode, work) {
+    return db().then(function (database) {
+      return new Promise(function (resolve, reject) {
+        var tx = database.transaction(STORE, mode);
+        var result = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(result && "result" in result ? result.result : result); };
+        tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+  function load() { return run("readonly", function (store) { return store.getAll(); }); }
+  function add(steps) {
+    return run("readwrite", function (store) { steps.forEach(function (step) { store.add(step); }); })
+      .then(show);
+  }
+  function remove(seq) {
+    return run("readwrite", function (store) { store.delete(seq); }).then(show);
+  }
+  function migrateLegacy() {
+    var legacy;
+    try { legacy = JSON.parse(localStorage.getItem(LEGACY_KEY) || "[]"); } catch (e) { legacy = []; }
+    if (!legacy.length) { return Promise.resolve(); }
+    return add(legacy).then(function () { localStorage.removeItem(LEGACY_KEY); });
+  }
+
   function newId() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     var bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -23,14 +62,16 @@
     return meta ? meta.content : "";
   }
   function show() {
-    var queue = load();
-    var badge = document.getElementById("queue");
-    if (badge) { badge.textContent = queue.length ? queue.length + " " + badge.dataset.label : ""; }
-    var net = document.getElementById("network");
-    if (net) {
-      net.textContent = navigator.onLine ? "" : net.dataset.offline;
-      net.className = navigator.onLine ? "" : "offline";
-    }
+    return load().then(function (queue) {
+      var badge = document.getElementById("queue");
+      if (badge) { badge.textContent = queue.length ? queue.length + " " + badge.dataset.label : ""; }
+      var net = document.getElementById("network");
+      if (net) {
+        net.textContent = navigator.onLine ? "" : net.dataset.offline;
+        net.className = navigator.onLine ? "" : "offline";
+      }
+      return queue;
+    });
   }
   function log(step, state, text) {
     var list = document.getElementById("steps-log");
@@ -46,40 +87,103 @@
     item.textContent = new Date(step.client_time).toLocaleTimeString() + " " + step.label + " — " + text;
   }
 
+  function request(step) {
+    var url = "/api/interventions/" + step.intervention + "/steps/";
+    var headers = {"X-CSRFToken": csrf(), "Accept": "application/json"};
+    var fields = {
+      step_id: step.step_id, action: step.action, client_time: step.client_time,
+      closing_reason: step.closing_reason || "", note: step.note || ""
+    };
+    if (step.photo) {
+      var form = new FormData();
+      Object.keys(fields).forEach(function (name) { form.append(name, fields[name]); });
+      form.append("photo", step.photo, step.photo_name || "photo.jpg");
+      return fetch(url, {method: "POST", credentials: "same-origin", headers: headers, body: form});
+    }
+    headers["Content-Type"] = "application/json";
+    return fetch(url, {method: "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(fields)});
+  }
+
   function send() {
     if (sending) { return; }
-    var queue = load();
-    if (!queue.length) { return; }
     sending = true;
-    var step = queue[0];
-    fetch("/api/interventions/" + step.intervention + "/steps/", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept": "application/json"},
-      body: JSON.stringify({
-        step_id: step.step_id, action: step.action, client_time: step.client_time,
-        closing_reason: step.closing_reason || "", note: step.note || ""
-      })
-    }).then(function (response) {
-      if (response.status >= 500) { throw new Error("server " + response.status); }
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        var rest = load().filter(function (s) { return s.step_id !== step.step_id; });
-        store(rest);
-        if (response.ok) {
-          log(step, "sent", (body.outcome || document.body.dataset.sent || "sent") + (body.flag ? " (" + body.flag + ")" : ""));
-          if (body.status) {
-            var status = document.getElementById("status");
-            if (status) { status.dataset.code = body.status; }
-          }
-        } else {
-          log(step, "refused", body.detail || JSON.stringify(body));
-        }
+    load().then(function (queue) {
+      if (!queue.length) { return false; }
+      var step = queue[0];
+      return request(step).then(function (response) {
+        if (response.status >= 500) { throw new Error("server " + response.status); }
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          return remove(step.seq).then(function () {
+            if (response.ok) {
+              log(step, "sent", (body.outcome || document.body.dataset.sent || "sent") + (body.flag ? " (" + body.flag + ")" : ""));
+              var status = document.getElementById("status");
+              if (status && body.status) { status.dataset.code = body.status; }
+            } else {
+              log(step, "refused", body.detail || fieldErrors(body));
+            }
+            return true;
+          });
+        });
+      }).catch(function () {
+        log(step, "queued", document.body.dataset.queued || "queued");
+        return false;
       });
-    }).catch(function () {
-      log(step, "queued", document.body.dataset.queued || "queued");
-    }).then(function () {
+    }).then(function (more) {
       sending = false;
-      if (navigator.onLine && load().length && load()[0].step_id !== step.step_id) { send(); }
+      if (more && navigator.onLine) { send(); }
+    }, function () { sending = false; });
+  }
+  function fieldErrors(body) {
+    return Object.keys(body).map(function (name) {
+      return [].concat(body[name]).join(" ");
+    }).join(" ") || JSON.stringify(body);
+  }
+
+  // A phone photo is several MB; it is shrunk on the phone (longest side at most the page's
+  // data-photo-max-pixels, JPEG) before it is queued, so it fits the queue and a weak network.
+  // A photo the browser cannot decode is queued as it is, and the server says if it refuses it.
+  function shrink(file, maxPixels) {
+    if (!window.createImageBitmap || !maxPixels) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, maxPixels / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size < 1.5e6 && /^image\/(jpeg|png|webp)$/.test(file.type)) {
+        bitmap.close();
+        return file;
+      }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+
+  function stepsOf(form) {
+    var base = {intervention: form.dataset.intervention, client_time: new Date().toISOString()};
+    var label = form.querySelector("button").textContent.trim();
+    var files = form.elements.photos ? Array.prototype.slice.call(form.elements.photos.files) : [];
+    var holder = form.closest("[data-photo-max-pixels]");
+    var maxPixels = holder ? parseInt(holder.dataset.photoMaxPixels, 10) : 0;
+    var note = form.elements.note ? form.elements.note.value : "";
+    return Promise.all(files.map(function (file) { return shrink(file, maxPixels); })).then(function (photos) {
+      var steps = photos.map(function (photo, index) {
+        return Object.assign({}, base, {
+          step_id: newId(), action: "photo", label: "📷 " + files[index].name, photo: photo,
+          photo_name: files[index].name.replace(/\.[^.]*$/, "") + (photo.type === "image/jpeg" ? ".jpg" : ""),
+          note: form.dataset.step === "photo" ? note : ""
+        });
+      });
+      if (form.dataset.step !== "photo") {
+        steps.push(Object.assign({}, base, {
+          step_id: newId(), action: form.dataset.step, label: label,
+          closing_reason: form.elements.closing_reason ? form.elements.closing_reason.value : "",
+          note: note
+        }));
+      }
+      return steps;
     });
   }
 
@@ -87,29 +191,85 @@
     var form = event.target.closest("form[data-step]");
     if (!form) { return; }
     event.preventDefault();
-    var step = {
-      step_id: newId(),
-      intervention: form.dataset.intervention,
-      action: form.dataset.step,
-      label: form.querySelector("button").textContent.trim(),
-      client_time: new Date().toISOString(),
-      closing_reason: form.elements.closing_reason ? form.elements.closing_reason.value : "",
-      note: form.elements.note ? form.elements.note.value : ""
-    };
-    store(load().concat([step]));
-    log(step, "queued", document.body.dataset.queued || "queued");
-    if (form.dataset.step === "acknowledge" || form.dataset.step === "arrive") { form.hidden = true; }
-    form.reset();
-    send();
+    var button = form.querySelector("button");
+    button.disabled = true;
+    stepsOf(form).then(function (steps) {
+      return add(steps).then(function () {
+        steps.forEach(function (step) { log(step, "queued", document.body.dataset.queued || "queued"); });
+        if (form.dataset.step === "acknowledge" || form.dataset.step === "arrive") { form.hidden = true; }
+        form.reset();
+        send();
+      });
+    }).catch(function (error) {
+      window.alert(error && error.message ? error.message : String(error));
+    }).then(function () { button.disabled = false; });
   });
 
-  window.addEventListener("online", function () { show(); send(); });
+  // While on duty, and if the technician chose to, the phone shares where it is so the control
+  // room can send the nearest technician. Only the latest position matters: none is queued; one
+  // that could not be sent is retried when the network returns.
+  var SHARE_KEY = "pronto-share-position";
+  var position = {watch: null, latest: null, sentAt: 0, sentFix: null};
+  function positionStatus(text) {
+    var status = document.getElementById("position-status");
+    if (status) { status.textContent = text; }
+  }
+  function movedMetres(a, b) {
+    var rad = Math.PI / 180, dLat = (b.latitude - a.latitude) * rad, dLon = (b.longitude - a.longitude) * rad;
+    var h = Math.pow(Math.sin(dLat / 2), 2) +
+      Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.pow(Math.sin(dLon / 2), 2);
+    return 12742000 * Math.asin(Math.sqrt(h));
+  }
+  function positionSend() {
+    var fix = position.latest;
+    if (!fix || fix === position.sentFix) { return; }
+    var status = document.getElementById("position-status");
+    fetch("/api/me/position/", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept": "application/json"},
+      body: JSON.stringify(fix)
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("server " + response.status); }
+      position.sentFix = fix; position.sentAt = Date.now();
+      if (status) { positionStatus(status.dataset.shared + " " + new Date(fix.at).toLocaleTimeString()); }
+    }).catch(function () {
+      if (status) { positionStatus(status.dataset.waiting); }
+    });
+  }
+  function positionWatch(on) {
+    if (position.watch !== null) { navigator.geolocation.clearWatch(position.watch); position.watch = null; }
+    if (!on || !navigator.geolocation || !document.body.dataset.onDuty) { return; }
+    position.watch = navigator.geolocation.watchPosition(function (reading) {
+      var fix = {
+        latitude: Number(reading.coords.latitude.toFixed(6)), longitude: Number(reading.coords.longitude.toFixed(6)),
+        accuracy_m: Math.round(reading.coords.accuracy || 0), at: new Date(reading.timestamp).toISOString()
+      };
+      var last = position.sentFix;
+      position.latest = fix;
+      if (!last || Date.now() - position.sentAt > 120000 || movedMetres(last, fix) > 250) { positionSend(); }
+    }, function (error) {
+      var status = document.getElementById("position-status");
+      if (status && error.code === error.PERMISSION_DENIED) { positionStatus(status.dataset.denied); }
+    }, {enableHighAccuracy: false, maximumAge: 60000, timeout: 30000});
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "share-position") { return; }
+    localStorage.setItem(SHARE_KEY, event.target.checked ? "1" : "");
+    positionWatch(event.target.checked);
+  });
+
+  window.addEventListener("online", function () { show(); send(); positionSend(); });
   window.addEventListener("offline", show);
   setInterval(send, 5000);
   document.addEventListener("DOMContentLoaded", function () {
-    show();
-    load().forEach(function (step) { log(step, "queued", document.body.dataset.queued || "queued"); });
-    send();
+    migrateLegacy().then(show).then(function (queue) {
+      queue.forEach(function (step) { log(step, "queued", document.body.dataset.queued || "queued"); });
+      send();
+    });
+    var share = localStorage.getItem(SHARE_KEY) === "1";
+    var box = document.getElementById("share-position");
+    if (box) { box.checked = share; }
+    positionWatch(share);
     if ("serviceWorker" in navigator && document.body.dataset.sw) {
       navigator.serviceWorker.register(document.body.dataset.sw, {scope: "/m/"});
     }

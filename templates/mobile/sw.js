@@ -1,18 +1,21 @@
 // Pronto technician pages: readable offline once opened. Pages go to the network first and
 // fall back to the copy kept from the last visit; static files come from the cache first.
 // API calls are never cached: the page's own queue (technician.js) retries them.
-const CACHE = "pronto-m-1";
+// Pages are kept across versions of this worker (what the technician opened stays readable);
+// static files are kept per version, named after their contents.
+const PAGES = "pronto-m-pages";
+const STATIC = "pronto-m-static-{{ version }}";
 const ASSETS = [{% for asset in assets %}"{{ asset }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 
 self.addEventListener("install", (event) => {
   self.skipWaiting();
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)));
+  event.waitUntil(caches.open(STATIC).then((cache) => cache.addAll(ASSETS)));
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      .then((keys) => Promise.all(keys.filter((key) => key !== PAGES && key !== STATIC).map((key) => caches.delete(key))))
       .then(() => self.clients.claim())
   );
 });
@@ -32,7 +35,7 @@ self.addEventListener("fetch", (event) => {
       .then((response) => {
         if (response.ok && !response.redirected) {
           const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
+          caches.open(PAGES).then((cache) => cache.put(request, copy));
         }
         return response;
       })

@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from dispatch import selectors, services
 from dispatch.errors import TransitionNotAllowed
-from dispatch.models import Event
+from dispatch.models import Callback, Event
 from notifications.models import ContactPoint, Notification
 
 from .helpers import call_logged
@@ -110,3 +111,53 @@ def test_callbacks_api_refuses_other_roles(users, plant, client_for, role):
     due = timezone.now().isoformat()
     assert client.post("/api/callbacks/", {"call": call.pk, "due_at": due}, format="json").status_code == 403
     assert client.post(f"/api/callbacks/{callback.pk}/complete/", {"outcome": "x"}).status_code == 403
+
+
+def due_callback(users, plant, *, minutes_ago, assigned_to=None, note=""):
+    callback = services.callback_schedule(
+        actor=users["operator"], call=call_logged(users, plant), due_at=timezone.now() + timedelta(minutes=1),
+        assigned_to=assigned_to, note=note,
+    )  # fmt: skip
+    Callback.objects.filter(pk=callback.pk).update(due_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return callback
+
+
+def test_every_staff_page_names_the_callbacks_due_to_whoever_should_make_them(
+    users, plant, browser, settings
+):
+    from tests.factories import UserFactory
+
+    settings.PRONTO_CALLBACK_OVERDUE_MINUTES = 10
+    other = UserFactory(username="operator2", role="operator")
+    anyone = due_callback(users, plant, minutes_ago=30, note="Tell them the valve is shut")
+    mine = due_callback(users, plant, minutes_ago=1, assigned_to=users["operator"])
+    theirs = due_callback(users, plant, minutes_ago=2, assigned_to=other)
+    due_callback(users, plant, minutes_ago=-60)  # not yet due
+
+    page = browser("operator").get(reverse("dispatch:callbacks-due")).content.decode()
+    assert "(2)" in page and 'role="alert"' in page and "Tell them the valve is shut" in page
+    assert f"Call #{anyone.call_id}" in page and f"Call #{mine.call_id}" in page
+    assert f"Call #{theirs.call_id}" not in page
+    assert page.count(">overdue<") == 1  # 30 minutes past, beyond the 10 minutes' grace
+    supervisor = browser("supervisor").get(reverse("dispatch:callbacks-due")).content.decode()
+    assert "(3)" in supervisor and f"Call #{theirs.call_id}" in supervisor
+    board = browser("operator").get(reverse("dispatch:board")).content.decode()
+    assert reverse("dispatch:callbacks-due") in board and 'id="callbacks-alert"' in board
+
+
+def test_the_alert_lists_the_first_three_and_counts_the_rest(users, plant, browser):
+    for minutes in range(5):
+        due_callback(users, plant, minutes_ago=minutes + 1)
+    page = browser("operator").get(reverse("dispatch:callbacks-due")).content.decode()
+    assert "(5)" in page and page.count("📞") == 3 and "and 2 more" in page
+
+
+def test_no_alert_when_nothing_is_due(users, plant, browser):
+    due_callback(users, plant, minutes_ago=-30)
+    page = browser("operator").get(reverse("dispatch:callbacks-due")).content.decode()
+    assert 'role="alert"' not in page and "(" not in page.split("</a>")[0]
+
+
+@pytest.mark.parametrize("role", ["technician", "utility", "norole"])
+def test_the_callbacks_due_are_staff_only(users, browser, role):
+    assert browser(role).get(reverse("dispatch:callbacks-due")).status_code == 403

@@ -1,10 +1,12 @@
 """From the call screen: open an intervention, pick the suggested technician, follow the
 notifications as they travel."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dispatch import selectors, services
 from dispatch.choices import InterventionStatus, PlantKind, Priority
@@ -18,6 +20,8 @@ pytestmark = pytest.mark.django_db
 def profile(user, *, at=None, **values):
     if at is not None:
         values["latitude"], values["longitude"] = Decimal(at[0]), Decimal(at[1])
+    if "latitude" in values:
+        values.setdefault("position_at", timezone.now())
     UserProfile.objects.update_or_create(user=user, defaults=values)
 
 
@@ -51,6 +55,20 @@ def test_technicians_come_on_duty_first_then_skilled_then_nearest_then_least_bus
     nearest = suggestions[0]
     assert nearest.on_duty and nearest.skilled and 1.0 < nearest.distance_km < 1.2
     assert 120 < suggestions[1].distance_km < 130  # Milan to Turin
+
+
+def test_a_position_older_than_the_limit_no_longer_counts(users, plant, settings):
+    settings.PRONTO_POSITION_MAX_AGE_MINUTES = 60
+    plant.latitude, plant.longitude = Decimal("45.46"), Decimal("9.19")
+    plant.save()
+    stale = timezone.now() - timedelta(minutes=61)
+    profile(users["technician"], on_duty=True, at=("45.46", "9.19"), position_at=stale)
+    profile(users["technician2"], on_duty=True, at=("45.07", "7.69"))
+
+    suggestions = {s.technician.username: s for s in selectors.technicians_suggested(plant=plant)}
+
+    assert suggestions["technician"].distance_km is None and suggestions["technician"].position_at is None
+    assert suggestions["technician2"].distance_km > 100 and suggestions["technician2"].position_at
 
 
 def test_busier_technicians_come_after_equally_placed_ones(users, plant):

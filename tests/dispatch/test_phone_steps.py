@@ -1,6 +1,8 @@
 """Steps from the technician's phone: applied once, at the phone's time when plausible, flagged
 otherwise; only the assigned technician; the pages under /m/."""
 
+import hashlib
+import io
 import uuid
 from datetime import timedelta
 
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.choices import InterventionStatus
-from dispatch.models import Event, InterventionStep
+from dispatch.models import Event, InterventionStep, PlantDocument
 
 from .helpers import intervention_in
 
@@ -115,3 +117,126 @@ def test_the_service_worker_and_manifest_are_served_for_the_phone_pages(client):
     assert "technician.js" in worker.content.decode()
     manifest = client.get(reverse("dispatch:m-manifest")).json()
     assert manifest["scope"] == "/m/" and manifest["start_url"] == "/m/"
+
+
+def photo_file(name="site.jpg", size=(64, 48), image_format="JPEG", color=(200, 30, 30)):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=image_format)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}[image_format]
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def photo_step(client, intervention, photo, *, step_id=None, note="", at=None):
+    payload = {
+        "step_id": str(step_id or uuid.uuid4()),
+        "action": "photo",
+        "client_time": (at or timezone.now()).isoformat(),
+        "note": note,
+        "photo": photo,
+    }
+    return client.post(f"/api/interventions/{intervention.pk}/steps/", payload, format="multipart")
+
+
+def test_a_photo_from_the_site_is_kept_once_in_the_plants_archive_with_its_intervention(
+    users, plant, client_for
+):
+    intervention = intervention_in(InterventionStatus.ON_SITE, users=users, plant=plant)
+    phone = client_for("technician")
+    taken = timezone.now() - timedelta(minutes=3)
+    step_id = uuid.uuid4()
+    sent = photo_file()
+    content = sent.read()
+    sent.seek(0)
+
+    first = photo_step(phone, intervention, sent, step_id=step_id, note="Meter after the repair", at=taken)
+    again = photo_step(phone, intervention, photo_file(), step_id=step_id, at=taken)  # answer was lost
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    document = PlantDocument.objects.get()
+    assert (document.plant, document.intervention, document.kind) == (plant, intervention, "photo")
+    assert document.title == "Meter after the repair" and document.uploaded_by == users["technician"]
+    with document.file.open("rb") as handle:
+        assert handle.read() == content
+    recorded = InterventionStep.objects.get(step_id=step_id)
+    assert recorded.document == document and recorded.client_time == taken
+    event = Event.objects.get(intervention=intervention, kind="intervention.phone_step")
+    assert event.data["photo"] == document.pk
+    assert event.data["photo_sha256"] == hashlib.sha256(content).hexdigest()
+    intervention.refresh_from_db()
+    assert intervention.status == InterventionStatus.ON_SITE  # a photo changes no state
+
+
+def test_photos_show_inline_to_those_who_see_the_plant_and_not_to_others(users, plant, client_for, browser):
+    intervention = intervention_in(InterventionStatus.COMPLETED, users=users, plant=plant)
+    assert photo_step(client_for("technician"), intervention, photo_file()).status_code == 201
+    document = PlantDocument.objects.get()
+    url = reverse("dispatch:plant-document", args=[plant.pk, document.pk])
+
+    shown = browser("supervisor").get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert not shown["Content-Disposition"].startswith("attachment")
+    assert url in browser("supervisor").get(reverse("dispatch:desk")).content.decode()
+    detail = reverse("dispatch:intervention-detail", args=[intervention.pk])
+    assert url in browser("operator").get(detail).content.decode()
+    phone_page = reverse("dispatch:m-intervention", args=[intervention.pk])
+    assert url in browser("technician").get(phone_page).content.decode()
+    assert browser("utility_b").get(url).status_code == 404
+
+
+def test_a_photo_arriving_after_the_close_is_still_kept(users, plant, client_for):
+    intervention = intervention_in(InterventionStatus.CLOSED, users=users, plant=plant)
+    response = photo_step(client_for("technician"), intervention, photo_file())
+    assert response.status_code == 201 and PlantDocument.objects.filter(intervention=intervention).exists()
+
+
+@pytest.mark.parametrize(
+    "photo, field",
+    [
+        (lambda: photo_file("x.gif", image_format="GIF"), "photo"),
+        (
+            lambda: __import__("django.core.files.uploadedfile", fromlist=["x"]).SimpleUploadedFile(
+                "x.jpg", b"<html>not an image</html>", content_type="image/jpeg"
+            ),
+            "photo",
+        ),  # fmt: skip
+        (lambda: None, "photo"),
+    ],
+    ids=["gif", "not-an-image", "missing"],
+)
+def test_bad_photos_are_refused_with_the_reason_and_nothing_is_kept(users, plant, client_for, photo, field):
+    intervention = intervention_in(InterventionStatus.ON_SITE, users=users, plant=plant)
+    payload = {"step_id": str(uuid.uuid4()), "action": "photo", "client_time": timezone.now().isoformat()}
+    if photo() is not None:
+        payload["photo"] = photo()
+    response = client_for("technician").post(
+        f"/api/interventions/{intervention.pk}/steps/", payload, format="multipart"
+    )
+    assert response.status_code == 400 and field in response.json()
+    assert not PlantDocument.objects.exists() and not InterventionStep.objects.exists()
+
+
+def test_a_photo_larger_than_the_limit_is_refused(users, plant, client_for, settings):
+    settings.PRONTO_PHOTO_MAX_BYTES = 1000
+    intervention = intervention_in(InterventionStatus.ON_SITE, users=users, plant=plant)
+    big = photo_file(size=(800, 600), image_format="PNG")
+    response = photo_step(client_for("technician"), intervention, big)
+    assert response.status_code == 400 and "larger" in response.json()["photo"][0]
+    assert not PlantDocument.objects.exists()
+
+
+def test_a_photo_step_needs_the_photo_and_other_steps_refuse_one(users, plant, client_for):
+    intervention = intervention_in(InterventionStatus.ON_SITE, users=users, plant=plant)
+    payload = {
+        "step_id": str(uuid.uuid4()),
+        "action": "note",
+        "note": "x",
+        "client_time": timezone.now().isoformat(),
+        "photo": photo_file(),
+    }
+    response = client_for("technician").post(
+        f"/api/interventions/{intervention.pk}/steps/", payload, format="multipart"
+    )
+    assert response.status_code == 400 and "photo" in response.json()

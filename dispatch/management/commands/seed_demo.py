@@ -191,6 +191,8 @@ class Command(BaseCommand):
                     "customer": customers.get(customer_code),
                     "mobile_number": "+39347000" + str(1000 + len(users)) if role == Role.TECHNICIAN else "",
                     **DEMO_TECHNICIANS.get(username, {}),
+                    # As if their phones had just shared it (each demo start seeds again).
+                    **({"position_at": timezone.now()} if username in DEMO_TECHNICIANS else {}),
                 },
             )
             users[username] = user
