@@ -24,6 +24,8 @@ from .models import (
     KnownNumber,
     Plant,
     PlantDocument,
+    ServiceLevelProfile,
+    ServiceLevelProfileChange,
     TelephonyReceipt,
     UserProfile,
 )
@@ -225,3 +227,23 @@ class CallScriptAnswerAdmin(ReadOnlyAdmin):
 class InterventionStepAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "intervention", "action", "client_time", "applied_at", "flag", "outcome")
     list_filter = ("action",)
+
+
+@admin.register(ServiceLevelProfile)
+class ServiceLevelProfileAdmin(ReadOnlyAdmin):
+    """Changed through the service (each change kept for the reports' rules), not here."""
+
+    list_display = [
+        "name",
+        "customer",
+        "service",
+        "answer_target_seconds",
+        "arrival_target_minutes",
+        "version",
+    ]
+    list_filter = ["service"]
+
+
+@admin.register(ServiceLevelProfileChange)
+class ServiceLevelProfileChangeAdmin(ReadOnlyAdmin):
+    list_display = ["profile", "version", "changed_at", "changed_by"]

@@ -119,3 +119,38 @@ class CallbackStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class Service(models.TextChoices):
+    """The services a customer hires the call centre for; each has its service-level profile."""
+
+    GAS = "gas", _("Gas emergency")
+    WATER = "water", _("Water emergency")
+    LIFT = "lift", _("Lifts")
+    BUILDING = "building", _("Buildings")
+
+
+# What each service counts by default (the shipped profiles; supervisors may change them).
+# Gas: the categories the regulator (ARERA) counts; meter replacements not caused by an
+# emergency are counted apart. Every call type no profile names is outside the statistics.
+SERVICE_CALL_TYPES = {
+    Service.GAS: [
+        CallType.GAS_LEAK,
+        CallType.SUPPLY_INTERRUPTION,
+        CallType.IRREGULAR_SUPPLY,
+        CallType.DAMAGE_WITHOUT_LEAK,
+        CallType.LEAK_DOWNSTREAM,
+    ],
+    Service.WATER: [CallType.WATER_FAULT],
+    Service.LIFT: [CallType.LIFT_TRAPPED, CallType.LIFT_FAULT],
+    Service.BUILDING: [CallType.BUILDING_FAULT],
+}
+SERVICE_CALL_TYPES_APART = {Service.GAS: [CallType.METER_REPLACEMENT]}
+
+
+class ReportGrouping(models.TextChoices):
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+    PLANT = "plant", _("Plant")
+    CATEGORY = "category", _("Category")

@@ -5,6 +5,8 @@ last line behind the services, the admin and the API, and PostgreSQL triggers st
 (migration 0002).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,6 +24,7 @@ from .choices import (
     PlantKind,
     PlantMatch,
     Priority,
+    Service,
     ServiceClass,
     SubjectType,
 )
@@ -643,3 +646,117 @@ class InterventionStep(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.intervention_id} {self.action} {self.client_time:%Y-%m-%d %H:%M:%S}"
+
+
+class ServiceLevelProfile(models.Model):
+    """The standards a customer's service is held to: answer within ``answer_target_seconds`` in
+    at least ``answer_min_percent`` of the counted calls, arrival on site (from the start of the
+    call) within ``arrival_target_minutes`` in at least ``arrival_min_percent``. A profile with
+    no customer is the default for its service; a customer's own replaces it. Every change is
+    kept (``ServiceLevelProfileChange``), so a report can state the rules it used."""
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_levels",
+        help_text=_("Empty: the default for every customer without its own."),
+    )
+    service = models.CharField(_("service"), max_length=16, choices=Service.choices)
+    name = models.CharField(_("name"), max_length=200)
+    answer_target_seconds = models.PositiveIntegerField(
+        _("answer within (s)"), null=True, blank=True, help_text=_("Empty: no answer standard.")
+    )
+    answer_min_percent = models.DecimalField(
+        _("answered within, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("90")
+    )
+    arrival_target_minutes = models.PositiveIntegerField(
+        _("arrival on site within (min)"), null=True, blank=True, help_text=_("Empty: no arrival standard.")
+    )
+    arrival_min_percent = models.DecimalField(
+        _("arrived within, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("90")
+    )
+    call_types = models.JSONField(_("call types counted"), default=list)
+    call_types_apart = models.JSONField(
+        _("call types counted apart"),
+        default=list,
+        blank=True,
+        help_text=_("Scheduled work, such as meter replacements."),
+    )
+    version = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(_("changed at"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["customer__name", "service"]
+        verbose_name = _("service-level profile")
+        verbose_name_plural = _("service-level profiles")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "service"], name="service_level_customer_service"),
+            models.UniqueConstraint(
+                fields=["service"], condition=Q(customer__isnull=True), name="service_level_default_service"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rules(self) -> dict:
+        """What a report states of this profile: enough to recompute it by hand."""
+        return {
+            "profile": self.pk, "version": self.version, "name": self.name, "service": self.service,
+            "customer": self.customer_id, "answer_target_seconds": self.answer_target_seconds,
+            "answer_min_percent": str(self.answer_min_percent),
+            "arrival_target_minutes": self.arrival_target_minutes,
+            "arrival_min_percent": str(self.arrival_min_percent),
+            "call_types": list(self.call_types), "call_types_apart": list(self.call_types_apart),
+        }  # fmt: skip
+
+
+class ServiceLevelProfileChange(models.Model):
+    """A profile as it was saved, kept for good: the rules behind any past report."""
+
+    profile = models.ForeignKey(ServiceLevelProfile, on_delete=models.PROTECT, related_name="changes")
+    version = models.PositiveIntegerField()
+    rules = models.JSONField(encoder=DjangoJSONEncoder)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["profile", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "version"], name="service_level_change_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id} v{self.version}"
+
+
+class CallInterventionSummary(models.Model):
+    """Per call, what its own interventions came to (a database view, migration 0013): the
+    reports join it to the calls instead of grouping a million calls by their interventions."""
+
+    call = models.OneToOneField(
+        Call,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="intervention_summary",
+        db_column="call_id",
+    )
+    interventions = models.IntegerField()
+    live_interventions = models.IntegerField(help_text=_("Not cancelled."))
+    first_assigned_at = models.DateTimeField(null=True)
+    first_arrived_at = models.DateTimeField(null=True)
+    first_closed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "dispatch_call_intervention_summary"
+
+    def __str__(self) -> str:
+        return f"call {self.call_id}"

@@ -18,6 +18,7 @@ from .models import (
     Callback,
     CallScript,
     CallScriptAnswer,
+    Customer,
     Event,
     Intervention,
     Plant,
@@ -399,3 +400,18 @@ def _distance_km(lat1, lon1, lat2, lon2) -> float:
 def technician_profile_get(*, user) -> UserProfile:
     """The user's profile, or an unsaved blank one (off duty, no position) if it has none."""
     return UserProfile.objects.filter(user=user).first() or UserProfile(user=user)
+
+
+def customer_get_for_reports(*, user, pk) -> Customer:
+    """A customer whose reports this user may read: a supervisor any, a utility user only its
+    own; any other customer is not found (404), whether it exists or not."""
+    roles = user_roles(user)
+    customers = Customer.objects.all()
+    if Role.SUPERVISOR not in roles:
+        if Role.UTILITY not in roles or user_customer_id(user) is None:
+            raise Http404
+        customers = customers.filter(pk=user_customer_id(user))
+    customer = customers.filter(pk=pk).first()
+    if customer is None:
+        raise Http404
+    return customer

@@ -32,6 +32,7 @@ from .choices import (
     PlantMatch,
     Priority,
     Role,
+    Service,
     ServiceClass,
     SubjectType,
     TelephonyEventType,
@@ -49,6 +50,8 @@ from .models import (
     InterventionStep,
     Plant,
     PlantDocument,
+    ServiceLevelProfile,
+    ServiceLevelProfileChange,
     TelephonyReceipt,
     UserProfile,
 )
@@ -1050,3 +1053,77 @@ def technician_position_record(
         profile.position_at, profile.position_accuracy_m = at, accuracy_m
         profile.save(update_fields=["latitude", "longitude", "position_at", "position_accuracy_m"])
     return profile, True
+
+
+# ----------------------------------------------------------------------------------------------
+# Service-level profiles (the standards the reports hold each customer's service to)
+
+PROFILE_FIELDS = (
+    "name", "answer_target_seconds", "answer_min_percent", "arrival_target_minutes", "arrival_min_percent",
+    "call_types", "call_types_apart",
+)  # fmt: skip
+
+
+def service_level_profile_save(
+    *, actor, profile: ServiceLevelProfile | None = None, customer=None, service: str = "", **values
+) -> ServiceLevelProfile:
+    """Create a customer's own profile for a service (``profile`` None) or change one; every save
+    is kept as a numbered version with its rules, so the reports made before can be explained.
+    A call type may count under one service only, for the customer and against the defaults
+    it keeps, and never both counted and counted apart."""
+    if not has_role(actor, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only supervisors change the service-level standards."))
+    unknown = [
+        t
+        for t in [*values.get("call_types", []), *values.get("call_types_apart", [])]
+        if t not in CallType.values
+    ]
+    if unknown:
+        raise ValidationError(
+            {"call_types": _("Unknown call types: %(types)s.") % {"types": ", ".join(unknown)}}
+        )
+    with transaction.atomic():
+        if profile is None:
+            if service not in Service.values:
+                raise ValidationError({"service": _("Unknown service.")})
+            if ServiceLevelProfile.objects.filter(customer=customer, service=service).exists():
+                raise ValidationError(
+                    {"service": _("This customer already has its own profile for this service.")}
+                )
+            profile = ServiceLevelProfile(customer=customer, service=service, version=0)
+        else:
+            profile = ServiceLevelProfile.objects.select_for_update().get(pk=profile.pk)
+        for name in PROFILE_FIELDS:
+            if name in values:
+                setattr(profile, name, values[name])
+        if set(profile.call_types) & set(profile.call_types_apart):
+            raise ValidationError({"call_types_apart": _("A call type is either counted or counted apart.")})
+        _profile_overlap_check(profile)
+        profile.version += 1
+        profile.changed_at, profile.changed_by = timezone.now(), actor
+        profile.full_clean()
+        profile.save()
+        ServiceLevelProfileChange.objects.create(
+            profile=profile, version=profile.version, rules=profile.rules(), changed_at=profile.changed_at,
+            changed_by=actor,
+        )  # fmt: skip
+    return profile
+
+
+def _profile_overlap_check(profile: ServiceLevelProfile) -> None:
+    """No call type may count under two services of the same customer (once in each report)."""
+    from .service_levels import profiles_for_customer
+
+    others = (
+        [p for p in profiles_for_customer(profile.customer) if p.service != profile.service]
+        if profile.customer is not None
+        else list(ServiceLevelProfile.objects.filter(customer__isnull=True).exclude(service=profile.service))
+    )
+    mine = set(profile.call_types) | set(profile.call_types_apart)
+    for other in others:
+        shared = mine & (set(other.call_types) | set(other.call_types_apart))
+        if shared:
+            raise ValidationError(
+                {"call_types": _("%(types)s already count under %(other)s.")
+                 % {"types": ", ".join(sorted(shared)), "other": other.name}}
+            )  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mobile, views
+from . import mobile, report_views, views
 
 app_name = "dispatch"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("m/sw.js", mobile.service_worker, name="m-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),
     path("desk/", views.desk, name="desk"),
+    path("reports/service-levels/", report_views.service_levels, name="service-levels"),
+    path("reports/service-levels.csv", report_views.service_levels_csv, name="service-levels-csv"),
+    path("reports/standards/", report_views.profile_list, name="service-level-profiles"),
+    path("reports/standards/new/", report_views.profile_create, name="service-level-profile-create"),
+    path("reports/standards/<int:pk>/", report_views.profile_edit, name="service-level-profile-edit"),
     path("board/rows/", views.board_rows, name="board-rows"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/incoming/", views.calls_incoming, name="calls-incoming"),

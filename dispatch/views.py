@@ -70,6 +70,8 @@ def home(request):
         return redirect("dispatch:board")
     if has_role(request.user, Role.TECHNICIAN):
         return redirect("dispatch:m-list")
+    if has_role(request.user, Role.UTILITY):
+        return redirect("dispatch:service-levels")
     return redirect("dispatch:intervention-list")
 
 

@@ -169,7 +169,10 @@ class PlantCheck(PlantReading):
     intervention are also written into that subject's history chain."""
 
     plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="+")
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Reports join a call's checks (time to the first telecontrol check).
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, null=True, blank=True, related_name="plant_checks"
+    )
     intervention = models.ForeignKey(
         Intervention, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -257,3 +260,19 @@ class TelemetryRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.count}"
+
+
+class CallCheckSummary(models.Model):
+    """Per call, its first telecontrol check (a database view, migration 0006), for reports."""
+
+    call = models.OneToOneField(
+        Call, primary_key=True, on_delete=models.DO_NOTHING, related_name="check_summary", db_column="call_id"
+    )
+    first_checked_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "telecontrol_call_check_summary"
+
+    def __str__(self) -> str:
+        return f"call {self.call_id}"

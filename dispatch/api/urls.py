@@ -9,6 +9,7 @@ from .views import (
     CallViewSet,
     InterventionViewSet,
     PlantViewSet,
+    ServiceLevelReportView,
     TechnicianShiftViewSet,
     TelephonyEventView,
 )
@@ -31,6 +32,7 @@ router.register("me", TechnicianShiftViewSet, basename="me")
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("telephony/events/", TelephonyEventView.as_view(), name="telephony-events"),
+    path("reports/service-levels/", ServiceLevelReportView.as_view(), name="service-levels"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("telecontrol.api.urls")),

@@ -103,10 +103,10 @@ def test_anonymous_is_sent_to_sign_in(db, client):
     assert client.get(ROWS).status_code == 302
 
 
-def test_home_takes_staff_to_the_board_and_others_to_their_interventions(users, browser):
+def test_home_takes_each_role_to_its_page(users, browser):
     assert browser("operator").get("/").url == BOARD
     assert browser("technician").get("/").url == reverse("dispatch:m-list")
-    assert browser("utility").get("/").url == reverse("dispatch:intervention-list")
+    assert browser("utility").get("/").url == reverse("dispatch:service-levels")
 
 
 def _queries_for(client, url) -> int:

@@ -52,7 +52,7 @@ def world(users, plant):
             actor=users["technician"], intervention=intervention, step_id=uuid.uuid4(), action="photo",
             client_time=timezone.now(), photo=photo_file(),
         )  # fmt: skip
-    return {"call": call, "open": open_one, "done": done}
+    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id}
 
 
 STAFF_PAGES = [
@@ -68,6 +68,7 @@ STAFF_PAGES = [
     ("supervisor", "/scripts/triage/edit/"),
     ("supervisor", "/interventions/{done}/"),
     ("utility", "/interventions/"),
+    ("supervisor", "/reports/service-levels/?customer={customer}&date_from=2026-01-01&date_to=2026-12-31"),
 ]
 PHONE_PAGES = [("technician", "/m/"), ("technician", "/m/interventions/{open}/")]
 
@@ -76,7 +77,9 @@ PHONE_PAGES = [("technician", "/m/"), ("technician", "/m/interventions/{open}/")
     "role, path", STAFF_PAGES + PHONE_PAGES, ids=[p for _, p in STAFF_PAGES + PHONE_PAGES]
 )
 def test_the_page_passes_the_wcag_aa_checks(signed_in, world, role, path):
-    url = path.format(call=world["call"].pk, open=world["open"].pk, done=world["done"].pk)
+    url = path.format(
+        call=world["call"].pk, open=world["open"].pk, done=world["done"].pk, customer=world["customer"]
+    )
     page = signed_in(role, phone=(role, path) in PHONE_PAGES, path=url)
     expect(page).to_have_url(re.compile(re.escape(url.split("?")[0])))
     page.wait_for_load_state("networkidle")

@@ -1,0 +1,310 @@
+"""Service-level report pages and exports, for supervisors (any customer) and utility users (their
+own customer; any other is not found). The figures are ``dispatch.service_levels``'s, the same
+as ``GET /api/reports/service-levels/``."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .choices import CallType, ReportGrouping, Role, Service
+from .models import Customer, ServiceLevelProfile
+from .roles import has_role, user_customer_id
+from .service_levels import MEASURES, Report, period_problem, service_level_report
+from .views import role_required
+
+READERS = (Role.SUPERVISOR, Role.UTILITY)
+
+
+class ReportQueryForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=gettext_lazy("Customer"))
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=gettext_lazy("To (included)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    group_by = forms.ChoiceField(
+        label=gettext_lazy("Grouped by"), choices=ReportGrouping.choices, initial=ReportGrouping.MONTH
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_role(user, Role.SUPERVISOR):
+            self.fields["customer"].queryset = Customer.objects.order_by("name")
+        else:
+            self.fields["customer"].queryset = Customer.objects.filter(pk=user_customer_id(user))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to"):
+            problem = period_problem(data["date_from"], data["date_to"], data.get("group_by", ""))
+            if problem:
+                self.add_error("date_to", problem)
+        return data
+
+
+def _last_month() -> tuple[dt.date, dt.date]:
+    first_of_this = timezone.localdate().replace(day=1)
+    last = first_of_this - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def _query(request) -> tuple[ReportQueryForm, Report | None]:
+    """The form as the user filled it (or last month for their first customer), and the report
+    when the form holds. A customer the user may not read is not found."""
+    data = request.GET.copy()
+    first, last = _last_month()
+    data.setdefault("date_from", first.isoformat())
+    data.setdefault("date_to", last.isoformat())
+    data.setdefault("group_by", ReportGrouping.MONTH)
+    form = ReportQueryForm(data, user=request.user)
+    if "customer" not in request.GET:
+        default = form.fields["customer"].queryset.first()
+        if default is None:
+            return form, None
+        data["customer"] = str(default.pk)
+        form = ReportQueryForm(data, user=request.user)
+    elif request.GET.get("customer", "").isdigit():
+        # Someone else's customer is refused as not found, as in the API.
+        selectors.customer_get_for_reports(user=request.user, pk=int(request.GET["customer"]))
+    if not form.is_valid():
+        return form, None
+    params = form.cleaned_data
+    report = service_level_report(
+        customer=params["customer"], date_from=params["date_from"], date_to=params["date_to"],
+        group_by=params["group_by"],
+    )  # fmt: skip
+    return form, report
+
+
+@require_GET
+@role_required(*READERS)
+def service_levels(request):
+    form, report = _query(request)
+    profiles = []
+    if report is not None:
+        for item in report.profiles:
+            profiles.append(
+                {
+                    "report": item,
+                    "trend": _share_chart(item),
+                    "distributions": [
+                        _distribution_chart(
+                            measure.label, measure.bucket_labels(), item.total.distributions[name]
+                        )
+                        for measure in MEASURES
+                        if (name := measure.name) in item.total.distributions and item.total.calls
+                    ],
+                }
+            )
+    query = request.GET.copy()
+    if report is not None:
+        query["customer"] = str(report.customer.pk)
+    return render(
+        request,
+        "dispatch/service_levels.html",
+        {"form": form, "report": report, "profiles": profiles, "query": query.urlencode()},
+    )
+
+
+@require_GET
+@role_required(*READERS)
+def service_levels_csv(request):
+    """The report as CSV: the rules, then per service the figures of each group and the total,
+    then every call that missed a standard (up to 200 per service; the API pages no further)."""
+    form, report = _query(request)
+    if report is None:
+        raise Http404(_("Fill in the report's customer and days."))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"service-levels-{report.customer.code}-{report.date_from}-{report.date_to}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # Excel reads UTF-8 only with the mark
+    out = csv.writer(response)
+    out.writerow([_("Customer"), report.customer.name])
+    out.writerow([_("Period"), report.start.isoformat(), report.end.isoformat(), report.time_zone])
+    out.writerow([_("Computed at"), report.computed_at.isoformat()])
+    for rule in report.rules:
+        out.writerow([_("Rule"), rule])
+    for item in report.profiles:
+        rules = item.profile.rules()
+        out.writerow([])
+        out.writerow([_("Profile"), rules["name"], f"v{rules['version']}", rules["service"]])
+        out.writerow(
+            [_("Answer within (s)"), rules["answer_target_seconds"] or "", rules["answer_min_percent"],
+             _("Arrival within (min)"), rules["arrival_target_minutes"] or "", rules["arrival_min_percent"]]
+        )  # fmt: skip
+        header = [
+            _("Group"), _("Calls"), _("Answered within"), _("Answered late"), _("Hung up within"),
+            _("Answer share %"), _("Arrived within"), _("Arrived late or not"), _("No intervention"),
+            _("Cancelled"), _("Arrival share %"),
+        ]  # fmt: skip
+        out.writerow(header)
+        for group in [*item.groups, None]:
+            label, figures = (group.label, group.figures) if group else (_("Total"), item.total)
+            answer, arrival = figures.answer, figures.arrival
+            out.writerow(
+                [label, figures.calls, answer.get("within", ""), answer.get("missed", ""),
+                 answer.get("abandoned", ""), _blank_if_none(figures.answer_share),
+                 arrival.get("within", ""), arrival.get("missed", ""), arrival.get("no_intervention", ""),
+                 arrival.get("cancelled", ""), _blank_if_none(figures.arrival_share)]
+            )  # fmt: skip
+        if item.misses:
+            out.writerow([_("Calls that missed a standard"), item.misses_total])
+            out.writerow([_("Call"), _("Received"), _("Plant"), _("Type"), _("Intervention"), _("Why")])
+            for miss in item.misses:
+                out.writerow(
+                    [miss.call_id, timezone.localtime(miss.received_at).isoformat(), miss.plant_code,
+                     miss.call_type, miss.intervention_id or "", "; ".join(miss.reasons)]
+                )  # fmt: skip
+    return response
+
+
+def _blank_if_none(value):
+    return "" if value is None else value
+
+
+# Charts are drawn as inline SVG on the server (no script, readable by a screen reader through
+# their table twins); sizes in SVG user units.
+CHART_WIDTH, CHART_HEIGHT = 640, 180
+
+
+def _share_chart(item) -> dict | None:
+    """The share within each standard per group, as bars, with the required share as a line."""
+    series = []
+    if item.profile.answer_target_seconds is not None:
+        series.append(("answer", _("answered in time"), float(item.profile.answer_min_percent)))
+    if item.profile.arrival_target_minutes is not None:
+        series.append(("arrival", _("arrived in time"), float(item.profile.arrival_min_percent)))
+    if not item.groups or not series:
+        return None
+    slot = CHART_WIDTH / len(item.groups)
+    bar = max(2.0, slot * 0.8 / len(series))
+    bars = []
+    for index, group in enumerate(item.groups):
+        for offset, (kind, label, _minimum) in enumerate(series):
+            share = getattr(group.figures, f"{kind}_share")
+            if share is None:
+                continue
+            height = CHART_HEIGHT * share / 100
+            bars.append(
+                {
+                    "x": round(index * slot + slot * 0.1 + offset * bar, 1),
+                    "y": round(CHART_HEIGHT - height, 1),
+                    "width": round(bar, 1), "height": round(height, 1), "kind": kind,
+                    "title": f"{group.label}: {label} {share}%",
+                }
+            )  # fmt: skip
+    lines = [
+        {"kind": kind, "y": round(CHART_HEIGHT * (1 - minimum / 100), 1), "label": f"{label} ≥ {minimum:g}%"}
+        for kind, label, minimum in series
+    ]
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bars": bars, "lines": lines, "series": series}
+
+
+def _distribution_chart(title, labels: list[str], counts: list[int]) -> dict:
+    top = max(counts) or 1
+    rows = [
+        {"label": label, "count": count, "width": round(400 * count / top, 1), "y": index * 22}
+        for index, (label, count) in enumerate(zip(labels, counts, strict=True))
+    ]
+    return {"title": title, "rows": rows, "height": len(rows) * 22}
+
+
+# ----------------------------------------------------------------------------------------------
+# The standards: supervisors keep the service-level profiles (each save a new version)
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    answer_target_seconds = forms.IntegerField(
+        label=gettext_lazy("Answer within (s)"), min_value=1, required=False,
+        help_text=gettext_lazy("Empty: no answer standard."),
+    )  # fmt: skip
+    answer_min_percent = forms.DecimalField(
+        label=gettext_lazy("Answered within, at least (%)"), min_value=0, max_value=100, decimal_places=2
+    )
+    arrival_target_minutes = forms.IntegerField(
+        label=gettext_lazy("Arrival on site within (min)"), min_value=1, required=False,
+        help_text=gettext_lazy("Empty: no arrival standard."),
+    )  # fmt: skip
+    arrival_min_percent = forms.DecimalField(
+        label=gettext_lazy("Arrived within, at least (%)"), min_value=0, max_value=100, decimal_places=2
+    )
+    call_types = forms.MultipleChoiceField(
+        label=gettext_lazy("Call types counted"),
+        choices=CallType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    call_types_apart = forms.MultipleChoiceField(
+        label=gettext_lazy("Call types counted apart"), choices=CallType.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def profile_list(request):
+    return render(
+        request,
+        "dispatch/service_level_profiles.html",
+        {
+            "profiles": ServiceLevelProfile.objects.select_related("customer", "changed_by"),
+            "customers": Customer.objects.order_by("name"),
+            "services": Service.choices,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def profile_create(request):
+    """A customer's own profile for a service, starting from the default one."""
+    customer = get_object_or_404(Customer, pk=request.POST.get("customer") or 0)
+    service = request.POST.get("service", "")
+    default = ServiceLevelProfile.objects.filter(customer__isnull=True, service=service).first()
+    start = {name: getattr(default, name) for name in services.PROFILE_FIELDS} if default else {}
+    start["name"] = f"{customer.name}: {default.name}" if default else customer.name
+    try:
+        profile = services.service_level_profile_save(
+            actor=request.user, customer=customer, service=service, **start
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("dispatch:service-level-profiles")
+    return redirect("dispatch:service-level-profile-edit", pk=profile.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR)
+def profile_edit(request, pk):
+    profile = get_object_or_404(ServiceLevelProfile.objects.select_related("customer"), pk=pk)
+    initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_level_profile_save(actor=request.user, profile=profile, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Saved as a new version; earlier reports keep the rules they used."))
+            return redirect("dispatch:service-level-profiles")
+    return render(
+        request,
+        "dispatch/service_level_profile_edit.html",
+        {
+            "profile": profile,
+            "form": form,
+            "changes": profile.changes.select_related("changed_by").order_by("-version"),
+        },
+    )
