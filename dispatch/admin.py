@@ -26,6 +26,7 @@ from .models import (
     PlantDocument,
     ServiceLevelProfile,
     ServiceLevelProfileChange,
+    ServiceLevelSignOff,
     TelephonyReceipt,
     UserProfile,
 )
@@ -247,3 +248,10 @@ class ServiceLevelProfileAdmin(ReadOnlyAdmin):
 @admin.register(ServiceLevelProfileChange)
 class ServiceLevelProfileChangeAdmin(ReadOnlyAdmin):
     list_display = ["profile", "version", "changed_at", "changed_by"]
+
+
+@admin.register(ServiceLevelSignOff)
+class ServiceLevelSignOffAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "date_from", "date_to", "signed_by", "signed_at"]
+    list_filter = ["customer"]
+    exclude = ["figures"]

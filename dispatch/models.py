@@ -737,6 +737,39 @@ class ServiceLevelProfileChange(models.Model):
         return f"{self.profile_id} v{self.version}"
 
 
+class ServiceLevelSignOff(models.Model):
+    """A supervisor's sign-off of a customer's service-level report: the figures as they were
+    (the report's JSON, the same as the API's) and their SHA-256, kept for good. The PDF the
+    utility files is drawn from these, so it never changes after the sign-off."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="service_level_sign_offs")
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    group_by = models.CharField(_("grouped by"), max_length=16)
+    figures = models.JSONField(encoder=DjangoJSONEncoder)
+    figures_sha256 = models.CharField(max_length=64)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("signed off at"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        verbose_name = _("service-level sign-off")
+        verbose_name_plural = _("service-level sign-offs")
+        indexes = [models.Index(fields=["customer", "-signed_at"], name="sign_off_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.date_from}..{self.date_to}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise HistoryImmutableError("A signed-off report cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryImmutableError("A signed-off report cannot be deleted.")
+
+
 class CallInterventionSummary(models.Model):
     """Per call, what its own interventions came to (a database view, migration 0013): the
     reports join it to the calls instead of grouping a million calls by their interventions."""

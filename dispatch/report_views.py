@@ -12,14 +12,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 from .choices import CallType, ReportGrouping, Role, Service
-from .models import Customer, ServiceLevelProfile
+from .models import Customer, ServiceLevelProfile, ServiceLevelSignOff
+from .report_pdf import service_levels_pdf
 from .roles import has_role, user_customer_id
 from .service_levels import MEASURES, Report, period_problem, service_level_report
 from .views import role_required
@@ -110,11 +113,19 @@ def service_levels(request):
     query = request.GET.copy()
     if report is not None:
         query["customer"] = str(report.customer.pk)
+    sign_offs = (
+        ServiceLevelSignOff.objects.filter(customer=report.customer).select_related("signed_by")[:20]
+        if report is not None
+        else []
+    )
     return render(
         request,
         "dispatch/service_levels.html",
-        {"form": form, "report": report, "profiles": profiles, "query": query.urlencode()},
-    )
+        {
+            "form": form, "report": report, "profiles": profiles, "query": query.urlencode(),
+            "sign_offs": sign_offs,
+        },
+    )  # fmt: skip
 
 
 @require_GET
@@ -308,3 +319,37 @@ def profile_edit(request, pk):
             "changes": profile.changes.select_related("changed_by").order_by("-version"),
         },
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Sign-offs: the supervisor keeps the figures as filed; the PDF is drawn from them
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def sign_off(request):
+    form = ReportQueryForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("dispatch:service-levels")
+    params = form.cleaned_data
+    signed = services.service_levels_sign_off(
+        actor=request.user, customer=params["customer"], date_from=params["date_from"],
+        date_to=params["date_to"], group_by=params["group_by"], note=request.POST.get("note", ""),
+    )  # fmt: skip
+    messages.success(request, _("Signed off. Its PDF is in the list below."))
+    query = {"customer": signed.customer_id, "date_from": signed.date_from, "date_to": signed.date_to}
+    return redirect(
+        f"{reverse('dispatch:service-levels')}?{urlencode({**query, 'group_by': signed.group_by})}"
+    )
+
+
+@require_GET
+@role_required(*READERS)
+def sign_off_pdf(request, pk):
+    signed = get_object_or_404(ServiceLevelSignOff.objects.select_related("signed_by"), pk=pk)
+    selectors.customer_get_for_reports(user=request.user, pk=signed.customer_id)  # others: 404
+    response = HttpResponse(service_levels_pdf(signed), content_type="application/pdf")
+    name = f"service-levels-{signed.figures['customer']}-{signed.date_from}-{signed.date_to}-{signed.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -27,11 +27,14 @@ The rules, which every report states (``RULES``), so that an inspector can recom
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -527,3 +530,16 @@ def _miss(row: dict, profile: ServiceLevelProfile) -> Miss:
         answer=answer, arrival=arrival, answer_seconds=answer_seconds, arrival_minutes=arrival_minutes,
         intervention_id=row["first_intervention"], reasons=[str(r) for r in reasons],
     )  # fmt: skip
+
+
+def report_data(report: Report) -> dict:
+    """The report as plain JSON data: what the API answers, what a sign-off keeps."""
+    from .api.serializers import ServiceLevelReportSerializer
+
+    return json.loads(json.dumps(ServiceLevelReportSerializer(report).data, cls=DjangoJSONEncoder))
+
+
+def figures_digest(data: dict) -> str:
+    """SHA-256 of the report's data in canonical form (sorted keys, no spaces)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -52,6 +52,7 @@ from .models import (
     PlantDocument,
     ServiceLevelProfile,
     ServiceLevelProfileChange,
+    ServiceLevelSignOff,
     TelephonyReceipt,
     UserProfile,
 )
@@ -1127,3 +1128,23 @@ def _profile_overlap_check(profile: ServiceLevelProfile) -> None:
                 {"call_types": _("%(types)s already count under %(other)s.")
                  % {"types": ", ".join(sorted(shared)), "other": other.name}}
             )  # fmt: skip
+
+
+def service_levels_sign_off(
+    *, actor, customer, date_from, date_to, group_by: str, note: str = ""
+) -> ServiceLevelSignOff:
+    """A supervisor signs off the customer's report for these days: its figures are computed
+    now and kept as they are, with their SHA-256; the PDF is drawn from them."""
+    from .service_levels import figures_digest, period_problem, report_data, service_level_report
+
+    if not has_role(actor, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only supervisors sign off reports."))
+    problem = period_problem(date_from, date_to, group_by)
+    if problem:
+        raise ValidationError({"date_to": problem})
+    report = service_level_report(customer=customer, date_from=date_from, date_to=date_to, group_by=group_by)
+    data = report_data(report)
+    return ServiceLevelSignOff.objects.create(
+        customer=customer, date_from=date_from, date_to=date_to, group_by=group_by, figures=data,
+        figures_sha256=figures_digest(data), signed_by=actor, signed_at=timezone.now(), note=note[:500],
+    )  # fmt: skip

@@ -21,14 +21,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+
+from dispatch.fonts import font_files, pdf_fonts
 
 # Sizes in points. 12 pt is the floor: at fax "fine" resolution it is ~34 pixels high, smaller
 # type loses its counters (e, a, 8 fill in) on a worn receiving machine.
@@ -55,46 +55,12 @@ FAX_DPI = (204, 196)
 FAX_HEIGHT_PX = round(297 / 25.4 * FAX_DPI[1])
 FAX_COMPRESSIONS = ("group3", "group4")
 
-_FONT_CANDIDATES = (
-    # Debian's fonts-dejavu-core: wide coverage (accents, €, Greek, Cyrillic).
-    (
-        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ),
-    # Bitstream Vera, shipped inside ReportLab, so there is always a TrueType font: Latin-1 and
-    # the common typographic marks, enough for Italian.
-    (
-        Path(pdfmetrics.__file__).parent.parent / "fonts" / "Vera.ttf",
-        Path(pdfmetrics.__file__).parent.parent / "fonts" / "VeraBd.ttf",
-    ),
-)
-
 Measure = Callable[[str, bool, float], float]
 
 
 @cache
-def _font_files() -> tuple[Path, Path] | None:
-    for regular, bold in _FONT_CANDIDATES:
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    return None
-
-
-@cache
-def _pdf_fonts() -> tuple[str, str]:
-    """ReportLab font names (regular, bold): the TrueType fonts embedded, else the Helvetica
-    built into every PDF reader (WinAnsi only, still enough for Italian)."""
-    files = _font_files()
-    if files is None:
-        return "Helvetica", "Helvetica-Bold"
-    pdfmetrics.registerFont(TTFont("ProntoFax", str(files[0])))
-    pdfmetrics.registerFont(TTFont("ProntoFax-Bold", str(files[1])))
-    return "ProntoFax", "ProntoFax-Bold"
-
-
-@cache
 def _pil_font(bold: bool, pixels: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    files = _font_files()
+    files = font_files()
     if files is not None:
         return ImageFont.truetype(str(files[1] if bold else files[0]), pixels)
     return ImageFont.load_default(size=pixels)
@@ -196,7 +162,7 @@ def fax_pdf_render(*, title: str, lines: list[str], footer: str = "") -> bytes:
     several lines; blank ones are kept as spacing) wrapped to the page width, ``footer`` at the
     bottom. Black on white only, type never under 12 pt; what does not fit is cut and replaced
     by a "continues in the intervention page" marker, so the result is always exactly one page."""
-    regular, bold = _pdf_fonts()
+    regular, bold = pdf_fonts()
     width, height = A4
 
     def measure(text: str, is_bold: bool, size: float) -> float:

@@ -72,6 +72,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def english():
+    """Every test starts in English: a page a test requested in Italian leaves Italian active
+    in this thread (LocaleMiddleware activates per request), and Django caches its default
+    language at its first translation, which may come before LANGUAGE_CODE is set above."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Role caches are keyed by user id, and ids repeat across tests."""
     from django.core.cache import cache

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from dispatch import selectors, services
 from dispatch.choices import ReportGrouping, Role
-from dispatch.service_levels import service_level_report
+from dispatch.service_levels import report_data, service_level_report
 from dispatch.telephony import telephony_signature
 from dispatch.transitions import TRANSITIONS
 
@@ -428,4 +428,4 @@ class ServiceLevelReportView(APIView):
             customer=customer, date_from=params["date_from"], date_to=params["date_to"],
             group_by=params["group_by"],
         )  # fmt: skip
-        return Response(ServiceLevelReportSerializer(report).data)
+        return Response(report_data(report))

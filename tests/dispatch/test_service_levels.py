@@ -368,3 +368,84 @@ def test_other_roles_get_no_report_page(gas, browser, name):
 def test_a_bad_period_is_said_on_the_page(gas, browser):
     html = page(browser("supervisor"), gas[0], date_from="2026-03-31", date_to="2026-03-01").content.decode()
     assert "The last day comes before the first." in html and "Pronto intervento gas" not in html
+
+
+def test_a_signed_off_report_keeps_its_figures_and_its_pdf_says_them(gas, users, browser):
+    from pypdf import PdfReader
+
+    from dispatch.models import HistoryImmutableError, ServiceLevelSignOff
+
+    customer, plant, _ = gas
+    users["utility"].profile.customer = customer
+    users["utility"].profile.save()
+    call(plant, rome(2026, 3, 10, 9, 0), answer_s=119)
+    call(plant, rome(2026, 3, 10, 9, 5), answer_s=121)
+    supervisor = browser("supervisor")
+    form = {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31", "group_by": "month"}
+
+    response = supervisor.post(
+        reverse("dispatch:service-levels-sign-off"), {**form, "note": "Filed with ARERA"}
+    )
+
+    assert response.status_code == 302
+    signed = ServiceLevelSignOff.objects.get()
+    assert signed.signed_by == users["supervisor"] and signed.note == "Filed with ARERA"
+    assert signed.figures_sha256 == service_levels.figures_digest(signed.figures)
+    gas_figures = next(p for p in signed.figures["profiles"] if p["rules"]["service"] == "gas")
+    assert gas_figures["total"]["answer_share"] == 50.0
+    call(plant, rome(2026, 3, 20, 9, 0), answer_s=10)  # a call logged later changes the page...
+    signed.refresh_from_db()
+    assert gas_figures == next(p for p in signed.figures["profiles"] if p["rules"]["service"] == "gas")
+    with pytest.raises(HistoryImmutableError):
+        signed.save()
+    with pytest.raises(HistoryImmutableError):
+        signed.delete()
+
+    pdf_url = reverse("dispatch:service-levels-sign-off-pdf", args=[signed.pk])
+    for reader in ("supervisor", "utility"):
+        pdf = browser(reader).get(pdf_url)
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Gas Co" in text and "Europe/Rome" in text and signed.figures_sha256 in text
+    assert "50.0" in text and "answered after 121 s" in text and "Filed with ARERA" in text
+    assert "Signed off by" in text
+    page = supervisor.get(reverse("dispatch:service-levels"), form).content.decode()
+    assert pdf_url in page
+
+
+def test_only_supervisors_sign_off_and_others_cannot_read_another_customers_pdf(gas, users, browser):
+    from dispatch import services
+    from dispatch.models import ServiceLevelSignOff
+
+    customer, plant, _ = gas
+    form = {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31", "group_by": "month"}
+    for name in ("operator", "utility", "technician"):
+        assert browser(name).post(reverse("dispatch:service-levels-sign-off"), form).status_code == 403
+    assert not ServiceLevelSignOff.objects.exists()
+    signed = services.service_levels_sign_off(
+        actor=users["supervisor"], customer=customer, date_from=dt.date(2026, 3, 1),
+        date_to=dt.date(2026, 3, 31), group_by="month",
+    )  # fmt: skip
+    pdf_url = reverse("dispatch:service-levels-sign-off-pdf", args=[signed.pk])
+    assert browser("utility_b").get(pdf_url).status_code == 404
+    assert browser("utility").get(pdf_url).status_code == 404  # bound to another customer
+    assert browser("operator").get(pdf_url).status_code == 403
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_rewrite_a_sign_off(gas, users):
+    from django.db import DatabaseError, connection, transaction
+
+    from dispatch import services
+
+    signed = services.service_levels_sign_off(
+        actor=users["supervisor"], customer=gas[0], date_from=dt.date(2026, 3, 1),
+        date_to=dt.date(2026, 3, 31), group_by="month",
+    )  # fmt: skip
+    for statement in (
+        "UPDATE dispatch_servicelevelsignoff SET note = 'changed' WHERE id = %s",
+        "DELETE FROM dispatch_servicelevelsignoff WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="kept as signed"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement, [signed.pk])

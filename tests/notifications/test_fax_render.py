@@ -39,7 +39,7 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def pdf_layout(title: str, lines: list[str], footer: str):
-    regular, bold = fax._pdf_fonts()
+    regular, bold = fax.pdf_fonts()
 
     def measure(text: str, is_bold: bool, size: float) -> float:
         return pdfmetrics.stringWidth(text, bold if is_bold else regular, size)
@@ -130,7 +130,7 @@ def test_italian_accented_text_renders_in_the_pdf():
     pdf = fax_pdf_render(title=ITALIAN, lines=[ITALIAN, ITALIAN.upper()], footer=ITALIAN)
 
     assert pdf_pages(pdf) == 1
-    regular, bold = fax._pdf_fonts()
+    regular, bold = fax.pdf_fonts()
     for name in (regular, bold):
         font = pdfmetrics.getFont(name)
         if hasattr(font, "face") and hasattr(font.face, "charToGlyph"):
