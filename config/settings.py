@@ -183,6 +183,9 @@ CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 30.0},
     "callbacks-remind": {"task": "dispatch.tasks.callbacks_remind", "schedule": 30.0},
+    # Last month's service-level report to each customer's contacts; hourly, so a day the
+    # worker was down is caught up (each customer's month is computed and sent once).
+    "reports-monthly": {"task": "dispatch.tasks.reports_monthly_send", "schedule": 3600.0},
 }
 
 # Telephony webhook: HMAC-SHA256 over "<timestamp>.<body>" with this shared secret.
@@ -212,6 +215,9 @@ PRONTO_STEP_MAX_DELAY_HOURS = env.int("PRONTO_STEP_MAX_DELAY_HOURS", default=24)
 # A technician's position (shared from the phone) older than this no longer ranks them by
 # distance in the suggestion of whom to send.
 PRONTO_POSITION_MAX_AGE_MINUTES = env.int("PRONTO_POSITION_MAX_AGE_MINUTES", default=120)
+# A service-level report over more days than this is computed in the background (a month at a
+# time, with a progress bar), not while the page waits.
+PRONTO_REPORT_INLINE_MAX_DAYS = env.int("PRONTO_REPORT_INLINE_MAX_DAYS", default=92)
 # Photos from the site: the phone shrinks them to PRONTO_PHOTO_MAX_PIXELS on its longest side
 # before queueing them; the server refuses files larger than PRONTO_PHOTO_MAX_BYTES.
 PRONTO_PHOTO_MAX_PIXELS = env.int("PRONTO_PHOTO_MAX_PIXELS", default=1600)

@@ -26,6 +26,7 @@ from .models import (
     PlantDocument,
     ServiceLevelProfile,
     ServiceLevelProfileChange,
+    ServiceLevelReportRun,
     ServiceLevelSignOff,
     TelephonyReceipt,
     UserProfile,
@@ -254,4 +255,11 @@ class ServiceLevelProfileChangeAdmin(ReadOnlyAdmin):
 class ServiceLevelSignOffAdmin(ReadOnlyAdmin):
     list_display = ["customer", "date_from", "date_to", "signed_by", "signed_at"]
     list_filter = ["customer"]
+    exclude = ["figures"]
+
+
+@admin.register(ServiceLevelReportRun)
+class ServiceLevelReportRunAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "kind", "date_from", "date_to", "status", "progress", "created_at", "sent_at"]
+    list_filter = ["kind", "status"]
     exclude = ["figures"]

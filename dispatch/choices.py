@@ -154,3 +154,15 @@ class ReportGrouping(models.TextChoices):
     YEAR = "year", _("Year")
     PLANT = "plant", _("Plant")
     CATEGORY = "category", _("Category")
+
+
+class ReportRunKind(models.TextChoices):
+    ON_DEMAND = "on_demand", _("On demand")
+    MONTHLY = "monthly", _("Monthly, sent to the customer's contacts")
+
+
+class ReportRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")

@@ -24,6 +24,8 @@ from .choices import (
     PlantKind,
     PlantMatch,
     Priority,
+    ReportRunKind,
+    ReportRunStatus,
     Service,
     ServiceClass,
     SubjectType,
@@ -768,6 +770,46 @@ class ServiceLevelSignOff(models.Model):
 
     def delete(self, *args, **kwargs):
         raise HistoryImmutableError("A signed-off report cannot be deleted.")
+
+
+class ServiceLevelReportRun(models.Model):
+    """A service-level report computed in the background, a month at a time (``progress``): on
+    demand for a long range, or each month for the customer's contacts (``kind`` monthly, once
+    per customer and month). The figures are kept as computed, like a sign-off's."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportRunKind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="service_level_runs")
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    group_by = models.CharField(_("grouped by"), max_length=16)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportRunStatus.choices, default=ReportRunStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    figures = models.JSONField(encoder=DjangoJSONEncoder, null=True, blank=True)
+    figures_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("requested at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent to the contacts at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("service-level report run")
+        verbose_name_plural = _("service-level report runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "date_from", "date_to"],
+                condition=Q(kind="monthly"),
+                name="report_run_monthly_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.date_from}..{self.date_to} {self.status}"
 
 
 class CallInterventionSummary(models.Model):

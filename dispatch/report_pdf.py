@@ -21,6 +21,26 @@ MISSES_IN_PDF = 50
 
 
 def service_levels_pdf(sign_off) -> bytes:
+    """A supervisor's signed-off report."""
+    signer = sign_off.signed_by.get_full_name() or sign_off.signed_by.username
+    issued = _("Signed off by %(name)s on %(at)s.") % {
+        "name": signer, "at": timezone.localtime(sign_off.signed_at).strftime("%Y-%m-%d %H:%M %Z"),
+    }  # fmt: skip
+    return report_pdf(
+        sign_off.figures, digest=sign_off.figures_sha256, issued=issued, note=sign_off.note, author=signer
+    )
+
+
+def report_run_pdf(run) -> bytes:
+    """A report Pronto computed (in the background, or for the monthly email): not signed off."""
+    issued = _("Computed by Pronto on %(at)s; not signed off.") % {
+        "at": timezone.localtime(run.finished_at).strftime("%Y-%m-%d %H:%M %Z"),
+    }  # fmt: skip
+    return report_pdf(run.figures, digest=run.figures_sha256, issued=issued)
+
+
+def report_pdf(data: dict, *, digest: str, issued: str, note: str = "", author: str = "Pronto") -> bytes:
+    """The report's data (``service_levels.report_data``) as a landscape A4 PDF."""
     regular, bold = pdf_fonts()
     styles = {
         "title": ParagraphStyle("title", fontName=bold, fontSize=16, leading=20, spaceAfter=6),
@@ -29,12 +49,10 @@ def service_levels_pdf(sign_off) -> bytes:
         "small": ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5),
         "cell": ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10),
     }
-    data = sign_off.figures
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
-        bottomMargin=16 * mm, title=_("Service levels") + f" — {data['customer_name']}",
-        author=sign_off.signed_by.get_full_name() or sign_off.signed_by.username,
+        bottomMargin=16 * mm, title=_("Service levels") + f" — {data['customer_name']}", author=author,
     )  # fmt: skip
 
     def p(text, style="body"):
@@ -46,16 +64,10 @@ def service_levels_pdf(sign_off) -> bytes:
             _("Calls received from %(start)s to %(end)s (%(tz)s); grouped by %(group)s.")
             % {"start": data["start"], "end": data["end"], "tz": data["time_zone"], "group": data["group_by"]}
         ),
-        p(
-            _("Signed off by %(name)s on %(at)s.")
-            % {
-                "name": sign_off.signed_by.get_full_name() or sign_off.signed_by.username,
-                "at": timezone.localtime(sign_off.signed_at).strftime("%Y-%m-%d %H:%M %Z"),
-            }
-        ),
+        p(issued),
     ]
-    if sign_off.note:
-        story.append(p(_("Note: %(note)s") % {"note": sign_off.note}))
+    if note:
+        story.append(p(_("Note: %(note)s") % {"note": note}))
     for profile in data["profiles"]:
         story += _profile_section(profile, p, styles, regular, bold)
     if data["apart"] or data["outside"]:
@@ -67,9 +79,7 @@ def service_levels_pdf(sign_off) -> bytes:
     story.append(p(_("Rules"), "h2"))
     story += [p(f"{index}. {rule}", "small") for index, rule in enumerate(data["rules"], 1)]
 
-    footer = _("Figures SHA-256 %(digest)s · computed %(at)s") % {
-        "digest": sign_off.figures_sha256, "at": data["computed_at"],
-    }  # fmt: skip
+    footer = _("Figures SHA-256 %(digest)s · computed %(at)s") % {"digest": digest, "at": data["computed_at"]}
 
     def decorate(canvas, doc):
         canvas.saveState()

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -22,9 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import selectors, services
 from .choices import CallType, ReportGrouping, Role, Service
 from .models import Customer, ServiceLevelProfile, ServiceLevelSignOff
-from .report_pdf import service_levels_pdf
+from .report_pdf import report_run_pdf, service_levels_pdf
 from .roles import has_role, user_customer_id
-from .service_levels import MEASURES, Report, period_problem, service_level_report
+from .service_levels import MEASURES, Report, period_problem, report_data, service_level_report
 from .views import role_required
 
 READERS = (Role.SUPERVISOR, Role.UTILITY)
@@ -62,9 +63,10 @@ def _last_month() -> tuple[dt.date, dt.date]:
     return last.replace(day=1), last
 
 
-def _query(request) -> tuple[ReportQueryForm, Report | None]:
+def _query(request, *, inline_only: bool = False) -> tuple[ReportQueryForm, Report | None]:
     """The form as the user filled it (or last month for their first customer), and the report
-    when the form holds. A customer the user may not read is not found."""
+    when the form holds (with ``inline_only``, and the range is short enough to compute while
+    the page waits). A customer the user may not read is not found."""
     data = request.GET.copy()
     first, last = _last_month()
     data.setdefault("date_from", first.isoformat())
@@ -83,6 +85,11 @@ def _query(request) -> tuple[ReportQueryForm, Report | None]:
     if not form.is_valid():
         return form, None
     params = form.cleaned_data
+    if (
+        inline_only
+        and (params["date_to"] - params["date_from"]).days >= settings.PRONTO_REPORT_INLINE_MAX_DAYS
+    ):
+        return form, None
     report = service_level_report(
         customer=params["customer"], date_from=params["date_from"], date_to=params["date_to"],
         group_by=params["group_by"],
@@ -93,7 +100,8 @@ def _query(request) -> tuple[ReportQueryForm, Report | None]:
 @require_GET
 @role_required(*READERS)
 def service_levels(request):
-    form, report = _query(request)
+    form, report = _query(request, inline_only=True)
+    long_range = report is None and form.is_bound and form.is_valid()
     profiles = []
     if report is not None:
         for item in report.profiles:
@@ -123,7 +131,9 @@ def service_levels(request):
         "dispatch/service_levels.html",
         {
             "form": form, "report": report, "profiles": profiles, "query": query.urlencode(),
-            "sign_offs": sign_offs,
+            "sign_offs": sign_offs, "long_range": long_range,
+            "inline_max_days": settings.PRONTO_REPORT_INLINE_MAX_DAYS,
+            "runs": selectors.report_runs_for_user(user=request.user)[:10],
         },
     )  # fmt: skip
 
@@ -136,18 +146,23 @@ def service_levels_csv(request):
     form, report = _query(request)
     if report is None:
         raise Http404(_("Fill in the report's customer and days."))
+    return _csv_response(report_data(report), code=report.customer.code)
+
+
+def _csv_response(data: dict, *, code: str) -> HttpResponse:
+    """A report's data (``service_levels.report_data``) as CSV, for Excel as well."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"service-levels-{report.customer.code}-{report.date_from}-{report.date_to}.csv"
+    name = f"service-levels-{code}-{data['date_from']}-{data['date_to']}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # Excel reads UTF-8 only with the mark
     out = csv.writer(response)
-    out.writerow([_("Customer"), report.customer.name])
-    out.writerow([_("Period"), report.start.isoformat(), report.end.isoformat(), report.time_zone])
-    out.writerow([_("Computed at"), report.computed_at.isoformat()])
-    for rule in report.rules:
+    out.writerow([_("Customer"), data["customer_name"]])
+    out.writerow([_("Period"), data["start"], data["end"], data["time_zone"]])
+    out.writerow([_("Computed at"), data["computed_at"]])
+    for rule in data["rules"]:
         out.writerow([_("Rule"), rule])
-    for item in report.profiles:
-        rules = item.profile.rules()
+    for item in data["profiles"]:
+        rules = item["rules"]
         out.writerow([])
         out.writerow([_("Profile"), rules["name"], f"v{rules['version']}", rules["service"]])
         out.writerow(
@@ -160,22 +175,24 @@ def service_levels_csv(request):
             _("Cancelled"), _("Arrival share %"),
         ]  # fmt: skip
         out.writerow(header)
-        for group in [*item.groups, None]:
-            label, figures = (group.label, group.figures) if group else (_("Total"), item.total)
-            answer, arrival = figures.answer, figures.arrival
+        for label, figures in [
+            *((g["label"], g["figures"]) for g in item["groups"]),
+            (_("Total"), item["total"]),
+        ]:
+            answer, arrival = figures["answer"], figures["arrival"]
             out.writerow(
-                [label, figures.calls, answer.get("within", ""), answer.get("missed", ""),
-                 answer.get("abandoned", ""), _blank_if_none(figures.answer_share),
+                [label, figures["calls"], answer.get("within", ""), answer.get("missed", ""),
+                 answer.get("abandoned", ""), _blank_if_none(figures["answer_share"]),
                  arrival.get("within", ""), arrival.get("missed", ""), arrival.get("no_intervention", ""),
-                 arrival.get("cancelled", ""), _blank_if_none(figures.arrival_share)]
+                 arrival.get("cancelled", ""), _blank_if_none(figures["arrival_share"])]
             )  # fmt: skip
-        if item.misses:
-            out.writerow([_("Calls that missed a standard"), item.misses_total])
+        if item["misses"]:
+            out.writerow([_("Calls that missed a standard"), item["misses_total"]])
             out.writerow([_("Call"), _("Received"), _("Plant"), _("Type"), _("Intervention"), _("Why")])
-            for miss in item.misses:
+            for miss in item["misses"]:
                 out.writerow(
-                    [miss.call_id, timezone.localtime(miss.received_at).isoformat(), miss.plant_code,
-                     miss.call_type, miss.intervention_id or "", "; ".join(miss.reasons)]
+                    [miss["call_id"], miss["received_at"], miss["plant_code"], miss["call_type"],
+                     miss["intervention_id"] or "", "; ".join(miss["reasons"])]
                 )  # fmt: skip
     return response
 
@@ -351,5 +368,50 @@ def sign_off_pdf(request, pk):
     selectors.customer_get_for_reports(user=request.user, pk=signed.customer_id)  # others: 404
     response = HttpResponse(service_levels_pdf(signed), content_type="application/pdf")
     name = f"service-levels-{signed.figures['customer']}-{signed.date_from}-{signed.date_to}-{signed.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# ----------------------------------------------------------------------------------------------
+# Long reports, computed in the background
+
+
+@require_POST
+@role_required(*READERS)
+def run_request(request):
+    form = ReportQueryForm(request.POST, user=request.user)
+    if request.POST.get("customer", "").isdigit():
+        selectors.customer_get_for_reports(user=request.user, pk=int(request.POST["customer"]))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("dispatch:service-levels")
+    params = form.cleaned_data
+    run = services.report_run_request(
+        actor=request.user, customer=params["customer"], date_from=params["date_from"],
+        date_to=params["date_to"], group_by=params["group_by"],
+    )  # fmt: skip
+    return redirect("dispatch:report-run", pk=run.pk)
+
+
+@require_GET
+@role_required(*READERS)
+def run_detail(request, pk):
+    run = selectors.report_run_get_for_user(user=request.user, pk=pk)
+    template = (
+        "dispatch/_report_run.html" if request.headers.get("HX-Request") else "dispatch/report_run.html"
+    )
+    return render(request, template, {"run": run})
+
+
+@require_GET
+@role_required(*READERS)
+def run_download(request, pk, fmt):
+    run = selectors.report_run_get_for_user(user=request.user, pk=pk)
+    if fmt not in ("csv", "pdf") or run.figures is None:
+        raise Http404(_("This report is not ready."))
+    if fmt == "csv":
+        return _csv_response(run.figures, code=run.customer.code)
+    response = HttpResponse(report_run_pdf(run), content_type="application/pdf")
+    name = f"service-levels-{run.customer.code}-{run.date_from}-{run.date_to}-{run.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -23,6 +23,7 @@ from .models import (
     Intervention,
     Plant,
     PlantDocument,
+    ServiceLevelReportRun,
     UserProfile,
 )
 from .roles import STAFF_ROLES, user_customer_id, user_roles
@@ -415,3 +416,22 @@ def customer_get_for_reports(*, user, pk) -> Customer:
     if customer is None:
         raise Http404
     return customer
+
+
+def report_runs_for_user(*, user) -> QuerySet[ServiceLevelReportRun]:
+    """Report runs this user may read, newest first: a supervisor all, a utility user its
+    customer's, anyone else none."""
+    roles = user_roles(user)
+    runs = ServiceLevelReportRun.objects.select_related("customer", "requested_by").order_by("-created_at")
+    if Role.SUPERVISOR in roles:
+        return runs
+    if Role.UTILITY in roles and user_customer_id(user) is not None:
+        return runs.filter(customer_id=user_customer_id(user))
+    return runs.none()
+
+
+def report_run_get_for_user(*, user, pk) -> ServiceLevelReportRun:
+    run = report_runs_for_user(user=user).filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run

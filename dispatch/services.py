@@ -31,6 +31,8 @@ from .choices import (
     InterventionStatus,
     PlantMatch,
     Priority,
+    ReportRunKind,
+    ReportRunStatus,
     Role,
     Service,
     ServiceClass,
@@ -45,6 +47,7 @@ from .models import (
     Callback,
     CallScript,
     CallScriptAnswer,
+    Customer,
     Event,
     Intervention,
     InterventionStep,
@@ -52,6 +55,7 @@ from .models import (
     PlantDocument,
     ServiceLevelProfile,
     ServiceLevelProfileChange,
+    ServiceLevelReportRun,
     ServiceLevelSignOff,
     TelephonyReceipt,
     UserProfile,
@@ -1148,3 +1152,105 @@ def service_levels_sign_off(
         customer=customer, date_from=date_from, date_to=date_to, group_by=group_by, figures=data,
         figures_sha256=figures_digest(data), signed_by=actor, signed_at=timezone.now(), note=note[:500],
     )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------
+# Reports computed in the background (long ranges on demand; each month for the contacts)
+
+
+def report_run_request(*, actor, customer, date_from, date_to, group_by: str) -> ServiceLevelReportRun:
+    """Queue a report to be computed a month at a time in the background. Whoever asks must be
+    allowed to read the customer's reports (the caller checks; supervisors and its utility)."""
+    from .service_levels import period_problem
+
+    if not has_role(actor, Role.SUPERVISOR, Role.UTILITY):
+        raise PermissionDenied(_("Only supervisors and the customer's utility users read reports."))
+    problem = period_problem(date_from, date_to, group_by)
+    if problem:
+        raise ValidationError({"date_to": problem})
+    run = ServiceLevelReportRun.objects.create(
+        kind=ReportRunKind.ON_DEMAND, customer=customer, date_from=date_from, date_to=date_to,
+        group_by=group_by, requested_by=actor, created_at=timezone.now(),
+    )  # fmt: skip
+    _report_run_enqueue(run.pk)
+    return run
+
+
+def _report_run_enqueue(run_id: int) -> None:
+    from .tasks import report_run_execute
+
+    transaction.on_commit(lambda: report_run_execute.delay(run_id))
+
+
+def report_run_execute(*, run_id: int) -> str:
+    """Compute a queued run, a month at a time, recording the progress; idempotent (a run that
+    is done, or running elsewhere, is left alone). A monthly run is then sent to the contacts."""
+    from .service_levels import figures_digest, report_data, service_level_report_by_months
+
+    with transaction.atomic():
+        run = ServiceLevelReportRun.objects.select_for_update().select_related("customer").get(pk=run_id)
+        if run.status not in (ReportRunStatus.QUEUED, ReportRunStatus.FAILED):
+            return run.status
+        run.status, run.progress, run.error = ReportRunStatus.RUNNING, 0, ""
+        run.save(update_fields=["status", "progress", "error"])
+
+    def progress(done: int, total: int) -> None:
+        ServiceLevelReportRun.objects.filter(pk=run.pk).update(progress=min(99, 100 * done // total))
+
+    try:
+        report = service_level_report_by_months(
+            customer=run.customer, date_from=run.date_from, date_to=run.date_to, group_by=run.group_by,
+            progress=progress,
+        )  # fmt: skip
+        data = report_data(report)
+    except Exception as exc:
+        logger.exception("Report run %s failed", run.pk)
+        ServiceLevelReportRun.objects.filter(pk=run.pk).update(
+            status=ReportRunStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:300],
+            finished_at=timezone.now(),
+        )
+        return ReportRunStatus.FAILED
+    with transaction.atomic():
+        run = ServiceLevelReportRun.objects.select_for_update().get(pk=run.pk)
+        run.figures, run.figures_sha256 = data, figures_digest(data)
+        run.status, run.progress, run.finished_at = ReportRunStatus.DONE, 100, timezone.now()
+        run.save(update_fields=["figures", "figures_sha256", "status", "progress", "finished_at"])
+        if run.kind == ReportRunKind.MONTHLY:
+            _monthly_report_send(run)
+    return run.status
+
+
+def service_levels_monthly_send(*, now: datetime | None = None) -> int:
+    """Last month's report for every active customer with contacts who receive reports: computed
+    once (one monthly run per customer and month) and emailed once to those contacts, with the
+    PDF attached. Returns how many runs were queued now. Safe to run again at any time."""
+    today = timezone.localtime(now or timezone.now()).date()
+    last = today.replace(day=1) - timedelta(days=1)
+    first = last.replace(day=1)
+    queued = 0
+    customers = Customer.objects.filter(
+        active=True, contacts__receives_reports=True, contacts__email__gt=""
+    ).distinct()
+    for customer in customers:
+        with transaction.atomic():
+            run, created = ServiceLevelReportRun.objects.get_or_create(
+                kind=ReportRunKind.MONTHLY, customer=customer, date_from=first, date_to=last,
+                defaults={"group_by": "day", "created_at": timezone.now()},
+            )  # fmt: skip
+            if created or run.status == ReportRunStatus.FAILED:
+                _report_run_enqueue(run.pk)
+                queued += 1
+    return queued
+
+
+def _monthly_report_send(run: ServiceLevelReportRun) -> None:
+    """Under the run's lock: email it once to the customer's report contacts."""
+    if run.sent_at is not None:
+        return
+    from notifications.services import notifications_for_report
+
+    contacts = list(run.customer.contacts.filter(receives_reports=True, email__gt=""))
+    notifications_for_report(run=run, contacts=contacts)
+    run.sent_at = timezone.now()
+    run.save(update_fields=["sent_at"])

@@ -27,6 +27,7 @@ class NotificationReason(models.TextChoices):
     CANCELLED = "cancelled", _("Intervention cancelled")
     SUPERVISOR_WARNING = "supervisor_warning", _("Supervisor warned")
     CALLBACK_DUE = "callback_due", _("Callback due")
+    REPORT = "report", _("Monthly service-level report")
 
 
 class AttemptOutcome(models.TextChoices):

@@ -28,8 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.choices import DocumentKind, InterventionStatus, Role
-from dispatch.models import Callback, Intervention, PlantDocument
+from dispatch.models import Callback, Intervention, PlantDocument, ServiceLevelReportRun
 from dispatch.phone import phone_number_normalize
+from dispatch.report_pdf import report_run_pdf
 from dispatch.roles import has_role
 
 # dispatch.services imports this module inside its functions, never at import time: no cycle.
@@ -49,7 +50,7 @@ from .backends.base import (
 from .choices import AttemptOutcome, Channel, NotificationReason, NotificationStatus
 from .fax import fax_pdf_render
 from .models import ContactPoint, Notification, NotificationAttempt
-from .rendering import callback_render, fax_lines, notification_render
+from .rendering import callback_render, fax_lines, notification_render, report_render
 from .tokens import status_token
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,30 @@ def _notifications_create(
 # What the business changes ask for (called inside their transaction)
 
 
+def notifications_for_report(*, run: ServiceLevelReportRun, contacts) -> list[Notification]:
+    """Last month's service levels to each of the customer's report contacts, by email, with the
+    figures in the text and the PDF attached."""
+    now = timezone.now()
+    subject, body = report_render(run=run)
+    filename = f"service-levels-{run.customer.code}-{run.date_from:%Y-%m}.pdf"
+    rows = [
+        Notification(
+            reason=NotificationReason.REPORT,
+            channel=Channel.EMAIL,
+            recipient=contact.email,
+            subject=subject[:200],
+            body=body,
+            attachments=[{"report_run": run.pk, "filename": filename, "content_type": "application/pdf"}],
+            idempotency_key=uuid.uuid4().hex,
+            status=S.PENDING,
+            next_attempt_at=now,
+            created_at=now,
+        )  # fmt: skip
+        for contact in contacts
+    ]
+    return _notifications_create(rows, intervention_id=None)
+
+
 def notifications_for_assignment(*, intervention: Intervention, previous_technician_id: int | None) -> list:
     """The new technician gets the summary on each of its channels; a technician the case was
     taken from is told so. Rows of the earlier assignment still waiting are cancelled."""
@@ -258,9 +283,20 @@ def _status_url(row: Notification) -> str:
 
 
 def _attachments_load(row: Notification) -> tuple[Attachment, ...]:
+    """The files a row carries: plant documents by id, or a report run's PDF, drawn again from
+    the run's kept figures (the same bytes each time)."""
     loaded = []
-    documents = PlantDocument.objects.in_bulk([item["document"] for item in row.attachments])
+    documents = PlantDocument.objects.in_bulk(
+        [item["document"] for item in row.attachments if "document" in item]
+    )
     for item in row.attachments:
+        if "report_run" in item:
+            run = (
+                ServiceLevelReportRun.objects.select_related("customer").filter(pk=item["report_run"]).first()
+            )
+            if run is not None and run.figures is not None:
+                loaded.append(Attachment(item["filename"], "application/pdf", report_run_pdf(run)))
+            continue
         document = documents.get(item["document"])
         if document is None:
             continue
