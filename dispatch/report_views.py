@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from .choices import CallType, ReportGrouping, Role, Service
 from .models import Customer, ServiceLevelProfile, ServiceLevelSignOff
 from .report_pdf import report_run_pdf, service_levels_pdf
 from .roles import has_role, user_customer_id
-from .service_levels import MEASURES, Report, period_problem, report_data, service_level_report
+from .service_levels import MEASURES, Report, misses_all, period_problem, report_data, service_level_report
 from .views import role_required
 
 READERS = (Role.SUPERVISOR, Role.UTILITY)
@@ -142,59 +143,81 @@ def service_levels(request):
 @role_required(*READERS)
 def service_levels_csv(request):
     """The report as CSV: the rules, then per service the figures of each group and the total,
-    then every call that missed a standard (up to 200 per service; the API pages no further)."""
+    then every call that missed a standard (all of them, streamed)."""
     form, report = _query(request)
     if report is None:
         raise Http404(_("Fill in the report's customer and days."))
-    return _csv_response(report_data(report), code=report.customer.code)
+    misses = {item.profile.pk: misses_all(report=report, profile=item.profile) for item in report.profiles}
+    return _csv_response(report_data(report), code=report.customer.code, misses=misses)
 
 
-def _csv_response(data: dict, *, code: str) -> HttpResponse:
-    """A report's data (``service_levels.report_data``) as CSV, for Excel as well."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+class _Echo:
+    """csv.writer's file: hands each formatted line back to the streaming response."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_response(data: dict, *, code: str, misses: dict | None = None) -> StreamingHttpResponse:
+    """A report's data (``service_levels.report_data``) as CSV, for Excel as well. ``misses``:
+    per profile id, every miss to list instead of the first ones the data holds."""
+    writer = csv.writer(_Echo())
+    rows = itertools.chain([["\ufeff" + _("Customer"), data["customer_name"]]], _csv_rows(data, misses or {}))
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
     name = f"service-levels-{code}-{data['date_from']}-{data['date_to']}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # Excel reads UTF-8 only with the mark
-    out = csv.writer(response)
-    out.writerow([_("Customer"), data["customer_name"]])
-    out.writerow([_("Period"), data["start"], data["end"], data["time_zone"]])
-    out.writerow([_("Computed at"), data["computed_at"]])
+    return response
+
+
+def _csv_rows(data: dict, misses: dict):
+    yield [_("Period"), data["start"], data["end"], data["time_zone"]]
+    yield [_("Computed at"), data["computed_at"]]
     for rule in data["rules"]:
-        out.writerow([_("Rule"), rule])
+        yield [_("Rule"), rule]
     for item in data["profiles"]:
         rules = item["rules"]
-        out.writerow([])
-        out.writerow([_("Profile"), rules["name"], f"v{rules['version']}", rules["service"]])
-        out.writerow(
-            [_("Answer within (s)"), rules["answer_target_seconds"] or "", rules["answer_min_percent"],
-             _("Arrival within (min)"), rules["arrival_target_minutes"] or "", rules["arrival_min_percent"]]
-        )  # fmt: skip
-        header = [
+        yield []
+        yield [_("Profile"), rules["name"], f"v{rules['version']}", rules["service"]]
+        yield [
+            _("Answer within (s)"), rules["answer_target_seconds"] or "", rules["answer_min_percent"],
+            _("Arrival within (min)"), rules["arrival_target_minutes"] or "", rules["arrival_min_percent"],
+        ]  # fmt: skip
+        yield [
             _("Group"), _("Calls"), _("Answered within"), _("Answered late"), _("Hung up within"),
             _("Answer share %"), _("Arrived within"), _("Arrived late or not"), _("No intervention"),
             _("Cancelled"), _("Arrival share %"),
         ]  # fmt: skip
-        out.writerow(header)
         for label, figures in [
             *((g["label"], g["figures"]) for g in item["groups"]),
             (_("Total"), item["total"]),
         ]:
             answer, arrival = figures["answer"], figures["arrival"]
-            out.writerow(
-                [label, figures["calls"], answer.get("within", ""), answer.get("missed", ""),
-                 answer.get("abandoned", ""), _blank_if_none(figures["answer_share"]),
-                 arrival.get("within", ""), arrival.get("missed", ""), arrival.get("no_intervention", ""),
-                 arrival.get("cancelled", ""), _blank_if_none(figures["arrival_share"])]
-            )  # fmt: skip
-        if item["misses"]:
-            out.writerow([_("Calls that missed a standard"), item["misses_total"]])
-            out.writerow([_("Call"), _("Received"), _("Plant"), _("Type"), _("Intervention"), _("Why")])
+            yield [
+                label, figures["calls"], answer.get("within", ""), answer.get("missed", ""),
+                answer.get("abandoned", ""), _blank_if_none(figures["answer_share"]),
+                arrival.get("within", ""), arrival.get("missed", ""), arrival.get("no_intervention", ""),
+                arrival.get("cancelled", ""), _blank_if_none(figures["arrival_share"]),
+            ]  # fmt: skip
+        if not item["misses_total"]:
+            continue
+        every = rules["profile"] in misses
+        listed = item["misses_total"] if every else len(item["misses"])
+        yield [_("Calls that missed a standard"), item["misses_total"], _("listed"), listed]
+        yield [_("Call"), _("Received"), _("Plant"), _("Type"), _("Intervention"), _("Why")]
+        if every:
+            for miss in misses[rules["profile"]]:
+                yield [
+                    miss.call_id, timezone.localtime(miss.received_at).isoformat(), miss.plant_code,
+                    miss.call_type, miss.intervention_id or "", "; ".join(miss.reasons),
+                ]  # fmt: skip
+        else:
             for miss in item["misses"]:
-                out.writerow(
-                    [miss["call_id"], miss["received_at"], miss["plant_code"], miss["call_type"],
-                     miss["intervention_id"] or "", "; ".join(miss["reasons"])]
-                )  # fmt: skip
-    return response
+                yield [
+                    miss["call_id"], miss["received_at"], miss["plant_code"], miss["call_type"],
+                    miss["intervention_id"] or "", "; ".join(miss["reasons"]),
+                ]  # fmt: skip
 
 
 def _blank_if_none(value):

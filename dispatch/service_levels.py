@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -477,8 +478,12 @@ def _missed_condition_sql(profile: ServiceLevelProfile) -> str:
     return " OR ".join(conditions) or "1 = 0"
 
 
-def _misses(per_call, profile: ServiceLevelProfile, limit: int) -> list[Miss]:
-    """The first ``limit`` calls that missed a standard, in the order they came."""
+def _misses(per_call, profile: ServiceLevelProfile, limit: int | None) -> list[Miss]:
+    """The first ``limit`` calls (None: all) that missed a standard, in the order they came."""
+    return list(_misses_iter(per_call, profile, limit))
+
+
+def _misses_iter(per_call, profile: ServiceLevelProfile, limit: int | None = None, chunk: int = 2000):
     missed = Q()
     if profile.answer_target_seconds is not None:
         missed |= Q(answer_state=MISSED)
@@ -488,16 +493,34 @@ def _misses(per_call, profile: ServiceLevelProfile, limit: int) -> list[Miss]:
         "pk", "received_at", "answered_at", "plant__code", "call_type", "first_arrival", "first_assigned",
         *(["answer_state"] if profile.answer_target_seconds is not None else []),
         *(["arrival_state"] if profile.arrival_target_minutes is not None else []),
-    ).order_by("received_at", "pk")[:limit]  # fmt: skip
-    rows = list(listed)
-    first_intervention = dict(
-        Intervention.objects.filter(call__in=[row["pk"] for row in rows])
-        .order_by()
-        .values_list("call")
-        .annotate(first=Min("pk"))
-        .values_list("call", "first")
+    ).order_by("received_at", "pk")  # fmt: skip
+    if limit is not None:
+        listed = listed[:limit]
+    rows = listed.iterator(chunk_size=chunk)
+    while batch := list(itertools.islice(rows, chunk)):
+        first_intervention = dict(
+            Intervention.objects.filter(call__in=[row["pk"] for row in batch])
+            .order_by()
+            .values_list("call")
+            .annotate(first=Min("pk"))
+            .values_list("call", "first")
+        )
+        for row in batch:
+            yield _miss({**row, "first_intervention": first_intervention.get(row["pk"])}, profile)
+
+
+def misses_all(*, report: Report, profile: ServiceLevelProfile, now: dt.datetime | None = None):
+    """Every call of the report's customer and days that missed one of ``profile``'s standards,
+    oldest first, read in chunks (for the CSV export: an inspector gets the whole list)."""
+    calls = Call.objects.filter(
+        plant__customer=report.customer, received_at__gte=report.start, received_at__lt=report.end,
+        call_type__in=profile.call_types,
+    )  # fmt: skip
+    tz = ZoneInfo(report.time_zone)
+    per_call, _computed = _per_call(
+        calls, profile, report.group_by, tz, now or report.computed_at, correlated=True
     )
-    return [_miss({**row, "first_intervention": first_intervention.get(row["pk"])}, profile) for row in rows]
+    yield from _misses_iter(per_call, profile)
 
 
 def _miss(row: dict, profile: ServiceLevelProfile) -> Miss:

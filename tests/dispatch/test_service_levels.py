@@ -332,8 +332,8 @@ def test_the_csv_export_holds_the_same_figures_and_the_rules(gas, browser):
         {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31", "group_by": "day"},
     )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert ["Customer", "Gas Co"] in rows
+    rows = csv_rows(response)
+    assert ["Customer", "Gas Co"] in rows and ["Calls that missed a standard", "1", "listed", "1"] in rows
     assert any(row[:2] == ["Rule", str(service_levels.RULES[3])] for row in rows)
     total = next(row for row in rows if row and row[0] == "Total" and row[1] == "2")
     assert total[2:6] == ["1", "1", "0", "50.0"]
@@ -476,3 +476,26 @@ def test_computed_a_month_at_a_time_the_figures_are_the_same(gas, group_by):
     for data in (whole_data, parts_data):
         data.pop("computed_at")
     assert parts_data == whole_data
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_the_csv_export_lists_every_call_that_missed_beyond_the_pages_200(gas, browser):
+    customer, plant, _ = gas
+    Call.objects.bulk_create(
+        Call(plant=plant, caller_number="+390212345678", call_type="gas_leak",
+             received_at=rome(2026, 3, 1, 8, 0).astimezone(dt.UTC) + dt.timedelta(minutes=i),
+             answered_at=rome(2026, 3, 1, 8, 0).astimezone(dt.UTC) + dt.timedelta(minutes=i, seconds=130))
+        for i in range(230)
+    )  # fmt: skip
+    query = {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31"}
+    client = browser("supervisor")
+
+    page = client.get(reverse("dispatch:service-levels"), query).content.decode()
+    rows = csv_rows(client.get(reverse("dispatch:service-levels-csv"), query))
+
+    assert "230 calls missed a standard" in page and page.count("answered after 130 s") == 200
+    assert ["Calls that missed a standard", "230", "listed", "230"] in rows
+    assert sum(1 for row in rows if row and row[-1] == "answered after 130 s") == 230
