@@ -19,7 +19,6 @@ The benchmark database is dropped and re-created on every run (dropped at the en
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import random
 import statistics
@@ -36,6 +35,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     BenchError,
     bench_operator,
     bench_plants,
+    database_arguments,
     db_drop_quietly,
     db_recreate,
     django_setup,
@@ -60,10 +60,7 @@ def parse_args(argv):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=50, help="timed requests of each page")
-    parser.add_argument(
-        "--database-url", default=os.environ.get("PRONTO_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    database_arguments(parser, DEFAULT_DATABASE_URL)
     return parser.parse_args(argv)
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import platform
 import statistics
 import sys
@@ -41,6 +40,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     BenchError,
     bench_operator,
     bench_plants,
+    database_arguments,
     db_drop_quietly,
     db_recreate,
     django_setup,
@@ -81,10 +81,7 @@ def parse_args(argv):
     )
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each, alternating")
-    parser.add_argument(
-        "--database-url", default=os.environ.get("PRONTO_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    database_arguments(parser, DEFAULT_DATABASE_URL)
     return parser.parse_args(argv)
 
 

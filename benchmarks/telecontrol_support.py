@@ -164,6 +164,12 @@ def db_drop_quietly(database_url: str) -> None:
         log(f"could not drop the benchmark database: {exc}")
 
 
+def database_arguments(parser, default_url: str) -> None:
+    """The options every PostgreSQL benchmark takes: its database, and whether to keep it."""
+    parser.add_argument("--database-url", default=os.environ.get("PRONTO_BENCH_DATABASE_URL", default_url))
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+
+
 def django_setup(database_url: str, **settings_env: str) -> None:
     """Configure this process for ``database_url`` (embedded settings shape, on PostgreSQL),
     ``django.setup()`` and migrate. Call once, before importing project modules."""

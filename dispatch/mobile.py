@@ -3,6 +3,8 @@ service worker scoped to /m/), readable offline once opened; the steps taken on 
 on the phone (static/technician.js) and sent to ``POST /api/interventions/{id}/steps/``."""
 
 import hashlib
+import os
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -84,12 +86,22 @@ SW_ASSETS = ("technician.js", "mobile.css")
 
 def _assets_version() -> str:
     """Part of the worker's cache name: a changed script or style changes the worker itself, so
-    phones install it and drop the old copies (static names carry no hash outside production)."""
-    digest = hashlib.sha256()
+    phones install it and drop the old copies (static names carry no hash outside production).
+    Every page load asks for the worker: the files are read again only when they change."""
+    stamps = []
     for name in SW_ASSETS:
         path = finders.find(name)
         if path:
-            digest.update(Path(path).read_bytes())
+            stat = os.stat(path)
+            stamps.append((path, stat.st_mtime_ns, stat.st_size))
+    return _assets_digest(tuple(stamps))
+
+
+@lru_cache(maxsize=8)
+def _assets_digest(stamps: tuple) -> str:
+    digest = hashlib.sha256()
+    for path, _mtime, _size in stamps:
+        digest.update(Path(path).read_bytes())
     return digest.hexdigest()[:12]
 
 

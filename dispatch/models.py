@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -650,6 +650,9 @@ class InterventionStep(models.Model):
         return f"#{self.intervention_id} {self.action} {self.client_time:%Y-%m-%d %H:%M:%S}"
 
 
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
 class ServiceLevelProfile(models.Model):
     """The standards a customer's service is held to: answer within ``answer_target_seconds`` in
     at least ``answer_min_percent`` of the counted calls, arrival on site (from the start of the
@@ -668,17 +671,21 @@ class ServiceLevelProfile(models.Model):
     service = models.CharField(_("service"), max_length=16, choices=Service.choices)
     name = models.CharField(_("name"), max_length=200)
     answer_target_seconds = models.PositiveIntegerField(
-        _("answer within (s)"), null=True, blank=True, help_text=_("Empty: no answer standard.")
-    )
+        _("answer within (s)"), null=True, blank=True, help_text=_("Empty: no answer standard."),
+        validators=[MinValueValidator(1)],
+    )  # fmt: skip
     answer_min_percent = models.DecimalField(
-        _("answered within, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("90")
-    )
+        _("answered within, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("90"),
+        validators=PERCENT,
+    )  # fmt: skip
     arrival_target_minutes = models.PositiveIntegerField(
-        _("arrival on site within (min)"), null=True, blank=True, help_text=_("Empty: no arrival standard.")
-    )
+        _("arrival on site within (min)"), null=True, blank=True, help_text=_("Empty: no arrival standard."),
+        validators=[MinValueValidator(1)],
+    )  # fmt: skip
     arrival_min_percent = models.DecimalField(
-        _("arrived within, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("90")
-    )
+        _("arrived within, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("90"),
+        validators=PERCENT,
+    )  # fmt: skip
     call_types = models.JSONField(_("call types counted"), default=list)
     call_types_apart = models.JSONField(
         _("call types counted apart"),

@@ -58,6 +58,14 @@ class ReportQueryForm(forms.Form):
         return data
 
 
+def _report_form(request, data) -> ReportQueryForm:
+    """The report's form on ``data``; a customer the user may not read is not found (404), as in
+    the API, rather than an invalid choice."""
+    if str(data.get("customer", "")).isdigit():
+        selectors.customer_get_for_reports(user=request.user, pk=int(data["customer"]))
+    return ReportQueryForm(data, user=request.user)
+
+
 def _last_month() -> tuple[dt.date, dt.date]:
     first_of_this = timezone.localdate().replace(day=1)
     last = first_of_this - dt.timedelta(days=1)
@@ -73,16 +81,13 @@ def _query(request, *, inline_only: bool = False) -> tuple[ReportQueryForm, Repo
     data.setdefault("date_from", first.isoformat())
     data.setdefault("date_to", last.isoformat())
     data.setdefault("group_by", ReportGrouping.MONTH)
-    form = ReportQueryForm(data, user=request.user)
+    form = _report_form(request, data)
     if "customer" not in request.GET:
         default = form.fields["customer"].queryset.first()
         if default is None:
             return form, None
         data["customer"] = str(default.pk)
         form = ReportQueryForm(data, user=request.user)
-    elif request.GET.get("customer", "").isdigit():
-        # Someone else's customer is refused as not found, as in the API.
-        selectors.customer_get_for_reports(user=request.user, pk=int(request.GET["customer"]))
     if not form.is_valid():
         return form, None
     params = form.cleaned_data
@@ -275,22 +280,10 @@ def _distribution_chart(title, labels: list[str], counts: list[int]) -> dict:
 # The standards: supervisors keep the service-level profiles (each save a new version)
 
 
-class ProfileForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    answer_target_seconds = forms.IntegerField(
-        label=gettext_lazy("Answer within (s)"), min_value=1, required=False,
-        help_text=gettext_lazy("Empty: no answer standard."),
-    )  # fmt: skip
-    answer_min_percent = forms.DecimalField(
-        label=gettext_lazy("Answered within, at least (%)"), min_value=0, max_value=100, decimal_places=2
-    )
-    arrival_target_minutes = forms.IntegerField(
-        label=gettext_lazy("Arrival on site within (min)"), min_value=1, required=False,
-        help_text=gettext_lazy("Empty: no arrival standard."),
-    )  # fmt: skip
-    arrival_min_percent = forms.DecimalField(
-        label=gettext_lazy("Arrived within, at least (%)"), min_value=0, max_value=100, decimal_places=2
-    )
+class ProfileForm(forms.ModelForm):
+    """The model's fields as they are (labels, limits); the lists of call types as checkboxes.
+    Saved through ``services.service_level_profile_save``, never by the form."""
+
     call_types = forms.MultipleChoiceField(
         label=gettext_lazy("Call types counted"),
         choices=CallType.choices,
@@ -300,6 +293,10 @@ class ProfileForm(forms.Form):
         label=gettext_lazy("Call types counted apart"), choices=CallType.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
+
+    class Meta:
+        model = ServiceLevelProfile
+        fields = list(services.PROFILE_FIELDS)
 
 
 @require_GET
@@ -339,8 +336,7 @@ def profile_create(request):
 @role_required(Role.SUPERVISOR)
 def profile_edit(request, pk):
     profile = get_object_or_404(ServiceLevelProfile.objects.select_related("customer"), pk=pk)
-    initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         try:
             services.service_level_profile_save(actor=request.user, profile=profile, **form.cleaned_data)
@@ -368,7 +364,7 @@ def profile_edit(request, pk):
 @require_POST
 @role_required(Role.SUPERVISOR)
 def sign_off(request):
-    form = ReportQueryForm(request.POST, user=request.user)
+    form = _report_form(request, request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("dispatch:service-levels")
@@ -402,9 +398,7 @@ def sign_off_pdf(request, pk):
 @require_POST
 @role_required(*READERS)
 def run_request(request):
-    form = ReportQueryForm(request.POST, user=request.user)
-    if request.POST.get("customer", "").isdigit():
-        selectors.customer_get_for_reports(user=request.user, pk=int(request.POST["customer"]))
+    form = _report_form(request, request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("dispatch:service-levels")

@@ -61,7 +61,7 @@ from .models import (
     UserProfile,
 )
 from .phone import phone_number_normalize
-from .roles import has_role
+from .roles import has_role, user_customer_id
 from .scripts import script_parse
 from .transitions import TRANSITIONS, Transition, transition_check
 
@@ -1163,7 +1163,10 @@ def report_run_request(*, actor, customer, date_from, date_to, group_by: str) ->
     allowed to read the customer's reports (the caller checks; supervisors and its utility)."""
     from .service_levels import period_problem
 
-    if not has_role(actor, Role.SUPERVISOR, Role.UTILITY):
+    if not (
+        has_role(actor, Role.SUPERVISOR)
+        or (has_role(actor, Role.UTILITY) and user_customer_id(actor) == customer.pk)
+    ):
         raise PermissionDenied(_("Only supervisors and the customer's utility users read reports."))
     problem = period_problem(date_from, date_to, group_by)
     if problem:

@@ -6,6 +6,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -115,6 +116,15 @@ def test_runs_are_read_by_supervisors_and_the_customers_utility_only(history, us
     assert browser("utility_b").post(reverse("dispatch:report-run-request"), query).status_code == 404
     assert browser("technician").post(reverse("dispatch:report-run-request"), query).status_code == 403
     assert ServiceLevelReportRun.objects.count() == 1
+    page = reverse("dispatch:report-run", args=[run.pk])
+    assert browser("utility").get(page).status_code == 200
+    assert browser("utility_b").get(page).status_code == 404
+    assert browser("operator").get(page).status_code == 403
+    with pytest.raises(PermissionDenied):  # the service refuses it too, whoever calls it
+        services.report_run_request(
+            actor=users["utility_b"], customer=history, date_from=dt.date(2026, 1, 1),
+            date_to=dt.date(2026, 2, 28), group_by="month",
+        )  # fmt: skip
 
 
 def test_last_months_report_is_emailed_once_to_the_report_contacts(
