@@ -4,6 +4,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Each app's API under /api/; dispatch's last, its router owns the API root.
+    path("api/", include("telephony.api.urls")),
+    path("api/", include("telecontrol.api.urls")),
+    path("api/", include("notifications.api.urls")),
     path("api/", include("dispatch.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

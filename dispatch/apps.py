@@ -7,4 +7,9 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Dispatch")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from django.core import checks
+
+        from . import signals, tasks  # noqa: F401  (role cache signals; Celery tasks registered)
+        from .ports import ports_check
+
+        checks.register(ports_check, "dispatch")

@@ -1,4 +1,5 @@
-"""The history's hash chain: canonical form of an event and its keyed digest.
+"""The history: events appended to each call's and intervention's hash chain, and the chain's
+canonical form and keyed digest.
 
 A digest is HMAC-SHA256 (key: ``PRONTO_HISTORY_KEY``) over the canonical JSON of the event's
 content and the previous event's digest in the same chain. Anyone who edits a row without the
@@ -13,6 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from .choices import SubjectType
+from .models import Call, Event, Intervention, Plant
 
 
 def json_plain(value: Any) -> Any:
@@ -76,3 +82,76 @@ def event_digest_of(event) -> str:
             prev_hash=event.prev_hash,
         )
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Recording events
+
+
+def _actor_label(actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def value_plain(value: Any) -> Any:
+    """A field value as the history stores it: users by username, plants by code."""
+    if isinstance(value, Plant):
+        return value.code
+    if isinstance(value, models.Model):
+        return value.get_username() if hasattr(value, "get_username") else str(value.pk)
+    return value
+
+
+def event_build(
+    *, subject: Call | Intervention, kind: str, actor, data: dict | None, seq: int, prev_hash: str
+) -> Event:
+    """An unsaved event at ``seq`` of ``subject``'s chain, its digest computed."""
+    if isinstance(subject, Call):
+        subject_type, call_id, intervention_id = SubjectType.CALL, subject.pk, None
+    else:
+        subject_type, call_id, intervention_id = SubjectType.INTERVENTION, None, subject.pk
+    fields = {
+        "subject_type": str(subject_type),
+        "subject_id": subject.pk,
+        "seq": seq,
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": _actor_label(actor),
+        "kind": kind,
+        "call_id": call_id,
+        "intervention_id": intervention_id,
+        "data": json_plain(data or {}),
+        "prev_hash": prev_hash,
+    }
+    return Event(**fields, hash=event_digest(event_canonical(**fields)))
+
+
+def event_record(
+    *, subject: Call | Intervention, kind: str, actor, data: dict | None = None, chain_start: bool = False
+) -> Event:
+    """Append an event to ``subject``'s hash chain.
+
+    The caller must hold the subject's row lock (``select_for_update``) or have created the
+    subject in the current transaction (``chain_start=True``): that lock, not a global one,
+    orders the chain, so writes on different calls never wait for each other.
+    """
+    seq, prev_hash = 1, ""
+    if not chain_start:
+        subject_type = SubjectType.CALL if isinstance(subject, Call) else SubjectType.INTERVENTION
+        last = (
+            Event.objects.filter(subject_type=subject_type, subject_id=subject.pk)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        if last is not None:
+            seq, prev_hash = last[0] + 1, last[1]
+    event = event_build(subject=subject, kind=kind, actor=actor, data=data, seq=seq, prev_hash=prev_hash)
+    event.save(force_insert=True)
+    return event
+
+
+def subject_save_with_first_event(subject: Call | Intervention, *, kind: str, actor, data: dict) -> Event:
+    """Insert a new call or intervention together with the first event of its chain."""
+    with transaction.atomic():
+        subject.save(force_insert=True)
+        return event_record(subject=subject, kind=kind, actor=actor, data=data, chain_start=True)

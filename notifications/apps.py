@@ -9,7 +9,12 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from .checks import delivery_timing_check, notification_backends_check
+        from dispatch.ports import notifier_register
 
+        from . import tasks  # noqa: F401  (Celery tasks registered)
+        from .checks import delivery_timing_check, notification_backends_check
+        from .notifier import OutboxNotifier
+
+        notifier_register(OutboxNotifier())
         checks.register(notification_backends_check, "notifications")
         checks.register(delivery_timing_check, "notifications")

@@ -45,7 +45,7 @@ if [ -n "${CELERY_BROKER_URL:-}" ]; then
   pids+=($!)
 else
   # No broker: tasks run in-process; this loop stands in for Celery beat.
-  .venv/bin/python manage.py notifications_sweep --every 30 > /dev/null &
+  .venv/bin/python manage.py run_periodic --every 5 > /dev/null &
   pids+=($!)
 fi
 

@@ -7,4 +7,9 @@ class TelecontrolConfig(AppConfig):
     verbose_name = _("Telecontrol")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from dispatch.ports import plant_telemetry_register
+
+        from . import signals  # noqa: F401  (check settings forgotten when they change)
+        from .plant_telemetry import StoredPlantTelemetry
+
+        plant_telemetry_register(StoredPlantTelemetry())

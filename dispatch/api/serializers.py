@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dispatch.choices import CallType, Priority, ReportGrouping, TelephonyEventType
+from dispatch.choices import CallType, Priority, ReportGrouping
 from dispatch.models import (
     NOTES_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -326,15 +326,6 @@ class EventSerializer(serializers.ModelSerializer):
         model = Event
         fields = ["id", "seq", "occurred_at", "actor", "kind", "data", "prev_hash", "hash"]
         read_only_fields = fields
-
-
-class TelephonyEventSerializer(serializers.Serializer):
-    call_id = serializers.CharField(max_length=128)
-    event = serializers.ChoiceField(choices=TelephonyEventType.choices)
-    timestamp = serializers.DateTimeField()
-    caller = serializers.CharField(max_length=MAX_INPUT_LENGTH, required=False, allow_blank=True, default="")
-    line = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    agent = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
 class CallbackSerializer(serializers.ModelSerializer):

@@ -11,7 +11,6 @@ from .views import (
     PlantViewSet,
     ServiceLevelReportView,
     TechnicianShiftViewSet,
-    TelephonyEventView,
 )
 
 
@@ -31,11 +30,8 @@ router.register("me", TechnicianShiftViewSet, basename="me")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
-    path("telephony/events/", TelephonyEventView.as_view(), name="telephony-events"),
     path("reports/service-levels/", ServiceLevelReportView.as_view(), name="service-levels"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("telecontrol.api.urls")),
-    path("", include("notifications.api.urls")),
     path("", include(router.urls)),
 ]

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch import services
+from telephony import services as telephony_services
 
 from .helpers import call_logged
 
@@ -16,7 +16,7 @@ INCOMING = reverse("dispatch:calls-incoming")
 
 
 def ring(call_id="pbx-1", agent="operator", caller="+39 02 1234 5678", at=None):
-    call, _created = services.telephony_event_apply(
+    call, _created = telephony_services.telephony_event_apply(
         call_id=call_id, event="ring", occurred_at=at or timezone.now(), caller_number=caller, agent=agent
     )
     return call
@@ -47,7 +47,7 @@ def test_a_call_already_opened_by_hand_is_not_opened_again(users, plant, browser
 def test_calls_of_other_operators_ended_or_stale_ones_open_nothing(users, plant, browser):
     supervisor_call = ring(call_id="pbx-2", agent="supervisor")
     ended = ring(call_id="pbx-3")
-    services.telephony_event_apply(call_id="pbx-3", event="hangup", occurred_at=timezone.now())
+    telephony_services.telephony_event_apply(call_id="pbx-3", event="hangup", occurred_at=timezone.now())
     ring(call_id="pbx-4", at=timezone.now() - timedelta(hours=2))
 
     assert "HX-Redirect" not in browser("operator").get(INCOMING)
@@ -73,9 +73,13 @@ def test_the_call_screen_shows_the_phone_systems_times_as_they_come(users, plant
     assert "Ringing" in page and f'hx-get="{status_url}"' in page and "data-timer-start" in page
     assert f"#{earlier.pk}" in page  # earlier calls from the same number
 
-    services.telephony_event_apply(call_id="pbx-1", event="answer", occurred_at=start + timedelta(seconds=10))
+    telephony_services.telephony_event_apply(
+        call_id="pbx-1", event="answer", occurred_at=start + timedelta(seconds=10)
+    )
     assert "In conversation" in client.get(status_url).content.decode()
-    services.telephony_event_apply(call_id="pbx-1", event="hangup", occurred_at=start + timedelta(seconds=75))
+    telephony_services.telephony_event_apply(
+        call_id="pbx-1", event="hangup", occurred_at=start + timedelta(seconds=75)
+    )
     status = client.get(status_url).content.decode()
 
     assert "Ended" in status and "75" in status

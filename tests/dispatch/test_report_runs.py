@@ -177,8 +177,8 @@ def test_without_celery_beat_the_sweep_command_sends_the_monthly_reports(
     out = io.StringIO()
 
     with django_capture_on_commit_callbacks(execute=True):  # the worker runs them after commit
-        call_command("notifications_sweep", stdout=out)
+        call_command("run_periodic", "--only", "reports-monthly", stdout=out)
 
-    assert "Monthly reports queued: 1" in out.getvalue()
+    assert "reports-monthly: 1" in out.getvalue()
     run = ServiceLevelReportRun.objects.get(kind="monthly")
     assert run.status == "done" and Notification.objects.filter(reason="report").count() == 1

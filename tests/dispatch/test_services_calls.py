@@ -139,16 +139,16 @@ def test_only_staff_update_calls(role, users, plant):
 def test_call_and_its_first_event_are_written_together_or_not_at_all(users, plant, monkeypatch):
     """On PostgreSQL both go in one statement; elsewhere in one transaction. Either way a failed
     event leaves no call behind."""
-    from dispatch import services as module
+    from dispatch import history
 
-    real_build = module._event_build
+    real_build = history.event_build
 
     def broken_build(**kwargs):
         event = real_build(**kwargs)
         event.subject_id = -1  # breaks event_subject_matches_fk: the database refuses the row
         return event
 
-    monkeypatch.setattr(module, "_event_build", broken_build)
+    monkeypatch.setattr(history, "event_build", broken_build)
     from django.db import DatabaseError, transaction
 
     with pytest.raises(DatabaseError), transaction.atomic():

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dispatch.telephony import telephony_signature
+from telephony.signatures import telephony_signature
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
 

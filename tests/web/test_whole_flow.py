@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from dispatch import services
 from dispatch.choices import InterventionStatus
 from dispatch.models import Intervention, UserProfile
-from dispatch.telephony import telephony_signature
+from telephony.signatures import telephony_signature
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dispatch.models import Call, Event, TelephonyReceipt
-from dispatch.tasks import telephony_receipts_prune
-from dispatch.telephony import telephony_signature
+from telephony.signatures import telephony_signature
+from telephony.tasks import telephony_receipts_prune
 
 SECRET = "test-telephony-secret-0123456789abcdef"
 URL = "/api/telephony/events/"

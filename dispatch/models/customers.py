@@ -1,0 +1,182 @@
+"""Customers, their contacts, plants with their documents and known numbers, and user profiles."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.choices import (
+    DocumentKind,
+    PlantKind,
+    ServiceClass,
+)
+from dispatch.models.common import NOTES_MAX_LENGTH
+
+
+class Customer(models.Model):
+    """A utility (gas distributor, water company, lift maintainer...) that hires the call centre."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    service_class = models.CharField(
+        _("service class"), max_length=16, choices=ServiceClass.choices, default=ServiceClass.SILVER
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person at a customer: who receives reports, who to call about its plants."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone_number = models.CharField(_("phone number"), max_length=20, blank=True, help_text=_("E.164"))
+    receives_reports = models.BooleanField(_("receives reports"), default=False)
+
+    class Meta:
+        ordering = ["customer", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer})"
+
+
+class Plant(models.Model):
+    """A plant or building a customer has us watch: gas cabin, lift, pumping station..."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="plants")
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=PlantKind.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    active = models.BooleanField(_("in service"), default=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("plant")
+        verbose_name_plural = _("plants")
+        constraints = [
+            models.CheckConstraint(
+                name="plant_latitude_range",
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            ),
+            models.CheckConstraint(
+                name="plant_longitude_range",
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PlantDocument(models.Model):
+    """A file in the plant's archive (manuals, drawings, certificates) sent to technicians, the
+    faxes sent about the plant's interventions (``kind`` fax, indexed by plant and date), and
+    the photos technicians took on site (``kind`` photo, with their intervention)."""
+
+    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.DOCUMENT
+    )
+    file = models.FileField(_("file"), upload_to="plants/%Y/%m/")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attach_to_assignments = models.BooleanField(
+        _("attach to assignment emails"),
+        default=False,
+        help_text=_("Sent to the technician with every intervention on this plant."),
+    )
+    intervention = models.ForeignKey(
+        "Intervention",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        help_text=_("For a fax or a photo: the intervention it was about."),
+    )
+
+    class Meta:
+        ordering = ["plant", "title"]
+        verbose_name = _("plant document")
+        verbose_name_plural = _("plant documents")
+        indexes = [models.Index(fields=["plant", "kind", "uploaded_at"], name="plant_document_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KnownNumber(models.Model):
+    """A phone number that identifies a plant when it calls (a lift's alarm line, a caretaker)."""
+
+    number = models.CharField(_("number"), max_length=20, db_index=True, help_text=_("E.164"))
+    plant = models.ForeignKey(Plant, on_delete=models.CASCADE, related_name="known_numbers")
+    label = models.CharField(_("label"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("known number")
+        verbose_name_plural = _("known numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["number", "plant"], name="known_number_unique_per_plant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} → {self.plant.code}"
+
+
+class UserProfile(models.Model):
+    """What Pronto needs to know of a user beyond its role: a utility user's customer, contacts."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("For utility users: the only customer whose data they may see."),
+    )
+    mobile_number = models.CharField(_("mobile number"), max_length=20, blank=True, help_text=_("E.164"))
+    # Technicians: what they can work on, whether they are on duty, and where they last were
+    # (the suggestion of whom to send orders by these).
+    skills = models.JSONField(
+        _("skills"), default=list, blank=True, help_text=_("Plant kinds this technician works on.")
+    )
+    on_duty = models.BooleanField(_("on duty"), default=False)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    position_at = models.DateTimeField(_("position at"), null=True, blank=True)
+    position_accuracy_m = models.PositiveIntegerField(_("position accuracy (m)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def clean(self) -> None:
+        skills = self.skills if isinstance(self.skills, list) else None
+        if skills is None or any(skill not in PlantKind.values for skill in skills):
+            raise ValidationError(
+                {"skills": _("A list of plant kinds: %(kinds)s.") % {"kinds": ", ".join(PlantKind.values)}}
+            )

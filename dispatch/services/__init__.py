@@ -1,0 +1,68 @@
+"""Every write to the core's records, by subject; each leaves its history event.
+
+Services are keyword-only and atomic. They raise ``PermissionDenied`` (403), ``ValidationError``
+(400, keyed by field) or ``TransitionNotAllowed`` (409); callers (API, web, admin, tasks)
+translate, never re-check. Callers use ``from dispatch import services`` and the names below;
+the modules hold one subject each.
+"""
+
+from dispatch.history import event_record
+from dispatch.transitions import TRANSITIONS
+
+from .call_scripts import call_script_answer, call_script_save
+from .callbacks import callback_cancel, callback_complete, callback_schedule, callbacks_remind
+from .calls import call_changes_apply, call_log, call_update
+from .field import intervention_step_apply, technician_duty_set, technician_position_record
+from .interventions import (
+    intervention_acknowledge,
+    intervention_arrive,
+    intervention_assign,
+    intervention_cancel,
+    intervention_close,
+    intervention_complete,
+    intervention_default_priority,
+    intervention_note_add,
+    intervention_open,
+    priority_for_customer,
+)
+from .service_levels import (
+    PROFILE_FIELDS,
+    report_run_execute,
+    report_run_request,
+    service_level_profile_save,
+    service_levels_monthly_send,
+    service_levels_sign_off,
+)
+
+__all__ = [
+    "PROFILE_FIELDS",
+    "TRANSITIONS",
+    "call_changes_apply",
+    "call_log",
+    "call_script_answer",
+    "call_script_save",
+    "call_update",
+    "callback_cancel",
+    "callback_complete",
+    "callback_schedule",
+    "callbacks_remind",
+    "event_record",
+    "intervention_acknowledge",
+    "intervention_arrive",
+    "intervention_assign",
+    "intervention_cancel",
+    "intervention_close",
+    "intervention_complete",
+    "intervention_default_priority",
+    "intervention_note_add",
+    "intervention_open",
+    "intervention_step_apply",
+    "priority_for_customer",
+    "report_run_execute",
+    "report_run_request",
+    "service_level_profile_save",
+    "service_levels_monthly_send",
+    "service_levels_sign_off",
+    "technician_duty_set",
+    "technician_position_record",
+]

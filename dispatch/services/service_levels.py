@@ -1,0 +1,222 @@
+"""Service-level standards, sign-offs and report runs."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch.choices import CallType, ReportRunKind, ReportRunStatus, Role, Service
+from dispatch.models import (
+    Customer,
+    ServiceLevelProfile,
+    ServiceLevelProfileChange,
+    ServiceLevelReportRun,
+    ServiceLevelSignOff,
+)
+from dispatch.roles import has_role, user_customer_id
+
+User = get_user_model()
+logger = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------------------------
+# Service-level profiles (the standards the reports hold each customer's service to)
+
+PROFILE_FIELDS = (
+    "name", "answer_target_seconds", "answer_min_percent", "arrival_target_minutes", "arrival_min_percent",
+    "call_types", "call_types_apart",
+)  # fmt: skip
+
+
+def service_level_profile_save(
+    *, actor, profile: ServiceLevelProfile | None = None, customer=None, service: str = "", **values
+) -> ServiceLevelProfile:
+    """Create a customer's own profile for a service (``profile`` None) or change one; every save
+    is kept as a numbered version with its rules, so the reports made before can be explained.
+    A call type may count under one service only, for the customer and against the defaults
+    it keeps, and never both counted and counted apart."""
+    if not has_role(actor, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only supervisors change the service-level standards."))
+    unknown = [
+        t
+        for t in [*values.get("call_types", []), *values.get("call_types_apart", [])]
+        if t not in CallType.values
+    ]
+    if unknown:
+        raise ValidationError(
+            {"call_types": _("Unknown call types: %(types)s.") % {"types": ", ".join(unknown)}}
+        )
+    with transaction.atomic():
+        if profile is None:
+            if service not in Service.values:
+                raise ValidationError({"service": _("Unknown service.")})
+            if ServiceLevelProfile.objects.filter(customer=customer, service=service).exists():
+                raise ValidationError(
+                    {"service": _("This customer already has its own profile for this service.")}
+                )
+            profile = ServiceLevelProfile(customer=customer, service=service, version=0)
+        else:
+            profile = ServiceLevelProfile.objects.select_for_update().get(pk=profile.pk)
+        for name in PROFILE_FIELDS:
+            if name in values:
+                setattr(profile, name, values[name])
+        if set(profile.call_types) & set(profile.call_types_apart):
+            raise ValidationError({"call_types_apart": _("A call type is either counted or counted apart.")})
+        _profile_overlap_check(profile)
+        profile.version += 1
+        profile.changed_at, profile.changed_by = timezone.now(), actor
+        profile.full_clean()
+        profile.save()
+        ServiceLevelProfileChange.objects.create(
+            profile=profile, version=profile.version, rules=profile.rules(), changed_at=profile.changed_at,
+            changed_by=actor,
+        )  # fmt: skip
+    return profile
+
+
+def _profile_overlap_check(profile: ServiceLevelProfile) -> None:
+    """No call type may count under two services of the same customer (once in each report)."""
+    from dispatch.service_levels import profiles_for_customer
+
+    others = (
+        [p for p in profiles_for_customer(profile.customer) if p.service != profile.service]
+        if profile.customer is not None
+        else list(ServiceLevelProfile.objects.filter(customer__isnull=True).exclude(service=profile.service))
+    )
+    mine = set(profile.call_types) | set(profile.call_types_apart)
+    for other in others:
+        shared = mine & (set(other.call_types) | set(other.call_types_apart))
+        if shared:
+            raise ValidationError(
+                {"call_types": _("%(types)s already count under %(other)s.")
+                 % {"types": ", ".join(sorted(shared)), "other": other.name}}
+            )  # fmt: skip
+
+
+def service_levels_sign_off(
+    *, actor, customer, date_from, date_to, group_by: str, note: str = ""
+) -> ServiceLevelSignOff:
+    """A supervisor signs off the customer's report for these days: its figures are computed
+    now and kept as they are, with their SHA-256; the PDF is drawn from them."""
+    from dispatch.service_levels import figures_digest, period_problem, report_data, service_level_report
+
+    if not has_role(actor, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only supervisors sign off reports."))
+    problem = period_problem(date_from, date_to, group_by)
+    if problem:
+        raise ValidationError({"date_to": problem})
+    report = service_level_report(customer=customer, date_from=date_from, date_to=date_to, group_by=group_by)
+    data = report_data(report)
+    return ServiceLevelSignOff.objects.create(
+        customer=customer, date_from=date_from, date_to=date_to, group_by=group_by, figures=data,
+        figures_sha256=figures_digest(data), signed_by=actor, signed_at=timezone.now(), note=note[:500],
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------
+# Reports computed in the background (long ranges on demand; each month for the contacts)
+
+
+def report_run_request(*, actor, customer, date_from, date_to, group_by: str) -> ServiceLevelReportRun:
+    """Queue a report to be computed a month at a time in the background. Whoever asks must be
+    allowed to read the customer's reports (the caller checks; supervisors and its utility)."""
+    from dispatch.service_levels import period_problem
+
+    if not (
+        has_role(actor, Role.SUPERVISOR)
+        or (has_role(actor, Role.UTILITY) and user_customer_id(actor) == customer.pk)
+    ):
+        raise PermissionDenied(_("Only supervisors and the customer's utility users read reports."))
+    problem = period_problem(date_from, date_to, group_by)
+    if problem:
+        raise ValidationError({"date_to": problem})
+    run = ServiceLevelReportRun.objects.create(
+        kind=ReportRunKind.ON_DEMAND, customer=customer, date_from=date_from, date_to=date_to,
+        group_by=group_by, requested_by=actor, created_at=timezone.now(),
+    )  # fmt: skip
+    _report_run_enqueue(run.pk)
+    return run
+
+
+def _report_run_enqueue(run_id: int) -> None:
+    from dispatch.tasks import report_run_execute
+
+    transaction.on_commit(lambda: report_run_execute.delay(run_id))
+
+
+def report_run_execute(*, run_id: int) -> str:
+    """Compute a queued run, a month at a time, recording the progress; idempotent (a run that
+    is done, or running elsewhere, is left alone). A monthly run is then sent to the contacts."""
+    from dispatch.service_levels import figures_digest, report_data, service_level_report_by_months
+
+    with transaction.atomic():
+        run = ServiceLevelReportRun.objects.select_for_update().select_related("customer").get(pk=run_id)
+        if run.status not in (ReportRunStatus.QUEUED, ReportRunStatus.FAILED):
+            return run.status
+        run.status, run.progress, run.error = ReportRunStatus.RUNNING, 0, ""
+        run.save(update_fields=["status", "progress", "error"])
+
+    def progress(done: int, total: int) -> None:
+        ServiceLevelReportRun.objects.filter(pk=run.pk).update(progress=min(99, 100 * done // total))
+
+    try:
+        report = service_level_report_by_months(
+            customer=run.customer, date_from=run.date_from, date_to=run.date_to, group_by=run.group_by,
+            progress=progress,
+        )  # fmt: skip
+        data = report_data(report)
+    except Exception as exc:
+        logger.exception("Report run %s failed", run.pk)
+        ServiceLevelReportRun.objects.filter(pk=run.pk).update(
+            status=ReportRunStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:300],
+            finished_at=timezone.now(),
+        )
+        return ReportRunStatus.FAILED
+    with transaction.atomic():
+        run = ServiceLevelReportRun.objects.select_for_update().get(pk=run.pk)
+        run.figures, run.figures_sha256 = data, figures_digest(data)
+        run.status, run.progress, run.finished_at = ReportRunStatus.DONE, 100, timezone.now()
+        run.save(update_fields=["figures", "figures_sha256", "status", "progress", "finished_at"])
+        if run.kind == ReportRunKind.MONTHLY:
+            _monthly_report_send(run)
+    return run.status
+
+
+def service_levels_monthly_send(*, now: datetime | None = None) -> int:
+    """Last month's report for every active customer with contacts who receive reports: computed
+    once (one monthly run per customer and month) and emailed once to those contacts, with the
+    PDF attached. Returns how many runs were queued now. Safe to run again at any time."""
+    today = timezone.localtime(now or timezone.now()).date()
+    last = today.replace(day=1) - timedelta(days=1)
+    first = last.replace(day=1)
+    queued = 0
+    customers = Customer.objects.filter(
+        active=True, contacts__receives_reports=True, contacts__email__gt=""
+    ).distinct()
+    for customer in customers:
+        with transaction.atomic():
+            run, created = ServiceLevelReportRun.objects.get_or_create(
+                kind=ReportRunKind.MONTHLY, customer=customer, date_from=first, date_to=last,
+                defaults={"group_by": "day", "created_at": timezone.now()},
+            )  # fmt: skip
+            if created or run.status == ReportRunStatus.FAILED:
+                _report_run_enqueue(run.pk)
+                queued += 1
+    return queued
+
+
+def _monthly_report_send(run: ServiceLevelReportRun) -> None:
+    """Under the run's lock: email it once to the customer's report contacts."""
+    if run.sent_at is not None:
+        return
+    from notifications.services import notifications_for_report
+
+    contacts = list(run.customer.contacts.filter(receives_reports=True, email__gt=""))
+    notifications_for_report(run=run, contacts=contacts)
+    run.sent_at = timezone.now()
+    run.save(update_fields=["sent_at"])

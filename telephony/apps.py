@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TelephonyConfig(AppConfig):
+    """The phone system's side: its signed webhook today; call routing and recordings next."""
+
+    name = "telephony"
+    verbose_name = _("Telephony")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (Celery tasks registered)

@@ -1,0 +1,92 @@
+"""The phone system's events applied to the call log, and the webhook's replay guard.
+
+Each event lands on the call it names (``external_id``) through the call services of
+``dispatch``; the phone system is the actor (``actor=None``) and the call's source.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch.choices import CallSource, Role, TelephonyEventType
+from dispatch.errors import TransitionNotAllowed
+from dispatch.models import Call, TelephonyReceipt
+from dispatch.roles import has_role
+from dispatch.services import call_changes_apply, call_log
+
+User = get_user_model()
+
+
+def telephony_event_apply(
+    *,
+    call_id: str,
+    event: str,
+    occurred_at: datetime,
+    caller_number: str = "",
+    line: str = "",
+    agent: str = "",
+) -> tuple[Call, bool]:
+    """Apply a ring / answer / hang-up event from the phone system; returns (call, created).
+
+    Idempotent: a repeated event changes nothing. Events may arrive out of order: the first
+    one seen for a call id creates the call at its own time.
+    """
+    agent_user = _telephony_agent(agent)
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(external_id=call_id).first()
+        created = False
+        if call is None:
+            try:
+                with transaction.atomic():
+                    call = call_log(
+                        actor=None,
+                        source=CallSource.TELEPHONY,
+                        external_id=call_id,
+                        caller_number=caller_number,
+                        received_at=occurred_at,
+                        line=line,
+                        # The agent the call rings at: their screen opens it (dispatch:calls-incoming).
+                        operator=agent_user,
+                    )
+                created = True
+            except IntegrityError:
+                # Another worker created it between our look-up and insert.
+                call = Call.objects.select_for_update().get(external_id=call_id)
+        if event == TelephonyEventType.ANSWER and call.answered_at is None:
+            if call.is_ended:
+                raise TransitionNotAllowed(_("This call has already ended; its answer time cannot be added."))
+            changes: dict[str, Any] = {"answered_at": occurred_at}
+            if agent_user is not None:
+                changes["operator"] = agent_user
+            call_changes_apply(call=call, actor=None, changes=changes, kind="call.answered")
+        elif event == TelephonyEventType.HANGUP and call.ended_at is None:
+            call_changes_apply(call=call, actor=None, changes={"ended_at": occurred_at}, kind="call.ended")
+        return call, created
+
+
+def _telephony_agent(agent: str):
+    """The active operator or supervisor the phone system names (its agent id is the username)."""
+    user = User.objects.filter(username=agent, is_active=True).first() if agent else None
+    if user is not None and has_role(user, Role.OPERATOR, Role.SUPERVISOR):
+        return user
+    return None
+
+
+def telephony_receipt_claim(*, signature: str) -> bool:
+    """Remember a webhook signature; False when it was seen before (a replay)."""
+    try:
+        with transaction.atomic():
+            TelephonyReceipt.objects.create(signature=signature, received_at=timezone.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+def telephony_receipts_prune(*, older_than: timedelta) -> int:
+    """Forget signatures older than the replay window (their timestamps are refused anyway)."""
+    deleted, _rows = TelephonyReceipt.objects.filter(received_at__lt=timezone.now() - older_than).delete()
+    return deleted
