@@ -293,8 +293,8 @@ def measure(args, port: int) -> dict:
     if args.profile or real["p50_ms"] / bare["p50_ms"] >= TARGET_RATIO:
         # Where plant_check's time goes: its steps timed one by one, then a cProfile.
         from telecontrol.backends.base import modbus_backend
-        from telecontrol.selectors import plant_telecontrol_get, profile_for
-        from telecontrol.services import _run, modbus_target
+        from telecontrol.selectors import modbus_target, plant_telecontrol_get, profile_for
+        from telecontrol.services.checks import _run
 
         n = min(500, args.iterations)
         log(f"splitting and profiling {n} x plant_check()")

@@ -14,7 +14,7 @@ from dispatch import services
 from dispatch.models import Contact, ServiceLevelReportRun
 from dispatch.service_levels import report_data, service_level_report
 from notifications.models import Notification
-from notifications.services import _attachments_load
+from notifications.services.delivery import _attachments_load
 from tests.dispatch.test_service_levels import call, intervention
 from tests.factories import CustomerFactory, PlantFactory
 

@@ -12,6 +12,7 @@ from dispatch.choices import DocumentKind
 from dispatch.models import Event, PlantDocument
 from notifications import services
 from notifications.models import Notification, NotificationAttempt
+from notifications.services.delivery import _claim
 from notifications.tasks import notification_send
 from tests.dispatch.helpers import call_logged
 
@@ -188,7 +189,7 @@ def test_a_worker_that_died_mid_call_is_recovered_without_a_second_send(
     with django_capture_on_commit_callbacks(execute=False):
         assign(reachable, intervention)
     sms = Notification.objects.get(intervention=intervention, channel="sms")
-    claimed, _attempt = services._claim(sms.pk, timezone.now())
+    claimed, _attempt = _claim(sms.pk, timezone.now())
     if gateway_took_it:
         # The gateway took the message, then the worker died before recording it.
         fake_gateway.taken[claimed.idempotency_key] = "gw-before-crash"

@@ -323,7 +323,8 @@ def test_an_alarm_lost_to_a_failure_is_raised_at_the_next_report(modbus_plant, m
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "plant_alarm_raise", broken)
+    # Patched where the state's alarm reconciliation looks it up.
+    monkeypatch.setattr("telecontrol.services.states.plant_alarm_raise", broken)
     with pytest.raises(RuntimeError):
         apply(modbus_plant, ok(anomaly=True))
     assert PlantState.objects.get(plant=modbus_plant).anomaly is True

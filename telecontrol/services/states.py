@@ -1,286 +1,33 @@
-"""Every write of telecontrol: live checks, plant state from telemetry and polls, alarms and the
-interventions they open, communication loss, rejected-message counts.
-
-Alarm handling for one plant is serialised by a lock on the plant's row, so two sources
-raising at once (a poll and an MQTT alarm) never open two interventions.
+"""Plant state from telemetry and polls: a batch of readings written at once (through the ORM,
+or on PostgreSQL by one upsert fed by COPY), then the plants' alarms brought in line with the
+stored state; the MQTT listener's batches with the plants' own alarm messages; signs of life;
+the communication-loss sweep; the counters of rejected telemetry messages.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
-from dispatch.choices import InterventionStatus, Priority, Role
-from dispatch.models import Call, Intervention, Plant
-from dispatch.roles import has_role
-from dispatch.services import event_record, intervention_open, priority_for_customer
-
-from .backends.base import Reading, modbus_backend
-from .choices import FAILED_OUTCOMES, FLAG_ALARMS, AlarmKind, CheckOutcome, Protocol
-from .models import (
+from dispatch.models import Plant
+from telecontrol.backends.base import Reading
+from telecontrol.choices import FAILED_OUTCOMES, FLAG_ALARMS, AlarmKind, CheckOutcome, Protocol
+from telecontrol.models import (
     PlantAlarm,
-    PlantCheck,
     PlantState,
     PlantTelecontrol,
     TelemetryRejection,
 )
-from .payloads import AlarmMessage, TelemetryMessage
-from .selectors import (
-    CheckSettings,
-    data_age_seconds,
-    plant_check_settings,
-    plant_state_get,
-    profile_resolver,
-)
+from telecontrol.payloads import AlarmMessage, TelemetryMessage
+from telecontrol.selectors import profile_resolver
 
-ALARM_PRIORITY = {
-    AlarmKind.ANOMALY: Priority.HIGH,
-    AlarmKind.OUT_OF_SERVICE: Priority.HIGH,
-    AlarmKind.DEVICE: Priority.HIGH,
-    AlarmKind.COMMS_LOSS: Priority.NORMAL,
-}
-
-_loops = threading.local()
-
-
-def _run(coroutine):
-    """Run a coroutine on this thread's own event loop, kept between calls: a new loop per
-    live check would cost more than the Modbus read itself."""
-    loop = getattr(_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _loops.loop = asyncio.new_event_loop()
-    return loop.run_until_complete(coroutine)
-
-
-# ----------------------------------------------------------------------------------------------
-# Live checks
-
-
-@dataclass
-class CheckResult:
-    """A live check as the operator sees it. ``stale`` data is never presented as fresh:
-    ``outcome`` is then ``stale``, not ``ok``."""
-
-    plant: str
-    source: str
-    outcome: str
-    reachable: bool
-    active: bool | None
-    anomaly: bool | None
-    out_of_service: bool | None
-    alarm_code: str
-    measurements: dict[str, Any]
-    checked_at: datetime
-    observed_at: datetime | None
-    data_age_seconds: float | None
-    stale: bool
-    error: str
-    duration_ms: float
-    alarms: list[dict] = field(default_factory=list)
-    check_id: int | None = None
-
-    def as_history(self) -> dict:
-        data = asdict(self)
-        data.pop("alarms")
-        return data
-
-
-def _check_permission(*, actor, plant: Plant, call: Call | None, intervention: Intervention | None) -> None:
-    # A technician checks the plant it is working on, for its own intervention only.
-    technician_allowed = (
-        has_role(actor, Role.TECHNICIAN)
-        and call is None
-        and (intervention is None or intervention.technician_id == actor.pk)
-    )
-    if not (has_role(actor, Role.OPERATOR, Role.SUPERVISOR) or technician_allowed):
-        raise PermissionDenied(_("Your role does not allow this action."))
-    if call is not None and call.plant_id != plant.pk:
-        raise ValidationError({"call": _("The call is not about this plant.")})
-    if intervention is not None and intervention.plant_id != plant.pk:
-        raise ValidationError({"intervention": _("The intervention is not for this plant.")})
-
-
-def _mqtt_reading(*, plant: Plant, check_settings: CheckSettings, now: datetime) -> tuple[Reading, bool]:
-    state = plant_state_get(plant=plant)
-    if state is None or state.observed_at is None:
-        return Reading(CheckOutcome.NO_DATA, error=_("No telemetry received from this plant yet.")), False
-    age = data_age_seconds(state.observed_at, now)
-    stale = age > check_settings.stale_after_seconds
-    reading = Reading(
-        CheckOutcome.STALE if stale else CheckOutcome.OK,
-        active=state.active,
-        anomaly=state.anomaly,
-        out_of_service=state.out_of_service,
-        alarm_code=state.alarm_code,
-        measurements=state.measurements,
-        observed_at=state.observed_at,
-    )
-    if stale:
-        reading.error = _("Last data is %(age)d s old (stale after %(limit)d s).") % {
-            "age": age,
-            "limit": check_settings.stale_after_seconds,
-        }
-    return reading, stale
-
-
-def plant_check(
-    *, actor, plant: Plant, call: Call | None = None, intervention: Intervention | None = None
-) -> CheckResult:
-    """Check a plant now. Modbus plants are read live within their timeout; MQTT plants answer
-    from the latest telemetry with its age, flagged stale past their profile's limit.
-
-    A check made for a call or an intervention is stored and written into its history.
-    """
-    _check_permission(actor=actor, plant=plant, call=call, intervention=intervention)
-    started = time.perf_counter()
-    check_settings = plant_check_settings(plant=plant)
-    protocol = check_settings.protocol
-    now = timezone.now()
-    stale = False
-    if check_settings.target is not None:
-        reading = _run(modbus_backend().read(check_settings.target))
-        now = timezone.now()
-    elif protocol == Protocol.MQTT:
-        reading, stale = _mqtt_reading(plant=plant, check_settings=check_settings, now=now)
-    else:
-        reading = Reading(CheckOutcome.NOT_CONFIGURED, error=_("This plant has no telecontrol."))
-    result = CheckResult(
-        plant=plant.code,
-        source=protocol,
-        outcome=str(reading.outcome),
-        reachable=reading.reachable,
-        active=reading.active,
-        anomaly=reading.anomaly,
-        out_of_service=reading.out_of_service,
-        alarm_code=reading.alarm_code,
-        measurements=reading.measurements,
-        checked_at=now,
-        observed_at=reading.observed_at,
-        data_age_seconds=data_age_seconds(reading.observed_at, now),
-        stale=stale,
-        error=reading.error,
-        duration_ms=round((time.perf_counter() - started) * 1000, 3),
-    )
-    if call is not None or intervention is not None:
-        _check_store(result=result, actor=actor, plant=plant, call=call, intervention=intervention)
-    return result
-
-
-@transaction.atomic
-def _check_store(
-    *, result: CheckResult, actor, plant: Plant, call: Call | None, intervention: Intervention | None
-) -> None:
-    check = PlantCheck(
-        plant=plant,
-        call=call,
-        intervention=intervention,
-        requested_by=actor,
-        **{name: value for name, value in result.as_history().items() if name not in ("plant", "check_id")},
-    )
-    check.save(force_insert=True)
-    result.check_id = check.pk
-    for subject in (call, intervention):
-        if subject is not None:
-            locked = type(subject).objects.select_for_update().get(pk=subject.pk)
-            event_record(subject=locked, kind="telecontrol.check", actor=actor, data=result.as_history())
-
-
-# ----------------------------------------------------------------------------------------------
-# Alarms
-
-
-def _alarm_summary(*, plant: Plant, kind: str, code: str, message: str) -> str:
-    # Stored text: written in the call centre's language, whoever's request raised it.
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("Telecontrol alarm on %(plant)s: %(alarm)s") % {
-            "plant": plant.code,
-            "alarm": AlarmKind(kind).label,
-        }
-        details = " ".join(part for part in (code and _("code %(code)s") % {"code": code}, message) if part)
-    return f"{text} ({details})" if details else text
-
-
-@transaction.atomic
-def plant_alarm_raise(
-    *, plant: Plant, kind: str, key: str, source: str, at: datetime, code: str = "", message: str = ""
-) -> PlantAlarm | None:
-    """Raise an alarm unless the same one is already up (then ``None``). It opens an
-    intervention on the plant, or attaches to the plant's open one instead of duplicating it."""
-    plant = Plant.objects.select_for_update().select_related("customer").get(pk=plant.pk)
-    if PlantAlarm.objects.filter(plant=plant, key=key, cleared_at__isnull=True).exists():
-        return None
-    alarm = PlantAlarm(
-        plant=plant, key=key, kind=kind, code=code, message=message[:500], source=source, raised_at=at
-    )
-    intervention = (
-        Intervention.objects.select_for_update().filter(plant=plant).not_final().order_by("opened_at").first()
-    )
-    attached = intervention is not None
-    if intervention is None:
-        intervention = intervention_open(
-            actor=None,
-            plant=plant,
-            summary=_alarm_summary(plant=plant, kind=kind, code=code, message=message),
-            priority=priority_for_customer(base=ALARM_PRIORITY[kind], plant=plant),
-        )
-    alarm.intervention = intervention
-    alarm.save(force_insert=True)
-    event_record(
-        subject=intervention,
-        kind="telecontrol.alarm_raised",
-        actor=None,
-        data={
-            "alarm": alarm.pk,
-            "key": key,
-            "kind": kind,
-            "code": code,
-            "message": alarm.message,
-            "source": source,
-            "raised_at": at,
-            "attached_to_open_intervention": attached,
-        },
-    )
-    return alarm
-
-
-@transaction.atomic
-def plant_alarm_clear(*, plant: Plant, key: str, source: str, at: datetime) -> PlantAlarm | None:
-    """Clear an alarm that is up; its intervention records it and stays open (a supervisor
-    closes it)."""
-    alarm = (
-        PlantAlarm.objects.select_for_update().filter(plant=plant, key=key, cleared_at__isnull=True).first()
-    )
-    if alarm is None:
-        return None
-    alarm.cleared_at = at
-    alarm.save(update_fields=["cleared_at"])
-    if alarm.intervention_id is not None:
-        intervention = Intervention.objects.select_for_update().get(pk=alarm.intervention_id)
-        if intervention.status not in (InterventionStatus.CLOSED, InterventionStatus.CANCELLED):
-            event_record(
-                subject=intervention,
-                kind="telecontrol.alarm_cleared",
-                actor=None,
-                data={"alarm": alarm.pk, "key": key, "kind": alarm.kind, "source": source, "cleared_at": at},
-            )
-    return alarm
-
-
-# ----------------------------------------------------------------------------------------------
-# Plant state from telemetry and polls
+from .alarms import plant_alarm_clear, plant_alarm_raise
 
 
 @dataclass

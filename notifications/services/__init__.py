@@ -1,0 +1,47 @@
+"""The notification outbox: rows written with the business change, delivered after commit.
+
+Life of a row: ``pending`` -> ``sending`` (the attempt is recorded and committed *before* the
+gateway is called) -> ``sent`` (the gateway took it) -> ``delivered`` (its receipt came) or
+``failed`` (refused, or out of attempts). A transient failure puts the row back to ``pending``
+with an exponentially later ``next_attempt_at``. A row found in ``sending`` long after its
+attempt began belongs to a worker that died mid-call: the sweeper asks the gateway whether it
+took the message (by the row's idempotency key) before sending it again.
+
+Every step is written into the intervention's history (``notification.*`` events).
+
+By subject: ``outbox`` (the rows the business changes ask for, and the helpers that write the
+outbox's steps into the history), ``delivery`` (sending one row, its attempts and retries,
+delivery receipts), ``sweep`` (the sweeper: lost tasks, dead workers, delivery polls),
+``escalation`` (unacknowledged assignments, the supervisors' warnings) and ``replies``
+(acknowledgements by SMS). Callers import from here.
+"""
+
+from .delivery import notification_deliver, notification_receipt_apply, retry_delay
+from .escalation import ack_timeout, acknowledgements_escalate
+from .outbox import (
+    contact_points_for,
+    notifications_for_assignment,
+    notifications_for_callback,
+    notifications_for_cancel,
+    notifications_for_report,
+)
+from .replies import sms_reply_apply
+from .sweep import DELIVERY_POLL_BATCH, deliveries_poll, notifications_sweep
+
+__all__ = [
+    "notifications_for_assignment",
+    "notifications_for_cancel",
+    "notifications_for_callback",
+    "notification_deliver",
+    "notification_receipt_apply",
+    "notifications_sweep",
+    "deliveries_poll",
+    "acknowledgements_escalate",
+    "sms_reply_apply",
+    "retry_delay",
+    # Public in the former single module too, and imported by dispatch.services.
+    "notifications_for_report",
+    "contact_points_for",
+    "ack_timeout",
+    "DELIVERY_POLL_BATCH",
+]

@@ -1,0 +1,234 @@
+"""The outbox's rows: what the business changes ask for (an assignment and the technician it
+was taken from, a cancellation, a callback due, a customer's monthly report), addressed to the
+users' contact points, with the plant's documents an assignment email carries. They are written
+inside the caller's transaction and their delivery is queued for after its commit. Also the
+helpers every part of the outbox uses to write its steps into the intervention's history.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch.choices import DocumentKind
+from dispatch.models import Callback, Intervention, PlantDocument, ServiceLevelReportRun
+
+# dispatch.services imports notifications.services inside its functions, never at import time: no cycle.
+from dispatch.services import event_record
+from notifications.choices import Channel, NotificationReason, NotificationStatus
+from notifications.models import ContactPoint, Notification
+from notifications.rendering import callback_render, notification_render, report_render
+
+logger = logging.getLogger(__name__)
+
+S = NotificationStatus
+
+
+def _record(
+    intervention_id: int | None, kind: str, data: dict, *, locked: Intervention | None = None
+) -> None:
+    """Write into the intervention's history under its row lock (the chain's order). ``locked``:
+    the intervention, when the caller already holds its lock in this transaction."""
+    if intervention_id is None:
+        return
+    if locked is None or locked.pk != intervention_id:
+        locked = Intervention.objects.select_for_update().get(pk=intervention_id)
+    event_record(subject=locked, kind=kind, actor=None, data=data)
+
+
+def _row_summary(row: Notification) -> dict:
+    return {"notification": row.pk, "channel": row.channel, "recipient": row.recipient, "reason": row.reason}
+
+
+def _deliver_after_commit(rows: Iterable[Notification]) -> None:
+    from notifications.tasks import notification_send
+
+    ids = [row.pk for row in rows]
+    if ids:
+        transaction.on_commit(lambda: [notification_send.delay(pk) for pk in ids])
+
+
+def contact_points_for(user) -> list[ContactPoint]:
+    return list(ContactPoint.objects.filter(user=user, active=True).order_by("position", "id"))
+
+
+def _notification_build(
+    *,
+    intervention: Intervention | None,
+    reason: str,
+    point: ContactPoint,
+    now: datetime,
+    escalation_step: int = 0,
+    callback: Callback | None = None,
+) -> Notification:
+    if callback is not None:
+        rendered = callback_render(callback=callback, channel=point.channel)
+    else:
+        rendered = notification_render(intervention=intervention, reason=reason, channel=point.channel)
+    attachments = []
+    if point.channel == Channel.EMAIL and intervention is not None and reason == NotificationReason.ASSIGNED:
+        attachments = _documents_for_email(intervention)
+    return Notification(
+        intervention=intervention,
+        callback=callback,
+        recipient_user_id=point.user_id,
+        reason=reason,
+        channel=point.channel,
+        recipient=point.address,
+        subject=rendered.subject[:200],
+        body=rendered.body,
+        attachments=attachments,
+        idempotency_key=uuid.uuid4().hex,
+        status=S.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+        escalation_step=escalation_step,
+    )
+
+
+def _documents_for_email(intervention: Intervention) -> list[dict]:
+    """The plant's documents marked for assignments, within the attachment budget."""
+    budget = settings.PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES
+    chosen = []
+    documents = PlantDocument.objects.filter(
+        plant_id=intervention.plant_id, kind=DocumentKind.DOCUMENT, attach_to_assignments=True
+    ).order_by("title", "id")
+    for document in documents:
+        try:
+            size = document.file.size
+        except OSError:
+            logger.warning("Plant document %s is missing its file; not attached", document.pk)
+            continue
+        if size > budget:
+            continue
+        budget -= size
+        chosen.append({"document": document.pk, "filename": document.file.name.rsplit("/", 1)[-1]})
+    return chosen
+
+
+def _notifications_create(
+    rows: list[Notification], *, intervention_id: int | None, locked: Intervention | None = None
+) -> list[Notification]:
+    if not rows:
+        return rows
+    # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
+    created = Notification.objects.bulk_create(rows)
+    _record(
+        intervention_id,
+        "notification.queued",
+        {"notifications": [_row_summary(r) for r in created]},
+        locked=locked,
+    )
+    _deliver_after_commit(created)
+    return created
+
+
+# ----------------------------------------------------------------------------------------------
+# What the business changes ask for (called inside their transaction)
+
+
+def notifications_for_report(*, run: ServiceLevelReportRun, contacts) -> list[Notification]:
+    """Last month's service levels to each of the customer's report contacts, by email, with the
+    figures in the text and the PDF attached."""
+    now = timezone.now()
+    subject, body = report_render(run=run)
+    filename = f"service-levels-{run.customer.code}-{run.date_from:%Y-%m}.pdf"
+    rows = [
+        Notification(
+            reason=NotificationReason.REPORT,
+            channel=Channel.EMAIL,
+            recipient=contact.email,
+            subject=subject[:200],
+            body=body,
+            attachments=[{"report_run": run.pk, "filename": filename, "content_type": "application/pdf"}],
+            idempotency_key=uuid.uuid4().hex,
+            status=S.PENDING,
+            next_attempt_at=now,
+            created_at=now,
+        )  # fmt: skip
+        for contact in contacts
+    ]
+    return _notifications_create(rows, intervention_id=None)
+
+
+def notifications_for_assignment(*, intervention: Intervention, previous_technician_id: int | None) -> list:
+    """The new technician gets the summary on each of its channels; a technician the case was
+    taken from is told so. Rows of the earlier assignment still waiting are cancelled."""
+    now = timezone.now()
+    _pending_cancel(
+        intervention_id=intervention.pk, reasons=[NotificationReason.ASSIGNED, NotificationReason.ESCALATED]
+    )
+    rows = [
+        _notification_build(
+            intervention=intervention, reason=NotificationReason.ASSIGNED, point=point, now=now
+        )
+        for point in contact_points_for(intervention.technician)
+    ]
+    if previous_technician_id and previous_technician_id != intervention.technician_id:
+        previous = get_user_model().objects.get(pk=previous_technician_id)
+        rows += [
+            _notification_build(
+                intervention=intervention, reason=NotificationReason.REASSIGNED_AWAY, point=point, now=now
+            )
+            for point in contact_points_for(previous)[:1]
+        ]
+    if not rows:
+        _record(
+            intervention.pk,
+            "notification.no_channel",
+            {"technician": intervention.technician_id},
+            locked=intervention,
+        )
+    return _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)
+
+
+def notifications_for_cancel(*, intervention: Intervention) -> list[Notification]:
+    """The technician on the case hears it is cancelled (first channel)."""
+    now = timezone.now()
+    _pending_cancel(
+        intervention_id=intervention.pk, reasons=[NotificationReason.ASSIGNED, NotificationReason.ESCALATED]
+    )
+    if intervention.technician_id is None:
+        return []
+    rows = [
+        _notification_build(
+            intervention=intervention, reason=NotificationReason.CANCELLED, point=point, now=now
+        )
+        for point in contact_points_for(intervention.technician)[:1]
+    ]
+    return _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)
+
+
+def _pending_cancel(*, intervention_id: int, reasons: list[str]) -> None:
+    """Rows not yet handed to a gateway lose their purpose when the assignment changes."""
+    Notification.objects.filter(intervention_id=intervention_id, reason__in=reasons, status=S.PENDING).update(
+        status=S.CANCELLED, last_error="superseded"
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Callbacks
+
+
+def notifications_for_callback(*, callback: Callback, now: datetime) -> list[Notification]:
+    """Remind the callback's operator (first channel); nobody when unassigned (the console shows it)."""
+    if callback.assigned_to_id is None:
+        return []
+    rows = [
+        _notification_build(
+            intervention=callback.intervention,
+            reason=NotificationReason.CALLBACK_DUE,
+            point=point,
+            now=now,
+            callback=callback,
+        )
+        for point in contact_points_for(callback.assigned_to)[:1]
+    ]
+    return _notifications_create(rows, intervention_id=callback.intervention_id)

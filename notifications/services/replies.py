@@ -1,0 +1,60 @@
+"""Replies by SMS: a technician acknowledges an assignment by texting "OK <id>" back (or just
+"OK" with one assignment waiting); the answer is texted back, and unknown senders learn nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dispatch.choices import InterventionStatus, Role
+from dispatch.models import Intervention
+from dispatch.phone import phone_number_normalize
+from dispatch.roles import has_role
+
+# dispatch.services imports notifications.services inside its functions, never at import time: no cycle.
+from dispatch.services import intervention_acknowledge
+from notifications.choices import Channel
+
+from .outbox import _record
+
+logger = logging.getLogger(__name__)
+
+
+def sms_reply_apply(*, sender: str, text: str) -> str:
+    """A technician's reply: "OK <id>" (or "OK" with one assignment waiting) acknowledges the
+    intervention. Returns the answer texted back; unknown senders learn nothing."""
+    try:
+        number = phone_number_normalize(sender, field=None)
+    except ValidationError:
+        number = ""
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            contact_points__channel=Channel.SMS,
+            contact_points__address=number,
+            contact_points__active=True,
+        )
+        .distinct()
+    )
+    technicians = [user for user in users if has_role(user, Role.TECHNICIAN)]
+    words = (text or "").strip().upper().replace("#", " ").split()
+    if len(technicians) != 1 or not words or words[0] not in ("OK", "SI", "SÌ", "YES"):
+        logger.info("SMS reply from %s not understood", number)
+        return _("Not understood. Reply OK followed by the intervention number.")
+    technician = technicians[0]
+    waiting = Intervention.objects.filter(technician=technician, status=InterventionStatus.ASSIGNED)
+    if len(words) > 1 and words[1].isdigit():
+        waiting = waiting.filter(pk=int(words[1]))
+    chosen = list(waiting[:2])
+    if len(chosen) != 1:
+        return _("Which intervention? Reply OK followed by its number.")
+    intervention = intervention_acknowledge(actor=technician, intervention=chosen[0])
+    with transaction.atomic():
+        _record(intervention.pk, "notification.reply", {"from": number, "text": text[:160]})
+    return _("Intervention #%(id)s acknowledged.") % {"id": intervention.pk}

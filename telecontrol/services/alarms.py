@@ -1,0 +1,104 @@
+"""Alarms: raising one (which opens an intervention on the plant, or joins the plant's open
+one) and clearing it (recorded in the intervention's history, which stays open). Each takes
+the plant's or the alarm's row lock, so two sources raising at once never open two
+interventions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from dispatch.choices import InterventionStatus, Priority
+from dispatch.models import Intervention, Plant
+from dispatch.services import event_record, intervention_open, priority_for_customer
+from telecontrol.choices import AlarmKind
+from telecontrol.models import PlantAlarm
+
+ALARM_PRIORITY = {
+    AlarmKind.ANOMALY: Priority.HIGH,
+    AlarmKind.OUT_OF_SERVICE: Priority.HIGH,
+    AlarmKind.DEVICE: Priority.HIGH,
+    AlarmKind.COMMS_LOSS: Priority.NORMAL,
+}
+
+
+def _alarm_summary(*, plant: Plant, kind: str, code: str, message: str) -> str:
+    # Stored text: written in the call centre's language, whoever's request raised it.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Telecontrol alarm on %(plant)s: %(alarm)s") % {
+            "plant": plant.code,
+            "alarm": AlarmKind(kind).label,
+        }
+        details = " ".join(part for part in (code and _("code %(code)s") % {"code": code}, message) if part)
+    return f"{text} ({details})" if details else text
+
+
+@transaction.atomic
+def plant_alarm_raise(
+    *, plant: Plant, kind: str, key: str, source: str, at: datetime, code: str = "", message: str = ""
+) -> PlantAlarm | None:
+    """Raise an alarm unless the same one is already up (then ``None``). It opens an
+    intervention on the plant, or attaches to the plant's open one instead of duplicating it."""
+    plant = Plant.objects.select_for_update().select_related("customer").get(pk=plant.pk)
+    if PlantAlarm.objects.filter(plant=plant, key=key, cleared_at__isnull=True).exists():
+        return None
+    alarm = PlantAlarm(
+        plant=plant, key=key, kind=kind, code=code, message=message[:500], source=source, raised_at=at
+    )
+    intervention = (
+        Intervention.objects.select_for_update().filter(plant=plant).not_final().order_by("opened_at").first()
+    )
+    attached = intervention is not None
+    if intervention is None:
+        intervention = intervention_open(
+            actor=None,
+            plant=plant,
+            summary=_alarm_summary(plant=plant, kind=kind, code=code, message=message),
+            priority=priority_for_customer(base=ALARM_PRIORITY[kind], plant=plant),
+        )
+    alarm.intervention = intervention
+    alarm.save(force_insert=True)
+    event_record(
+        subject=intervention,
+        kind="telecontrol.alarm_raised",
+        actor=None,
+        data={
+            "alarm": alarm.pk,
+            "key": key,
+            "kind": kind,
+            "code": code,
+            "message": alarm.message,
+            "source": source,
+            "raised_at": at,
+            "attached_to_open_intervention": attached,
+        },
+    )
+    return alarm
+
+
+@transaction.atomic
+def plant_alarm_clear(*, plant: Plant, key: str, source: str, at: datetime) -> PlantAlarm | None:
+    """Clear an alarm that is up; its intervention records it and stays open (a supervisor
+    closes it)."""
+    alarm = (
+        PlantAlarm.objects.select_for_update().filter(plant=plant, key=key, cleared_at__isnull=True).first()
+    )
+    if alarm is None:
+        return None
+    alarm.cleared_at = at
+    alarm.save(update_fields=["cleared_at"])
+    if alarm.intervention_id is not None:
+        intervention = Intervention.objects.select_for_update().get(pk=alarm.intervention_id)
+        if intervention.status not in (InterventionStatus.CLOSED, InterventionStatus.CANCELLED):
+            event_record(
+                subject=intervention,
+                kind="telecontrol.alarm_cleared",
+                actor=None,
+                data={"alarm": alarm.pk, "key": key, "kind": alarm.kind, "source": source, "cleared_at": at},
+            )
+    return alarm
