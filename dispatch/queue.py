@@ -20,3 +20,9 @@ def task_enqueue_on_commit(name: str, *args, **options) -> None:
 def task_send(name: str, *args, **options) -> None:
     """Queue the task registered as ``name`` now (``options`` as ``apply_async``'s, e.g. ``countdown``)."""
     current_app.tasks[name].apply_async(args=args, **options)
+
+
+def task_enqueue_each_on_commit(name: str, args_list: list[tuple]) -> None:
+    """Queue the task ``name`` once per argument tuple, from one after-commit callback."""
+    if args_list:
+        transaction.on_commit(lambda: [task_send(name, *args) for args in args_list])

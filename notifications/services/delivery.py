@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dispatch.choices import DocumentKind
 from dispatch.models import Intervention, PlantDocument, ServiceLevelReportRun
+from dispatch.queue import task_enqueue_on_commit
 from dispatch.report_pdf import report_run_pdf
 from notifications.backends.base import (
     Attachment,
@@ -31,6 +32,7 @@ from notifications.choices import AttemptOutcome, Channel, NotificationStatus
 from notifications.fax import fax_pdf_render
 from notifications.models import Notification, NotificationAttempt
 from notifications.rendering import fax_lines
+from notifications.services.outbox import NOTIFICATION_SEND
 from notifications.tokens import status_token
 
 from .escalation import _supervisors_warn_of_failure
@@ -220,11 +222,8 @@ def _attempt_finish(
 
 
 def _send_later(row: Notification) -> None:
-    from notifications.tasks import notification_send
-
     delay = max(0.0, (row.next_attempt_at - timezone.now()).total_seconds())
-    pk = row.pk
-    transaction.on_commit(lambda: notification_send.apply_async((pk,), countdown=delay))
+    task_enqueue_on_commit(NOTIFICATION_SEND, row.pk, countdown=delay)
 
 
 def notification_receipt_apply(*, notification_id: int, status: DeliveryStatus) -> Notification | None:

@@ -14,11 +14,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from dispatch.choices import DocumentKind
 from dispatch.models import Callback, Intervention, PlantDocument, ServiceLevelReportRun
+from dispatch.queue import task_enqueue_each_on_commit
 
 # dispatch.services imports notifications.services inside its functions, never at import time: no cycle.
 from dispatch.services import event_record
@@ -29,6 +29,8 @@ from notifications.rendering import callback_render, notification_render, report
 logger = logging.getLogger(__name__)
 
 S = NotificationStatus
+# The task that delivers one outbox row (``notifications.tasks.notification_send``), by name.
+NOTIFICATION_SEND = "notifications.tasks.notification_send"
 
 
 def _record(
@@ -48,11 +50,7 @@ def _row_summary(row: Notification) -> dict:
 
 
 def _deliver_after_commit(rows: Iterable[Notification]) -> None:
-    from notifications.tasks import notification_send
-
-    ids = [row.pk for row in rows]
-    if ids:
-        transaction.on_commit(lambda: [notification_send.delay(pk) for pk in ids])
+    task_enqueue_each_on_commit(NOTIFICATION_SEND, [(row.pk,) for row in rows])
 
 
 def contact_points_for(user) -> list[ContactPoint]:

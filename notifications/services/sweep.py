@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dispatch.queue import task_send
 from notifications.backends.base import (
     GatewayError,
     GatewayRejected,
@@ -23,6 +24,7 @@ from notifications.backends.base import (
 )
 from notifications.choices import AttemptOutcome, NotificationStatus
 from notifications.models import Notification
+from notifications.services.outbox import NOTIFICATION_SEND
 
 from .delivery import _message_for, _send_later, notification_receipt_apply
 from .escalation import acknowledgements_escalate
@@ -38,8 +40,6 @@ def notifications_sweep(*, now: datetime | None = None) -> dict[str, int]:
     escalate unacknowledged assignments, and ask gateways without push delivery reports about
     what they took (``deliveries_poll``). Safe to run concurrently with workers."""
     now = now or timezone.now()
-    from notifications.tasks import notification_send
-
     # Pending and due for a while: their task was lost (a broker restart, a crash before enqueue).
     slack = timedelta(seconds=settings.PRONTO_NOTIFICATION_SWEEP_SECONDS)
     due = list(
@@ -48,7 +48,7 @@ def notifications_sweep(*, now: datetime | None = None) -> dict[str, int]:
         )[:1000]
     )
     for pk in due:
-        notification_send.delay(pk)
+        task_send(NOTIFICATION_SEND, pk)
     stuck_before = now - timedelta(seconds=settings.PRONTO_NOTIFICATION_STUCK_SECONDS)
     taken_back = 0
     for pk in Notification.objects.filter(status=S.SENDING, sending_since__lt=stuck_before).values_list(
