@@ -11,6 +11,10 @@ class Role(models.TextChoices):
     UTILITY = "utility", _("Utility")
 
 
+# The call centre's own staff: they see every call, plant and intervention.
+STAFF_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+
+
 class ServiceClass(models.TextChoices):
     """Customer classes used in customer care: they weigh on priority."""
 

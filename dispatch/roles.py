@@ -11,9 +11,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 
-from .choices import Role
+from .choices import STAFF_ROLES, Role
 
-STAFF_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+__all__ = ["STAFF_ROLES", "has_role", "user_customer_id", "user_roles", "user_roles_forget"]
 _VALID = frozenset(Role.values)
 
 

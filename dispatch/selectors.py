@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from .access import found_or_404, restrict
 from .choices import CallbackStatus, DocumentKind, InterventionStatus, Role, SubjectType
 from .history import event_digest_of
 from .models import (
@@ -26,7 +27,7 @@ from .models import (
     ServiceLevelReportRun,
     UserProfile,
 )
-from .roles import STAFF_ROLES, user_customer_id, user_roles
+from .roles import user_customer_id, user_roles
 
 # The board lists this many open interventions (the most urgent first) and calls in progress;
 # it says how many more there are.
@@ -36,35 +37,26 @@ BOARD_CALLS = 50
 
 def plant_list_for_user(*, user) -> QuerySet[Plant]:
     """Staff and technicians see every plant; a utility user its own customer's only."""
-    roles = user_roles(user)
-    plants = Plant.objects.select_related("customer")
-    if roles & (STAFF_ROLES | {Role.TECHNICIAN}):
-        return plants
-    if Role.UTILITY in roles and (customer_id := user_customer_id(user)):
-        return plants.filter(customer_id=customer_id)
-    return plants.none()
+    return restrict(Plant.objects.select_related("customer"), user)
 
 
 def plant_get_for_user(*, user, pk) -> Plant:
-    return _get_or_404(plant_list_for_user(user=user), pk)
+    return found_or_404(plant_list_for_user(user=user), pk)
+
+
+def plant_document_get_for_user(*, user, plant_pk, pk) -> PlantDocument:
+    """A file of the plant's archive, for whoever may see the plant."""
+    return found_or_404(restrict(PlantDocument.objects.filter(plant_id=plant_pk), user), pk)
 
 
 def call_list_for_user(*, user) -> QuerySet[Call]:
     """Staff see every call; a technician the calls behind its interventions; a utility user
     the calls about its customer's plants."""
-    roles = user_roles(user)
-    calls = Call.objects.with_related()
-    if roles & STAFF_ROLES:
-        return calls
-    if Role.UTILITY in roles and (customer_id := user_customer_id(user)):
-        return calls.filter(plant__customer_id=customer_id)
-    if Role.TECHNICIAN in roles:
-        return calls.filter(pk__in=Intervention.objects.filter(technician=user).values("call_id"))
-    return calls.none()
+    return restrict(Call.objects.with_related(), user)
 
 
 def call_get_for_user(*, user, pk) -> Call:
-    return _get_or_404(call_list_for_user(user=user), pk)
+    return found_or_404(call_list_for_user(user=user), pk)
 
 
 def call_list_earlier(*, user, call: Call, limit: int = 10) -> QuerySet[Call]:
@@ -81,19 +73,11 @@ def call_list_earlier(*, user, call: Call, limit: int = 10) -> QuerySet[Call]:
 def intervention_list_for_user(*, user) -> QuerySet[Intervention]:
     """Staff see every intervention; a technician those assigned to it; a utility user its
     customer's."""
-    roles = user_roles(user)
-    interventions = Intervention.objects.with_related()
-    if roles & STAFF_ROLES:
-        return interventions
-    if Role.UTILITY in roles and (customer_id := user_customer_id(user)):
-        return interventions.filter(plant__customer_id=customer_id)
-    if Role.TECHNICIAN in roles:
-        return interventions.filter(technician=user)
-    return interventions.none()
+    return restrict(Intervention.objects.with_related(), user)
 
 
 def intervention_get_for_user(*, user, pk) -> Intervention:
-    return _get_or_404(intervention_list_for_user(user=user), pk)
+    return found_or_404(intervention_list_for_user(user=user), pk)
 
 
 def event_list_for_subject(*, subject: Call | Intervention) -> QuerySet[Event]:
@@ -104,13 +88,6 @@ def event_list_for_subject(*, subject: Call | Intervention) -> QuerySet[Event]:
         .select_related("actor")
         .order_by("seq")
     )
-
-
-def _get_or_404(queryset: QuerySet, pk):
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
 
 
 @dataclass
@@ -184,9 +161,7 @@ def callback_is_overdue(callback: Callback, now=None) -> bool:
 
 def callback_list_open(*, user) -> QuerySet[Callback]:
     """Scheduled callbacks, soonest first: staff only (others get none)."""
-    if not (user_roles(user) & STAFF_ROLES):
-        return Callback.objects.none()
-    return Callback.objects.filter(status=CallbackStatus.SCHEDULED).select_related(
+    return restrict(Callback.objects.filter(status=CallbackStatus.SCHEDULED), user).select_related(
         "call", "intervention__plant", "assigned_to"
     )
 
@@ -202,13 +177,11 @@ def callbacks_due_for_user(*, user, limit: int = 3) -> tuple[int, list[Callback]
 
 
 def callback_list_for_user(*, user) -> QuerySet[Callback]:
-    if not (user_roles(user) & STAFF_ROLES):
-        return Callback.objects.none()
-    return Callback.objects.select_related("call", "intervention__plant", "assigned_to")
+    return restrict(Callback.objects.select_related("call", "intervention__plant", "assigned_to"), user)
 
 
 def callback_get_for_user(*, user, pk) -> Callback:
-    return _get_or_404(callback_list_for_user(user=user), pk)
+    return found_or_404(callback_list_for_user(user=user), pk)
 
 
 # ----------------------------------------------------------------------------------------------

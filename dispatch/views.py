@@ -465,9 +465,8 @@ def intervention_notifications(request, pk):
 @role_required(*ALL_ROLES)
 def plant_document_download(request, plant_pk, pk):
     """A file from the plant's archive, for whoever may see the plant (a utility user: its own)."""
-    plant = selectors.plant_get_for_user(user=request.user, pk=plant_pk)
-    document = plant.documents.filter(pk=pk).first()
-    if document is None or not document.file:
+    document = selectors.plant_document_get_for_user(user=request.user, plant_pk=plant_pk, pk=pk)
+    if not document.file:
         raise Http404
     try:
         handle = document.file.open("rb")

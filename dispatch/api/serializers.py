@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dispatch.api.fields import IdOrCodeField, ScopedPrimaryKeyRelatedField
 from dispatch.choices import CallType, Priority, ReportGrouping
 from dispatch.models import (
     NOTES_MAX_LENGTH,
@@ -27,36 +28,6 @@ from dispatch.selectors import callback_is_due, callback_is_overdue
 from dispatch.transitions import transitions_available
 
 User = get_user_model()
-
-
-@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
-class IdOrCodeField(serializers.RelatedField):
-    """A related object given by numeric id or by a unique text key (username, plant code)."""
-
-    default_error_messages = {
-        "does_not_exist": _("No such %(what)s: %(value)s."),
-        "invalid": _("Give an id or a %(key)s."),
-    }
-
-    def __init__(self, *, key: str, what: str, **kwargs):
-        self.key, self.what = key, what
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        """A number is an id. A string is the key first (plant codes may be all digits), then,
-        if it is all digits and no key matches, an id (forms send every value as a string)."""
-        if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str) and not data):
-            self.fail("invalid", key=self.key)
-        queryset = self.get_queryset()
-        found = queryset.filter(**{self.key: data}).first() if isinstance(data, str) else None
-        if found is None and (isinstance(data, int) or data.isdigit()):
-            found = queryset.filter(pk=int(data)).first()
-        if found is None:
-            self.fail("does_not_exist", what=self.what, value=data)
-        return found
-
-    def to_representation(self, value):
-        return value.pk
 
 
 def user_field(**kwargs) -> IdOrCodeField:
@@ -241,7 +212,7 @@ class InterventionSerializer(serializers.ModelSerializer):
 
 
 class InterventionCreateSerializer(serializers.Serializer):
-    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
+    call = ScopedPrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
     plant = IdOrCodeField(
         key="code", what=_("plant"), queryset=Plant.objects.all(), required=False, allow_null=True
     )
@@ -362,8 +333,8 @@ class CallbackSerializer(serializers.ModelSerializer):
 
 
 class CallbackCreateSerializer(serializers.Serializer):
-    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
-    intervention = serializers.PrimaryKeyRelatedField(
+    call = ScopedPrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
+    intervention = ScopedPrimaryKeyRelatedField(
         queryset=Intervention.objects.all(), required=False, allow_null=True
     )
     due_at = serializers.DateTimeField()

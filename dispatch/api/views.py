@@ -69,7 +69,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=CallWriteSerializer, responses={201: CallSerializer})
     def create(self, request):
-        payload = CallWriteSerializer(data=request.data)
+        payload = CallWriteSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         call = services.call_log(actor=request.user, **payload.validated_data)
         return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
@@ -77,7 +77,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=CallWriteSerializer, responses={200: CallSerializer})
     def partial_update(self, request, pk=None):
         call = self.get_object()
-        payload = CallWriteSerializer(data=request.data, partial=True)
+        payload = CallWriteSerializer(data=request.data, partial=True, context={"request": request})
         payload.is_valid(raise_exception=True)
         call = services.call_update(actor=request.user, call=call, **payload.validated_data)
         return Response(CallSerializer(call).data)
@@ -134,15 +134,13 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(self.get_serializer(intervention).data, status=code)
 
     def _parse(self, serializer_class, request) -> dict:
-        payload = serializer_class(data=request.data)
+        payload = serializer_class(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         return payload.validated_data
 
     @extend_schema(request=InterventionCreateSerializer, responses={201: InterventionSerializer})
     def create(self, request):
         data = self._parse(InterventionCreateSerializer, request)
-        if data.get("call") is not None:
-            data["call"] = selectors.call_get_for_user(user=request.user, pk=data["call"].pk)
         return self._render(services.intervention_open(actor=request.user, **data), status.HTTP_201_CREATED)
 
     @extend_schema(request=InterventionAssignSerializer)
@@ -257,15 +255,9 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=CallbackCreateSerializer, responses={201: CallbackSerializer})
     def create(self, request):
-        payload = CallbackCreateSerializer(data=request.data)
+        payload = CallbackCreateSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        if data.get("call") is not None:
-            data["call"] = selectors.call_get_for_user(user=request.user, pk=data["call"].pk)
-        if data.get("intervention") is not None:
-            data["intervention"] = selectors.intervention_get_for_user(
-                user=request.user, pk=data["intervention"].pk
-            )
         callback = services.callback_schedule(actor=request.user, **data)
         return Response(CallbackSerializer(callback).data, status=status.HTTP_201_CREATED)
 

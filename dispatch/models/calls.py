@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import (
+    STAFF_ROLES,
     CallSource,
     CallType,
     PlantMatch,
@@ -15,6 +16,7 @@ from dispatch.choices import (
 )
 from dispatch.models.common import NOTES_MAX_LENGTH, HistoryImmutableError
 from dispatch.models.customers import Plant
+from dispatch.visibility import Visibility
 
 
 class CallQuerySet(models.QuerySet):
@@ -83,6 +85,11 @@ class Call(models.Model):
     )
 
     objects = CallQuerySet.as_manager()
+
+    # A technician sees the calls behind the interventions assigned to it.
+    visibility = Visibility(
+        everyone=STAFF_ROLES, customer="plant__customer", technician="interventions__technician"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

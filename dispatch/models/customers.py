@@ -8,11 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import (
+    STAFF_ROLES,
     DocumentKind,
     PlantKind,
+    Role,
     ServiceClass,
 )
 from dispatch.models.common import NOTES_MAX_LENGTH
+from dispatch.visibility import SELF, Visibility
 
 
 class Customer(models.Model):
@@ -24,6 +27,9 @@ class Customer(models.Model):
         _("service class"), max_length=16, choices=ServiceClass.choices, default=ServiceClass.SILVER
     )
     active = models.BooleanField(_("active"), default=True)
+
+    # Staff see every customer; a utility user its own (its reports).
+    visibility = Visibility(everyone=STAFF_ROLES, customer=SELF)
 
     class Meta:
         ordering = ["name"]
@@ -66,6 +72,8 @@ class Plant(models.Model):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     active = models.BooleanField(_("in service"), default=True)
     notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+
+    visibility = Visibility(everyone=STAFF_ROLES | {Role.TECHNICIAN}, customer="customer")
 
     class Meta:
         ordering = ["code"]
@@ -114,6 +122,9 @@ class PlantDocument(models.Model):
         related_name="documents",
         help_text=_("For a fax or a photo: the intervention it was about."),
     )
+
+    # Whoever may see the plant may read its archive.
+    visibility = Visibility(everyone=STAFF_ROLES | {Role.TECHNICIAN}, customer="plant__customer")
 
     class Meta:
         ordering = ["plant", "title"]

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import (
+    STAFF_ROLES,
     CallbackStatus,
     InterventionStatus,
     Priority,
@@ -19,6 +20,7 @@ from dispatch.models.common import (
     HistoryImmutableError,
 )
 from dispatch.models.customers import Plant, PlantDocument
+from dispatch.visibility import Visibility
 
 
 class InterventionQuerySet(models.QuerySet):
@@ -86,6 +88,8 @@ class Intervention(models.Model):
 
     objects = InterventionQuerySet.as_manager()
 
+    visibility = Visibility(everyone=STAFF_ROLES, customer="plant__customer", technician="technician")
+
     class Meta:
         ordering = ["priority", "opened_at", "id"]
         verbose_name = _("intervention")
@@ -149,6 +153,9 @@ class Callback(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+
+    # Callbacks are the call centre's own work list.
+    visibility = Visibility(everyone=STAFF_ROLES)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.choices import (
     ReportRunKind,
     ReportRunStatus,
+    Role,
     Service,
 )
 from dispatch.models.calls import Call
@@ -20,6 +21,7 @@ from dispatch.models.common import (
     HistoryImmutableError,
 )
 from dispatch.models.customers import Customer
+from dispatch.visibility import Visibility
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -132,6 +134,9 @@ class ServiceLevelSignOff(models.Model):
     signed_at = models.DateTimeField(_("signed off at"))
     note = models.CharField(_("note"), max_length=500, blank=True)
 
+    # Reports are for supervisors and the customer's own utility users.
+    visibility = Visibility(everyone=frozenset({Role.SUPERVISOR}), customer="customer")
+
     class Meta:
         ordering = ["-signed_at"]
         verbose_name = _("service-level sign-off")
@@ -173,6 +178,8 @@ class ServiceLevelReportRun(models.Model):
     created_at = models.DateTimeField(_("requested at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent to the contacts at"), null=True, blank=True)
+
+    visibility = Visibility(everyone=frozenset({Role.SUPERVISOR}), customer="customer")
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from dispatch.api.fields import ScopedPrimaryKeyRelatedField
 from dispatch.models import Call, Intervention
 from telecontrol.choices import AlarmKind, CheckOutcome, Protocol
 from telecontrol.models import PlantAlarm, PlantState
@@ -32,8 +33,8 @@ class PlantStatusSerializer(serializers.Serializer):
 
 
 class PlantStatusQuerySerializer(serializers.Serializer):
-    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False)
-    intervention = serializers.PrimaryKeyRelatedField(queryset=Intervention.objects.all(), required=False)
+    call = ScopedPrimaryKeyRelatedField(queryset=Call.objects.all(), required=False)
+    intervention = ScopedPrimaryKeyRelatedField(queryset=Intervention.objects.all(), required=False)
 
 
 class PlantAlarmSerializer(serializers.ModelSerializer):

@@ -37,14 +37,10 @@ class PlantStatusView(APIView):
     )
     def get(self, request, pk):
         plant = dispatch_selectors.plant_get_for_user(user=request.user, pk=pk)
-        query = PlantStatusQuerySerializer(data=request.query_params)
+        # The subject must be one the user may see: 404 otherwise, as for any row (scoped fields).
+        query = PlantStatusQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         call, intervention = query.validated_data.get("call"), query.validated_data.get("intervention")
-        # The subject must be one the user may see: 404 otherwise, as for any row.
-        if call is not None:
-            call = dispatch_selectors.call_get_for_user(user=request.user, pk=call.pk)
-        if intervention is not None:
-            intervention = dispatch_selectors.intervention_get_for_user(user=request.user, pk=intervention.pk)
         result = services.plant_check(actor=request.user, plant=plant, call=call, intervention=intervention)
         return Response(PlantStatusSerializer(result).data)
 

@@ -1,0 +1,87 @@
+"""Related fields that see what the requesting user sees (``dispatch.access``).
+
+A row the user may not see is *not found* (404), exactly as when it is fetched by its own URL;
+a row that does not exist at all is a validation error of the field (400). Views therefore
+get related rows already checked, and never fetch them again.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+
+from dispatch.access import restrict
+
+
+class ScopedRelatedFieldMixin:
+    """For a ``RelatedField`` whose model declares a ``visibility``: its queryset is narrowed to
+    the rows the request's user may see."""
+
+    def get_queryset(self):
+        queryset = self._queryset_unscoped()
+        if not hasattr(queryset.model, "visibility"):
+            return queryset
+        request = self.context.get("request")
+        if request is None:
+            # Fail closed: without the user there is no telling which rows it may name.
+            raise ImproperlyConfigured(f"{type(self).__name__} needs the request in its serializer's context")
+        return restrict(queryset, request.user)
+
+    def _queryset_unscoped(self):
+        return super().get_queryset()
+
+    def _refuse_if_hidden(self, data) -> None:
+        """Not found (404) when ``data`` names a row that exists but is not the user's to see."""
+        if self._lookup(self._queryset_unscoped(), data) is not None:
+            model = self._queryset_unscoped().model
+            raise NotFound(_("No %(what)s matches the given query.") % {"what": model._meta.verbose_name})
+
+    def _lookup(self, queryset, data):
+        try:
+            return queryset.filter(pk=data).first()
+        except (TypeError, ValueError):
+            return None
+
+
+class ScopedPrimaryKeyRelatedField(ScopedRelatedFieldMixin, serializers.PrimaryKeyRelatedField):
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            self._refuse_if_hidden(data)
+            raise
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class IdOrCodeField(ScopedRelatedFieldMixin, serializers.RelatedField):
+    """A related object given by numeric id or by a unique text key (username, plant code)."""
+
+    default_error_messages = {
+        "does_not_exist": _("No such %(what)s: %(value)s."),
+        "invalid": _("Give an id or a %(key)s."),
+    }
+
+    def __init__(self, *, key: str, what: str, **kwargs):
+        self.key, self.what = key, what
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        """A number is an id. A string is the key first (plant codes may be all digits), then,
+        if it is all digits and no key matches, an id (forms send every value as a string)."""
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str) and not data):
+            self.fail("invalid", key=self.key)
+        found = self._lookup(self.get_queryset(), data)
+        if found is None:
+            self._refuse_if_hidden(data)
+            self.fail("does_not_exist", what=self.what, value=data)
+        return found
+
+    def _lookup(self, queryset, data):
+        found = queryset.filter(**{self.key: data}).first() if isinstance(data, str) else None
+        if found is None and (isinstance(data, int) or data.isdigit()):
+            found = queryset.filter(pk=int(data)).first()
+        return found
+
+    def to_representation(self, value):
+        return value.pk

@@ -1,0 +1,25 @@
+"""How a model declares who may see its rows; ``dispatch.access`` applies it.
+
+Declared on the model (``visibility = Visibility(...)``) so that the path from a row to its
+customer and to its technician is written once, beside the fields it follows.
+"""
+
+from dataclasses import dataclass
+
+# The customer path of the Customer model itself.
+SELF = "pk"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Visibility:
+    """Who sees a model's rows.
+
+    ``everyone``: roles that see every row. ``customer``: the lookup path from a row to its
+    customer (``SELF`` for the customer itself; ``None``: utility users see none). ``technician``:
+    the lookup path from a row to the technician it is assigned to (``None``: technicians see
+    none, unless their role is in ``everyone``).
+    """
+
+    everyone: frozenset[str]
+    customer: str | None = None
+    technician: str | None = None
