@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("notifications.urls")),
     path("", include("dispatch.urls")),
 ]
 # MEDIA_ROOT is never served as-is: plant documents go through a permission-checked view.

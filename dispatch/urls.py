@@ -44,7 +44,6 @@ urlpatterns = [
     path("interventions/", views.intervention_list, name="intervention-list"),
     path("callbacks/", views.callback_list, name="callback-list"),
     path("callbacks/due/", views.callbacks_due, name="callbacks-due"),
-    path("outbox/", views.outbox, name="outbox"),
     path("interventions/<int:pk>/", views.intervention_detail, name="intervention-detail"),
     path(
         "interventions/<int:pk>/notifications/",

@@ -72,7 +72,7 @@ def test_a_utility_user_searches_only_its_customers_calls(browser, calls):
 
 
 def test_the_next_page_keeps_the_search(browser, users, plant, monkeypatch):
-    monkeypatch.setattr("dispatch.views.CALLS_PER_PAGE", 2)
+    monkeypatch.setattr("dispatch.views.calls.CALLS_PER_PAGE", 2)
     for i in range(3):
         call_logged(users, plant, caller_number="+39 02 9999 9999", notes=f"n{i}")
     call_logged(users, plant, caller_number="+39 02 8888 8888")

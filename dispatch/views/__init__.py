@@ -1,0 +1,52 @@
+"""Server-rendered pages. Each view names the roles it serves; services refuse the rest anyway.
+One module per subject; ``dispatch.urls`` and the other apps' pages import them from here."""
+
+from .board import board, board_rows, call_status, calls_incoming, desk, home
+from .callbacks import callback_list, callbacks_due
+from .calls import (
+    call_callback_schedule,
+    call_detail,
+    call_intervention_open,
+    call_list,
+    call_plant_check,
+    call_plant_set,
+)
+from .common import ALL_ROLES, STAFF, form_error_text, role_required
+from .interventions import (
+    intervention_action,
+    intervention_detail,
+    intervention_list,
+    intervention_notifications,
+    plant_document_download,
+)
+from .scripts import call_script, call_script_apply, script_edit, script_list
+
+__all__ = [
+    "ALL_ROLES",
+    "STAFF",
+    "board",
+    "board_rows",
+    "call_callback_schedule",
+    "call_detail",
+    "call_intervention_open",
+    "call_list",
+    "call_plant_check",
+    "call_plant_set",
+    "call_script",
+    "call_script_apply",
+    "call_status",
+    "callback_list",
+    "callbacks_due",
+    "calls_incoming",
+    "desk",
+    "form_error_text",
+    "home",
+    "intervention_action",
+    "intervention_detail",
+    "intervention_list",
+    "intervention_notifications",
+    "plant_document_download",
+    "role_required",
+    "script_edit",
+    "script_list",
+]

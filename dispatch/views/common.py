@@ -1,0 +1,34 @@
+"""What every page shares: the roles each view serves, and how a refused form reads."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from dispatch.choices import Role
+from dispatch.roles import has_role
+
+ALL_ROLES = tuple(Role.values)
+STAFF = (Role.OPERATOR, Role.SUPERVISOR)
+
+
+def role_required(*roles: str):
+    """Sign-in required, then one of ``roles``; anyone else gets 403."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def form_error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)

@@ -1,0 +1,132 @@
+"""Interventions: the list, one intervention with its actions, notifications and plant documents."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch import selectors, services
+from dispatch.choices import DocumentKind
+from dispatch.errors import TransitionNotAllowed
+from dispatch.roles import has_role
+from dispatch.transitions import TRANSITIONS, transitions_available
+from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
+from notifications.selectors import (
+    notification_list_for_intervention,
+)
+from telecontrol.selectors import plant_faults_reported
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def intervention_list(request):
+    interventions = selectors.intervention_list_for_user(user=request.user).not_final()
+    page = Paginator(interventions, 50).get_page(request.GET.get("page"))
+    return render(request, "dispatch/intervention_list.html", {"page": page})
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def intervention_detail(request, pk):
+    intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    staff = has_role(request.user, *STAFF)
+    actions = transitions_available(user=request.user, intervention=intervention)
+    suggestions = []
+    if any(t.action == "assign" for t in actions):
+        suggestions = selectors.technicians_suggested(plant=intervention.plant)
+    return render(
+        request,
+        "dispatch/intervention_detail.html",
+        {
+            "intervention": intervention,
+            "actions": actions,
+            "suggestions": suggestions,
+            "plant_faults": plant_faults_reported(plant=intervention.plant)
+            if any(t.action == "close" for t in actions)
+            else [],
+            "events": selectors.event_list_for_subject(subject=intervention),
+            "photos": selectors.intervention_photos(intervention=intervention),
+            **(_notifications_context(intervention) if staff else {"notifications": None}),
+        },
+    )
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def intervention_action(request, pk, action):
+    """One POST endpoint per transition; the service decides who may (403) and when (409)."""
+    if action not in TRANSITIONS:
+        raise PermissionDenied
+    intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    arguments = {}
+    if action == "assign":
+        technician_id = request.POST.get("technician", "")
+        arguments["technician"] = (
+            get_user_model().objects.filter(pk=int(technician_id)).first()
+            if technician_id.isdigit()
+            else None
+        )
+    elif action == "complete":
+        arguments["closing_reason"] = request.POST.get("closing_reason", "")
+    elif action == "cancel":
+        arguments["reason"] = request.POST.get("reason", "")
+    elif action == "close":
+        arguments["override_reason"] = request.POST.get("override_reason", "")
+    service = getattr(services, f"intervention_{action}")
+    try:
+        service(actor=request.user, intervention=intervention, **arguments)
+    except ValidationError as exc:
+        messages.error(request, form_error_text(exc))
+    except TransitionNotAllowed as exc:
+        return render(
+            request, "dispatch/conflict.html", {"message": str(exc), "intervention": intervention}, status=409
+        )
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("dispatch:intervention-detail", pk=pk)
+
+
+def _notifications_context(intervention) -> dict:
+    notifications = list(notification_list_for_intervention(intervention=intervention))
+    return {
+        "intervention": intervention,
+        "notifications": notifications,
+        # Followed live until every message is delivered, failed or cancelled.
+        "notifications_pending": any(n.status in ("pending", "sending", "sent") for n in notifications),
+    }
+
+
+@require_GET
+@role_required(*STAFF)
+def intervention_notifications(request, pk):
+    """The intervention's notifications alone, for the page's refresh while they travel."""
+    intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
+    return render(request, "dispatch/_notifications.html", _notifications_context(intervention))
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def plant_document_download(request, plant_pk, pk):
+    """A file from the plant's archive, for whoever may see the plant (a utility user: its own)."""
+    document = selectors.plant_document_get_for_user(user=request.user, plant_pk=plant_pk, pk=pk)
+    if not document.file:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    # Photos are shown in the page; they were checked as JPEG, PNG or WebP when received, and
+    # nosniff (SecurityMiddleware) keeps the browser to the type their name gives.
+    return FileResponse(
+        handle,
+        as_attachment=document.kind != DocumentKind.PHOTO,
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
