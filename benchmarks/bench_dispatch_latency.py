@@ -132,7 +132,7 @@ class SmtpSinkProcess:
     def _serve(self) -> None:
         import logging
 
-        from tests.smtp_server import SmtpSink
+        from tests.servers.smtp import SmtpSink
 
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         sink = SmtpSink(host=self.host, port=self.port)
@@ -174,8 +174,8 @@ class Gateways:
         self.redis = self.kannel = self.smtp = self.reports = self.hylafax = None
 
     def __enter__(self) -> Gateways:
-        from tests.kannel_server import HttpRecorder, KannelGateway
-        from tests.redis_server import RedisServer
+        from tests.servers.kannel import HttpRecorder, KannelGateway
+        from tests.servers.redis import RedisServer
 
         try:
             self.redis = RedisServer.create()
@@ -190,7 +190,7 @@ class Gateways:
                 f"{exc} (scripts/ensure_redis.sh and scripts/ensure_kannel.sh install them)"
             ) from exc
         if self.fax_wanted in ("auto", "hylafax"):
-            from tests.hylafax_server import HylafaxGateway
+            from tests.servers.hylafax import HylafaxGateway
 
             try:
                 self.hylafax = HylafaxGateway.create()
@@ -456,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
             import redis
             from rest_framework.test import APIClient
 
-            from tests.celery_worker import CeleryWorker
+            from tests.servers.celery_worker import CeleryWorker
 
             total = args.warmup + args.assignments
             log(f"seeding {total} open interventions")

@@ -5,7 +5,7 @@
 #   FAXQ=/usr/sbin/faxq        the scheduler hfaxd hands submitted jobs to
 #   FAXSTAT=/usr/bin/faxstat   HylaFAX's own status client (the tests cross-check the queue with it)
 #
-# tests/hylafax_server.py reads them as $PRONTO_TEST_HFAXD, ...:
+# tests/servers/hylafax.py reads them as $PRONTO_TEST_HFAXD, ...:
 #   eval "$(scripts/ensure_hylafax.sh | sed 's/^/export PRONTO_TEST_/')"
 # When one is missing, Debian's hylafax-server and hylafax-client are installed first (as root, or
 # via sudo); without apt-get or root the script exits 1 saying what to install. The tests start private hfaxd/faxq

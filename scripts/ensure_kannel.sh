@@ -6,7 +6,7 @@
 #   SMSBOX=/usr/sbin/smsbox                    the HTTP side: sendsms, sms-service get-urls, DLR urls
 #   FAKESMSC=/usr/lib/kannel/test/fakesmsc     the "phone network" of the tests (package kannel-extras)
 #
-# tests/kannel_server.py reads them as $PRONTO_TEST_BEARERBOX, ...:
+# tests/servers/kannel.py reads them as $PRONTO_TEST_BEARERBOX, ...:
 #   eval "$(scripts/ensure_kannel.sh | sed 's/^/export PRONTO_TEST_/')"
 # When one is missing, Debian's kannel and kannel-extras are installed first (as root, or via
 # sudo); without apt-get or root the script exits 1 saying what to install. The tests start

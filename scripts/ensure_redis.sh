@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Print the path of a usable redis-server binary, installing Debian's redis-server package first
 # when it is missing (as root, or via sudo). The tests start private servers on free ports from
-# this binary (tests/redis_server.py reads it as $PRONTO_TEST_REDIS_SERVER): the machine's own
+# this binary (tests/servers/redis.py reads it as $PRONTO_TEST_REDIS_SERVER): the machine's own
 # Redis (if any, usually on 6379) is neither used nor touched, and installing starts no daemon
 # that is left running (any redis-server the package's scripts started is stopped again).
 set -euo pipefail

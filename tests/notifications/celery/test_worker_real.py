@@ -18,11 +18,11 @@ from django.db import connection
 from dispatch import services as dispatch_services
 from dispatch.models import Event
 from notifications.models import ContactPoint, Notification, NotificationAttempt
-from tests.celery_worker import CeleryWorker, database_url_of
 from tests.dispatch.helpers import call_logged
-from tests.kannel_server import KannelGateway
-from tests.redis_server import RedisServer
-from tests.smtp_server import SmtpSink
+from tests.servers.celery_worker import CeleryWorker, database_url_of
+from tests.servers.kannel import KannelGateway
+from tests.servers.redis import RedisServer
+from tests.servers.smtp import SmtpSink
 
 pytestmark = [
     pytest.mark.real_component,

@@ -1,11 +1,11 @@
-"""A private HylaFAX server (hfaxd + faxq, tests/hylafax_server.py) for the fax backend's tests:
+"""A private HylaFAX server (hfaxd + faxq, tests/servers/hylafax.py) for the fax backend's tests:
 started once per module on a free loopback port, running again before each test."""
 
 from collections.abc import Iterator
 
 import pytest
 
-from tests.hylafax_server import HylafaxGateway
+from tests.servers.hylafax import HylafaxGateway
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The HylaFAX fax backend against a real, private hfaxd + faxq on loopback (tests/hylafax_server.py):
+"""The HylaFAX fax backend against a real, private hfaxd + faxq on loopback (tests/servers/hylafax.py):
 what the server queues (checked in its spool and with HylaFAX's own faxstat), how a retry finds
 the job an earlier attempt queued, and what each outage or refusal turns into. No database, but
 for the sweeper's delivery poll, which follows an assignment's fax row to its end.
@@ -28,8 +28,8 @@ from notifications import services
 from notifications.backends.base import Attachment, GatewayRejected, GatewayUnavailable, OutgoingMessage
 from notifications.backends.hylafax import HylafaxFaxBackend, HylafaxLoginRefused
 from notifications.models import ContactPoint, Notification
-from tests.hylafax_server import DENIED_USER, HylafaxGateway
 from tests.servers import LOOPBACK
+from tests.servers.hylafax import DENIED_USER, HylafaxGateway
 
 pytestmark = pytest.mark.real_component
 

@@ -1,4 +1,4 @@
-"""A private Kannel (bearerbox + smsbox + fakesmsc, tests/kannel_server.py) for the SMS backend's
+"""A private Kannel (bearerbox + smsbox + fakesmsc, tests/servers/kannel.py) for the SMS backend's
 tests, started once per module on free loopback ports and running again before each test, and an
 HTTP recorder standing in for Pronto's delivery-report and inbound-SMS endpoints. No database."""
 
@@ -11,7 +11,7 @@ import pytest
 
 from notifications.backends.base import OutgoingMessage
 from notifications.backends.kannel import MO_GET_URL_QUERY, KannelSmsBackend
-from tests.kannel_server import MAX_MESSAGES, HttpRecorder, KannelGateway
+from tests.servers.kannel import MAX_MESSAGES, HttpRecorder, KannelGateway
 
 INBOUND_PATH = "/api/notifications/sms/inbound/"
 INBOUND_TOKEN = "kannel-test-inbound-token"

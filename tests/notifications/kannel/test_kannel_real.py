@@ -1,4 +1,4 @@
-"""The Kannel SMS backend against a real, private Kannel on loopback (tests/kannel_server.py):
+"""The Kannel SMS backend against a real, private Kannel on loopback (tests/servers/kannel.py):
 what reaches the fake phone network (fakesmsc), the delivery reports Kannel makes and calls back
 with, inbound SMS forwarded to the sms-service get-url, and what each outage or refusal turns
 into. No database."""
@@ -16,7 +16,7 @@ from notifications import services
 from notifications.backends.base import GatewayRejected, GatewayUnavailable
 from notifications.backends.kannel import KannelAuthorizationFailed, kannel_dlr_parse, kannel_mo_params
 from notifications.sms_text import sms_analyse
-from tests.kannel_server import REFUSED_PREFIX, SHORT_NUMBER, HttpRecorder
+from tests.servers.kannel import REFUSED_PREFIX, SHORT_NUMBER, HttpRecorder
 
 from .conftest import INBOUND_PATH, INBOUND_TOKEN, SENDER
 

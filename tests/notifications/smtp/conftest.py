@@ -1,4 +1,4 @@
-"""Fixtures for the SMTP and email-to-fax backends against a real server (``tests/smtp_server.py``).
+"""Fixtures for the SMTP and email-to-fax backends against a real server (``tests/servers/smtp.py``).
 None of them needs the database."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from notifications.backends.base import OutgoingMessage
 from notifications.backends.fax_email import EmailFaxBackend
 from notifications.backends.smtp import SmtpEmailBackend
-from tests.smtp_server import SmtpSink, TlsFiles, self_signed_certificate
+from tests.servers.smtp import SmtpSink, TlsFiles, self_signed_certificate
 
 FROM_ADDRESS = "pronto@example.org"
 

@@ -58,8 +58,7 @@ from typing import IO
 import pytest
 
 from notifications.sms_text import GSM7, sms_coding
-
-from .servers import LOOPBACK, free_port, started_or_skip, wait_for_port
+from tests.servers import LOOPBACK, free_port, started_or_skip, wait_for_port
 
 USERNAME = "pronto"
 PASSWORD = "pronto-test-password"

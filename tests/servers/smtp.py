@@ -35,7 +35,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from .servers import LOOPBACK, free_port
+from tests.servers import LOOPBACK, free_port
 
 
 @dataclass(frozen=True)

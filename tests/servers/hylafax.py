@@ -46,7 +46,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import LOOPBACK, free_port, started_or_skip
+from tests.servers import LOOPBACK, free_port, started_or_skip
 
 SYSTEM_SPOOL = Path("/var/spool/hylafax")
 SYSTEM_CONFIG = Path("/etc/hylafax")
@@ -226,7 +226,7 @@ class HylafaxGateway:
         setup_cache.chmod(0o644)
         setup_cache.write_text("\n".join(lines) + "\n")
         (spool / "etc" / "config").write_text(
-            "# faxq's configuration for a private test spool (tests/hylafax_server.py)\n"
+            "# faxq's configuration for a private test spool (tests/servers/hylafax.py)\n"
             "LogFacility: daemon\n"
             "CountryCode: 39\n"
             "AreaCode: 02\n"

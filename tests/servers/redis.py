@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .servers import LOOPBACK, free_port, started_or_skip, wait_for_port
+from tests.servers import LOOPBACK, free_port, started_or_skip, wait_for_port
 
 
 def redis_server_binary() -> str | None:
