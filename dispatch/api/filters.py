@@ -3,7 +3,7 @@ from django_filters import rest_framework as filters
 
 from dispatch.choices import CallType, InterventionStatus, Priority
 from dispatch.models import Call, Intervention
-from dispatch.phone import phone_number_normalize
+from dispatch.phone_numbers import phone_number_normalize
 
 
 class PhoneNumberField(forms.CharField):

@@ -23,7 +23,7 @@ from dispatch.models import (
     Intervention,
     Plant,
 )
-from dispatch.phone import MAX_INPUT_LENGTH
+from dispatch.phone_numbers import MAX_INPUT_LENGTH
 from dispatch.selectors import callback_is_due, callback_is_overdue
 from dispatch.transitions import transitions_available
 

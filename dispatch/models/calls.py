@@ -167,7 +167,7 @@ class TelephonyReceipt(models.Model):
 
 class CallScript(models.Model):
     """The guided questions for one call type (blank: the triage script for calls whose type is
-    not known yet, which suggests it). Supervisors write ``source`` (dispatch/scripts.py says
+    not known yet, which suggests it). Supervisors write ``source`` (dispatch/script_parser.py says
     how); ``steps`` is what it reads as, checked on every save. Each save is a new version: the
     answers recorded on calls name the version they followed."""
 

@@ -12,7 +12,7 @@ from dispatch import selectors
 from dispatch.choices import CallType, Role
 from dispatch.history import event_record
 from dispatch.models import Call, CallScript, CallScriptAnswer
-from dispatch.scripts import script_parse
+from dispatch.script_parser import script_parse
 
 from .common import require_role, required_text
 

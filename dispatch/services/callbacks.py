@@ -14,7 +14,7 @@ from dispatch.choices import CallbackStatus, Role
 from dispatch.errors import TransitionNotAllowed
 from dispatch.history import event_record, value_plain
 from dispatch.models import Call, Callback, Intervention
-from dispatch.phone import phone_number_normalize
+from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
 
 from .common import require_role

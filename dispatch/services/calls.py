@@ -14,7 +14,7 @@ from dispatch import history, ports
 from dispatch.choices import CallSource, PlantMatch, Role
 from dispatch.history import event_record, subject_save_with_first_event, value_plain
 from dispatch.models import Call, Event, Plant
-from dispatch.phone import phone_number_normalize
+from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
 
 from .common import CLOCK_SKEW, require_role

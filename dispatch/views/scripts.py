@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import selectors, services
 from dispatch.choices import CallType, Priority, Role
 from dispatch.models import CallScript
-from dispatch.scripts import ScriptError
+from dispatch.script_parser import ScriptError
 from dispatch.views.common import STAFF, form_error_text, role_required
 
 # ----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.choices import InterventionStatus, Role
 from dispatch.models import Intervention
-from dispatch.phone import phone_number_normalize
+from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
 
 # dispatch.services imports notifications.services inside its functions, never at import time: no cycle.

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from dispatch.choices import TelephonyEventType
-from dispatch.phone import MAX_INPUT_LENGTH
+from dispatch.phone_numbers import MAX_INPUT_LENGTH
 
 
 class TelephonyEventSerializer(serializers.Serializer):

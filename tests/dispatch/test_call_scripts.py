@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from dispatch import selectors, services
 from dispatch.models import CallScriptAnswer, Event
-from dispatch.scripts import ScriptError, script_parse
+from dispatch.script_parser import ScriptError, script_parse
 
 from .helpers import call_logged
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from dispatch.phone import phone_number_display, phone_number_normalize
+from dispatch.phone_numbers import phone_number_display, phone_number_normalize
 
 
 @pytest.mark.parametrize(
