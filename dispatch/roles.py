@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 
 from .choices import STAFF_ROLES, Role
+from .models import UserProfile
 
 __all__ = ["STAFF_ROLES", "has_role", "user_customer_id", "user_roles", "user_roles_forget"]
 _VALID = frozenset(Role.values)
@@ -51,8 +52,6 @@ def user_customer_id(user) -> int | None:
     """The customer a ``utility`` user is bound to, or None (such a user then sees nothing)."""
     cached = getattr(user, "_pronto_customer_id", 0)
     if cached == 0:
-        from .models import UserProfile
-
         cached = UserProfile.objects.filter(user=user).values_list("customer_id", flat=True).first()
         user._pronto_customer_id = cached
     return cached

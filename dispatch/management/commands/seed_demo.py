@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import CallType, PlantKind, Role, ServiceClass
-from dispatch.models import Call, Contact, Customer, KnownNumber, Plant, UserProfile
+from dispatch.models import Call, CallScript, Contact, Customer, KnownNumber, Plant, UserProfile
+from notifications.models import ContactPoint
 from telecontrol.choices import Protocol
 from telecontrol.models import PlantTelecontrol
 
@@ -210,16 +211,12 @@ class Command(BaseCommand):
     def _scripts(self, supervisor):
         """A triage script (calls of no known type yet) and one for gas leaks, in Italian as the
         operators would write them."""
-        from dispatch.models import CallScript
-
         for call_type, name, source in DEMO_SCRIPTS:
             if not CallScript.objects.filter(call_type=call_type).exists():
                 services.call_script_save(actor=supervisor, call_type=call_type, name=name, source=source)
 
     def _contact_points(self, user, role):
         """Technicians get SMS, email and fax; staff email: the embedded outbox shows them all."""
-        from notifications.models import ContactPoint
-
         index = user.pk % 1000
         points = {
             Role.TECHNICIAN: [
