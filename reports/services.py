@@ -1,9 +1,11 @@
-"""Service-level standards, sign-offs and report runs."""
+"""The reports' writes: the service-level standards (each save a kept version), sign-offs,
+report runs computed in the background, and last month's report emailed to each customer's
+report contacts. The figures are ``reports.queries``'s; the runs are queued by task name
+(``dispatch.queue``) and the emails go through ``notifications``' outbox."""
 
 import logging
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,9 +19,15 @@ from dispatch.models import (
     ServiceLevelReportRun,
     ServiceLevelSignOff,
 )
+from dispatch.queue import task_enqueue_on_commit
 from dispatch.roles import has_role, user_customer_id
+from notifications.choices import NotificationReason
+from notifications.services import email_files_send
+from reports.figures import figures_digest, period_problem, report_data
+from reports.mail import report_email_file, report_email_render
+from reports.merge import service_level_report_by_months
+from reports.queries import profiles_for_customer, service_level_report
 
-User = get_user_model()
 logger = logging.getLogger(__name__)
 
 
@@ -80,8 +88,6 @@ def service_level_profile_save(
 
 def _profile_overlap_check(profile: ServiceLevelProfile) -> None:
     """No call type may count under two services of the same customer (once in each report)."""
-    from dispatch.service_levels import profiles_for_customer
-
     others = (
         [p for p in profiles_for_customer(profile.customer) if p.service != profile.service]
         if profile.customer is not None
@@ -102,8 +108,6 @@ def service_levels_sign_off(
 ) -> ServiceLevelSignOff:
     """A supervisor signs off the customer's report for these days: its figures are computed
     now and kept as they are, with their SHA-256; the PDF is drawn from them."""
-    from dispatch.service_levels import figures_digest, period_problem, report_data, service_level_report
-
     if not has_role(actor, Role.SUPERVISOR):
         raise PermissionDenied(_("Only supervisors sign off reports."))
     problem = period_problem(date_from, date_to, group_by)
@@ -124,8 +128,6 @@ def service_levels_sign_off(
 def report_run_request(*, actor, customer, date_from, date_to, group_by: str) -> ServiceLevelReportRun:
     """Queue a report to be computed a month at a time in the background. Whoever asks must be
     allowed to read the customer's reports (the caller checks; supervisors and its utility)."""
-    from dispatch.service_levels import period_problem
-
     if not (
         has_role(actor, Role.SUPERVISOR)
         or (has_role(actor, Role.UTILITY) and user_customer_id(actor) == customer.pk)
@@ -142,17 +144,17 @@ def report_run_request(*, actor, customer, date_from, date_to, group_by: str) ->
     return run
 
 
-def _report_run_enqueue(run_id: int) -> None:
-    from dispatch.tasks import report_run_execute
+# The task that computes one run (``reports.tasks.report_run_execute``), by its registered name.
+REPORT_RUN_EXECUTE = "dispatch.tasks.report_run_execute"
 
-    transaction.on_commit(lambda: report_run_execute.delay(run_id))
+
+def _report_run_enqueue(run_id: int) -> None:
+    task_enqueue_on_commit(REPORT_RUN_EXECUTE, run_id)
 
 
 def report_run_execute(*, run_id: int) -> str:
     """Compute a queued run, a month at a time, recording the progress; idempotent (a run that
     is done, or running elsewhere, is left alone). A monthly run is then sent to the contacts."""
-    from dispatch.service_levels import figures_digest, report_data, service_level_report_by_months
-
     with transaction.atomic():
         run = ServiceLevelReportRun.objects.select_for_update().select_related("customer").get(pk=run_id)
         if run.status not in (ReportRunStatus.QUEUED, ReportRunStatus.FAILED):
@@ -214,9 +216,12 @@ def _monthly_report_send(run: ServiceLevelReportRun) -> None:
     """Under the run's lock: email it once to the customer's report contacts."""
     if run.sent_at is not None:
         return
-    from notifications.services import notifications_for_report
-
     contacts = list(run.customer.contacts.filter(receives_reports=True, email__gt=""))
-    notifications_for_report(run=run, contacts=contacts)
+    if contacts:
+        subject, body = report_email_render(run=run)
+        email_files_send(
+            reason=NotificationReason.REPORT, contacts=contacts, subject=subject, body=body,
+            files=[report_email_file(run=run)],
+        )  # fmt: skip
     run.sent_at = timezone.now()
     run.save(update_fields=["sent_at"])
