@@ -9,7 +9,7 @@ emergency; 2% never answered), an intervention for 40% of them (every tenth of t
 cancelled; arrival times from 10 to 120 minutes; some never arrive) and a telecontrol check for
 half of them, all written by SQL in bulk. Then, alternating, after a warm-up:
 
-- Pronto: ``dispatch.service_levels.service_level_report`` for the customer and the year by
+- Pronto: ``reports.queries.service_level_report`` for the customer and the year by
   month (every figure of the report: answer and arrival outcomes, five distributions, calls
   apart and outside, the first 200 misses and their count), as the API and the page call it;
 - bare: one hand-written SQL aggregate over the same rows (calls of the customer in the year
@@ -167,7 +167,7 @@ def seed(calls: int) -> None:
 
 
 def run_report(customer):
-    from dispatch.service_levels import service_level_report
+    from reports.queries import service_level_report
 
     return service_level_report(
         customer=customer, date_from=dt.date(YEAR, 1, 1), date_to=dt.date(YEAR, 12, 31), group_by="month"
@@ -181,7 +181,7 @@ def run_bare(customer, types, *, jit: bool = True):
 
     from django.db import connection, transaction
 
-    from dispatch.service_levels import period_bounds
+    from reports.figures import period_bounds
 
     start, end = period_bounds(dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), ZoneInfo("Europe/Rome"))
     with transaction.atomic(), connection.cursor() as cursor:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "telephony",
     "telecontrol",
     "notifications",
+    "reports",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from .access import found_or_404, restrict
@@ -19,15 +18,13 @@ from .models import (
     Callback,
     CallScript,
     CallScriptAnswer,
-    Customer,
     Event,
     Intervention,
     Plant,
     PlantDocument,
-    ServiceLevelReportRun,
     UserProfile,
 )
-from .roles import user_customer_id, user_roles
+from .roles import user_roles
 
 # The board lists this many open interventions (the most urgent first) and calls in progress;
 # it says how many more there are.
@@ -374,37 +371,3 @@ def _distance_km(lat1, lon1, lat2, lon2) -> float:
 def technician_profile_get(*, user) -> UserProfile:
     """The user's profile, or an unsaved blank one (off duty, no position) if it has none."""
     return UserProfile.objects.filter(user=user).first() or UserProfile(user=user)
-
-
-def customer_get_for_reports(*, user, pk) -> Customer:
-    """A customer whose reports this user may read: a supervisor any, a utility user only its
-    own; any other customer is not found (404), whether it exists or not."""
-    roles = user_roles(user)
-    customers = Customer.objects.all()
-    if Role.SUPERVISOR not in roles:
-        if Role.UTILITY not in roles or user_customer_id(user) is None:
-            raise Http404
-        customers = customers.filter(pk=user_customer_id(user))
-    customer = customers.filter(pk=pk).first()
-    if customer is None:
-        raise Http404
-    return customer
-
-
-def report_runs_for_user(*, user) -> QuerySet[ServiceLevelReportRun]:
-    """Report runs this user may read, newest first: a supervisor all, a utility user its
-    customer's, anyone else none."""
-    roles = user_roles(user)
-    runs = ServiceLevelReportRun.objects.select_related("customer", "requested_by").order_by("-created_at")
-    if Role.SUPERVISOR in roles:
-        return runs
-    if Role.UTILITY in roles and user_customer_id(user) is not None:
-        return runs.filter(customer_id=user_customer_id(user))
-    return runs.none()
-
-
-def report_run_get_for_user(*, user, pk) -> ServiceLevelReportRun:
-    run = report_runs_for_user(user=user).filter(pk=pk).first()
-    if run is None:
-        raise Http404
-    return run

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mobile, report_views, views
+from . import mobile, views
 
 app_name = "dispatch"
 
@@ -13,16 +13,6 @@ urlpatterns = [
     path("m/sw.js", mobile.service_worker, name="m-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),
     path("desk/", views.desk, name="desk"),
-    path("reports/service-levels/", report_views.service_levels, name="service-levels"),
-    path("reports/service-levels.csv", report_views.service_levels_csv, name="service-levels-csv"),
-    path("reports/service-levels/sign-off/", report_views.sign_off, name="service-levels-sign-off"),
-    path("reports/sign-offs/<int:pk>.pdf", report_views.sign_off_pdf, name="service-levels-sign-off-pdf"),
-    path("reports/runs/", report_views.run_request, name="report-run-request"),
-    path("reports/runs/<int:pk>/", report_views.run_detail, name="report-run"),
-    path("reports/runs/<int:pk>/report.<str:fmt>", report_views.run_download, name="report-run-download"),
-    path("reports/standards/", report_views.profile_list, name="service-level-profiles"),
-    path("reports/standards/new/", report_views.profile_create, name="service-level-profile-create"),
-    path("reports/standards/<int:pk>/", report_views.profile_edit, name="service-level-profile-edit"),
     path("board/rows/", views.board_rows, name="board-rows"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/incoming/", views.calls_incoming, name="calls-incoming"),

@@ -62,7 +62,7 @@ class Notification(models.Model):
     recipient = models.CharField(_("recipient"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
-    # [{"document": <PlantDocument id>, "filename": ..., "content_type": ...}]
+    # [{"file": <media storage name> | "document": <PlantDocument id>, "filename": ..., "content_type": ...}]
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
     status = models.CharField(

@@ -121,37 +121,3 @@ def callback_render(*, callback, channel: str) -> Rendered:
         if channel == Channel.SMS:
             return Rendered(subject, sms_fit(f"{subject}: {body}", max_parts=1))
         return Rendered(subject, body)
-
-
-def report_render(*, run) -> tuple[str, str]:
-    """Subject and text of the monthly report email: the share within each standard and the
-    verdict, in the customer's language (the site's)."""
-    data = run.figures
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Service levels %(month)s: %(customer)s") % {
-            "month": run.date_from.strftime("%m/%Y"), "customer": data["customer_name"],
-        }  # fmt: skip
-        lines = [
-            _("Calls received from %(start)s to %(end)s (%(tz)s).")
-            % {"start": data["start"], "end": data["end"], "tz": data["time_zone"]},
-            "",
-        ]
-        for profile in data["profiles"]:
-            rules, total = profile["rules"], profile["total"]
-            lines.append(f"{rules['name']}: " + _("%(n)s calls counted") % {"n": total["calls"]})
-            standards = (
-                ("answer", rules["answer_target_seconds"], "s"),
-                ("arrival", rules["arrival_target_minutes"], "min"),
-            )
-            for kind, target, unit in standards:
-                share = total[f"{kind}_share"]
-                if target is None or share is None:
-                    continue
-                verdict = _("met") if profile[f"{kind}_meets"] else _("not met")
-                lines.append(
-                    f"  {_('answer') if kind == 'answer' else _('arrival')} ≤ {target} {unit}: {share}% "
-                    f"(≥ {rules[f'{kind}_min_percent']}%: {verdict})"
-                )
-        lines += ["", _("The PDF attached holds the figures, the calls that missed and the rules used.")]
-        lines.append(_("Figures SHA-256: %(digest)s") % {"digest": run.figures_sha256})
-    return subject, "\n".join(lines)

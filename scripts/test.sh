@@ -10,6 +10,8 @@ export PYTHONDONTWRITEBYTECODE=1
 echo "== lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== import contracts (pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 

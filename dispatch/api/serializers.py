@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.api.fields import IdOrCodeField, ScopedPrimaryKeyRelatedField
-from dispatch.choices import CallType, Priority, ReportGrouping
+from dispatch.choices import CallType, Priority
 from dispatch.models import (
     NOTES_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -381,85 +381,3 @@ class TechnicianPositionSerializer(serializers.Serializer):
                 raise serializers.ValidationError({name: _("A number is required.")})
             data[name] = Decimal(f"{data[name]:.6f}")
         return data
-
-
-class ServiceLevelQuerySerializer(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
-    # "from" is a Python keyword: the field is named by the source of its query parameter.
-    date_from = serializers.DateField(help_text="First day, local time (YYYY-MM-DD).")
-    date_to = serializers.DateField(help_text="Last day, included.")
-    group_by = serializers.ChoiceField(choices=ReportGrouping.choices, default=ReportGrouping.MONTH)
-
-    def to_internal_value(self, data):
-        data = {**{k: v for k, v in data.items()}, "date_from": data.get("from"), "date_to": data.get("to")}
-        return super().to_internal_value(data)
-
-    def validate(self, data):
-        from dispatch.service_levels import period_problem
-
-        problem = period_problem(data["date_from"], data["date_to"], data["group_by"])
-        if problem:
-            raise serializers.ValidationError({"to": problem})
-        return data
-
-
-class ServiceLevelFiguresSerializer(serializers.Serializer):
-    calls = serializers.IntegerField()
-    answer = serializers.DictField(child=serializers.IntegerField())
-    answer_share = serializers.FloatField(allow_null=True, help_text="% of within / (within + missed).")
-    arrival = serializers.DictField(child=serializers.IntegerField())
-    arrival_share = serializers.FloatField(allow_null=True)
-    distributions = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()))
-
-
-class ServiceLevelGroupSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    figures = ServiceLevelFiguresSerializer()
-
-
-class ServiceLevelMissSerializer(serializers.Serializer):
-    call_id = serializers.IntegerField()
-    received_at = serializers.DateTimeField()
-    plant_code = serializers.CharField()
-    call_type = serializers.CharField()
-    answer = serializers.CharField()
-    arrival = serializers.CharField()
-    answer_seconds = serializers.FloatField(allow_null=True)
-    arrival_minutes = serializers.FloatField(allow_null=True)
-    intervention_id = serializers.IntegerField(allow_null=True)
-    reasons = serializers.ListField(child=serializers.CharField())
-
-
-class ServiceLevelProfileReportSerializer(serializers.Serializer):
-    rules = serializers.DictField(source="profile.rules")
-    answer_meets = serializers.BooleanField(allow_null=True)
-    arrival_meets = serializers.BooleanField(allow_null=True)
-    total = ServiceLevelFiguresSerializer()
-    groups = ServiceLevelGroupSerializer(many=True)
-    misses = ServiceLevelMissSerializer(many=True, help_text="The first 200, oldest first.")
-    misses_total = serializers.IntegerField()
-    buckets = serializers.SerializerMethodField()
-
-    def get_buckets(self, report) -> dict[str, list[str]]:
-        from dispatch.service_levels import MEASURES
-
-        return {measure.name: measure.bucket_labels() for measure in MEASURES}
-
-
-class ServiceLevelReportSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(source="customer.pk")
-    customer_name = serializers.CharField(source="customer.name")
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
-    time_zone = serializers.CharField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    group_by = serializers.CharField()
-    computed_at = serializers.DateTimeField()
-    rules = serializers.ListField(child=serializers.CharField())
-    profiles = ServiceLevelProfileReportSerializer(many=True)
-    apart = serializers.DictField(child=serializers.IntegerField(), help_text="Calls counted apart, by type.")
-    outside = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Calls outside the statistics, by type."
-    )

@@ -9,7 +9,6 @@ from .views import (
     CallViewSet,
     InterventionViewSet,
     PlantViewSet,
-    ServiceLevelReportView,
     TechnicianShiftViewSet,
 )
 
@@ -30,7 +29,6 @@ router.register("me", TechnicianShiftViewSet, basename="me")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
-    path("reports/service-levels/", ServiceLevelReportView.as_view(), name="service-levels"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

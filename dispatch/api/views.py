@@ -1,15 +1,12 @@
 """Thin API views: parse, call one service or selector, render."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from dispatch import selectors, services
-from dispatch.choices import ReportGrouping, Role
-from dispatch.service_levels import report_data, service_level_report
+from dispatch.choices import Role
 from dispatch.transitions import TRANSITIONS
 
 from .filters import CallFilter, InterventionFilter
@@ -34,8 +31,6 @@ from .serializers import (
     InterventionStepSerializer,
     PlantDetailSerializer,
     PlantSerializer,
-    ServiceLevelQuerySerializer,
-    ServiceLevelReportSerializer,
     TechnicianDutySerializer,
     TechnicianPositionSerializer,
     TechnicianShiftSerializer,
@@ -323,33 +318,3 @@ class TechnicianShiftViewSet(viewsets.ViewSet):
         payload.is_valid(raise_exception=True)
         _profile, recorded = services.technician_position_record(actor=request.user, **payload.validated_data)
         return Response({"recorded": recorded})
-
-
-class ServiceLevelReportView(APIView):
-    """Service levels of one customer against its standards, over a range of days: the same
-    figures as the report pages and exports. Supervisors: any customer; utility users: their
-    own (any other: 404)."""
-
-    permission_classes = [HasActionRole]
-    action = "list"
-    action_roles = {"list": frozenset({Role.SUPERVISOR, Role.UTILITY})}
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("customer", int, required=True),
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First day, local time."),
-            OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last day, included."),
-            OpenApiParameter("group_by", str, enum=ReportGrouping.values, description="Default: month."),
-        ],
-        responses={200: ServiceLevelReportSerializer},
-    )
-    def get(self, request):
-        query = ServiceLevelQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        customer = selectors.customer_get_for_reports(user=request.user, pk=params["customer"])
-        report = service_level_report(
-            customer=customer, date_from=params["date_from"], date_to=params["date_to"],
-            group_by=params["group_by"],
-        )  # fmt: skip
-        return Response(report_data(report))

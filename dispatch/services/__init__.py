@@ -25,17 +25,8 @@ from .interventions import (
     intervention_open,
     priority_for_customer,
 )
-from .service_levels import (
-    PROFILE_FIELDS,
-    report_run_execute,
-    report_run_request,
-    service_level_profile_save,
-    service_levels_monthly_send,
-    service_levels_sign_off,
-)
 
 __all__ = [
-    "PROFILE_FIELDS",
     "TRANSITIONS",
     "call_changes_apply",
     "call_log",
@@ -58,11 +49,6 @@ __all__ = [
     "intervention_open",
     "intervention_step_apply",
     "priority_for_customer",
-    "report_run_execute",
-    "report_run_request",
-    "service_level_profile_save",
-    "service_levels_monthly_send",
-    "service_levels_sign_off",
     "technician_duty_set",
     "technician_position_record",
 ]

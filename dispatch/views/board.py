@@ -27,7 +27,7 @@ def home(request):
     if has_role(request.user, Role.TECHNICIAN):
         return redirect("dispatch:m-list")
     if has_role(request.user, Role.UTILITY):
-        return redirect("dispatch:service-levels")
+        return redirect("reports:service-levels")
     return redirect("dispatch:intervention-list")
 
 

@@ -9,21 +9,21 @@ took the message (by the row's idempotency key) before sending it again.
 
 Every step is written into the intervention's history (``notification.*`` events).
 
-By subject: ``outbox`` (the rows the business changes ask for, and the helpers that write the
-outbox's steps into the history), ``delivery`` (sending one row, its attempts and retries,
-delivery receipts), ``sweep`` (the sweeper: lost tasks, dead workers, delivery polls),
-``escalation`` (unacknowledged assignments, the supervisors' warnings) and ``replies``
-(acknowledgements by SMS). Callers import from here.
+By subject: ``outbox`` (the rows the business changes ask for, files emailed to a customer's
+contacts, and the helpers that write the outbox's steps into the history), ``delivery``
+(sending one row, its attempts and retries, delivery receipts), ``sweep`` (the sweeper: lost
+tasks, dead workers, delivery polls), ``escalation`` (unacknowledged assignments, the
+supervisors' warnings) and ``replies`` (acknowledgements by SMS). Callers import from here.
 """
 
 from .delivery import notification_deliver, notification_receipt_apply, retry_delay
 from .escalation import ack_timeout, acknowledgements_escalate
 from .outbox import (
     contact_points_for,
+    email_files_send,
     notifications_for_assignment,
     notifications_for_callback,
     notifications_for_cancel,
-    notifications_for_report,
 )
 from .replies import sms_reply_apply
 from .sweep import DELIVERY_POLL_BATCH, deliveries_poll, notifications_sweep
@@ -39,8 +39,8 @@ __all__ = [
     "acknowledgements_escalate",
     "sms_reply_apply",
     "retry_delay",
-    # Public in the former single module too, and imported by dispatch.services.
-    "notifications_for_report",
+    "email_files_send",
+    # Public in the former single module too.
     "contact_points_for",
     "ack_timeout",
     "DELIVERY_POLL_BATCH",

@@ -16,9 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.choices import DocumentKind
-from dispatch.models import Intervention, PlantDocument, ServiceLevelReportRun
+from dispatch.models import Intervention, PlantDocument
 from dispatch.queue import task_enqueue_on_commit
-from dispatch.report_pdf import report_run_pdf
 from notifications.backends.base import (
     Attachment,
     DeliveryStatus,
@@ -30,6 +29,7 @@ from notifications.backends.base import (
 )
 from notifications.choices import AttemptOutcome, Channel, NotificationStatus
 from notifications.fax import fax_pdf_render
+from notifications.files import attachment_loader_for, file_load
 from notifications.models import Notification, NotificationAttempt
 from notifications.rendering import fax_lines
 from notifications.services.outbox import NOTIFICATION_SEND
@@ -56,19 +56,22 @@ def _status_url(row: Notification) -> str:
 
 
 def _attachments_load(row: Notification) -> tuple[Attachment, ...]:
-    """The files a row carries: plant documents by id, or a report run's PDF, drawn again from
-    the run's kept figures (the same bytes each time)."""
+    """The files a row carries (``notifications.files``): those kept for it, plant documents by
+    id, and items an app loads itself (rows written before it kept its files here)."""
     loaded = []
     documents = PlantDocument.objects.in_bulk(
         [item["document"] for item in row.attachments if "document" in item]
     )
     for item in row.attachments:
-        if "report_run" in item:
-            run = (
-                ServiceLevelReportRun.objects.select_related("customer").filter(pk=item["report_run"]).first()
-            )
-            if run is not None and run.figures is not None:
-                loaded.append(Attachment(item["filename"], "application/pdf", report_run_pdf(run)))
+        if "file" in item:
+            loaded.append(file_load(item))
+            continue
+        if "document" not in item:
+            loader = attachment_loader_for(item)
+            if loader is None:
+                logger.warning("Notification %s: no app loads attachment %r", row.pk, item)
+            elif (attachment := loader(item)) is not None:
+                loaded.append(attachment)
             continue
         document = documents.get(item["document"])
         if document is None:

@@ -1,15 +1,16 @@
 """The outbox's rows: what the business changes ask for (an assignment and the technician it
-was taken from, a cancellation, a callback due, a customer's monthly report), addressed to the
-users' contact points, with the plant's documents an assignment email carries. They are written
-inside the caller's transaction and their delivery is queued for after its commit. Also the
-helpers every part of the outbox uses to write its steps into the intervention's history.
+was taken from, a cancellation, a callback due), addressed to the users' contact points, with the
+plant's documents an assignment email carries; and files emailed to a customer's contacts (a
+monthly report). They are written inside the caller's transaction and their delivery is queued
+for after its commit. Also the helpers every part of the outbox uses to write its steps into the
+intervention's history.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -17,14 +18,16 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dispatch.choices import DocumentKind
-from dispatch.models import Callback, Intervention, PlantDocument, ServiceLevelReportRun
+from dispatch.models import Callback, Contact, Intervention, PlantDocument
 from dispatch.queue import task_enqueue_each_on_commit
 
 # dispatch.services imports notifications.services inside its functions, never at import time: no cycle.
 from dispatch.services import event_record
+from notifications.backends.base import Attachment
 from notifications.choices import Channel, NotificationReason, NotificationStatus
+from notifications.files import file_keep
 from notifications.models import ContactPoint, Notification
-from notifications.rendering import callback_render, notification_render, report_render
+from notifications.rendering import callback_render, notification_render
 
 logger = logging.getLogger(__name__)
 
@@ -132,26 +135,33 @@ def _notifications_create(
 # What the business changes ask for (called inside their transaction)
 
 
-def notifications_for_report(*, run: ServiceLevelReportRun, contacts) -> list[Notification]:
-    """Last month's service levels to each of the customer's report contacts, by email, with the
-    figures in the text and the PDF attached."""
+def email_files_send(
+    *, reason: str, contacts: Iterable[Contact], subject: str, body: str, files: Sequence[Attachment] = ()
+) -> list[Notification]:
+    """Email these files, with this subject and text, to each of these contacts (a customer's,
+    at their email address; a contact without one is skipped): one outbox row per contact,
+    written in the caller's transaction and delivered after its commit like every notification.
+    The files are kept once, in the media storage (``notifications.files``), and every row names
+    them, so each attempt sends the same bytes."""
     now = timezone.now()
-    subject, body = report_render(run=run)
-    filename = f"service-levels-{run.customer.code}-{run.date_from:%Y-%m}.pdf"
+    addresses = [contact.email for contact in contacts if contact.email]
+    if not addresses:
+        return []
+    attachments = [file_keep(file, now=now) for file in files]
     rows = [
         Notification(
-            reason=NotificationReason.REPORT,
+            reason=reason,
             channel=Channel.EMAIL,
-            recipient=contact.email,
+            recipient=address,
             subject=subject[:200],
             body=body,
-            attachments=[{"report_run": run.pk, "filename": filename, "content_type": "application/pdf"}],
+            attachments=attachments,
             idempotency_key=uuid.uuid4().hex,
             status=S.PENDING,
             next_attempt_at=now,
             created_at=now,
-        )  # fmt: skip
-        for contact in contacts
+        )
+        for address in addresses
     ]
     return _notifications_create(rows, intervention_id=None)
 

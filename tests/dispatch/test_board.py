@@ -106,7 +106,7 @@ def test_anonymous_is_sent_to_sign_in(db, client):
 def test_home_takes_each_role_to_its_page(users, browser):
     assert browser("operator").get("/").url == BOARD
     assert browser("technician").get("/").url == reverse("dispatch:m-list")
-    assert browser("utility").get("/").url == reverse("dispatch:service-levels")
+    assert browser("utility").get("/").url == reverse("reports:service-levels")
 
 
 def _queries_for(client, url) -> int:

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from dispatch import services
 from dispatch.models import ServiceLevelProfile, ServiceLevelProfileChange
+from reports import services
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,10 @@ def default(service="gas"):
 def test_a_customers_own_profile_starts_from_the_default_and_each_save_is_a_version(users, customer, browser):
     client = browser("supervisor")
     response = client.post(
-        reverse("dispatch:service-level-profile-create"), {"customer": customer.pk, "service": "gas"}
+        reverse("reports:service-level-profile-create"), {"customer": customer.pk, "service": "gas"}
     )
     own = ServiceLevelProfile.objects.get(customer=customer, service="gas")
-    assert response.url == reverse("dispatch:service-level-profile-edit", args=[own.pk])
+    assert response.url == reverse("reports:service-level-profile-edit", args=[own.pk])
     assert own.call_types == default().call_types and own.version == 1
 
     form = {
@@ -32,7 +32,7 @@ def test_a_customers_own_profile_starts_from_the_default_and_each_save_is_a_vers
         "arrival_target_minutes": "45", "arrival_min_percent": "92.5",
         "call_types": ["gas_leak", "leak_downstream"], "call_types_apart": ["meter_replacement"],
     }  # fmt: skip
-    assert client.post(reverse("dispatch:service-level-profile-edit", args=[own.pk]), form).status_code == 302
+    assert client.post(reverse("reports:service-level-profile-edit", args=[own.pk]), form).status_code == 302
 
     own.refresh_from_db()
     assert (own.version, own.answer_target_seconds, own.arrival_min_percent) == (2, 90, Decimal("92.5"))
@@ -42,7 +42,7 @@ def test_a_customers_own_profile_starts_from_the_default_and_each_save_is_a_vers
         versions[0].rules["answer_target_seconds"] == 120 and versions[1].rules["answer_target_seconds"] == 90
     )
     assert versions[1].changed_by == users["supervisor"]
-    page = client.get(reverse("dispatch:service-level-profiles")).content.decode()
+    page = client.get(reverse("reports:service-level-profiles")).content.decode()
     assert "Contract 2027" in page and "v2" in page
 
 
@@ -65,7 +65,7 @@ def test_a_call_type_counts_under_one_service_only(users, customer):
 
 def test_an_invalid_form_is_shown_again_with_the_reason(users, browser):
     response = browser("supervisor").post(
-        reverse("dispatch:service-level-profile-edit", args=[default().pk]),
+        reverse("reports:service-level-profile-edit", args=[default().pk]),
         {"name": "x", "answer_min_percent": "150", "arrival_min_percent": "90", "call_types": ["gas_leak"]},
     )
     assert response.status_code == 200 and "answer_min_percent" in response.context["form"].errors
@@ -75,15 +75,15 @@ def test_an_invalid_form_is_shown_again_with_the_reason(users, browser):
 @pytest.mark.parametrize("name", ["operator", "technician", "utility", "norole"])
 def test_only_supervisors_change_the_standards(users, customer, browser, name):
     client = browser(name)
-    assert client.get(reverse("dispatch:service-level-profiles")).status_code == 403
-    assert client.get(reverse("dispatch:service-level-profile-edit", args=[default().pk])).status_code == 403
+    assert client.get(reverse("reports:service-level-profiles")).status_code == 403
+    assert client.get(reverse("reports:service-level-profile-edit", args=[default().pk])).status_code == 403
     forged = client.post(
-        reverse("dispatch:service-level-profile-edit", args=[default().pk]),
+        reverse("reports:service-level-profile-edit", args=[default().pk]),
         {"name": "x", "answer_min_percent": "1", "arrival_min_percent": "1", "call_types": ["gas_leak"]},
     )
     assert forged.status_code == 403 and default().version == 1
     created = client.post(
-        reverse("dispatch:service-level-profile-create"), {"customer": customer.pk, "service": "gas"}
+        reverse("reports:service-level-profile-create"), {"customer": customer.pk, "service": "gas"}
     )
     assert created.status_code == 403 and not ServiceLevelProfile.objects.filter(customer=customer).exists()
     with pytest.raises(PermissionDenied):

@@ -1,14 +1,17 @@
-"""Service-level standards, sign-offs and report runs."""
+"""The reports' writes: the service-level standards (each save a kept version), sign-offs,
+report runs computed in the background, and last month's report emailed to each customer's
+report contacts. The figures are ``reports.queries``'s; the runs are queued by task name
+(``dispatch.queue``) and the emails go through ``notifications``' outbox."""
 
 import logging
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch.access import can_see
 from dispatch.choices import CallType, ReportRunKind, ReportRunStatus, Role, Service
 from dispatch.models import (
     Customer,
@@ -17,9 +20,15 @@ from dispatch.models import (
     ServiceLevelReportRun,
     ServiceLevelSignOff,
 )
-from dispatch.roles import has_role, user_customer_id
+from dispatch.queue import task_enqueue_on_commit
+from dispatch.roles import has_role
+from notifications.choices import NotificationReason
+from notifications.services import email_files_send
+from reports.figures import figures_digest, period_problem, report_data
+from reports.mail import report_email_file, report_email_render
+from reports.merge import service_level_report_by_months
+from reports.queries import profiles_for_customer, service_level_report
 
-User = get_user_model()
 logger = logging.getLogger(__name__)
 
 
@@ -80,8 +89,6 @@ def service_level_profile_save(
 
 def _profile_overlap_check(profile: ServiceLevelProfile) -> None:
     """No call type may count under two services of the same customer (once in each report)."""
-    from dispatch.service_levels import profiles_for_customer
-
     others = (
         [p for p in profiles_for_customer(profile.customer) if p.service != profile.service]
         if profile.customer is not None
@@ -102,8 +109,6 @@ def service_levels_sign_off(
 ) -> ServiceLevelSignOff:
     """A supervisor signs off the customer's report for these days: its figures are computed
     now and kept as they are, with their SHA-256; the PDF is drawn from them."""
-    from dispatch.service_levels import figures_digest, period_problem, report_data, service_level_report
-
     if not has_role(actor, Role.SUPERVISOR):
         raise PermissionDenied(_("Only supervisors sign off reports."))
     problem = period_problem(date_from, date_to, group_by)
@@ -124,12 +129,7 @@ def service_levels_sign_off(
 def report_run_request(*, actor, customer, date_from, date_to, group_by: str) -> ServiceLevelReportRun:
     """Queue a report to be computed a month at a time in the background. Whoever asks must be
     allowed to read the customer's reports (the caller checks; supervisors and its utility)."""
-    from dispatch.service_levels import period_problem
-
-    if not (
-        has_role(actor, Role.SUPERVISOR)
-        or (has_role(actor, Role.UTILITY) and user_customer_id(actor) == customer.pk)
-    ):
+    if not (has_role(actor, Role.SUPERVISOR, Role.UTILITY) and can_see(actor, customer)):
         raise PermissionDenied(_("Only supervisors and the customer's utility users read reports."))
     problem = period_problem(date_from, date_to, group_by)
     if problem:
@@ -142,17 +142,17 @@ def report_run_request(*, actor, customer, date_from, date_to, group_by: str) ->
     return run
 
 
-def _report_run_enqueue(run_id: int) -> None:
-    from dispatch.tasks import report_run_execute
+# The task that computes one run (``reports.tasks.report_run_execute``), by its registered name.
+REPORT_RUN_EXECUTE = "dispatch.tasks.report_run_execute"
 
-    transaction.on_commit(lambda: report_run_execute.delay(run_id))
+
+def _report_run_enqueue(run_id: int) -> None:
+    task_enqueue_on_commit(REPORT_RUN_EXECUTE, run_id)
 
 
 def report_run_execute(*, run_id: int) -> str:
     """Compute a queued run, a month at a time, recording the progress; idempotent (a run that
     is done, or running elsewhere, is left alone). A monthly run is then sent to the contacts."""
-    from dispatch.service_levels import figures_digest, report_data, service_level_report_by_months
-
     with transaction.atomic():
         run = ServiceLevelReportRun.objects.select_for_update().select_related("customer").get(pk=run_id)
         if run.status not in (ReportRunStatus.QUEUED, ReportRunStatus.FAILED):
@@ -170,21 +170,28 @@ def report_run_execute(*, run_id: int) -> str:
         )  # fmt: skip
         data = report_data(report)
     except Exception as exc:
-        logger.exception("Report run %s failed", run.pk)
-        ServiceLevelReportRun.objects.filter(pk=run.pk).update(
-            status=ReportRunStatus.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:300],
-            finished_at=timezone.now(),
-        )
-        return ReportRunStatus.FAILED
-    with transaction.atomic():
-        run = ServiceLevelReportRun.objects.select_for_update().get(pk=run.pk)
-        run.figures, run.figures_sha256 = data, figures_digest(data)
-        run.status, run.progress, run.finished_at = ReportRunStatus.DONE, 100, timezone.now()
-        run.save(update_fields=["figures", "figures_sha256", "status", "progress", "finished_at"])
-        if run.kind == ReportRunKind.MONTHLY:
-            _monthly_report_send(run)
+        return _run_failed(run.pk, exc)
+    try:
+        # The figures and the monthly email (its PDF drawn here) commit together or not at all:
+        # a run that could not be sent is failed, so it runs again, never left "running".
+        with transaction.atomic():
+            run = ServiceLevelReportRun.objects.select_for_update().get(pk=run.pk)
+            run.figures, run.figures_sha256 = data, figures_digest(data)
+            run.status, run.progress, run.finished_at = ReportRunStatus.DONE, 100, timezone.now()
+            run.save(update_fields=["figures", "figures_sha256", "status", "progress", "finished_at"])
+            if run.kind == ReportRunKind.MONTHLY:
+                _monthly_report_send(run)
+    except Exception as exc:
+        return _run_failed(run.pk, exc)
     return run.status
+
+
+def _run_failed(run_id: int, exc: Exception) -> str:
+    logger.exception("Report run %s failed", run_id)
+    ServiceLevelReportRun.objects.filter(pk=run_id).update(
+        status=ReportRunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:300], finished_at=timezone.now()
+    )
+    return ReportRunStatus.FAILED
 
 
 def service_levels_monthly_send(*, now: datetime | None = None) -> int:
@@ -214,9 +221,12 @@ def _monthly_report_send(run: ServiceLevelReportRun) -> None:
     """Under the run's lock: email it once to the customer's report contacts."""
     if run.sent_at is not None:
         return
-    from notifications.services import notifications_for_report
-
     contacts = list(run.customer.contacts.filter(receives_reports=True, email__gt=""))
-    notifications_for_report(run=run, contacts=contacts)
+    if contacts:
+        subject, body = report_email_render(run=run)
+        email_files_send(
+            reason=NotificationReason.REPORT, contacts=contacts, subject=subject, body=body,
+            files=[report_email_file(run=run)],
+        )  # fmt: skip
     run.sent_at = timezone.now()
     run.save(update_fields=["sent_at"])

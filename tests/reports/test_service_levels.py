@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from dispatch import service_levels
 from dispatch.choices import InterventionStatus
 from dispatch.models import Call, Intervention, ServiceLevelProfile
-from dispatch.service_levels import service_level_report
+from reports import figures as service_levels
+from reports.queries import service_level_report
 from telecontrol.models import PlantCheck
 from tests.factories import CustomerFactory, PlantFactory, UserFactory
 
@@ -303,7 +303,7 @@ def page(client, customer=None, **params):
     query = {"date_from": "2026-03-01", "date_to": "2026-03-31", "group_by": "month", **params}
     if customer is not None:
         query["customer"] = customer.pk
-    return client.get(reverse("dispatch:service-levels"), query)
+    return client.get(reverse("reports:service-levels"), query)
 
 
 def test_the_report_page_shows_figures_charts_misses_and_rules(gas, users, browser):
@@ -328,7 +328,7 @@ def test_the_csv_export_holds_the_same_figures_and_the_rules(gas, browser):
     call(plant, rome(2026, 3, 10, 9, 0), answer_s=119)
     call(plant, rome(2026, 3, 10, 9, 5), answer_s=121)
     response = browser("supervisor").get(
-        reverse("dispatch:service-levels-csv"),
+        reverse("reports:service-levels-csv"),
         {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31", "group_by": "day"},
     )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -349,11 +349,11 @@ def test_a_utility_user_sees_only_its_own_customers_report(gas, users, browser):
     other = users["utility_b"].profile.customer
 
     own = browser("utility")
-    assert own.get("/").url == reverse("dispatch:service-levels")
+    assert own.get("/").url == reverse("reports:service-levels")
     html = page(own).content.decode()  # no customer asked: its own
     assert "Gas Co" in html and "(100.0%)" in html and f'value="{other.pk}"' not in html
     assert page(own, other).status_code == 404
-    csv_url = reverse("dispatch:service-levels-csv")
+    csv_url = reverse("reports:service-levels-csv")
     query = {"customer": other.pk, "date_from": "2026-03-01", "date_to": "2026-03-31"}
     assert own.get(csv_url, query).status_code == 404
     assert page(browser("utility_b"), customer).status_code == 404
@@ -362,7 +362,7 @@ def test_a_utility_user_sees_only_its_own_customers_report(gas, users, browser):
 @pytest.mark.parametrize("name", ["operator", "technician", "norole"])
 def test_other_roles_get_no_report_page(gas, browser, name):
     assert page(browser(name), gas[0]).status_code == 403
-    assert browser(name).get(reverse("dispatch:service-levels-csv")).status_code == 403
+    assert browser(name).get(reverse("reports:service-levels-csv")).status_code == 403
 
 
 def test_a_bad_period_is_said_on_the_page(gas, browser):
@@ -384,7 +384,7 @@ def test_a_signed_off_report_keeps_its_figures_and_its_pdf_says_them(gas, users,
     form = {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31", "group_by": "month"}
 
     response = supervisor.post(
-        reverse("dispatch:service-levels-sign-off"), {**form, "note": "Filed with ARERA"}
+        reverse("reports:service-levels-sign-off"), {**form, "note": "Filed with ARERA"}
     )
 
     assert response.status_code == 302
@@ -401,7 +401,7 @@ def test_a_signed_off_report_keeps_its_figures_and_its_pdf_says_them(gas, users,
     with pytest.raises(HistoryImmutableError):
         signed.delete()
 
-    pdf_url = reverse("dispatch:service-levels-sign-off-pdf", args=[signed.pk])
+    pdf_url = reverse("reports:service-levels-sign-off-pdf", args=[signed.pk])
     for reader in ("supervisor", "utility"):
         pdf = browser(reader).get(pdf_url)
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
@@ -409,24 +409,24 @@ def test_a_signed_off_report_keeps_its_figures_and_its_pdf_says_them(gas, users,
     assert "Gas Co" in text and "Europe/Rome" in text and signed.figures_sha256 in text
     assert "50.0" in text and "answered after 121 s" in text and "Filed with ARERA" in text
     assert "Signed off by" in text
-    page = supervisor.get(reverse("dispatch:service-levels"), form).content.decode()
+    page = supervisor.get(reverse("reports:service-levels"), form).content.decode()
     assert pdf_url in page
 
 
 def test_only_supervisors_sign_off_and_others_cannot_read_another_customers_pdf(gas, users, browser):
-    from dispatch import services
     from dispatch.models import ServiceLevelSignOff
+    from reports import services
 
     customer, plant, _ = gas
     form = {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31", "group_by": "month"}
     for name in ("operator", "utility", "technician"):
-        assert browser(name).post(reverse("dispatch:service-levels-sign-off"), form).status_code == 403
+        assert browser(name).post(reverse("reports:service-levels-sign-off"), form).status_code == 403
     assert not ServiceLevelSignOff.objects.exists()
     signed = services.service_levels_sign_off(
         actor=users["supervisor"], customer=customer, date_from=dt.date(2026, 3, 1),
         date_to=dt.date(2026, 3, 31), group_by="month",
     )  # fmt: skip
-    pdf_url = reverse("dispatch:service-levels-sign-off-pdf", args=[signed.pk])
+    pdf_url = reverse("reports:service-levels-sign-off-pdf", args=[signed.pk])
     assert browser("utility_b").get(pdf_url).status_code == 404
     assert browser("utility").get(pdf_url).status_code == 404  # bound to another customer
     assert browser("operator").get(pdf_url).status_code == 403
@@ -436,7 +436,7 @@ def test_only_supervisors_sign_off_and_others_cannot_read_another_customers_pdf(
 def test_postgresql_refuses_to_rewrite_a_sign_off(gas, users):
     from django.db import DatabaseError, connection, transaction
 
-    from dispatch import services
+    from reports import services
 
     signed = services.service_levels_sign_off(
         actor=users["supervisor"], customer=gas[0], date_from=dt.date(2026, 3, 1),
@@ -453,7 +453,8 @@ def test_postgresql_refuses_to_rewrite_a_sign_off(gas, users):
 
 @pytest.mark.parametrize("group_by", ["day", "month", "year", "plant", "category"])
 def test_computed_a_month_at_a_time_the_figures_are_the_same(gas, group_by):
-    from dispatch.service_levels import report_data, service_level_report_by_months
+    from reports.figures import report_data
+    from reports.merge import service_level_report_by_months
 
     customer, plant, plant2 = gas
     for month in (1, 2, 3):
@@ -493,8 +494,8 @@ def test_the_csv_export_lists_every_call_that_missed_beyond_the_pages_200(gas, b
     query = {"customer": customer.pk, "date_from": "2026-03-01", "date_to": "2026-03-31"}
     client = browser("supervisor")
 
-    page = client.get(reverse("dispatch:service-levels"), query).content.decode()
-    rows = csv_rows(client.get(reverse("dispatch:service-levels-csv"), query))
+    page = client.get(reverse("reports:service-levels"), query).content.decode()
+    rows = csv_rows(client.get(reverse("reports:service-levels-csv"), query))
 
     assert "230 calls missed a standard" in page and page.count("answered after 130 s") == 200
     assert ["Calls that missed a standard", "230", "listed", "230"] in rows

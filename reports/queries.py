@@ -1,41 +1,14 @@
-"""Service levels against the customer's standards: the figures a utility files with its
-regulator, computed from nothing but the stored timestamps of calls, checks and interventions.
-
-The rules, which every report states (``RULES``), so that an inspector can recompute any figure:
-
-- A call belongs to the customer of its plant. A call whose plant was never identified belongs
-  to no customer and is in no customer's report.
-- The period runs from the first day's 00:00 to the day after the last's 00:00, local time
-  (``TIME_ZONE``, Europe/Rome), daylight-saving changes included; a call belongs to the day,
-  month and year it was received in, even when it ends after midnight.
-- A call is counted by the service-level profile that lists its call type; a type the profile
-  counts apart (scheduled work) is reported apart and held to no standard; any other type, and
-  a call with no type, is outside the statistics.
-- Answer time: from the call's arrival (``received_at``) to its answer by a person. Within the
-  standard when at most the target (exactly 120 s is within). A call never answered is excluded
-  when the caller hung up within the target; otherwise it missed (pending while the target has
-  not run out).
-- Arrival time: from the start of the call, not from the intervention's opening, to the first
-  arrival on site among the call's own interventions that were not cancelled. Without an
-  arrival the call missed once the target has run out (pending before). A call whose
-  interventions were all cancelled, or that has none of its own, is outside the arrival figures
-  and counted apart.
-- Time to the telecontrol check, to dispatch (first assignment) and to closure (first close):
-  from the start of the call, as distributions.
-"""
+"""The service-level figures computed in the database, from the stored timestamps of calls,
+checks and interventions: one SQL aggregate per service profile, one for the calls counted apart
+or outside, one for the misses listed. What the figures mean is ``reports.figures``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
-import json
-from dataclasses import dataclass, field
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -55,163 +28,28 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# telecontrol builds on dispatch's models; reading its checks here is one way only.
-from telecontrol.models import PlantCheck  # noqa: E402, I001
-
-from .choices import CallType, InterventionStatus, ReportGrouping, Service
-from .models import Call, Customer, Intervention, Plant, ServiceLevelProfile
-
-RULES = [
-    _(
-        "A call belongs to the customer of its plant; calls whose plant was never identified are in "
-        "no report."
-    ),
-    _(
-        "The period runs from the first day's 00:00 to the day after the last's 00:00 in the time zone "
-        "stated; a call belongs to the day it was received in."
-    ),
-    _(
-        "A call is counted by the profile that lists its type; types counted apart are held to no "
-        "standard; other types, and calls with no type, are outside the statistics."
-    ),
-    _(
-        "Answer time runs from the call's arrival to its answer by a person; a call answered exactly at "
-        "the target is within. A call never answered is excluded if the caller hung up within the "
-        "target, and missed otherwise."
-    ),
-    _(
-        "Arrival time runs from the start of the call to the first arrival on site among the call's own "
-        "interventions that were not cancelled. Without an arrival, the call missed once the target ran "
-        "out. Calls with no intervention of their own, or only cancelled ones, are outside the arrival "
-        "figures and counted apart."
-    ),
-    _("Times to the telecontrol check, to dispatch and to closure run from the start of the call."),
-]
-
-# Answer and arrival outcomes of one call.
-WITHIN, MISSED, ABANDONED, PENDING, CANCELLED, NO_INTERVENTION = 1, 2, 3, 4, 5, 6
-ANSWER_OUTCOMES = {WITHIN: "within", MISSED: "missed", ABANDONED: "abandoned", PENDING: "pending"}
-ARRIVAL_OUTCOMES = {
-    WITHIN: "within", MISSED: "missed", PENDING: "pending", CANCELLED: "cancelled",
-    NO_INTERVENTION: "no_intervention",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A time from the start of the call, reported as a distribution over ``edges``: bucket i
-    holds times up to ``edges[i]`` (after the previous edge), then one for longer, one for none."""
-
-    name: str
-    label: str
-    edges: tuple[dt.timedelta, ...]
-
-    def bucket_labels(self) -> list[str]:
-        labels, previous = [], None
-        for edge in self.edges:
-            labels.append(f"≤ {_span(edge)}" if previous is None else f"{_span(previous)}–{_span(edge)}")
-            previous = edge
-        return [*labels, f"> {_span(self.edges[-1])}", str(_("none"))]
-
-
-def _span(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 120 or seconds % 60:
-        return f"{seconds} s"
-    if seconds < 7200 or seconds % 3600:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h"
-
-
-S, M, H = dt.timedelta(seconds=1), dt.timedelta(minutes=1), dt.timedelta(hours=1)
-MEASURES = (
-    Measure("answer", _("Answer time"), (30 * S, 60 * S, 120 * S, 300 * S)),
-    Measure("check", _("Time to the telecontrol check"), (1 * M, 5 * M, 15 * M, 60 * M)),
-    Measure("dispatch", _("Time to dispatch"), (5 * M, 15 * M, 30 * M, 60 * M)),
-    Measure("arrival", _("Arrival time"), (30 * M, 60 * M, 120 * M, 180 * M)),
-    Measure("closure", _("Time to closure"), (4 * H, 24 * H, 72 * H, 168 * H)),
+from dispatch.choices import CallType, InterventionStatus, ReportGrouping, Service
+from dispatch.models import Call, Customer, Intervention, Plant, ServiceLevelProfile
+from reports.figures import (
+    ABANDONED,
+    ANSWER_OUTCOMES,
+    ARRIVAL_OUTCOMES,
+    CANCELLED,
+    MEASURES,
+    MISSED,
+    NO_INTERVENTION,
+    PENDING,
+    WITHIN,
+    Figures,
+    Group,
+    Miss,
+    ProfileReport,
+    Report,
+    period_bounds,
 )
 
-
-@dataclass
-class Figures:
-    """One group's figures under one profile."""
-
-    calls: int = 0
-    answer: dict[str, int] = field(default_factory=dict)
-    arrival: dict[str, int] = field(default_factory=dict)
-    distributions: dict[str, list[int]] = field(default_factory=dict)
-
-    def share(self, outcomes: dict[str, int]) -> float | None:
-        measured = outcomes.get("within", 0) + outcomes.get("missed", 0)
-        return round(100.0 * outcomes.get("within", 0) / measured, 2) if measured else None
-
-    @property
-    def answer_share(self) -> float | None:
-        return self.share(self.answer)
-
-    @property
-    def arrival_share(self) -> float | None:
-        return self.share(self.arrival)
-
-
-class Group(NamedTuple):
-    key: str  # "2026-03", "2026-03-29", "2026"; a plant's id; a call type
-    label: str
-    figures: Figures
-
-
-@dataclass
-class Miss:
-    call_id: int
-    received_at: dt.datetime
-    plant_code: str
-    call_type: str
-    answer: str
-    arrival: str
-    answer_seconds: float | None
-    arrival_minutes: float | None
-    intervention_id: int | None
-    reasons: list[str]
-
-
-@dataclass
-class ProfileReport:
-    profile: ServiceLevelProfile
-    groups: list[Group]
-    total: Figures
-    misses: list[Miss]
-    misses_total: int
-
-    @property
-    def answer_meets(self) -> bool | None:
-        share = self.total.answer_share
-        if self.profile.answer_target_seconds is None or share is None:
-            return None
-        return share >= float(self.profile.answer_min_percent)
-
-    @property
-    def arrival_meets(self) -> bool | None:
-        share = self.total.arrival_share
-        if self.profile.arrival_target_minutes is None or share is None:
-            return None
-        return share >= float(self.profile.arrival_min_percent)
-
-
-@dataclass
-class Report:
-    customer: Customer
-    date_from: dt.date
-    date_to: dt.date
-    time_zone: str
-    start: dt.datetime
-    end: dt.datetime
-    group_by: str
-    computed_at: dt.datetime
-    profiles: list[ProfileReport]
-    apart: dict[str, int]
-    outside: dict[str, int]
-    rules: list[str] = field(default_factory=lambda: [str(rule) for rule in RULES])
+# telecontrol builds on dispatch's models; reading its checks here is one way only.
+from telecontrol.models import PlantCheck
 
 
 def profiles_for_customer(customer: Customer) -> list[ServiceLevelProfile]:
@@ -223,29 +61,6 @@ def profiles_for_customer(customer: Customer) -> list[ServiceLevelProfile]:
         if profile.customer_id is not None or profile.service not in chosen:
             chosen[profile.service] = profile
     return [chosen[service] for service in Service.values if service in chosen]
-
-
-# A report covers at most this many days (a day's grouping, one year): beyond, ask for several.
-MAX_DAYS = 366 * 5
-MAX_DAYS_BY_DAY = 366
-
-
-def period_problem(date_from: dt.date, date_to: dt.date, group_by: str) -> str | None:
-    """Why these days cannot make one report, or None."""
-    days = (date_to - date_from).days + 1
-    limit = MAX_DAYS_BY_DAY if group_by == ReportGrouping.DAY else MAX_DAYS
-    if days < 1:
-        return str(_("The last day comes before the first."))
-    if days > limit:
-        return str(_("At most %(days)d days for this grouping.") % {"days": limit})
-    return None
-
-
-def period_bounds(date_from: dt.date, date_to: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """Local midnight of the first day, and of the day after the last (DST-aware)."""
-    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
 
 
 def service_level_report(
@@ -431,7 +246,7 @@ def _profile_report(profile, calls, group_by, tz, now, misses_limit) -> ProfileR
                 getattr(figures, kind)[name] = value
         key = _group_key(row[0], group_by)
         groups.append(Group(key, labels.get(key, key), figures))
-        _add(total, figures)
+        total.add(figures)
     misses = []
     if misses_total:
         ordered, _computed = _per_call(calls, profile, group_by, tz, now, correlated=True)
@@ -439,16 +254,6 @@ def _profile_report(profile, calls, group_by, tz, now, misses_limit) -> ProfileR
     return ProfileReport(
         profile=profile, groups=groups, total=total, misses=misses, misses_total=misses_total
     )
-
-
-def _add(total: Figures, figures: Figures) -> None:
-    total.calls += figures.calls
-    for kind in ("answer", "arrival"):
-        for name, value in getattr(figures, kind).items():
-            getattr(total, kind)[name] = getattr(total, kind).get(name, 0) + value
-    for name, values in figures.distributions.items():
-        current = total.distributions.setdefault(name, [0] * len(values))
-        total.distributions[name] = [a + b for a, b in zip(current, values, strict=True)]
 
 
 def _group_key(value, group_by: str) -> str:
@@ -552,82 +357,4 @@ def _miss(row: dict, profile: ServiceLevelProfile) -> Miss:
         call_type=row["call_type"],
         answer=answer, arrival=arrival, answer_seconds=answer_seconds, arrival_minutes=arrival_minutes,
         intervention_id=row["first_intervention"], reasons=[str(r) for r in reasons],
-    )  # fmt: skip
-
-
-def report_data(report: Report) -> dict:
-    """The report as plain JSON data: what the API answers, what a sign-off keeps."""
-    from .api.serializers import ServiceLevelReportSerializer
-
-    return json.loads(json.dumps(ServiceLevelReportSerializer(report).data, cls=DjangoJSONEncoder))
-
-
-def figures_digest(data: dict) -> str:
-    """SHA-256 of the report's data in canonical form (sorted keys, no spaces)."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def months_of(date_from: dt.date, date_to: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """The range cut at month boundaries: every figure is a count, so the parts add up."""
-    parts, start = [], date_from
-    while start <= date_to:
-        next_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        end = min(date_to, next_month - dt.timedelta(days=1))
-        parts.append((start, end))
-        start = end + dt.timedelta(days=1)
-    return parts
-
-
-def service_level_report_by_months(
-    *, customer: Customer, date_from: dt.date, date_to: dt.date, group_by: str, progress=None,
-    misses_limit: int = 200,
-) -> Report:  # fmt: skip
-    """The same report as ``service_level_report``, computed a month at a time; ``progress(done,
-    total)`` is told after each month (a long range runs in the background with a progress bar)."""
-    parts = months_of(date_from, date_to)
-    reports = []
-    for index, (first, last) in enumerate(parts, 1):
-        reports.append(
-            service_level_report(
-                customer=customer, date_from=first, date_to=last, group_by=group_by, misses_limit=misses_limit
-            )
-        )
-        if progress is not None:
-            progress(index, len(parts))
-    return reports_merge(reports, misses_limit=misses_limit)
-
-
-def reports_merge(reports: list[Report], *, misses_limit: int = 200) -> Report:
-    """Reports of consecutive ranges, as one over their union."""
-    first, last = reports[0], reports[-1]
-    profiles = []
-    for index, profile_report in enumerate(first.profiles):
-        parts = [report.profiles[index] for report in reports]
-        groups: dict[str, Group] = {}
-        total, misses, misses_total = Figures(), [], 0
-        for part in parts:
-            _add(total, part.total)
-            misses_total += part.misses_total
-            misses += part.misses[: max(0, misses_limit - len(misses))]
-            for group in part.groups:
-                merged = groups.setdefault(group.key, Group(group.key, group.label, Figures()))
-                _add(merged.figures, group.figures)
-        ordered = sorted(groups.values(), key=lambda g: (int(g.key) if g.key.isdigit() else 0, g.key))
-        profiles.append(
-            ProfileReport(
-                profile=profile_report.profile, groups=ordered, total=total, misses=misses,
-                misses_total=misses_total,
-            )
-        )  # fmt: skip
-    apart: dict[str, int] = {}
-    outside: dict[str, int] = {}
-    for report in reports:
-        for target, source in ((apart, report.apart), (outside, report.outside)):
-            for key, count in source.items():
-                target[key] = target.get(key, 0) + count
-    return Report(
-        customer=first.customer, date_from=first.date_from, date_to=last.date_to, time_zone=first.time_zone,
-        start=first.start, end=last.end, group_by=first.group_by, computed_at=last.computed_at,
-        profiles=profiles, apart=apart, outside=outside,
     )  # fmt: skip

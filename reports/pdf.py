@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
 
-from .fonts import pdf_fonts
+from dispatch.fonts import pdf_fonts
 
 MISSES_IN_PDF = 50
 
@@ -40,7 +40,7 @@ def report_run_pdf(run) -> bytes:
 
 
 def report_pdf(data: dict, *, digest: str, issued: str, note: str = "", author: str = "Pronto") -> bytes:
-    """The report's data (``service_levels.report_data``) as a landscape A4 PDF."""
+    """The report's data (``reports.figures.report_data``) as a landscape A4 PDF."""
     regular, bold = pdf_fonts()
     styles = {
         "title": ParagraphStyle("title", fontName=bold, fontSize=16, leading=20, spaceAfter=6),

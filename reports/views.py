@@ -1,6 +1,6 @@
 """Service-level report pages and exports, for supervisors (any customer) and utility users (their
-own customer; any other is not found). The figures are ``dispatch.service_levels``'s, the same
-as ``GET /api/reports/service-levels/``."""
+own customer; any other is not found). The figures are ``reports.queries``'s, the same as
+``GET /api/reports/service-levels/``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import itertools
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,44 +17,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
-from .choices import CallType, ReportGrouping, Role, Service
-from .models import Customer, ServiceLevelProfile, ServiceLevelSignOff
-from .report_pdf import report_run_pdf, service_levels_pdf
-from .roles import has_role, user_customer_id
-from .service_levels import MEASURES, Report, misses_all, period_problem, report_data, service_level_report
-from .views import role_required
+from dispatch.choices import ReportGrouping, Role, Service
+from dispatch.models import Customer, ServiceLevelProfile, ServiceLevelSignOff
+from dispatch.views import role_required
+from reports import selectors, services
+from reports.charts import distribution_chart, share_chart
+from reports.figures import MEASURES, Report, report_data
+from reports.forms import ProfileForm, ReportQueryForm
+from reports.pdf import report_run_pdf, service_levels_pdf
+from reports.queries import misses_all, service_level_report
 
 READERS = (Role.SUPERVISOR, Role.UTILITY)
-
-
-class ReportQueryForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=gettext_lazy("Customer"))
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(
-        label=gettext_lazy("To (included)"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    group_by = forms.ChoiceField(
-        label=gettext_lazy("Grouped by"), choices=ReportGrouping.choices, initial=ReportGrouping.MONTH
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if has_role(user, Role.SUPERVISOR):
-            self.fields["customer"].queryset = Customer.objects.order_by("name")
-        else:
-            self.fields["customer"].queryset = Customer.objects.filter(pk=user_customer_id(user))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to"):
-            problem = period_problem(data["date_from"], data["date_to"], data.get("group_by", ""))
-            if problem:
-                self.add_error("date_to", problem)
-        return data
 
 
 def _report_form(request, data) -> ReportQueryForm:
@@ -114,9 +88,9 @@ def service_levels(request):
             profiles.append(
                 {
                     "report": item,
-                    "trend": _share_chart(item),
+                    "trend": share_chart(item),
                     "distributions": [
-                        _distribution_chart(
+                        distribution_chart(
                             measure.label, measure.bucket_labels(), item.total.distributions[name]
                         )
                         for measure in MEASURES
@@ -134,7 +108,7 @@ def service_levels(request):
     )
     return render(
         request,
-        "dispatch/service_levels.html",
+        "reports/service_levels.html",
         {
             "form": form, "report": report, "profiles": profiles, "query": query.urlencode(),
             "sign_offs": sign_offs, "long_range": long_range,
@@ -164,7 +138,7 @@ class _Echo:
 
 
 def _csv_response(data: dict, *, code: str, misses: dict | None = None) -> StreamingHttpResponse:
-    """A report's data (``service_levels.report_data``) as CSV, for Excel as well. ``misses``:
+    """A report's data (``reports.figures.report_data``) as CSV, for Excel as well. ``misses``:
     per profile id, every miss to list instead of the first ones the data holds."""
     writer = csv.writer(_Echo())
     rows = itertools.chain([["\ufeff" + _("Customer"), data["customer_name"]]], _csv_rows(data, misses or {}))
@@ -229,74 +203,8 @@ def _blank_if_none(value):
     return "" if value is None else value
 
 
-# Charts are drawn as inline SVG on the server (no script, readable by a screen reader through
-# their table twins); sizes in SVG user units.
-CHART_WIDTH, CHART_HEIGHT = 640, 180
-
-
-def _share_chart(item) -> dict | None:
-    """The share within each standard per group, as bars, with the required share as a line."""
-    series = []
-    if item.profile.answer_target_seconds is not None:
-        series.append(("answer", _("answered in time"), float(item.profile.answer_min_percent)))
-    if item.profile.arrival_target_minutes is not None:
-        series.append(("arrival", _("arrived in time"), float(item.profile.arrival_min_percent)))
-    if not item.groups or not series:
-        return None
-    slot = CHART_WIDTH / len(item.groups)
-    bar = max(2.0, slot * 0.8 / len(series))
-    bars = []
-    for index, group in enumerate(item.groups):
-        for offset, (kind, label, _minimum) in enumerate(series):
-            share = getattr(group.figures, f"{kind}_share")
-            if share is None:
-                continue
-            height = CHART_HEIGHT * share / 100
-            bars.append(
-                {
-                    "x": round(index * slot + slot * 0.1 + offset * bar, 1),
-                    "y": round(CHART_HEIGHT - height, 1),
-                    "width": round(bar, 1), "height": round(height, 1), "kind": kind,
-                    "title": f"{group.label}: {label} {share}%",
-                }
-            )  # fmt: skip
-    lines = [
-        {"kind": kind, "y": round(CHART_HEIGHT * (1 - minimum / 100), 1), "label": f"{label} ≥ {minimum:g}%"}
-        for kind, label, minimum in series
-    ]
-    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bars": bars, "lines": lines, "series": series}
-
-
-def _distribution_chart(title, labels: list[str], counts: list[int]) -> dict:
-    top = max(counts) or 1
-    rows = [
-        {"label": label, "count": count, "width": round(400 * count / top, 1), "y": index * 22}
-        for index, (label, count) in enumerate(zip(labels, counts, strict=True))
-    ]
-    return {"title": title, "rows": rows, "height": len(rows) * 22}
-
-
 # ----------------------------------------------------------------------------------------------
 # The standards: supervisors keep the service-level profiles (each save a new version)
-
-
-class ProfileForm(forms.ModelForm):
-    """The model's fields as they are (labels, limits); the lists of call types as checkboxes.
-    Saved through ``services.service_level_profile_save``, never by the form."""
-
-    call_types = forms.MultipleChoiceField(
-        label=gettext_lazy("Call types counted"),
-        choices=CallType.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    call_types_apart = forms.MultipleChoiceField(
-        label=gettext_lazy("Call types counted apart"), choices=CallType.choices, required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
-
-    class Meta:
-        model = ServiceLevelProfile
-        fields = list(services.PROFILE_FIELDS)
 
 
 @require_GET
@@ -304,7 +212,7 @@ class ProfileForm(forms.ModelForm):
 def profile_list(request):
     return render(
         request,
-        "dispatch/service_level_profiles.html",
+        "reports/service_level_profiles.html",
         {
             "profiles": ServiceLevelProfile.objects.select_related("customer", "changed_by"),
             "customers": Customer.objects.order_by("name"),
@@ -328,8 +236,8 @@ def profile_create(request):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("dispatch:service-level-profiles")
-    return redirect("dispatch:service-level-profile-edit", pk=profile.pk)
+        return redirect("reports:service-level-profiles")
+    return redirect("reports:service-level-profile-edit", pk=profile.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -345,10 +253,10 @@ def profile_edit(request, pk):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Saved as a new version; earlier reports keep the rules they used."))
-            return redirect("dispatch:service-level-profiles")
+            return redirect("reports:service-level-profiles")
     return render(
         request,
-        "dispatch/service_level_profile_edit.html",
+        "reports/service_level_profile_edit.html",
         {
             "profile": profile,
             "form": form,
@@ -367,7 +275,7 @@ def sign_off(request):
     form = _report_form(request, request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("dispatch:service-levels")
+        return redirect("reports:service-levels")
     params = form.cleaned_data
     signed = services.service_levels_sign_off(
         actor=request.user, customer=params["customer"], date_from=params["date_from"],
@@ -376,15 +284,14 @@ def sign_off(request):
     messages.success(request, _("Signed off. Its PDF is in the list below."))
     query = {"customer": signed.customer_id, "date_from": signed.date_from, "date_to": signed.date_to}
     return redirect(
-        f"{reverse('dispatch:service-levels')}?{urlencode({**query, 'group_by': signed.group_by})}"
+        f"{reverse('reports:service-levels')}?{urlencode({**query, 'group_by': signed.group_by})}"
     )
 
 
 @require_GET
 @role_required(*READERS)
 def sign_off_pdf(request, pk):
-    signed = get_object_or_404(ServiceLevelSignOff.objects.select_related("signed_by"), pk=pk)
-    selectors.customer_get_for_reports(user=request.user, pk=signed.customer_id)  # others: 404
+    signed = selectors.sign_off_get_for_user(user=request.user, pk=pk)
     response = HttpResponse(service_levels_pdf(signed), content_type="application/pdf")
     name = f"service-levels-{signed.figures['customer']}-{signed.date_from}-{signed.date_to}-{signed.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -401,22 +308,20 @@ def run_request(request):
     form = _report_form(request, request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("dispatch:service-levels")
+        return redirect("reports:service-levels")
     params = form.cleaned_data
     run = services.report_run_request(
         actor=request.user, customer=params["customer"], date_from=params["date_from"],
         date_to=params["date_to"], group_by=params["group_by"],
     )  # fmt: skip
-    return redirect("dispatch:report-run", pk=run.pk)
+    return redirect("reports:report-run", pk=run.pk)
 
 
 @require_GET
 @role_required(*READERS)
 def run_detail(request, pk):
     run = selectors.report_run_get_for_user(user=request.user, pk=pk)
-    template = (
-        "dispatch/_report_run.html" if request.headers.get("HX-Request") else "dispatch/report_run.html"
-    )
+    template = "reports/_report_run.html" if request.headers.get("HX-Request") else "reports/report_run.html"
     return render(request, template, {"run": run})
 
 
