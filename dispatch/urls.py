@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import mobile, views
+from . import views
+from .views import mobile
 
 app_name = "dispatch"
 

@@ -15,12 +15,11 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from dispatch import selectors, services
+from dispatch.choices import DocumentKind, InterventionStatus, Role
+from dispatch.roles import has_role
+from dispatch.views.common import ALL_ROLES, role_required
 from telecontrol.selectors import plant_state_get
-
-from . import selectors, services
-from .choices import DocumentKind, InterventionStatus, Role
-from .roles import has_role
-from .views import ALL_ROLES, role_required
 
 OPEN_FOR_TECHNICIAN = (
     InterventionStatus.ASSIGNED,
