@@ -15,14 +15,18 @@ to no customer, sees nothing.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from .choices import Role
-from .roles import user_customer_id, user_roles
+from .roles import STAFF_ROLES, user_customer_id, user_roles
 from .visibility import SELF, Visibility
+
+if TYPE_CHECKING:
+    from .models import Event
 
 M = TypeVar("M", bound=Model)
 
@@ -97,3 +101,31 @@ def can_see(user: Any, instance: Model) -> bool:
     if user_roles(user) & visibility_of(type(instance)).everyone:
         return True
     return restrict(queryset, user).filter(pk=instance.pk).exists()
+
+
+# Who a notification went to (a technician's mobile number, a supervisor's email) is written
+# into the intervention's history; the call centre and the technicians read it, a utility user
+# reads the same history without it (it is refused the delivery log itself).
+CONTACT_READERS = STAFF_ROLES | {Role.TECHNICIAN}
+CONTACT_KEYS = frozenset({"recipient"})
+WITHHELD = "(withheld)"
+
+
+def history_for_user(user: Any, events: Iterable[Event]) -> list[Event]:
+    """The events as ``user`` may read them: contact addresses withheld from those outside the
+    call centre. The stored rows are never changed (they are hash-chained); the copies shown are."""
+    events = list(events)
+    if user_roles(user) & CONTACT_READERS:
+        return events
+    for event in events:
+        event.data = _withheld(event.data)
+    return events
+
+
+def _withheld(value: Any) -> Any:
+    """``value`` with every contact address in it, at any depth, withheld."""
+    if isinstance(value, dict):
+        return {key: WITHHELD if key in CONTACT_KEYS else _withheld(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_withheld(item) for item in value]
+    return value

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .access import found_or_404, restrict
+from .access import found_or_404, history_for_user, restrict
 from .choices import CallbackStatus, DocumentKind, InterventionStatus, Role, SubjectType
 from .history import event_digest_of
 from .models import (
@@ -77,14 +77,15 @@ def intervention_get_for_user(*, user, pk) -> Intervention:
     return found_or_404(intervention_list_for_user(user=user), pk)
 
 
-def event_list_for_subject(*, subject: Call | Intervention) -> QuerySet[Event]:
-    """The subject's history, oldest first."""
+def event_list_for_subject(*, subject: Call | Intervention, user) -> list[Event]:
+    """The subject's history, oldest first, as ``user`` may read it (``access.history_for_user``)."""
     subject_type = SubjectType.CALL if isinstance(subject, Call) else SubjectType.INTERVENTION
-    return (
+    events = (
         Event.objects.filter(subject_type=subject_type, subject_id=subject.pk)
         .select_related("actor")
         .order_by("seq")
     )
+    return history_for_user(user, events)
 
 
 @dataclass

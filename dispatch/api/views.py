@@ -1,7 +1,7 @@
 """Thin API views: parse, call one service or selector, render."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -35,13 +35,14 @@ from .serializers import (
     TechnicianPositionSerializer,
     TechnicianShiftSerializer,
 )
+from .viewsets import GenericViewSet, ViewSet
 
 ALL_ROLES = frozenset(Role.values)
 STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 READ_ACTIONS = {"list": ALL_ROLES, "retrieve": ALL_ROLES, "metadata": ALL_ROLES}
 
 
-class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """The call log. Calls are never deleted; an ended call's recorded fields never change."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -81,10 +82,12 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         call = self.get_object()
-        return Response(EventSerializer(selectors.event_list_for_subject(subject=call), many=True).data)
+        return Response(
+            EventSerializer(selectors.event_list_for_subject(subject=call, user=request.user), many=True).data
+        )
 
 
-class PlantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PlantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     permission_classes = [HasActionRole]
     action_roles = READ_ACTIONS
     filterset_fields = ["customer", "kind", "active"]
@@ -103,7 +106,7 @@ class PlantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 TRANSITION_ROLES = {name: transition.roles for name, transition in TRANSITIONS.items()}
 
 
-class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Interventions and their state machine (``dispatch.transitions``): one action per transition."""
 
     http_method_names = ["get", "post", "head", "options"]
@@ -220,11 +223,11 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         intervention = self.get_object()
-        events = selectors.event_list_for_subject(subject=intervention)
+        events = selectors.event_list_for_subject(subject=intervention, user=request.user)
         return Response(EventSerializer(events, many=True).data)
 
 
-class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Timed callbacks (and reminders) on calls and interventions: operators and supervisors.
     ``?open=1`` lists the scheduled ones, soonest first, each flagged due / overdue."""
 
@@ -277,7 +280,7 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(CallbackSerializer(callback).data)
 
 
-class TechnicianShiftViewSet(viewsets.ViewSet):
+class TechnicianShiftViewSet(ViewSet):
     """The signed-in technician's shift, from the phone: on duty or not, and the position the
     phone shares (it ranks them in the suggestion of whom to send)."""
 

@@ -69,7 +69,7 @@ def call_detail(request, pk):
         "dispatch/call_detail.html",
         {
             "call": call,
-            "events": selectors.event_list_for_subject(subject=call),
+            "events": selectors.event_list_for_subject(subject=call, user=request.user),
             "earlier_calls": selectors.call_list_earlier(user=request.user, call=call),
             "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
             "latest_check": plant_check_latest_for_call(call=call) if call.plant_id else None,

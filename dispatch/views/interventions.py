@@ -49,7 +49,7 @@ def intervention_detail(request, pk):
             "plant_faults": plant_faults_reported(plant=intervention.plant)
             if any(t.action == "close" for t in actions)
             else [],
-            "events": selectors.event_list_for_subject(subject=intervention),
+            "events": selectors.event_list_for_subject(subject=intervention, user=request.user),
             "photos": selectors.intervention_photos(intervention=intervention),
             **(_notifications_context(intervention) if staff else {"notifications": None}),
         },

@@ -1,0 +1,963 @@
+# ruff: noqa: E501  (the matrix reads as a table)
+"""THE access matrix: every route of the URL conf, every method it serves, every role.
+
+Rows are keyed by the route's *path pattern*, never by URL name (names and namespaces change
+with refactors, paths do not). The normalised form of a pattern is the route strings of the
+nested URL conf joined as Django joins them, with
+
+- regex anchors dropped (``^`` at the start and ``$`` at the end of each level's pattern), and
+- each named regex group ``(?P<name>...)`` written ``<name>``; path converters stay as written.
+
+So ``path("calls/<int:pk>/status/")`` is ``calls/<int:pk>/status/``, the DRF router's
+``^interventions/(?P<pk>[^/.]+)/assign/$`` under ``api/`` is ``api/interventions/<pk>/assign/``
+and the admin's app index is ``admin/<app_label>/``. DRF's format-suffix variants
+(``api/calls\\.<format>/?``, ``api/<drf_format_suffix:format>``) are grouped under the row of the
+route they suffix: every row of such a route also asks its ``.json`` twin (``/api/calls.json``,
+``/api/calls/7/history.json``, ``/api/.json``), which must answer exactly as the plain route. ``test_every_route_has_a_row`` fails on a route without
+a row and on a row that matches no route; ``test_each_row_reaches_its_route`` checks that the
+URL a row requests resolves to the pattern it claims.
+
+Columns: ``operator``, ``technician`` (the intervention under test is assigned to them),
+``technician2`` (another technician), ``supervisor``, ``utility`` (customer 1's utility user),
+``utility_b`` (customer 2's), ``norole`` (signed in, in no group) and ``anon`` (signed out).
+Pages are asked with a session client (``browser``: force_login), ``api/`` routes with a token
+client (``client_for``). None of these users is staff.
+
+Codes, as designed:
+
+- 200 / 201 / 204 the request was served; 302 a page's own redirect after a form (never a login
+  page); ``To("/path/")`` a redirect to exactly that path;
+- ``LOGIN``: a page asked signed out redirects (302) to ``/accounts/login/?next=<the path>``;
+  ``ADMIN_LOGIN``: the admin redirects (302) to ``/admin/login/?next=<the path>``;
+- 400 a webhook whose token or body does not parse, a wrong password for an API token; 401 the
+  API asked without a token;
+- 403 the role is refused (checked before the row is fetched: a technician never learns
+  whether a call it may not open exists); 404 the row is outside what this user may see
+  (another customer's plant, call, intervention, report, sign-off, document for ``utility_b``;
+  another technician's intervention for ``technician2``); 405 the route does not serve the
+  method (most routes carry a row with a method they do not serve);
+- every ``.json`` twin answers exactly as its plain route (they answered 500 on every
+  ``@action`` until ``dispatch.api.viewsets`` read the format once for all handlers).
+  Behaviour beyond status codes that looks like a leak has its own test at the end.
+
+Every refused request (401/403/404/405, 400, a redirect to a login page) on a non-safe method,
+or on a route whose GET writes (webhooks, the plant check), is checked to have changed nothing:
+every managed model's row count and the SHA-256 of all its rows are equal before and after.
+Django's sessions and DRF's tokens are left out of that snapshot: signing in writes them, not
+the refused request. No refused request may queue an on_commit callback either. The other way
+round, a served non-safe request must have changed the database (so a 302 is the action done,
+not a form error shown after a redirect), but for the rows marked ``changes=False``. Each
+request runs inside a savepoint rolled back afterwards, so every role meets the same world:
+one world per route pattern, built by the ``world`` fixture through the services.
+
+The Django admin is one row group: its index and the calls' changelist for every role, its
+login page, and the rule that every other ``admin/`` pattern sits behind the admin's own
+``is_staff`` check (``AdminSite.admin_view``), verified by ``test_admin_routes_need_staff``.
+HEAD and OPTIONS are not part of the matrix.
+"""
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.choices import InterventionStatus as S
+from dispatch.models import Intervention, PlantDocument, ServiceLevelProfile
+from notifications.models import ContactPoint, Notification
+from notifications.tokens import status_token
+from reports import services as report_services
+from telephony.signatures import telephony_signature
+from tests.dispatch.helpers import call_logged, intervention_in
+from tests.factories import UserFactory
+
+ROLES = ("operator", "technician", "technician2", "supervisor", "utility", "utility_b", "norole", "anon")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+REFUSED = (400, 401, 403, 404, 405)
+
+TELEPHONY_SECRET = "matrix-telephony-secret-0123456789abcdef"
+SMS_INBOUND_TOKEN = "matrix-sms-inbound-token"
+TECHNICIAN_SMS = "+393331234567"
+PERIOD = {"date_from": "2026-01-01", "date_to": "2026-01-31", "group_by": "month"}
+API_PERIOD = {"from": "2026-01-01", "to": "2026-01-31", "group_by": "month"}
+SCRIPT = """[start] Do you smell gas right now?
+  - Yes, strongly -> end ; type=gas_leak priority=1
+  - No -> end ; type=information priority=4
+"""
+# A 1x1 PNG, for the photo a technician takes on site.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# The vocabulary of the table
+
+
+@dataclass(frozen=True)
+class To:
+    """A 302 to exactly this path (a template over the world's ids)."""
+
+    path: str
+
+
+LOGIN = To("login")
+ADMIN_LOGIN = To("admin login")
+
+
+@dataclass(frozen=True, eq=False)
+class Row:
+    pattern: str
+    method: str
+    codes: dict
+    url: str
+    query: dict | None = None
+    body: dict | None = None
+    state: str | None = None
+    label: str = ""
+    writes: bool = False  # the route writes even on GET: refused GETs are snapshot-checked too
+    changes: bool = True  # a served non-safe request changes the database (False: sign-out, cookies)
+
+    @property
+    def api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.pattern}" + (f" [{self.label}]" if self.label else "")
+
+
+def R(
+    pattern,
+    method,
+    *,
+    url=None,
+    query=None,
+    body=None,
+    state=None,
+    label="",
+    writes=False,
+    changes=True,
+    **codes,
+):
+    assert set(codes) == set(ROLES), f"{pattern} {method}: columns {sorted(set(ROLES) ^ set(codes))}"
+    return Row(
+        pattern=pattern, method=method, codes=codes, url=url or "/" + pattern, query=query, body=body,
+        state=state, label=label, writes=writes,
+        changes=changes,
+    )  # fmt: skip
+
+
+def every(code) -> dict:
+    """The same code for every column (a method nobody is served, a page anyone may read)."""
+    return dict.fromkeys(ROLES, code)
+
+
+# ----------------------------------------------------------------------------------------------
+# THE MATRIX. Objects in URLs are customer 1's unless the label says c2; the intervention is
+# assigned to ``technician`` and is in state ``assigned`` unless the row names another state.
+
+FORM_PROFILE = {
+    "name": "Contract 2027", "answer_target_seconds": "90", "answer_min_percent": "95",
+    "arrival_target_minutes": "45", "arrival_min_percent": "92.5",
+    "call_types": ["gas_leak", "leak_downstream"], "call_types_apart": ["meter_replacement"],
+}  # fmt: skip
+
+MATRIX = [
+    # --- Django admin (see test_admin_routes_need_staff for every other admin/ pattern) ------------------------------------------------------------------------------
+    R("admin/", "GET", **every(ADMIN_LOGIN)),
+    R("admin/dispatch/call/", "GET", **every(ADMIN_LOGIN)),
+    R("admin/login/", "GET", **every(200)),
+    # --- signing in and out, language -----------------------------------------------------------------------------------------------------------------------------------
+    R("accounts/login/", "GET", **every(200)),
+    R("accounts/login/", "POST", label="own password; anon: a wrong one", body={"username": "{username}", "password": "{password}"},
+      operator=To("/"), technician=To("/"), technician2=To("/"), supervisor=To("/"), utility=To("/"), utility_b=To("/"), norole=To("/"), anon=200),
+    R("accounts/logout/", "POST", changes=False, **every(To("/accounts/login/"))),
+    R("accounts/logout/", "GET", **every(405)),
+    R("i18n/setlang/", "POST", changes=False, body={"language": "it", "next": "/calls/"}, **every(To("/calls/"))),
+    R("i18n/setlang/", "GET", query={"next": "/calls/"}, **every(To("/calls/"))),
+    # --- pages (session client) -----------------------------------------------------------------------------------------------------------------------------------------
+    R("", "GET",
+      operator=To("/board/"), technician=To("/m/"), technician2=To("/m/"), supervisor=To("/board/"), utility=To("/reports/service-levels/"), utility_b=To("/reports/service-levels/"), norole=403, anon=LOGIN),
+    R("", "POST", **every(405)),
+    R("board/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("board/", "POST", **every(405)),
+    R("board/rows/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("board/rows/", "POST", **every(405)),
+    R("desk/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("desk/", "POST", **every(405)),
+    R("outbox/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("outbox/", "POST", **every(405)),
+    # the technician's phone pages
+    R("m/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("m/", "POST", **every(405)),
+    R("m/interventions/<int:pk>/", "GET", url="/m/interventions/{intervention}/", label="non-technicians are sent to the desktop page",
+      operator=To("/interventions/{intervention}/"), technician=200, technician2=404, supervisor=To("/interventions/{intervention}/"), utility=To("/interventions/{intervention}/"), utility_b=To("/interventions/{intervention}/"), norole=403, anon=LOGIN),
+    R("m/interventions/<int:pk>/", "POST", url="/m/interventions/{intervention}/", **every(405)),
+    R("m/duty/", "POST", body={"on_duty": "1"}, operator=403, technician=To("/m/"), technician2=To("/m/"), supervisor=403, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("m/duty/", "GET", **every(405)),
+    R("m/sw.js", "GET", **every(200)),
+    R("m/sw.js", "POST", **every(405)),
+    R("m/manifest.webmanifest", "GET", **every(200)),
+    R("m/manifest.webmanifest", "POST", **every(405)),
+    # calls
+    R("calls/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=LOGIN),
+    R("calls/", "POST", body={"caller_number": "02 1234 5678", "call_type": "gas_leak"},
+      operator=302, technician=403, technician2=403, supervisor=302, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=403, anon=LOGIN),
+    R("calls/incoming/", "GET", operator=204, technician=403, technician2=403, supervisor=204, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/incoming/", "POST", **every(405)),
+    R("calls/<int:pk>/", "GET", url="/calls/{call}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/", "GET", url="/calls/{call2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/", "POST", url="/calls/{call}/", **every(405)),
+    R("calls/<int:pk>/status/", "GET", url="/calls/{call}/status/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/status/", "POST", url="/calls/{call}/status/", **every(405)),
+    R("calls/<int:pk>/script/", "GET", url="/calls/{call}/script/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/script/", "POST", url="/calls/{call}/script/", body={"step": "start", "answer": "0"},
+      operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/script/", "DELETE", url="/calls/{call}/script/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/script/apply/", "POST", url="/calls/{call}/script/apply/",
+      operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/script/apply/", "GET", url="/calls/{call}/script/apply/", **every(405)),
+    R("calls/<int:pk>/intervention/", "POST", url="/calls/{call}/intervention/", body={"summary": "Gas smell in the stairwell", "priority": "2", "technician": "{technician}"},
+      operator=302, technician=403, technician2=403, supervisor=302, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/intervention/", "GET", url="/calls/{call}/intervention/", **every(405)),
+    R("calls/<int:pk>/plant/", "POST", url="/calls/{call}/plant/", body={"plant_code": "P2"},
+      operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/plant/", "GET", url="/calls/{call}/plant/", **every(405)),
+    R("calls/<int:pk>/plant-check/", "POST", url="/calls/{call}/plant-check/",
+      operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/plant-check/", "GET", url="/calls/{call}/plant-check/", **every(405)),
+    R("calls/<int:pk>/callback/", "POST", url="/calls/{call}/callback/", body={"due_at": "{in_two_hours}", "note": "Call back after the check"},
+      operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/callback/", "GET", url="/calls/{call}/callback/", **every(405)),
+    # call scripts
+    R("scripts/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("scripts/", "POST", **every(405)),
+    R("scripts/<slug:call_type>/edit/", "GET", url="/scripts/gas_leak/edit/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("scripts/<slug:call_type>/edit/", "POST", url="/scripts/gas_leak/edit/", body={"name": "Gas leak, v2", "source": SCRIPT},
+      operator=403, technician=403, technician2=403, supervisor=To("/scripts/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("scripts/<slug:call_type>/edit/", "DELETE", url="/scripts/gas_leak/edit/", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    # callbacks
+    R("callbacks/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("callbacks/", "POST", body={"callback": "{callback}", "outcome": "Called back: all clear"},
+      operator=To("/callbacks/"), technician=403, technician2=403, supervisor=To("/callbacks/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    # The view answers every method but POST as a GET (calls/, scripts/…/edit/ say 405): nothing is changed, the list is shown.
+    R("callbacks/", "DELETE", changes=False, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("callbacks/due/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("callbacks/due/", "POST", **every(405)),
+    # plant documents and photos
+    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{document}/", label="PDF",
+      operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{photo}/", label="photo from the intervention",
+      operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant2}/documents/{document}/", label="c1's PDF under c2's plant",
+      operator=404, technician=404, technician2=404, supervisor=404, utility=404, utility_b=404, norole=403, anon=LOGIN),
+    R("plants/<int:plant_pk>/documents/<int:pk>/", "POST", url="/plants/{plant}/documents/{document}/", **every(405)),
+    # interventions
+    R("interventions/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=LOGIN),
+    R("interventions/", "POST", **every(405)),
+    R("interventions/<int:pk>/", "GET", url="/interventions/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/", "GET", url="/interventions/{intervention2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/", "POST", url="/interventions/{intervention}/", **every(405)),
+    R("interventions/<int:pk>/notifications/", "GET", url="/interventions/{intervention}/notifications/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/notifications/", "POST", url="/interventions/{intervention}/notifications/", **every(405)),
+    R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/assign/", label="assign", body={"technician": "{technician2_id}"},
+      operator=To("/interventions/{intervention}/"), technician=403, technician2=404, supervisor=To("/interventions/{intervention}/"), utility=403, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/acknowledge/", label="acknowledge",
+      operator=403, technician=To("/interventions/{intervention}/"), technician2=404, supervisor=403, utility=403, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/arrive/", label="arrive", state=S.ACKNOWLEDGED,
+      operator=403, technician=To("/interventions/{intervention}/"), technician2=404, supervisor=403, utility=403, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/complete/", label="complete", state=S.ON_SITE, body={"closing_reason": "Fitting tightened"},
+      operator=403, technician=To("/interventions/{intervention}/"), technician2=404, supervisor=403, utility=403, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/close/", label="close", state=S.COMPLETED,
+      operator=403, technician=403, technician2=404, supervisor=To("/interventions/{intervention}/"), utility=403, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/cancel/", label="cancel", body={"reason": "Duplicate"},
+      operator=403, technician=403, technician2=404, supervisor=To("/interventions/{intervention}/"), utility=403, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/explode/", label="no such action",
+      operator=403, technician=403, technician2=403, supervisor=403, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/<slug:action>/", "GET", url="/interventions/{intervention}/close/", label="close", **every(405)),
+    # service-level reports
+    R("reports/service-levels/", "GET", query={"customer": "{customer}", **PERIOD},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("reports/service-levels/", "GET", label="no customer asked: one's own", operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=200, norole=403, anon=LOGIN),
+    R("reports/service-levels/", "POST", **every(405)),
+    R("reports/service-levels.csv", "GET", query={"customer": "{customer}", **PERIOD},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("reports/service-levels.csv", "POST", **every(405)),
+    R("reports/service-levels/sign-off/", "POST", body={"customer": "{customer}", **PERIOD, "note": "Filed"},
+      operator=403, technician=403, technician2=403, supervisor=302, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/service-levels/sign-off/", "GET", **every(405)),
+    R("reports/sign-offs/<int:pk>.pdf", "GET", url="/reports/sign-offs/{signoff}.pdf",
+      operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("reports/sign-offs/<int:pk>.pdf", "GET", url="/reports/sign-offs/{signoff2}.pdf", label="c2",
+      operator=403, technician=403, technician2=403, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
+    R("reports/sign-offs/<int:pk>.pdf", "POST", url="/reports/sign-offs/{signoff}.pdf", **every(405)),
+    R("reports/runs/", "POST", body={"customer": "{customer}", **PERIOD},
+      operator=403, technician=403, technician2=403, supervisor=302, utility=302, utility_b=404, norole=403, anon=LOGIN),
+    R("reports/runs/", "GET", **every(405)),
+    R("reports/runs/<int:pk>/", "GET", url="/reports/runs/{run}/",
+      operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("reports/runs/<int:pk>/", "GET", url="/reports/runs/{run2}/", label="c2",
+      operator=403, technician=403, technician2=403, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
+    R("reports/runs/<int:pk>/", "POST", url="/reports/runs/{run}/", **every(405)),
+    R("reports/runs/<int:pk>/report.<str:fmt>", "GET", url="/reports/runs/{run}/report.csv", label="csv",
+      operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("reports/runs/<int:pk>/report.<str:fmt>", "GET", url="/reports/runs/{run}/report.pdf", label="pdf",
+      operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("reports/runs/<int:pk>/report.<str:fmt>", "POST", url="/reports/runs/{run}/report.pdf", **every(405)),
+    R("reports/standards/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/standards/", "POST", **every(405)),
+    R("reports/standards/new/", "POST", body={"customer": "{customer2}", "service": "gas"},
+      operator=403, technician=403, technician2=403, supervisor=302, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/standards/new/", "GET", **every(405)),
+    R("reports/standards/<int:pk>/", "GET", url="/reports/standards/{profile}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/standards/<int:pk>/", "POST", url="/reports/standards/{profile}/", body=FORM_PROFILE,
+      operator=403, technician=403, technician2=403, supervisor=To("/reports/standards/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/standards/<int:pk>/", "DELETE", url="/reports/standards/{profile}/", **every(405)),
+    # --- the API (token client) -----------------------------------------------------------------------------------------------------------------------------------------
+    R("api/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=200, anon=401),
+    R("api/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/auth/token/", "POST", label="own password (its token exists); anon: a wrong one", changes=False, body={"username": "{username}", "password": "{password}"},
+      operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=200, anon=400),
+    R("api/auth/token/", "GET", **every(405)),
+    R("api/schema/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=200, anon=401),
+    R("api/schema/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/docs/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=200, anon=401),
+    R("api/docs/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # webhooks, asked as the roles would without the gateway's secret (test_webhooks: signed and forged)
+    R("api/telephony/events/", "POST", label="no signature", body={"call_id": "pbx-9", "event": "ring", "timestamp": "{now}", "caller": "347 123 4567"}, **every(403)),
+    R("api/telephony/events/", "GET", label="no signature", **every(403)),
+    R("api/notifications/<int:pk>/status/", "GET", url="/api/notifications/{notification}/status/", label="wrong token", writes=True,
+      query={"token": "0" * 32, "type": "1", "smsc_reply": "ACK/"}, **every(403)),
+    R("api/notifications/<int:pk>/status/", "POST", url="/api/notifications/{notification}/status/", **every(405)),
+    R("api/notifications/sms/inbound/", "GET", label="wrong token", writes=True,
+      query={"token": "wrong", "sender": TECHNICIAN_SMS, "text": "OK {intervention}"}, **every(403)),
+    R("api/notifications/sms/inbound/", "POST", **every(405)),
+    # reports
+    R("api/reports/service-levels/", "GET", query={"customer": "{customer}", **API_PERIOD},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    # A plain APIView checks its one action's roles whatever the method: the role is refused before the method.
+    R("api/reports/service-levels/", "POST", operator=403, technician=403, technician2=403, supervisor=405, utility=405, utility_b=405, norole=403, anon=401),
+    # telecontrol
+    R("api/plants/<str:pk>/status/", "GET", url="/api/plants/{plant}/status/",
+      operator=200, technician=200, technician2=200, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    # A technician stores a check on its own intervention only, never on a call (telecontrol.services._check_permission).
+    R("api/plants/<str:pk>/status/", "GET", url="/api/plants/{plant}/status/", label="check stored on the call", query={"call": "{call}"}, writes=True,
+      operator=200, technician=403, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/plants/<str:pk>/status/", "GET", url="/api/plants/{plant}/status/", label="check stored on the intervention", query={"intervention": "{intervention}"}, writes=True,
+      operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/plants/<str:pk>/status/", "POST", url="/api/plants/{plant}/status/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/plants/<str:pk>/state/", "GET", url="/api/plants/{plant}/state/",
+      operator=200, technician=200, technician2=200, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/plants/<str:pk>/state/", "POST", url="/api/plants/{plant}/state/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # calls
+    R("api/calls/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
+    R("api/calls/", "POST", body={"caller_number": "02 1234 5678"},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/calls/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/calls/<pk>/", "GET", url="/api/calls/{call}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/calls/<pk>/", "GET", url="/api/calls/{call2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
+    R("api/calls/<pk>/", "PATCH", url="/api/calls/{call}/", body={"notes": "Caller rang again"},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/calls/<pk>/", "PUT", url="/api/calls/{call}/", body={"caller_number": "02 1234 5678"},
+      operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/calls/<pk>/", "DELETE", url="/api/calls/{call}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/calls/<pk>/history/", "GET", url="/api/calls/{call}/history/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/calls/<pk>/history/", "POST", url="/api/calls/{call}/history/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # plants
+    R("api/plants/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
+    R("api/plants/", "POST", body={"code": "P9"}, operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/plants/<pk>/", "GET", url="/api/plants/{plant}/", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/plants/<pk>/", "GET", url="/api/plants/{plant2}/", label="c2", operator=200, technician=200, technician2=200, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
+    R("api/plants/<pk>/", "DELETE", url="/api/plants/{plant}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # interventions
+    R("api/interventions/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
+    R("api/interventions/", "POST", body={"plant": "{plant}", "summary": "Leak at the cabin"},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/", "PUT", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/", "GET", url="/api/interventions/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/interventions/<pk>/", "GET", url="/api/interventions/{intervention2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
+    R("api/interventions/<pk>/", "DELETE", url="/api/interventions/{intervention}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/history/", "GET", url="/api/interventions/{intervention}/history/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/interventions/<pk>/history/", "POST", url="/api/interventions/{intervention}/history/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/assign/", "POST", url="/api/interventions/{intervention}/assign/", body={"technician": "technician2"},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/assign/", "GET", url="/api/interventions/{intervention}/assign/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/acknowledge/", "POST", url="/api/interventions/{intervention}/acknowledge/",
+      operator=403, technician=200, technician2=404, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/acknowledge/", "GET", url="/api/interventions/{intervention}/acknowledge/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/arrive/", "POST", url="/api/interventions/{intervention}/arrive/", state=S.ACKNOWLEDGED,
+      operator=403, technician=200, technician2=404, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/arrive/", "GET", url="/api/interventions/{intervention}/arrive/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/complete/", "POST", url="/api/interventions/{intervention}/complete/", state=S.ON_SITE, body={"closing_reason": "Fitting tightened"},
+      operator=403, technician=200, technician2=404, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/complete/", "GET", url="/api/interventions/{intervention}/complete/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/close/", "POST", url="/api/interventions/{intervention}/close/", state=S.COMPLETED,
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/close/", "GET", url="/api/interventions/{intervention}/close/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/cancel/", "POST", url="/api/interventions/{intervention}/cancel/", body={"reason": "Duplicate"},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/cancel/", "GET", url="/api/interventions/{intervention}/cancel/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/note/", "POST", url="/api/interventions/{intervention}/note/", body={"text": "Gate code 1234"},
+      operator=201, technician=201, technician2=404, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/note/", "GET", url="/api/interventions/{intervention}/note/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<pk>/steps/", "POST", url="/api/interventions/{intervention}/steps/", body={"step_id": "{step_id}", "action": "note", "client_time": "{now}", "note": "Valve shut"},
+      operator=403, technician=201, technician2=404, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<pk>/steps/", "GET", url="/api/interventions/{intervention}/steps/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/interventions/<int:pk>/notifications/", "GET", url="/api/interventions/{intervention}/notifications/",
+      operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/interventions/<int:pk>/notifications/", "POST", url="/api/interventions/{intervention}/notifications/",
+      operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # callbacks
+    R("api/callbacks/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/callbacks/", "POST", body={"call": "{call}", "due_at": "{in_two_hours}", "note": "Call back"},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/callbacks/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/callbacks/<pk>/", "GET", url="/api/callbacks/{callback}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/callbacks/<pk>/", "DELETE", url="/api/callbacks/{callback}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/callbacks/<pk>/complete/", "POST", url="/api/callbacks/{callback}/complete/", body={"outcome": "Called back: all clear"},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/callbacks/<pk>/complete/", "GET", url="/api/callbacks/{callback}/complete/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/callbacks/<pk>/cancel/", "POST", url="/api/callbacks/{callback}/cancel/", body={"reason": "Caller rang back"},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/callbacks/<pk>/cancel/", "GET", url="/api/callbacks/{callback}/cancel/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # the technician's shift
+    R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/me/duty/", "POST", body={"on_duty": True}, operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/me/duty/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/me/position/", "POST", body={"latitude": 45.4642, "longitude": 9.19, "accuracy_m": 12, "at": "{now}"},
+      operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/me/position/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------
+# Routes and their normalised patterns
+
+ADMIN_PREFIX = "admin/"
+FORMAT_SUFFIX = re.compile(r"\\\.<format>/\?$")
+FORMAT_ROOT = "<drf_format_suffix:format>"
+
+
+def _level(pattern) -> str:
+    text = str(pattern).removeprefix("^").removesuffix("$")
+    return re.sub(r"\(\?P<(\w+)>[^()]*\)", r"<\1>", text)
+
+
+def normalise(route: str) -> str:
+    """A joined route (``ResolverMatch.route``) in the normalised form of the module docstring."""
+    return _level(route)
+
+
+def url_patterns(patterns=None, prefix: str = "") -> list[str]:
+    """Every route of the URL conf, includes followed, in the normalised form."""
+    found = []
+    for item in get_resolver().url_patterns if patterns is None else patterns:
+        joined = prefix + _level(item.pattern)
+        if isinstance(item, URLResolver):
+            found += url_patterns(item.url_patterns, joined)
+        else:
+            found.append(joined)
+    return found
+
+
+@functools.cache
+def format_bases() -> frozenset[str]:
+    """The routes that have a DRF format-suffix twin."""
+    return frozenset(base for pattern in url_patterns() if (base := format_base(pattern)) is not None)
+
+
+def format_base(pattern: str) -> str | None:
+    """The route a DRF format-suffix pattern suffixes, or None for any other pattern."""
+    if pattern.endswith(FORMAT_ROOT):
+        return pattern.removesuffix(FORMAT_ROOT)
+    if FORMAT_SUFFIX.search(pattern):
+        return FORMAT_SUFFIX.sub("/", pattern)
+    return None
+
+
+def format_twin(url: str) -> str:
+    """The ``.json`` twin of an API URL: ``/api/calls/7/`` → ``/api/calls/7.json``."""
+    return "/api/.json" if url == "/api/" else url.removesuffix("/") + ".json"
+
+
+def has_format_twin(row: Row) -> bool:
+    return row.pattern in format_bases()
+
+
+# ----------------------------------------------------------------------------------------------
+# The world: one per test, built through the services as the other tests build theirs
+
+
+@pytest.fixture
+def world(users, plant, other_plant, customer, other_customer, settings, browser, client_for):
+    settings.PRONTO_TELEPHONY_SECRET = TELEPHONY_SECRET
+    settings.PRONTO_SMS_INBOUND_TOKEN = SMS_INBOUND_TOKEN
+    operator, technician, supervisor = users["operator"], users["technician"], users["supervisor"]
+    now = timezone.now()
+    # The technician is reachable by SMS: assigning writes a notification row.
+    ContactPoint.objects.create(user=technician, channel="sms", address=TECHNICIAN_SMS, position=0)
+    services.call_script_save(actor=supervisor, call_type="gas_leak", name="Gas leak", source=SCRIPT)
+    call = call_logged(users, plant)
+    intervention = intervention_in(S.ASSIGNED, users=users, plant=plant, call=call)
+    call2 = call_logged(users, other_plant, caller_number="051 765 4321")
+    intervention2 = intervention_in(S.ASSIGNED, users=users, plant=other_plant, call=call2)
+    # The script's "No" suggests the type "information": applying it changes the call.
+    services.call_script_answer(actor=operator, call=call, step="start", answer=1)
+    callback = services.callback_schedule(
+        actor=operator, call=call, due_at=now + timedelta(hours=1), note="Outcome", assigned_to=operator
+    )
+    document = PlantDocument(plant=plant, title="Cabin drawing")
+    document.file.save("drawing.pdf", ContentFile(b"%PDF-1.4 cabin drawing"))
+    step, _ = services.intervention_step_apply(
+        actor=technician, intervention=intervention, step_id=uuid.uuid4(), action="photo",
+        client_time=now, photo=ContentFile(PNG, name="site.png"),
+    )  # fmt: skip
+    default = ServiceLevelProfile.objects.get(customer__isnull=True, service="gas")
+    profile = report_services.service_level_profile_save(
+        actor=supervisor, customer=customer, service="gas",
+        **{name: getattr(default, name) for name in report_services.PROFILE_FIELDS},
+    )  # fmt: skip
+    period = {"date_from": dt.date(2026, 1, 1), "date_to": dt.date(2026, 1, 31), "group_by": "month"}
+    signoff = report_services.service_levels_sign_off(actor=supervisor, customer=customer, **period)
+    signoff2 = report_services.service_levels_sign_off(actor=supervisor, customer=other_customer, **period)
+    run = report_services.report_run_request(actor=supervisor, customer=customer, **period)
+    run2 = report_services.report_run_request(actor=supervisor, customer=other_customer, **period)
+    for each in (run, run2):
+        report_services.report_run_execute(run_id=each.pk)
+    notification = Notification.objects.get(intervention=intervention, channel="sms")
+    ids = {
+        "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
+        "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
+        "document": document.pk, "photo": step.document_id, "callback": callback.pk, "signoff": signoff.pk,
+        "signoff2": signoff2.pk, "run": run.pk, "run2": run2.pk, "profile": profile.pk,
+        "notification": notification.pk, "technician": technician.pk, "technician2_id": users["technician2"].pk,
+        "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "step_id": str(uuid.uuid4()),
+    }  # fmt: skip
+    clients = {
+        "pages": lambda role: Client() if role == "anon" else browser(role),
+        "api": lambda role: client_for(None if role == "anon" else role),
+    }
+    return {"ids": ids, "users": users, "clients": clients, "intervention": intervention}
+
+
+def sign_in(world: dict, rows) -> None:
+    """The clients these rows need, signed in before any snapshot (signing in writes the user's
+    last_login, a session, a token): ``world["pages"]`` and ``world["api"]``, by role."""
+    for kind in {"api" if row.api else "pages" for row in rows}:
+        if kind not in world:
+            world[kind] = {role: world["clients"][kind](role) for role in ROLES}
+
+
+def fill(value, ids: dict, role: str, users: dict):
+    """A URL, query or body template with the world's ids (and the role's own credentials)."""
+    if isinstance(value, dict):
+        return {key: fill(item, ids, role, users) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill(item, ids, role, users) for item in value]
+    if not isinstance(value, str):
+        return value
+    credentials = {
+        "username": users[role].username if role != "anon" else "operator",
+        "password": f"demo-{users[role].username}" if role != "anon" else "not-the-password",
+    }
+    return value.format(**ids, **credentials)
+
+
+# ----------------------------------------------------------------------------------------------
+# The snapshot: what a refused request must leave as it was
+
+SNAPSHOT_SKIPPED_APPS = ("sessions", "authtoken")  # written by signing in, not by the request
+
+
+def snapshot() -> dict:
+    """Per managed model: its row count and the SHA-256 of all its rows in primary-key order. Read
+    with plain SQL (``SELECT * ... ORDER BY pk``): the ORM's ``values_list()`` gave the same
+    rows fifteen times slower, and the matrix takes hundreds of these."""
+    state = {}
+    quote_name = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            meta = model._meta
+            if not meta.managed or meta.proxy or meta.app_label in SNAPSHOT_SKIPPED_APPS:
+                continue
+            cursor.execute(f"SELECT * FROM {quote_name(meta.db_table)} ORDER BY {quote_name(meta.pk.column)}")
+            rows = cursor.fetchall()
+            state[meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return state
+
+
+def snapshot_difference(before: dict, after: dict) -> list[str]:
+    return [
+        f"{label}: {before[label][0]} → {after[label][0]} rows"
+        + ("" if before[label][0] != after[label][0] else " (rows changed)")
+        for label in before
+        if before[label] != after[label]
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Asking and judging
+
+
+def describe(response) -> str:
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return str(response.status_code)
+    location = response["Location"]
+    if location.startswith("/accounts/login/"):
+        return f"{response.status_code} → login ({location})"
+    if location.startswith("/admin/login/"):
+        return f"{response.status_code} → admin login ({location})"
+    return f"{response.status_code} → {location}"
+
+
+def expected_text(expected, ids) -> str:
+    if isinstance(expected, To):
+        if expected in (LOGIN, ADMIN_LOGIN):
+            return f"302 → {expected.path}"
+        return f"302 → {expected.path.format(**ids)}"
+    if expected == 302:
+        return "302 → (a page, not a login page)"
+    return str(expected)
+
+
+def matches(expected, response, path: str, ids: dict) -> bool:
+    code = response.status_code
+    if isinstance(expected, To):
+        if code != 302:
+            return False
+        location = urlsplit(response["Location"])
+        if expected in (LOGIN, ADMIN_LOGIN):
+            login = "/accounts/login/" if expected == LOGIN else "/admin/login/"
+            after = parse_qs(location.query).get("next", [""])[0]
+            return location.path == login and urlsplit(after).path == path
+        return response["Location"] == expected.path.format(**ids)
+    if code != expected:
+        return False
+    return code != 302 or not response["Location"].startswith(("/accounts/login/", "/admin/login/"))
+
+
+def ask(row: Row, role: str, world: dict, url: str):
+    ids, users = world["ids"], world["users"]
+    if row.method == "GET":
+        client = world["api" if row.api else "pages"][role]
+        return client.get(url, fill(row.query or {}, ids, role, users))
+    body = fill(row.body, ids, role, users) if row.body else None
+    if row.api:
+        client = world["api"][role]
+        return getattr(client, row.method.lower())(url, body, format="json")
+    client = world["pages"][role]
+    if row.method == "POST":
+        return client.post(url, body or {})
+    return client.generic(row.method, url)
+
+
+def drive(intervention, state, users):
+    """Take the world's intervention (assigned) on to ``state`` through the services."""
+    intervention = Intervention.objects.get(pk=intervention.pk)
+    steps = {
+        S.ACKNOWLEDGED: lambda i: services.intervention_acknowledge(
+            actor=users["technician"], intervention=i
+        ),
+        S.ON_SITE: lambda i: services.intervention_arrive(actor=users["technician"], intervention=i),
+        S.COMPLETED: lambda i: services.intervention_complete(
+            actor=users["technician"], intervention=i, closing_reason="Loose fitting tightened"
+        ),
+    }
+    order = [S.ACKNOWLEDGED, S.ON_SITE, S.COMPLETED]
+    for target in order[: order.index(state) + 1]:
+        intervention = steps[target](intervention)
+    return intervention
+
+
+def run_cases(cases: list[tuple[Row, str, bool]], world: dict, capture) -> list[str]:
+    """Ask every (row, role, .json twin or not), each in a savepoint rolled back after; return
+    the failures, in words."""
+    failures = []
+    ids = world["ids"]
+    by_row: dict[Row, list[tuple[str, bool]]] = {}
+    for row, role, twin in cases:
+        by_row.setdefault(row, []).append((role, twin))
+    sign_in(world, by_row)
+    for row, asks in by_row.items():
+        outer = transaction.savepoint()
+        try:
+            if row.state:
+                drive(world["intervention"], row.state, world["users"])
+            before = None
+            for role, twin in asks:
+                expected = row.codes[role]
+                url = row.url.format(**ids)
+                asked = format_twin(url) if twin else url
+                refused = expected in (LOGIN, ADMIN_LOGIN) or (
+                    isinstance(expected, int) and expected in REFUSED
+                )
+                check_nothing_changed = refused and (row.method not in SAFE_METHODS or row.writes)
+                # Served: the API's 2xx, a page's redirect after its form (a page's 200 to a POST
+                # is its form shown again, as the login page does for a wrong password).
+                served = row.api or expected == 302 or isinstance(expected, To)
+                check_changed = not refused and served and row.method not in SAFE_METHODS and row.changes
+                if (check_nothing_changed or check_changed) and before is None:
+                    before = snapshot()
+                where = f"{row.name} as {role}" + (f" ({asked})" if twin else "")
+                inner = transaction.savepoint()
+                try:
+                    with capture() as callbacks:
+                        try:
+                            response = ask(row, role, world, asked)
+                            got, ok = describe(response), matches(expected, response, asked, ids)
+                        except Exception as exc:  # a 500: the test client raises the view's exception
+                            got, ok = f"500 ({type(exc).__name__}: {exc})", False
+                    if not ok:
+                        failures.append(f"{where}: expected {expected_text(expected, ids)}, got {got}")
+                    if check_nothing_changed:
+                        changed = snapshot_difference(before, snapshot())
+                        if changed:
+                            failures.append(f"{where}: refused ({got}) but changed {changed}")
+                    if check_changed and ok and not snapshot_difference(before, snapshot()):
+                        failures.append(f"{where}: served ({got}) but changed nothing: was the body refused?")
+                    if refused and callbacks:
+                        failures.append(
+                            f"{where}: refused ({got}) but queued {len(callbacks)} on_commit callback(s)"
+                        )
+                finally:
+                    transaction.savepoint_rollback(inner)
+        finally:
+            transaction.savepoint_rollback(outer)
+    return failures
+
+
+# ----------------------------------------------------------------------------------------------
+# The tests
+
+
+def _cases():
+    """One test per route pattern with every row, role and .json twin of it."""
+    grouped: dict[str, list] = {}
+    for row in MATRIX:
+        for role in ROLES:
+            for twin in (False, True) if has_format_twin(row) else (False,):
+                grouped.setdefault(row.pattern or "(root)", []).append((row, role, twin))
+    return [pytest.param(cases, id=pattern) for pattern, cases in grouped.items()]
+
+
+@pytest.mark.parametrize("cases", _cases())
+def test_access_matrix(cases, world, django_capture_on_commit_callbacks):
+    failures = run_cases(cases, world, django_capture_on_commit_callbacks)
+    assert not failures, "\n" + "\n".join(failures)
+
+
+def test_every_route_has_a_row():
+    routes = set(url_patterns())
+    rows = {row.pattern for row in MATRIX}
+    covered = (
+        rows
+        | {p for p in routes if p.startswith(ADMIN_PREFIX)}
+        | {p for p in routes if format_base(p) in rows}
+    )
+    missing = sorted(routes - covered)
+    stale = sorted(rows - routes)
+    assert not missing, "routes without a row in MATRIX:\n" + "\n".join(missing)
+    assert not stale, "rows matching no route:\n" + "\n".join(stale)
+
+
+def test_each_row_reaches_its_route():
+    ids = dict.fromkeys(
+        ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
+         "photo", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
+         "technician2_id"], 7,
+    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
+    wrong = []
+    for row in MATRIX:
+        url = row.url.format(**ids)
+        if normalise(resolve(url).route) != row.pattern:
+            wrong.append(f"{row.name}: {url} resolves to {normalise(resolve(url).route)}")
+        if has_format_twin(row) and format_base(normalise(resolve(format_twin(url)).route)) != row.pattern:
+            wrong.append(f"{row.name}: {format_twin(url)} is not its format-suffix twin")
+    assert not wrong, "\n".join(wrong)
+
+
+# ----------------------------------------------------------------------------------------------
+# The admin: every other pattern is behind AdminSite.admin_view (is_staff)
+
+
+def admin_example_url(pattern: str, ids: dict) -> str:
+    url = "/" + pattern
+    url = url.replace("<path:object_id>", str(ids["call"])).replace("<id>", str(ids["user"]))
+    url = url.replace("<path:content_type_id>", str(ids["content_type"])).replace("<app_label>", "dispatch")
+    return url.replace("<url>", "no/such/page/")
+
+
+def test_admin_routes_need_staff(users, plant, browser):
+    """Every admin/ pattern but the login page (rows or not) sends a signed-in user who is not
+    staff, and a signed-out one, to the admin's login page (log-out: to the index, which does);
+    a staff superuser is served, so the admin rows are about staff, not about a broken admin."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from dispatch.models import Call
+
+    call = call_logged(users, plant)
+    ids = {
+        "call": call.pk,
+        "user": users["operator"].pk,
+        "content_type": ContentType.objects.get_for_model(Call).pk,
+    }
+    patterns = [p for p in url_patterns() if p.startswith(ADMIN_PREFIX) and p != "admin/login/"]
+    assert len(patterns) > 100
+    clients = {"supervisor (not staff)": browser("supervisor"), "signed out": Client()}
+    wrong = []
+    for pattern in patterns:
+        url = admin_example_url(pattern, ids)
+        for who, client in clients.items():
+            response = client.get(url)
+            ok = response.status_code == 302 and response["Location"].startswith("/admin/login/")
+            if pattern == "admin/logout/":
+                # admin_view sends whoever is not staff asking to log out to the index (then login).
+                ok = response.status_code == 302 and response["Location"] == "/admin/"
+            if not ok:
+                wrong.append(f"{pattern} ({url}) as {who}: {describe(response)}")
+    assert not wrong, "\n".join(wrong)
+    staff = UserFactory(username="matrix-admin")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = Client()
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/dispatch/call/").status_code == 200
+
+
+# ----------------------------------------------------------------------------------------------
+# Webhooks: signed or tokened as the gateways do, and forged
+
+
+def _telephony(world, *, secret=TELEPHONY_SECRET, timestamp=None, body=None, headers=True):
+    payload = {
+        "call_id": "pbx-77",
+        "event": "ring",
+        "timestamp": timezone.now().isoformat(),
+        "caller": "347 123 4567",
+    }
+    raw = body if body is not None else json.dumps(payload).encode()
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = telephony_signature(secret=secret, timestamp=stamp, body=raw)
+    meta = {"HTTP_X_PRONTO_TIMESTAMP": stamp, "HTTP_X_PRONTO_SIGNATURE": signature} if headers else {}
+    return lambda client: client.post("/api/telephony/events/", raw, content_type="application/json", **meta)
+
+
+def _dlr(world, *, token=None, dlr_type="1", pk=None):
+    pk = pk or world["ids"]["notification"]
+    query = {"type": dlr_type, "smsc_reply": "ACK/"}
+    if token is not False:
+        query["token"] = token or status_token(pk)
+    return lambda client: client.get(f"/api/notifications/{pk}/status/", query)
+
+
+def _sms(world, *, token=SMS_INBOUND_TOKEN, text=None):
+    query = {"sender": TECHNICIAN_SMS, "text": text or f"OK {world['ids']['intervention']}"}
+    if token is not None:
+        query["token"] = token
+    return lambda client: client.get("/api/notifications/sms/inbound/", query)
+
+
+WEBHOOKS = [
+    ("api/telephony/events/", "signed by the phone system", lambda w: _telephony(w), 201),
+    ("api/telephony/events/", "no signature headers", lambda w: _telephony(w, headers=False), 403),
+    ("api/telephony/events/", "signed with another secret", lambda w: _telephony(w, secret="not-the-secret"), 403),
+    ("api/telephony/events/", "timestamp an hour old", lambda w: _telephony(w, timestamp=int(time.time()) - 3600), 403),
+    ("api/telephony/events/", "signed, body not an event", lambda w: _telephony(w, body=b'{"event": "explode"}'), 400),
+    ("api/notifications/<int:pk>/status/", "the row's token", lambda w: _dlr(w), 200),
+    ("api/notifications/<int:pk>/status/", "another row's token", lambda w: _dlr(w, token=status_token(w["ids"]["notification"] + 1)), 403),
+    ("api/notifications/<int:pk>/status/", "no token", lambda w: _dlr(w, token=False), 400),
+    ("api/notifications/<int:pk>/status/", "a row that does not exist, its own token", lambda w: _dlr(w, pk=999_999), 404),
+    ("api/notifications/sms/inbound/", "the gateway's token", lambda w: _sms(w), 200),
+    ("api/notifications/sms/inbound/", "a wrong token", lambda w: _sms(w, token="wrong"), 403),
+    ("api/notifications/sms/inbound/", "no token", lambda w: _sms(w, token=None), 400),
+]  # fmt: skip
+
+
+def _webhook_groups():
+    grouped: dict[str, list] = {}
+    for pattern, label, make, code in WEBHOOKS:
+        grouped.setdefault(pattern, []).append((label, make, code))
+    return [pytest.param(pattern, cases, id=pattern) for pattern, cases in grouped.items()]
+
+
+@pytest.mark.parametrize(("pattern", "cases"), _webhook_groups())
+def test_webhooks(pattern, cases, world, django_capture_on_commit_callbacks):
+    """Each webhook as its gateway calls it (served, and the database changed) and forged or
+    malformed (refused, nothing changed, nothing queued); each case in a savepoint."""
+    failures = []
+    before = snapshot()
+    for label, make, expected in cases:
+        send = make(world)
+        savepoint = transaction.savepoint()
+        try:
+            with django_capture_on_commit_callbacks() as callbacks:
+                response = send(Client())
+            changed = snapshot_difference(before, snapshot())
+        finally:
+            transaction.savepoint_rollback(savepoint)
+        if response.status_code != expected:
+            failures.append(
+                f"{label}: expected {expected}, got {response.status_code} {response.content[:200]!r}"
+            )
+        if normalise(resolve(response.request["PATH_INFO"]).route) != pattern:
+            failures.append(f"{label}: {response.request['PATH_INFO']} is not {pattern}")
+        if expected in REFUSED and (changed or callbacks):
+            failures.append(
+                f"{label}: refused but changed {changed}, queued {len(callbacks)} on_commit callback(s)"
+            )
+        if expected not in REFUSED and not changed:
+            failures.append(f"{label}: served but changed nothing")
+    assert not failures, "\n" + "\n".join(failures)
+
+
+def test_a_replayed_telephony_request_is_refused_and_changes_nothing(
+    world, django_capture_on_commit_callbacks
+):
+    send = _telephony(world)
+    assert send(Client()).status_code == 201
+    before = snapshot()
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = send(Client())
+    assert again.status_code == 403 and b"Replayed" in again.content
+    assert snapshot_difference(before, snapshot()) == [] and callbacks == []
+
+
+# ----------------------------------------------------------------------------------------------
+# Beyond status codes
+
+
+def test_the_delivery_log_does_not_reach_utility_users_through_the_history(world):
+    """Utility users are refused an intervention's delivery log (403 on
+    ``api/interventions/<int:pk>/notifications/``; the page shows them no notifications panel),
+    but they read its history, on the page and in the API: that history must not carry it."""
+    pk = world["ids"]["intervention"]
+    page = world["clients"]["pages"]("utility").get(f"/interventions/{pk}/")
+    history = world["clients"]["api"]("utility").get(f"/api/interventions/{pk}/history/")
+    assert (page.status_code, history.status_code) == (200, 200)
+    assert TECHNICIAN_SMS not in page.content.decode()
+    assert TECHNICIAN_SMS not in history.content.decode()
+    queued = [e for e in history.json() if e["kind"] == "notification.queued"]
+    assert queued and all(n["recipient"] == "(withheld)" for e in queued for n in e["data"]["notifications"])
+    # The call centre still reads who was notified.
+    staff = world["clients"]["api"]("operator").get(f"/api/interventions/{pk}/history/")
+    assert TECHNICIAN_SMS in staff.content.decode()
