@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .models import Event
 
 M = TypeVar("M", bound=Model)
+QS = TypeVar("QS", bound=QuerySet[Any])
 
 
 class NoVisibility(TypeError):
@@ -42,7 +44,7 @@ def visibility_of(model: type[Model]) -> Visibility:
     return visibility
 
 
-def restrict(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+def restrict(queryset: QS, user: Any) -> QS:
     """``queryset`` narrowed to the rows ``user`` may see (see the module's docstring)."""
     visibility = visibility_of(queryset.model)
     roles = user_roles(user)
@@ -91,7 +93,7 @@ def found_or_404(restricted: QuerySet[M], pk: Any) -> M:
     not found either."""
     try:
         return restricted.get(pk=pk)
-    except (restricted.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(f"No {restricted.model._meta.verbose_name} matches the given query.") from exc
 
 

@@ -99,7 +99,7 @@ class TelephonyEventType(models.TextChoices):
 
 # Default priority of an intervention opened for a call of this type; the customer's class
 # may raise it (see services.intervention_default_priority).
-CALL_TYPE_PRIORITY = {
+CALL_TYPE_PRIORITY: dict[str, int] = {
     CallType.GAS_LEAK: Priority.CRITICAL,
     CallType.LEAK_DOWNSTREAM: Priority.CRITICAL,
     CallType.LIFT_TRAPPED: Priority.CRITICAL,

@@ -13,12 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
 from .choices import SubjectType
 from .models import Call, Event, Intervention, Plant
+
+# Who did it: a user, or None for the system itself (the telemetry listener, a periodic task).
+Actor = AbstractBaseUser | None
+EventData = dict[str, Any]
 
 
 def json_plain(value: Any) -> Any:
@@ -41,7 +46,7 @@ def event_canonical(
     kind: str,
     call_id: int | None,
     intervention_id: int | None,
-    data: dict,
+    data: EventData,
     prev_hash: str,
 ) -> bytes:
     payload = {
@@ -65,7 +70,7 @@ def event_digest(canonical: bytes) -> str:
     return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
-def event_digest_of(event) -> str:
+def event_digest_of(event: Event) -> str:
     """Recompute the digest of a stored ``Event`` from its columns."""
     return event_digest(
         event_canonical(
@@ -88,7 +93,7 @@ def event_digest_of(event) -> str:
 # Recording events
 
 
-def _actor_label(actor) -> str:
+def _actor_label(actor: Actor) -> str:
     return actor.get_username() if actor is not None else "system"
 
 
@@ -102,14 +107,14 @@ def value_plain(value: Any) -> Any:
 
 
 def event_build(
-    *, subject: Call | Intervention, kind: str, actor, data: dict | None, seq: int, prev_hash: str
+    *, subject: Call | Intervention, kind: str, actor: Actor, data: EventData | None, seq: int, prev_hash: str
 ) -> Event:
     """An unsaved event at ``seq`` of ``subject``'s chain, its digest computed."""
     if isinstance(subject, Call):
         subject_type, call_id, intervention_id = SubjectType.CALL, subject.pk, None
     else:
         subject_type, call_id, intervention_id = SubjectType.INTERVENTION, None, subject.pk
-    fields = {
+    fields: dict[str, Any] = {
         "subject_type": str(subject_type),
         "subject_id": subject.pk,
         "seq": seq,
@@ -126,7 +131,12 @@ def event_build(
 
 
 def event_record(
-    *, subject: Call | Intervention, kind: str, actor, data: dict | None = None, chain_start: bool = False
+    *,
+    subject: Call | Intervention,
+    kind: str,
+    actor: Actor,
+    data: EventData | None = None,
+    chain_start: bool = False,
 ) -> Event:
     """Append an event to ``subject``'s hash chain.
 
@@ -150,7 +160,9 @@ def event_record(
     return event
 
 
-def subject_save_with_first_event(subject: Call | Intervention, *, kind: str, actor, data: dict) -> Event:
+def subject_save_with_first_event(
+    subject: Call | Intervention, *, kind: str, actor: Actor, data: EventData
+) -> Event:
     """Insert a new call or intervention together with the first event of its chain."""
     with transaction.atomic():
         subject.save(force_insert=True)

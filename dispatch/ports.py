@@ -12,7 +12,7 @@ explicit (no signal hides it) and ``manage.py check`` refuses to start without i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core import checks
 
@@ -41,7 +41,7 @@ class Notifier(Protocol):
 class PlantTelemetry(Protocol):
     """What the plant itself reports, as far as the core needs to know."""
 
-    def status_snapshot(self, *, plant_id: int) -> dict:
+    def status_snapshot(self, *, plant_id: int) -> dict[str, Any]:
         """The plant's reported state now, as plain JSON, to keep in a history event."""
 
     def faults_reported(self, *, plant: Plant) -> list[str]:
@@ -83,10 +83,10 @@ def plant_telemetry() -> PlantTelemetry:
     return _registry.plant_telemetry
 
 
-def ports_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
     """Refuse to start when a port has no implementation: an assignment would otherwise fail
     at 3 a.m. rather than at deployment."""
-    errors = []
+    errors: list[checks.CheckMessage] = []
     if _registry.notifier is None:
         errors.append(
             checks.Error(

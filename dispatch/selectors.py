@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from .models import (
     PlantDocument,
     UserProfile,
 )
+from .models.interventions import InterventionQuerySet
 from .roles import user_roles
 
 # The board lists this many open interventions (the most urgent first) and calls in progress;
@@ -67,7 +69,7 @@ def call_list_earlier(*, user, call: Call, limit: int = 10) -> QuerySet[Call]:
     )
 
 
-def intervention_list_for_user(*, user) -> QuerySet[Intervention]:
+def intervention_list_for_user(*, user) -> InterventionQuerySet:
     """Staff see every intervention; a technician those assigned to it; a utility user its
     customer's."""
     return restrict(Intervention.objects.with_related(), user)
@@ -148,11 +150,11 @@ def history_verify(*, chunk_size: int = 5000) -> HistoryVerification:
 # Callbacks
 
 
-def callback_is_due(callback: Callback, now=None) -> bool:
+def callback_is_due(callback: Callback, now: datetime | None = None) -> bool:
     return callback.status == CallbackStatus.SCHEDULED and callback.due_at <= (now or timezone.now())
 
 
-def callback_is_overdue(callback: Callback, now=None) -> bool:
+def callback_is_overdue(callback: Callback, now: datetime | None = None) -> bool:
     grace = timedelta(minutes=settings.PRONTO_CALLBACK_OVERDUE_MINUTES)
     return callback.status == CallbackStatus.SCHEDULED and callback.due_at + grace <= (now or timezone.now())
 
@@ -298,7 +300,7 @@ def call_script_state(*, call: Call) -> ScriptState | None:
 
 @dataclass(frozen=True)
 class TechnicianSuggestion:
-    technician: object
+    technician: AbstractBaseUser
     on_duty: bool
     skilled: bool
     distance_km: float | None
@@ -330,14 +332,17 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
     for technician in technicians:
         profile = getattr(technician, "profile", None)
         skills = profile.skills if profile is not None and isinstance(profile.skills, list) else []
-        distance = None
-        position_fresh = (
+        distance, position_at = None, None
+        if (
             profile is not None
-            and None not in (profile.latitude, profile.longitude, profile.position_at)
+            and profile.latitude is not None
+            and profile.longitude is not None
+            and profile.position_at is not None
             and profile.position_at >= fresh_since
-        )
-        if position_fresh and None not in (plant.latitude, plant.longitude):
-            distance = _distance_km(profile.latitude, profile.longitude, plant.latitude, plant.longitude)
+        ):
+            position_at = profile.position_at
+            if plant.latitude is not None and plant.longitude is not None:
+                distance = _distance_km(profile.latitude, profile.longitude, plant.latitude, plant.longitude)
         suggestions.append(
             TechnicianSuggestion(
                 technician=technician,
@@ -345,7 +350,7 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
                 skilled=plant.kind in skills,
                 distance_km=distance,
                 open_interventions=busy.get(technician.pk, 0),
-                position_at=profile.position_at if position_fresh else None,
+                position_at=position_at,
             )
         )
     suggestions.sort(
@@ -355,7 +360,7 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
             s.distance_km is None,
             s.distance_km or 0.0,
             s.open_interventions,
-            s.technician.username,
+            s.technician.get_username(),
         )
     )
     return suggestions

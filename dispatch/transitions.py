@@ -4,7 +4,10 @@ open -> assigned -> acknowledged -> on_site -> completed -> closed
 (assign again from any active state: re-assignment; cancel from any non-final state)
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +17,14 @@ from .choices import Role
 from .errors import TransitionNotAllowed
 from .roles import user_roles
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: StrOrPromise
     sources: frozenset[str]
     target: str
     roles: frozenset[str]

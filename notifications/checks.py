@@ -15,16 +15,16 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from .backends.base import NotificationBackend, notification_backend
+from .backends.base import NotABackend, notification_backend
 from .choices import Channel
 
 # What the operator sets in the environment (config/settings.py, docs/settings.md).
-BACKEND_VARIABLES = {
+BACKEND_VARIABLES: dict[str, str] = {
     Channel.SMS: "PRONTO_SMS_BACKEND",
     Channel.EMAIL: "PRONTO_EMAIL_BACKEND",
     Channel.FAX: "PRONTO_FAX_BACKEND",
 }
-OPTION_VARIABLES = {
+OPTION_VARIABLES: dict[str, str] = {
     Channel.SMS: "PRONTO_KANNEL_* and PRONTO_SMS_*",
     Channel.EMAIL: "PRONTO_SMTP_* and PRONTO_EMAIL_FROM",
     Channel.FAX: "PRONTO_FAX_*, PRONTO_HYLAFAX_* and PRONTO_EMAIL_FROM",
@@ -62,11 +62,11 @@ def _channel_problem(channel: str, spec: Any) -> tuple[str, str] | None:
         backend = notification_backend(channel)
     except ImportError as exc:
         return f"The {channel} notification backend {path!r} cannot be imported: {exc}", "notifications.E001"
-    except (ImproperlyConfigured, TypeError, ValueError) as exc:
-        return f"The {channel} notification backend {path!r} refuses its options: {exc}", "notifications.E002"
-    if not isinstance(backend, NotificationBackend):
+    except NotABackend:
         message = f"The {channel} notification backend {path!r} is not a NotificationBackend."
         return message, "notifications.E001"
+    except (ImproperlyConfigured, TypeError, ValueError) as exc:
+        return f"The {channel} notification backend {path!r} refuses its options: {exc}", "notifications.E002"
     if backend.channel and backend.channel != channel:
         message = f"The {channel} notification backend {path!r} sends {backend.channel}, not {channel}."
         return message, "notifications.E003"

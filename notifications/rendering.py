@@ -78,8 +78,8 @@ def _detail_lines(intervention: Intervention, reason: str) -> list[str]:
                 "number": call.caller_number or "-",
             }
         )
-    if intervention.technician_id:
-        technician = intervention.technician
+    technician = intervention.technician
+    if technician is not None:
         lines.append(
             _("Technician: %(name)s") % {"name": technician.get_full_name() or technician.get_username()}
         )

@@ -32,7 +32,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -41,6 +41,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import ReportGrouping
 from dispatch.models import Customer, ServiceLevelProfile
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 RULES = [
     _(
@@ -71,8 +74,10 @@ RULES = [
 
 # Answer and arrival outcomes of one call.
 WITHIN, MISSED, ABANDONED, PENDING, CANCELLED, NO_INTERVENTION = 1, 2, 3, 4, 5, 6
-ANSWER_OUTCOMES = {WITHIN: "within", MISSED: "missed", ABANDONED: "abandoned", PENDING: "pending"}
-ARRIVAL_OUTCOMES = {
+ANSWER_OUTCOMES: dict[int, str] = {
+    WITHIN: "within", MISSED: "missed", ABANDONED: "abandoned", PENDING: "pending",
+}  # fmt: skip
+ARRIVAL_OUTCOMES: dict[int, str] = {
     WITHIN: "within", MISSED: "missed", PENDING: "pending", CANCELLED: "cancelled",
     NO_INTERVENTION: "no_intervention",
 }  # fmt: skip
@@ -84,7 +89,7 @@ class Measure:
     holds times up to ``edges[i]`` (after the previous edge), then one for longer, one for none."""
 
     name: str
-    label: str
+    label: StrOrPromise
     edges: tuple[dt.timedelta, ...]
 
     def bucket_labels(self) -> list[str]:
@@ -163,7 +168,7 @@ class Miss:
     answer_seconds: float | None
     arrival_minutes: float | None
     intervention_id: int | None
-    reasons: list[str]
+    reasons: list[StrOrPromise]
 
 
 @dataclass

@@ -1,6 +1,9 @@
 """The forms of the report pages: the report's query, and a service-level profile's standards."""
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from dispatch.choices import CallType, ReportGrouping
@@ -22,10 +25,16 @@ class ReportQueryForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customer_list_for_reports(user=user)
+        self._customers = customer_list_for_reports(user=user)
+        cast("forms.ModelChoiceField[Customer]", self.fields["customer"]).queryset = self._customers
 
-    def clean(self):
-        data = super().clean()
+    def customers(self) -> QuerySet[Customer]:
+        """The customers the user may choose (its own, for a utility user)."""
+        return self._customers
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("date_from") and data.get("date_to"):
             problem = period_problem(data["date_from"], data["date_to"], data.get("group_by", ""))
             if problem:

@@ -16,6 +16,8 @@ from reports.pdf import report_run_pdf
 def report_email_render(*, run: ServiceLevelReportRun) -> tuple[str, str]:
     """Subject and text of the monthly report email."""
     data = run.figures
+    if data is None:
+        raise ValueError(f"report run {run.pk} has no figures yet: it is emailed once it has finished")
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Service levels %(month)s: %(customer)s") % {
             "month": run.date_from.strftime("%m/%Y"), "customer": data["customer_name"],

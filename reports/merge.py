@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dispatch.models import Customer
-from reports.figures import Figures, Group, ProfileReport, Report
+from reports.figures import Figures, Group, Miss, ProfileReport, Report
 from reports.queries import service_level_report
 
 
@@ -48,7 +48,7 @@ def reports_merge(reports: list[Report], *, misses_limit: int = 200) -> Report:
     for index, profile_report in enumerate(first.profiles):
         parts = [report.profiles[index] for report in reports]
         groups: dict[str, Group] = {}
-        total, misses, misses_total = Figures(), [], 0
+        total, misses, misses_total = Figures(), list[Miss](), 0
         for part in parts:
             total.add(part.total)
             misses_total += part.misses_total

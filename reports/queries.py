@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncDay, TruncMonth, TruncYear
+from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,9 @@ from reports.figures import (
 
 # telecontrol builds on dispatch's models; reading its checks here is one way only.
 from telecontrol.models import PlantCheck
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def profiles_for_customer(customer: Customer) -> list[ServiceLevelProfile]:
@@ -204,7 +209,11 @@ def _group_expression(group_by: str, tz: ZoneInfo):
         return F("plant_id")
     if group_by == ReportGrouping.CATEGORY:
         return F("call_type")
-    trunc = {ReportGrouping.DAY: TruncDay, ReportGrouping.MONTH: TruncMonth, ReportGrouping.YEAR: TruncYear}
+    trunc: dict[str, type[TruncBase]] = {
+        ReportGrouping.DAY: TruncDay,
+        ReportGrouping.MONTH: TruncMonth,
+        ReportGrouping.YEAR: TruncYear,
+    }
     return trunc[group_by]("received_at", tzinfo=tz)
 
 
@@ -260,9 +269,12 @@ def _group_key(value, group_by: str) -> str:
     if group_by in (ReportGrouping.PLANT, ReportGrouping.CATEGORY):
         return "" if value is None else str(value)
     text = value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
-    return {ReportGrouping.DAY: text[:10], ReportGrouping.MONTH: text[:7], ReportGrouping.YEAR: text[:4]}[
-        group_by
-    ]
+    prefix: dict[str, str] = {
+        ReportGrouping.DAY: text[:10],
+        ReportGrouping.MONTH: text[:7],
+        ReportGrouping.YEAR: text[:4],
+    }
+    return prefix[group_by]
 
 
 def _group_labels(group_by: str, values, tz) -> dict[str, str]:
@@ -330,11 +342,11 @@ def misses_all(*, report: Report, profile: ServiceLevelProfile, now: dt.datetime
 
 def _miss(row: dict, profile: ServiceLevelProfile) -> Miss:
     received = row["received_at"]
-    answer = ANSWER_OUTCOMES.get(row.get("answer_state"), "")
-    arrival = ARRIVAL_OUTCOMES.get(row.get("arrival_state"), "")
+    answer = ANSWER_OUTCOMES.get(row.get("answer_state") or 0, "")
+    arrival = ARRIVAL_OUTCOMES.get(row.get("arrival_state") or 0, "")
     answer_seconds = (row["answered_at"] - received).total_seconds() if row["answered_at"] else None
     arrival_minutes = (row["first_arrival"] - received).total_seconds() / 60 if row["first_arrival"] else None
-    reasons = []
+    reasons: list[StrOrPromise] = []
     if answer == "missed":
         if answer_seconds is not None:
             reasons.append(_("answered after %(s)d s") % {"s": answer_seconds})

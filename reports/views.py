@@ -57,7 +57,7 @@ def _query(request, *, inline_only: bool = False) -> tuple[ReportQueryForm, Repo
     data.setdefault("group_by", ReportGrouping.MONTH)
     form = _report_form(request, data)
     if "customer" not in request.GET:
-        default = form.fields["customer"].queryset.first()
+        default = form.customers().first()
         if default is None:
             return form, None
         data["customer"] = str(default.pk)
@@ -274,7 +274,7 @@ def profile_edit(request, pk):
 def sign_off(request):
     form = _report_form(request, request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("reports:service-levels")
     params = form.cleaned_data
     signed = services.service_levels_sign_off(
@@ -282,10 +282,11 @@ def sign_off(request):
         date_to=params["date_to"], group_by=params["group_by"], note=request.POST.get("note", ""),
     )  # fmt: skip
     messages.success(request, _("Signed off. Its PDF is in the list below."))
-    query = {"customer": signed.customer_id, "date_from": signed.date_from, "date_to": signed.date_to}
-    return redirect(
-        f"{reverse('reports:service-levels')}?{urlencode({**query, 'group_by': signed.group_by})}"
-    )
+    query: dict[str, str | int] = {
+        "customer": signed.customer_id, "date_from": signed.date_from.isoformat(),
+        "date_to": signed.date_to.isoformat(), "group_by": signed.group_by,
+    }  # fmt: skip
+    return redirect(f"{reverse('reports:service-levels')}?{urlencode(query)}")
 
 
 @require_GET
@@ -307,7 +308,7 @@ def sign_off_pdf(request, pk):
 def run_request(request):
     form = _report_form(request, request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("reports:service-levels")
     params = form.cleaned_data
     run = services.report_run_request(

@@ -12,6 +12,9 @@ echo "== lint"
 .venv/bin/ruff format --check .
 echo "== import contracts (pyproject.toml [tool.importlinter])"
 .venv/bin/lint-imports --no-cache
+echo "== types (pyproject.toml [tool.mypy])"
+# The Django plugin loads the settings; any database URL will do, nothing connects.
+DATABASE_URL="sqlite:///$(mktemp -d)/mypy.sqlite3" .venv/bin/mypy
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 

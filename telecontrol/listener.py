@@ -93,10 +93,10 @@ class TelemetryListener:
                         latest = message if message.observed_at >= previous[0].observed_at else previous[0]
                         self._batch.telemetry[code] = (latest, previous[1] | seen, previous[2] + 1)
             else:
-                message = alarm_parse(code, payload, received_at=received_at, max_bytes=self.max_bytes)
+                alarm = alarm_parse(code, payload, received_at=received_at, max_bytes=self.max_bytes)
                 with self._lock:
                     self.received += 1
-                    self._batch.alarms.append(message)
+                    self._batch.alarms.append(alarm)
         except PayloadRejected as rejection:
             with self._lock:
                 self.received += 1
@@ -121,8 +121,10 @@ class TelemetryListener:
         if not (batch.telemetry or batch.alarms or batch.rejected):
             return 0
         now = timezone.now()
-        telemetry, alarms, applied = {}, [], 0
-        unknown = Counter()
+        telemetry: dict[int, tuple[TelemetryMessage, set[str]]] = {}
+        alarms: list[tuple[int, AlarmMessage]] = []
+        applied = 0
+        unknown: Counter[str] = Counter()
         for code, (message, seen, count) in batch.telemetry.items():
             plant_id = self._plant_id(code)
             if plant_id is None:
@@ -130,12 +132,12 @@ class TelemetryListener:
                 continue
             telemetry[plant_id] = (message, seen)
             applied += count
-        for message in batch.alarms:
-            plant_id = self._plant_id(message.plant_code)
+        for alarm in batch.alarms:
+            plant_id = self._plant_id(alarm.plant_code)
             if plant_id is None:
-                unknown[message.plant_code] += 1
+                unknown[alarm.plant_code] += 1
                 continue
-            alarms.append((plant_id, message))
+            alarms.append((plant_id, alarm))
             applied += 1
         rejected = {
             reason: (count, batch.rejected_example[reason]) for reason, count in batch.rejected.items()

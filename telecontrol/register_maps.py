@@ -11,7 +11,7 @@ length, so a short reply is an error, not an ``IndexError``.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ def default_register_map() -> dict[str, Any]:
     return {**DEFAULT_REGISTER_MAP, "measurements": [dict(m) for m in DEFAULT_REGISTER_MAP["measurements"]]}
 
 
-def _int_in(value, low: int, high: int) -> bool:
+def _int_in(value: object, low: int, high: int) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 

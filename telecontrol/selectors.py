@@ -3,8 +3,10 @@
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import overload
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dispatch.models import Plant
@@ -24,7 +26,7 @@ def profile_resolver():
     by_kind = {profile.plant_kind: profile for profile in TelecontrolProfile.objects.all()}
 
     def resolve(*, plant: Plant, telecontrol: PlantTelecontrol | None) -> TelecontrolProfile:
-        if telecontrol is not None and telecontrol.profile_id is not None:
+        if telecontrol is not None and telecontrol.profile is not None:
             return telecontrol.profile
         return by_kind.get(plant.kind) or TelecontrolProfile(plant_kind=plant.kind)
 
@@ -40,6 +42,8 @@ def plant_telecontrol_get(*, plant: Plant) -> PlantTelecontrol | None:
 
 
 def modbus_target(telecontrol: PlantTelecontrol, profile: TelecontrolProfile) -> ModbusTarget:
+    if not telecontrol.host or telecontrol.port is None:
+        raise ValueError(f"plant {telecontrol.plant_id} has no Modbus address (host and port)")
     return ModbusTarget(
         host=telecontrol.host,
         port=telecontrol.port,
@@ -74,7 +78,7 @@ def plant_check_settings(*, plant: Plant) -> CheckSettings:
     protocol = telecontrol.protocol if telecontrol is not None else Protocol.NONE
     profile = profile_for(plant=plant, telecontrol=telecontrol)
     target = None
-    if protocol == Protocol.MODBUS and telecontrol.host and telecontrol.port:
+    if protocol == Protocol.MODBUS and telecontrol is not None and telecontrol.host and telecontrol.port:
         target = modbus_target(telecontrol, profile)
     elif protocol == Protocol.MODBUS:
         protocol = Protocol.NONE  # no address yet: nothing to read
@@ -99,6 +103,10 @@ def plant_check_latest_for_call(*, call) -> PlantCheck | None:
     return PlantCheck.objects.filter(call=call).order_by("-checked_at", "-pk").first()
 
 
+@overload
+def data_age_seconds(observed_at: datetime, now: datetime) -> float: ...
+@overload
+def data_age_seconds(observed_at: None, now: datetime) -> None: ...
 def data_age_seconds(observed_at: datetime | None, now: datetime) -> float | None:
     return None if observed_at is None else max(0.0, (now - observed_at).total_seconds())
 
@@ -116,7 +124,7 @@ def plant_status_snapshot(*, plant_id: int, now: datetime | None = None) -> dict
 
 def plant_faults_reported(*, plant: Plant) -> list[str]:
     """What the plant still reports wrong: its latest flags and its fault alarms still up."""
-    faults = []
+    faults: list[str] = []
     state = PlantState.objects.filter(plant=plant).values("anomaly", "out_of_service").first()
     if state and state["anomaly"]:
         faults.append(AlarmKind.ANOMALY)
@@ -131,7 +139,7 @@ def plant_faults_reported(*, plant: Plant) -> list[str]:
     return faults
 
 
-def modbus_plants_for_polling():
+def modbus_plants_for_polling() -> QuerySet[PlantTelecontrol]:
     return (
         PlantTelecontrol.objects.filter(protocol=Protocol.MODBUS, plant__active=True)
         .exclude(host="")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,7 +69,7 @@ def telephony_event_apply(
         return call, created
 
 
-def _telephony_agent(agent: str):
+def _telephony_agent(agent: str) -> AbstractBaseUser | None:
     """The active operator or supervisor the phone system names (its agent id is the username)."""
     user = User.objects.filter(username=agent, is_active=True).first() if agent else None
     if user is not None and has_role(user, Role.OPERATOR, Role.SUPERVISOR):

@@ -5,6 +5,10 @@ a row that does not exist at all is a validation error of the field (400). Views
 get related rows already checked, and never fetch them again.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -13,8 +17,11 @@ from rest_framework.exceptions import NotFound
 
 from dispatch.access import restrict
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-class ScopedRelatedFieldMixin:
+
+class ScopedRelatedFieldMixin(serializers.RelatedField[Any, Any, Any]):
     """For a ``RelatedField`` whose model declares a ``visibility``: its queryset is narrowed to
     the rows the request's user may see."""
 
@@ -58,11 +65,12 @@ class IdOrCodeField(ScopedRelatedFieldMixin, serializers.RelatedField):
     """A related object given by numeric id or by a unique text key (username, plant code)."""
 
     default_error_messages = {
-        "does_not_exist": _("No such %(what)s: %(value)s."),
-        "invalid": _("Give an id or a %(key)s."),
+        # DRF fills these in with str.format(), not with %.
+        "does_not_exist": _("No such {what}: {value}."),
+        "invalid": _("Give an id or a {lookup}."),
     }
 
-    def __init__(self, *, key: str, what: str, **kwargs):
+    def __init__(self, *, key: str, what: StrOrPromise, **kwargs):
         self.key, self.what = key, what
         super().__init__(**kwargs)
 
@@ -70,7 +78,8 @@ class IdOrCodeField(ScopedRelatedFieldMixin, serializers.RelatedField):
         """A number is an id. A string is the key first (plant codes may be all digits), then,
         if it is all digits and no key matches, an id (forms send every value as a string)."""
         if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str) and not data):
-            self.fail("invalid", key=self.key)
+            # Not key=: that is fail()'s own first argument.
+            self.fail("invalid", lookup=self.key)
         found = self._lookup(self.get_queryset(), data)
         if found is None:
             self._refuse_if_hidden(data)

@@ -3,6 +3,7 @@
 import copy
 import math
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,7 +37,7 @@ def user_field(**kwargs) -> IdOrCodeField:
     )
 
 
-class ShallowFieldsMixin:
+class ShallowFieldsMixin(serializers.Serializer[Any]):
     """Copy declared fields shallowly for each serializer instance.
 
     DRF deep-copies every declared field (and any queryset it holds) for every instance; on the
@@ -71,7 +72,7 @@ class CallSerializer(ShallowFieldsMixin, serializers.Serializer):
     plant_match = serializers.CharField(read_only=True)
     call_type = serializers.CharField(read_only=True)
     notes = serializers.CharField(read_only=True)
-    source = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a field named like an attribute of Field; DRF keeps them apart
     external_id = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -86,7 +87,13 @@ class EarlierCallSerializer(serializers.ModelSerializer):
 
 
 class CallDetailSerializer(CallSerializer):
-    earlier_calls = EarlierCallSerializer(many=True, read_only=True, source="earlier")
+    """A call with the earlier calls from its number (the view finds them: context ``earlier_calls``)."""
+
+    earlier_calls = serializers.SerializerMethodField()
+
+    @extend_schema_field(EarlierCallSerializer(many=True))
+    def get_earlier_calls(self, call: Call) -> Any:
+        return EarlierCallSerializer(self.context["earlier_calls"], many=True).data
 
 
 class CallWriteSerializer(ShallowFieldsMixin, serializers.Serializer):

@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import APIRootView as RouterRootView
 from rest_framework.routers import DefaultRouter
 
 from .views import (
@@ -13,7 +14,7 @@ from .views import (
 )
 
 
-class APIRootView(DefaultRouter.APIRootView):
+class APIRootView(RouterRootView):
     """The index of the API: any signed-in user (every row behind it is checked per role)."""
 
     permission_classes = [IsAuthenticated]

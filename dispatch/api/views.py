@@ -55,10 +55,13 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
         return selectors.call_list_for_user(user=self.request.user)
 
     def get_object(self):
-        call = selectors.call_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
-        if self.action == "retrieve":
-            call.earlier = list(selectors.call_list_earlier(user=self.request.user, call=call))
-        return call
+        return selectors.call_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def retrieve(self, request, pk=None):
+        call = self.get_object()
+        earlier = list(selectors.call_list_earlier(user=request.user, call=call))
+        context = {**self.get_serializer_context(), "earlier_calls": earlier}
+        return Response(CallDetailSerializer(call, context=context).data)
 
     def get_serializer_class(self):
         return CallDetailSerializer if self.action == "retrieve" else CallSerializer

@@ -1,5 +1,8 @@
 """Calls, the phone system's webhook receipts, call scripts and the answers given on a call."""
 
+from collections.abc import Collection
+from typing import Any, Self
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator
@@ -19,14 +22,14 @@ from dispatch.models.customers import Plant
 from dispatch.visibility import Visibility
 
 
-class CallQuerySet(models.QuerySet):
+class CallQuerySet(models.QuerySet["Call"]):
     def delete(self):
         raise HistoryImmutableError("Calls are part of the history and cannot be deleted.")
 
     def update(self, **kwargs):
         raise HistoryImmutableError("Calls are changed only through dispatch.services, one by one.")
 
-    def with_related(self):
+    def with_related(self) -> Self:
         return self.select_related("plant", "plant__customer", "operator")
 
 
@@ -139,8 +142,10 @@ class Call(models.Model):
         raise HistoryImmutableError("Calls are part of the history and cannot be deleted.")
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_recorded = {
             name: getattr(instance, name) for name in cls.RECORDED_FIELDS if name in field_names
         }

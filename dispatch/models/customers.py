@@ -135,6 +135,11 @@ class PlantDocument(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def filename(self) -> str:
+        """The stored file's name without its folder: what a download or an attachment is called."""
+        return (self.file.name or "").rsplit("/", 1)[-1]
+
 
 class KnownNumber(models.Model):
     """A phone number that identifies a plant when it calls (a lift's alarm line, a caretaker)."""

@@ -1,5 +1,7 @@
 """Interventions, the steps their technician sent from the phone, and timed callbacks."""
 
+from typing import Self
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -23,17 +25,17 @@ from dispatch.models.customers import Plant, PlantDocument
 from dispatch.visibility import Visibility
 
 
-class InterventionQuerySet(models.QuerySet):
+class InterventionQuerySet(models.QuerySet["Intervention"]):
     def delete(self):
         raise HistoryImmutableError("Interventions cannot be deleted; a supervisor may cancel one.")
 
     def update(self, **kwargs):
         raise HistoryImmutableError("Interventions change only through dispatch.services.")
 
-    def with_related(self):
+    def with_related(self) -> Self:
         return self.select_related("plant", "plant__customer", "technician", "call")
 
-    def not_final(self):
+    def not_final(self) -> Self:
         return self.exclude(status__in=[InterventionStatus.CLOSED, InterventionStatus.CANCELLED])
 
 

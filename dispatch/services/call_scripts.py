@@ -47,8 +47,8 @@ def call_script_answer(*, actor, call: Call, step: str, answer: int) -> CallScri
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
         script = selectors.call_script_for(locked)
-        node = (script.steps["steps"].get(step) if script else None) or None
-        if node is None or not 0 <= answer < len(node["answers"]):
+        node = script.steps["steps"].get(step) if script is not None else None
+        if script is None or not node or not 0 <= answer < len(node["answers"]):
             raise ValidationError(
                 {"answer": _("This answer is not part of the call's script (it may have changed).")}
             )

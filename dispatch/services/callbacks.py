@@ -23,10 +23,10 @@ User = get_user_model()
 logger = logging.getLogger(__name__)
 
 
-def _callback_subject_locked(callback: Callback):
-    if callback.intervention_id:
+def _callback_subject_locked(callback: Callback) -> Call | Intervention:
+    if callback.intervention_id is not None:
         return Intervention.objects.select_for_update().get(pk=callback.intervention_id)
-    return Call.objects.select_for_update().get(pk=callback.call_id)
+    return Call.objects.select_for_update().get(pk=callback.call_id or 0)
 
 
 def _callback_data(callback: Callback) -> dict:
@@ -65,7 +65,7 @@ def callback_schedule(
     if number:
         number = phone_number_normalize(number, field="number")
     else:
-        source_call = call if call is not None else intervention.call
+        source_call = call if call is not None else intervention.call if intervention is not None else None
         number = source_call.caller_number if source_call is not None else ""
     callback = Callback(
         call=call,

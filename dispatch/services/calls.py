@@ -161,7 +161,7 @@ def call_log(
     received_at = received_at or timezone.now()
     _validate_call_times(received_at=received_at, answered_at=answered_at, ended_at=ended_at)
     _validate_operator(operator)
-    plant_match = PlantMatch.OPERATOR if plant is not None else PlantMatch.NONE
+    plant_match: str = PlantMatch.OPERATOR if plant is not None else PlantMatch.NONE
     call_id = None
     if (plant is None and number) or _one_statement_insert():
         call_id, found, how = _call_prepare(number if plant is None and number else None)

@@ -73,7 +73,7 @@ def _board_rows(board) -> list[BoardRow]:
                 pk=intervention.pk,
                 url=f"{detail}{intervention.pk}/",
                 priority=intervention.priority,
-                priority_label=priorities.get(intervention.priority, ""),
+                priority_label=str(priorities.get(intervention.priority, "")),
                 status=intervention.status,
                 status_label=statuses.get(intervention.status, intervention.status),
                 plant=intervention.plant.code,

@@ -38,8 +38,9 @@ def callback_list(request):
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
         return redirect("dispatch:callback-list")
-    callbacks = list(selectors.callback_list_open(user=request.user)[:200])
-    for callback in callbacks:
-        callback.is_due = selectors.callback_is_due(callback)
-        callback.is_overdue = selectors.callback_is_overdue(callback)
-    return render(request, "dispatch/callback_list.html", {"callbacks": callbacks})
+    now = timezone.now()
+    rows = [
+        (callback, selectors.callback_is_due(callback, now), selectors.callback_is_overdue(callback, now))
+        for callback in selectors.callback_list_open(user=request.user)[:200]
+    ]
+    return render(request, "dispatch/callback_list.html", {"rows": rows})

@@ -171,7 +171,7 @@ def call_callback_schedule(request, pk):
 def call_plant_check(request, pk):
     """Run the live telecontrol check of the call's plant; it is stored on the call."""
     call = selectors.call_get_for_user(user=request.user, pk=pk)
-    if call.plant_id is None:
+    if call.plant is None:
         messages.error(request, _("Set the call's plant first."))
         return redirect("dispatch:call-detail", pk=pk)
     plant_check(actor=request.user, plant=call.plant, call=call)

@@ -128,5 +128,5 @@ def plant_document_download(request, plant_pk, pk):
     return FileResponse(
         handle,
         as_attachment=document.kind != DocumentKind.PHOTO,
-        filename=document.file.name.rsplit("/", 1)[-1],
+        filename=document.filename,
     )

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+
+class NotABackend(ImproperlyConfigured):
+    """The settings name a class that is not a ``NotificationBackend``."""
 
 
 class GatewayError(Exception):
@@ -121,4 +126,6 @@ def notification_backend(channel: str) -> NotificationBackend:
     """The backend settings choose for ``channel`` (``PRONTO_NOTIFICATION_BACKENDS``)."""
     spec = settings.PRONTO_NOTIFICATION_BACKENDS[channel]
     backend = import_string(spec["BACKEND"])(**spec.get("OPTIONS", {}))
+    if not isinstance(backend, NotificationBackend):
+        raise NotABackend(f"The {channel} backend {spec['BACKEND']!r} is not a NotificationBackend.")
     return backend

@@ -409,9 +409,9 @@ class HylafaxFaxBackend(NotificationBackend):
         preferred = DOCUMENT_FORMATS.get(self.format, DOCUMENT_FORMATS["pdf"])[0]
         by_type: dict[str, Attachment] = {}
         for attachment in attachments:
-            content_type = attachment.content_type.split(";")[0].strip().lower()
-            if content_type in ("application/pdf", "image/tiff") and attachment.content:
-                by_type.setdefault(content_type, attachment)
+            media_type = attachment.content_type.split(";")[0].strip().lower()
+            if media_type in ("application/pdf", "image/tiff") and attachment.content:
+                by_type.setdefault(media_type, attachment)
         order = (preferred, "application/pdf", "image/tiff")
         content_type = next((kind for kind in order if kind in by_type), None)
         if content_type is None:

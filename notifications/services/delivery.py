@@ -191,9 +191,10 @@ def _attempt_finish(
             return row.status
         row.sending_since = None
         if outcome == AttemptOutcome.ACCEPTED:
-            row.status = S.DELIVERED if result.delivered else S.SENT
+            delivered = result is not None and result.delivered
+            row.status = S.DELIVERED if delivered else S.SENT
             row.gateway_id, row.sent_at, row.last_error = attempt.gateway_id, now, ""
-            if result.delivered:
+            if delivered:
                 row.delivered_at = now
             kind = "notification.sent"
         elif outcome == AttemptOutcome.REJECTED or row.attempts >= settings.PRONTO_NOTIFICATION_MAX_ATTEMPTS:

@@ -45,17 +45,22 @@ def acknowledgements_escalate(*, now: datetime) -> int:
                 .select_related("plant", "call", "technician")
                 .get(pk=pk)
             )
-            if intervention.status != InterventionStatus.ASSIGNED or intervention.acknowledged_at:
+            assigned_at = intervention.assigned_at
+            if (
+                intervention.status != InterventionStatus.ASSIGNED
+                or intervention.acknowledged_at
+                or not assigned_at
+            ):
                 continue
             rounds = Notification.objects.filter(
                 intervention=intervention,
                 reason=NotificationReason.ESCALATED,
                 recipient_user_id=intervention.technician_id,
-                created_at__gte=intervention.assigned_at,
+                created_at__gte=assigned_at,
             ).count()
             if rounds >= settings.PRONTO_ESCALATION_MAX_ROUNDS:
                 continue
-            if now < intervention.assigned_at + ack_timeout(intervention.priority) * (rounds + 1):
+            if now < assigned_at + ack_timeout(intervention.priority) * (rounds + 1):
                 continue
             points = contact_points_for(intervention.technician)
             rows = []
@@ -125,6 +130,8 @@ def _supervisors_warn_of_failure(row: Notification, reason: str, *, now: datetim
         Intervention.objects.select_related("plant", "call", "technician")
         .filter(pk=row.intervention_id)
         .first()
+        if row.intervention_id is not None
+        else None
     )
     _supervisors_warn(
         intervention=intervention,

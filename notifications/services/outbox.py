@@ -71,8 +71,10 @@ def _notification_build(
 ) -> Notification:
     if callback is not None:
         rendered = callback_render(callback=callback, channel=point.channel)
-    else:
+    elif intervention is not None:
         rendered = notification_render(intervention=intervention, reason=reason, channel=point.channel)
+    else:
+        raise ValueError("a notification is about an intervention or a callback")
     attachments = []
     if point.channel == Channel.EMAIL and intervention is not None and reason == NotificationReason.ASSIGNED:
         attachments = _documents_for_email(intervention)
@@ -110,7 +112,7 @@ def _documents_for_email(intervention: Intervention) -> list[dict]:
         if size > budget:
             continue
         budget -= size
-        chosen.append({"document": document.pk, "filename": document.file.name.rsplit("/", 1)[-1]})
+        chosen.append({"document": document.pk, "filename": document.filename})
     return chosen
 
 

@@ -39,7 +39,7 @@ class ServiceLevelFiguresSerializer(serializers.Serializer):
 
 class ServiceLevelGroupSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like an attribute of Field; DRF keeps them apart
     figures = ServiceLevelFiguresSerializer()
 
 

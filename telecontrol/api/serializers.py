@@ -15,7 +15,7 @@ class PlantStatusSerializer(serializers.Serializer):
     """A live check. ``stale`` data is never reported as fresh: its outcome is ``stale``."""
 
     plant = serializers.CharField()
-    source = serializers.ChoiceField(choices=Protocol.choices)
+    source = serializers.ChoiceField(choices=Protocol.choices)  # type: ignore[assignment]  # a field named like an attribute of Field; DRF keeps them apart
     outcome = serializers.ChoiceField(choices=CheckOutcome.choices)
     reachable = serializers.BooleanField()
     active = serializers.BooleanField(allow_null=True)

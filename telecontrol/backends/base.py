@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from telecontrol.choices import CheckOutcome
@@ -116,8 +117,18 @@ class MqttSubscriber(abc.ABC):
 
 
 def modbus_backend() -> ModbusBackend:
-    return import_string(settings.PRONTO_MODBUS_BACKEND)()
+    backend = import_string(settings.PRONTO_MODBUS_BACKEND)()
+    if not isinstance(backend, ModbusBackend):
+        raise ImproperlyConfigured(
+            f"PRONTO_MODBUS_BACKEND {settings.PRONTO_MODBUS_BACKEND} is not a ModbusBackend"
+        )
+    return backend
 
 
 def mqtt_subscriber_class() -> type[MqttSubscriber]:
-    return import_string(settings.PRONTO_MQTT_BACKEND)
+    subscriber_class = import_string(settings.PRONTO_MQTT_BACKEND)
+    if not (isinstance(subscriber_class, type) and issubclass(subscriber_class, MqttSubscriber)):
+        raise ImproperlyConfigured(
+            f"PRONTO_MQTT_BACKEND {settings.PRONTO_MQTT_BACKEND} is not an MqttSubscriber"
+        )
+    return subscriber_class

@@ -12,6 +12,7 @@ import asyncio
 import errno
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.utils import timezone
@@ -70,7 +71,7 @@ async def _request(client: AsyncModbusTcpClient, target: ModbusTarget) -> Readin
         return Reading(outcome, error=text[:300])
     if reply.isError():
         code = getattr(reply, "exception_code", None)
-        name = EXCEPTION_NAMES.get(code, "unknown")
+        name = EXCEPTION_NAMES.get(code, "unknown") if isinstance(code, int) else "unknown"
         return Reading(CheckOutcome.DEVICE_ERROR, error=f"Modbus exception {code} ({name})")
     try:
         decoded = registers_decode(register_map, list(reply.registers))
@@ -87,7 +88,7 @@ async def _request(client: AsyncModbusTcpClient, target: ModbusTarget) -> Readin
     )
 
 
-async def _bounded(target: ModbusTarget, work) -> Reading:
+async def _bounded(target: ModbusTarget, work: Callable[[], Awaitable[Reading]]) -> Reading:
     started = time.perf_counter()
     try:
         async with asyncio.timeout(target.timeout):

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from .base import MqttSubscriber
 
@@ -22,7 +25,7 @@ class PahoMqttSubscriber(MqttSubscriber):
     """``MqttSubscriber`` on paho-mqtt's network thread (``loop_start``), which reconnects by
     itself with a backoff of 1 to 30 seconds."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._connected = threading.Event()
         self._client = mqtt.Client(
@@ -38,7 +41,14 @@ class PahoMqttSubscriber(MqttSubscriber):
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         if reason_code.is_failure:
             logger.warning("MQTT broker %s:%s refused the connection: %s", self.host, self.port, reason_code)
             return
@@ -49,13 +59,20 @@ class PahoMqttSubscriber(MqttSubscriber):
             "MQTT connected to %s:%s (session present: %s)", self.host, self.port, flags.session_present
         )
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         self._connected.clear()
         logger.warning("MQTT disconnected from %s:%s: %s", self.host, self.port, reason_code)
 
-    def _on_message(self, client, userdata, message) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         try:
-            self.on_message(message.topic, message.payload)
+            self.on_message(message.topic, bytes(message.payload))
         except Exception:  # a bug in handling one message must not kill the network thread
             logger.exception("MQTT message on %s could not be handled", message.topic)
 

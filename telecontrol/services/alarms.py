@@ -19,7 +19,7 @@ from dispatch.services import event_record, intervention_open, priority_for_cust
 from telecontrol.choices import AlarmKind
 from telecontrol.models import PlantAlarm
 
-ALARM_PRIORITY = {
+ALARM_PRIORITY: dict[str, int] = {
     AlarmKind.ANOMALY: Priority.HIGH,
     AlarmKind.OUT_OF_SERVICE: Priority.HIGH,
     AlarmKind.DEVICE: Priority.HIGH,

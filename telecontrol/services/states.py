@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -210,13 +210,19 @@ def _states_confirm_postgres(changes: list[StateChange], now: datetime) -> list[
     guard does not hold are left to the full write."""
     by_since: dict[datetime, list[StateChange]] = {}
     for change in changes:
-        by_since.setdefault(change.unchanged_since, []).append(change)
+        if change.unchanged_since is not None:
+            by_since.setdefault(change.unchanged_since, []).append(change)
     written = []
     with connection.cursor() as cursor:
         for since, group in by_since.items():
             by_plant = {change.plant_id: change for change in group}
             observed = min(change.reading.observed_at or now for change in group)
-            params = {"now": now, "observed": observed, "plant_ids": list(by_plant), "since": since}
+            params: dict[str, Any] = {
+                "now": now,
+                "observed": observed,
+                "plant_ids": list(by_plant),
+                "since": since,
+            }
             cursor.execute(_CONFIRM_SQL, params)
             for (plant_id,) in cursor.fetchall():
                 change = by_plant[plant_id]

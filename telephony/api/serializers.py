@@ -4,7 +4,7 @@ from dispatch.choices import TelephonyEventType
 from dispatch.phone_numbers import MAX_INPUT_LENGTH
 
 
-class TelephonyEventSerializer(serializers.Serializer):
+class TelephonyEventSerializer(serializers.Serializer[None]):
     call_id = serializers.CharField(max_length=128)
     event = serializers.ChoiceField(choices=TelephonyEventType.choices)
     timestamp = serializers.DateTimeField()

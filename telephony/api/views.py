@@ -1,5 +1,6 @@
 import hmac
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -7,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,7 +21,7 @@ from .serializers import TelephonyEventSerializer
 class HasTelephonySignature(BasePermission):
     """The phone system proves itself with an HMAC of the timestamped body (``telephony.signatures``)."""
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         secret = settings.PRONTO_TELEPHONY_SECRET
         if not secret:
             raise PermissionDenied("The telephony webhook is not configured (PRONTO_TELEPHONY_SECRET).")
@@ -32,14 +34,13 @@ class HasTelephonySignature(BasePermission):
         expected = telephony_signature(secret=secret, timestamp=timestamp, body=request.body)
         if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
             raise PermissionDenied("Bad signature.")
-        view.signature = signature
         return True
 
 
 class TelephonyEventView(APIView):
     """Ring / answer / hang-up events from the phone system fill in the call log by themselves."""
 
-    authentication_classes: list = []
+    authentication_classes: list[Any] = []
     permission_classes = [HasTelephonySignature]
 
     @extend_schema(
@@ -53,13 +54,14 @@ class TelephonyEventView(APIView):
             OpenApiParameter("X-Pronto-Signature", str, OpenApiParameter.HEADER, required=True),
         ],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         payload = TelephonyEventSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         with transaction.atomic():
-            # Claimed in the same transaction: a request that fails can be retried as it was.
-            if not services.telephony_receipt_claim(signature=self.signature):
+            # The signature HasTelephonySignature checked, claimed in the same transaction: a
+            # request that fails can be retried as it was.
+            if not services.telephony_receipt_claim(signature=request.META["HTTP_X_PRONTO_SIGNATURE"]):
                 raise PermissionDenied("Replayed request: this signature was already used.")
             call, created = services.telephony_event_apply(
                 call_id=data["call_id"],

@@ -1,3 +1,4 @@
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -184,6 +185,26 @@ def test_plants_are_named_by_code_even_when_the_code_is_all_digits(users, custom
     assert by_id["plant"] == decoy.pk
     by_id_string = client.post("/api/interventions/", {"plant": str(decoy.pk), "summary": "Leak"}).json()
     assert by_id_string["plant"] == decoy.pk
+
+
+@pytest.mark.parametrize("plant", [True, 1.5, ["REMI"], {"code": "REMI"}])
+def test_a_plant_given_neither_as_id_nor_as_code_is_a_clear_400(users, customer, client_for, plant):
+    response = client_for("operator").post(
+        "/api/interventions/", {"plant": plant, "summary": "Leak"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["plant"] == ["Give an id or a code."]
+
+
+def test_a_plant_that_does_not_exist_is_named_in_the_error(users, customer, client_for):
+    client = client_for("operator")
+    response = client.post("/api/interventions/", {"plant": "NO-SUCH-PLANT", "summary": "Leak"})
+    assert response.status_code == 400
+    assert response.json()["plant"] == ["No such plant: NO-SUCH-PLANT."]
+    italian = client.post(
+        "/api/interventions/", {"plant": "NO-SUCH-PLANT", "summary": "Leak"}, HTTP_ACCEPT_LANGUAGE="it"
+    )
+    assert italian.json()["plant"] == ["Nessun impianto trovato: NO-SUCH-PLANT."]
 
 
 def test_api_root_needs_sign_in(users, client_for):

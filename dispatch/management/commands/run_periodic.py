@@ -22,13 +22,19 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"Not in CELERY_BEAT_SCHEDULE: {', '.join(sorted(unknown))}")
         entries = {name: entry for name, entry in schedule.items() if not only or name in only}
+        intervals: dict[str, float] = {}
+        for name, entry in entries.items():
+            interval = entry["schedule"]
+            if not isinstance(interval, int | float):
+                # A crontab entry needs Celery beat itself; this loop knows only intervals.
+                raise CommandError(f"{name}: only schedules in seconds can run here, not {interval!r}")
+            intervals[name] = interval
         # Importing every app's tasks module registers the tasks the schedule names.
         current_app.loader.import_default_modules()
         last_run: dict[str, float] = {}
         while True:
             for name, entry in entries.items():
-                interval = float(entry["schedule"])
-                if name in last_run and time.monotonic() - last_run[name] < interval:
+                if name in last_run and time.monotonic() - last_run[name] < intervals[name]:
                     continue
                 last_run[name] = time.monotonic()
                 result = current_app.tasks[entry["task"]].apply(args=entry.get("args", ()))

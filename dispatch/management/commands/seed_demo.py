@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -16,7 +17,16 @@ from notifications.models import ContactPoint
 from telecontrol.choices import Protocol
 from telecontrol.models import PlantTelecontrol
 
-CUSTOMERS = [
+
+class CustomerSpec(TypedDict):
+    code: str
+    name: str
+    service_class: str
+    contact: tuple[str, str, str]  # name, email, phone
+    plants: list[tuple[str, str, str, str, str, str, str]]  # code, name, kind, address, lat, lon, protocol
+
+
+CUSTOMERS: list[CustomerSpec] = [
     {
         "code": "retigas",
         "name": "Reti Gas Lombardia S.p.A.",
@@ -137,7 +147,7 @@ class Command(BaseCommand):
         groups[Role.SUPERVISOR].permissions.set(
             Permission.objects.filter(codename__in=SUPERVISOR_ADMIN_PERMISSIONS)
         )
-        customers = {}
+        customers: dict[str, Customer] = {}
         base_port = 15020
         for index, spec in enumerate(CUSTOMERS):
             customer, _ = Customer.objects.update_or_create(
@@ -177,7 +187,7 @@ class Command(BaseCommand):
         )
 
         User = get_user_model()
-        users = {}
+        users: dict[str, Any] = {}
         for username, role, customer_code, first, last in USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"first_name": first, "last_name": last}
@@ -189,7 +199,7 @@ class Command(BaseCommand):
             UserProfile.objects.update_or_create(
                 user=user,
                 defaults={
-                    "customer": customers.get(customer_code),
+                    "customer": customers.get(customer_code) if customer_code else None,
                     "mobile_number": "+39347000" + str(1000 + len(users)) if role == Role.TECHNICIAN else "",
                     **DEMO_TECHNICIANS.get(username, {}),
                     # As if their phones had just shared it (each demo start seeds again).

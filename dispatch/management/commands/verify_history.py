@@ -10,14 +10,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = history_verify()
-        if not result.problems:
+        first = result.first_problem
+        if first is None:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"History intact: {result.events} events in {result.chains} chains verified."
                 )
             )
             return
-        first = result.first_problem
         where = f"event id {first.event_id}" if first.event_id else "no event"
         for problem in sorted(result.problems, key=lambda p: p.event_id)[:20]:
             self.stderr.write(

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,6 +23,8 @@ from .plant import DEFAULT_FLAP_SECONDS, REGISTER_COUNT, PlantSimulation, Scenar
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# A server is shared by the plants on one host:port, or private to one plant (port 0).
+ServerKey = tuple[str, int] | tuple[str, int, str]
 
 
 class SimulatedModbusServer:
@@ -157,7 +159,11 @@ class SimulatedModbusServer:
             logger.debug("simulated Modbus server on %s:%s closed", self.host, self.port)
 
     @staticmethod
-    def _action_for(plant: PlantSimulation):
+    def _action_for(
+        plant: PlantSimulation,
+    ) -> Callable[
+        [int, int, int, int, list[int], list[int] | list[bool] | None], Coroutine[None, None, ExcCodes | None]
+    ]:
         async def action(
             function_code: int,
             start_address: int,
@@ -284,8 +290,8 @@ class ModbusPlantsThread:
 
     def __init__(self, name: str = "pronto-modbus-plants") -> None:
         self.plants: dict[str, PlantSimulation] = {}
-        self._keys: dict[str, tuple] = {}
-        self._servers: dict[tuple, SimulatedModbusServer] = {}
+        self._keys: dict[str, tuple[ServerKey, int]] = {}  # plant code -> its server, its unit id
+        self._servers: dict[ServerKey, SimulatedModbusServer] = {}
         self._thread = LoopThread(name)
         self._lock = threading.Lock()
 
@@ -293,7 +299,7 @@ class ModbusPlantsThread:
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property
@@ -317,7 +323,7 @@ class ModbusPlantsThread:
         with self._lock:
             if code in self.plants:
                 raise ValueError(f"plant {code} is already simulated")
-            key: tuple = (host, port) if port else (host, 0, code)
+            key: ServerKey = (host, port) if port else (host, 0, code)
             server = self._servers.get(key)
             if server is not None and unit_id in server.units:
                 raise ValueError(f"{host}:{port} unit {unit_id} is already taken by another plant")

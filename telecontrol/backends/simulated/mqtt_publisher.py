@@ -13,6 +13,8 @@ import time
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from .plant import DEFAULT_FLAP_SECONDS, DEFAULT_INTERVAL_SECONDS, PlantSimulation, Scenario, alarm_payload
 
@@ -73,7 +75,8 @@ class SimulatedMqttPublisher:
         # it modest and let the rest wait in paho's queue.
         self._client.max_inflight_messages_set(self.inflight_window)
         self._client.max_queued_messages_set(0)
-        self._client.reconnect_delay_set(min_delay=0.1, max_delay=2)
+        # paho annotates the delays as int but sleeps on any number; a simulator reconnects fast.
+        self._client.reconnect_delay_set(min_delay=0.1, max_delay=2)  # type: ignore[arg-type]
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
@@ -82,7 +85,7 @@ class SimulatedMqttPublisher:
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def topic(self, code: str, kind: str) -> str:
@@ -145,17 +148,33 @@ class SimulatedMqttPublisher:
         self._client.disconnect()
         self._client.loop_stop()
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         if reason_code.is_failure:
             logger.warning("MQTT broker %s:%s refused the simulator: %s", self.host, self.port, reason_code)
             return
         self.connects += 1
         self._connected.set()
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         self._connected.clear()
 
-    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
+    def _on_publish(
+        self, client: mqtt.Client, userdata: object, mid: int, reason_code: ReasonCode, properties: Properties
+    ) -> None:
         self.acknowledged += 1
 
     def _publish(self, code: str, kind: str, payload: dict[str, Any]) -> None:
