@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from dispatch import selectors, services
 from dispatch.errors import TransitionNotAllowed
@@ -25,6 +25,7 @@ def callbacks_due(request):
 
 
 @role_required(*STAFF)
+@require_http_methods(["GET", "HEAD", "POST"])
 def callback_list(request):
     """Scheduled callbacks, soonest first, due and overdue ones marked; complete one here."""
     if request.method == "POST":

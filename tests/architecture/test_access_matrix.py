@@ -258,7 +258,7 @@ MATRIX = [
     R("callbacks/", "POST", body={"callback": "{callback}", "outcome": "Called back: all clear"},
       operator=To("/callbacks/"), technician=403, technician2=403, supervisor=To("/callbacks/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     # The view answers every method but POST as a GET (calls/, scripts/…/edit/ say 405): nothing is changed, the list is shown.
-    R("callbacks/", "DELETE", changes=False, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("callbacks/", "DELETE", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("callbacks/due/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("callbacks/due/", "POST", **every(405)),
     # plant documents and photos
