@@ -237,6 +237,8 @@ AXES_LOCKOUT_CALLABLE = "dispatch.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = False
 # Successful sign-ins are in the web server's log already; axes keeps only the failures.
 AXES_DISABLE_ACCESS_LOG = True
+# axes' own log lines hide usernames and addresses; dispatch.signin logs each lock-out with both.
+AXES_VERBOSE = False
 
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each expires this many hours
 # after it was obtained and can be revoked (POST /api/auth/token/revoke/, .../revoke-all/).

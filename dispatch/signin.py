@@ -58,10 +58,11 @@ def client_address(request: HttpRequest) -> str | None:
     that trusted proxies appended are read, counting from the right: whatever a client wrote
     there itself comes first and is ignored, so it cannot pose as another address."""
     proxies = int(settings.PRONTO_TRUSTED_PROXY_COUNT)
-    remote = request.META.get("REMOTE_ADDR")
+    remote: str | None = request.META.get("REMOTE_ADDR")
     if proxies <= 0:
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = [part.strip() for part in header.split(",")]
     forwarded = [part for part in forwarded if part]
     if len(forwarded) < proxies:
         return remote
@@ -89,7 +90,9 @@ class SigninAttemptHandler(AxesDatabaseHandler):
 
 
 @receiver(user_locked_out, dispatch_uid="pronto-signin-locked-out")
-def _log_lockout(sender: Any, request: Any, username: str | None, ip_address: str | None, **kwargs: Any) -> None:
+def _log_lockout(
+    sender: Any, request: Any, username: str | None, ip_address: str | None, **kwargs: Any
+) -> None:
     """One warning per refused attempt, for whoever watches the log for brute force."""
     logger.warning(
         "Sign-in refused after too many failures: username %r from address %s (%s); locked for %d s.",

@@ -62,7 +62,12 @@ def test_production_refuses_the_demo_secret(tmp_path):
     assert len(demo_secret) >= 50
     for command in (["check", "--deploy"], ["migrate", "--noinput"]):
         result = subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert result.returncode != 0, command
         assert "dispatch.E020" in result.stderr and "SECRET_KEY" in result.stderr, result.stderr
@@ -115,7 +120,9 @@ def test_seed_demo_creates_every_role_and_is_repeatable():
     }
     for username, role in expected.items():
         # With a request, as every sign-in has one (django-axes refuses a call without it).
-        user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password=f"demo-{username}")
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"), username=username, password=f"demo-{username}"
+        )
         assert user is not None, username
         assert user_roles(user) == {role}
         assert f"demo-{username}" in out.getvalue()

@@ -25,12 +25,12 @@ from dispatch.signin import retry_after_seconds
 from .authentication import ExpiringTokenAuthentication
 
 
-class TokenObtainSerializer(serializers.Serializer):
+class TokenObtainSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
     expiry = serializers.DateTimeField(help_text="The token stops working at this time.")
 
@@ -109,6 +109,7 @@ class TokenRevokeView(APIView):
 
     @extend_schema(operation_id="auth_token_revoke", request=None, responses={204: None, **RESPONSES_401})
     def post(self, request: Request) -> Response:
+        assert isinstance(request.auth, AuthToken)  # SignedInWithToken
         api_token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -121,5 +122,6 @@ class TokenRevokeAllView(APIView):
 
     @extend_schema(operation_id="auth_token_revoke_all", request=None, responses={204: None, **RESPONSES_401})
     def post(self, request: Request) -> Response:
-        api_tokens_revoke_all(user=request.user)
+        assert isinstance(request.auth, AuthToken)  # SignedInWithToken
+        api_tokens_revoke_all(user=request.auth.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -44,4 +44,4 @@ def api_tokens_revoke_all(*, user: AbstractBaseUser) -> int:
     """Every token of ``user`` stops working at once (a lost phone, a leaked script); the number
     revoked."""
     count, _ = AuthToken.objects.filter(user=user).delete()
-    return count
+    return int(count)

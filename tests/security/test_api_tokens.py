@@ -71,7 +71,9 @@ def test_revoking_needs_a_token_not_a_session(users, browser):
     assert Client().post("/api/auth/token/revoke/").status_code == 401
 
 
-@pytest.mark.parametrize("header", ["Token", "Token a b", "Token \u00e9\u00e9", "Token " + "0" * 64, "Token x"])
+@pytest.mark.parametrize(
+    "header", ["Token", "Token a b", "Token \u00e9\u00e9", "Token " + "0" * 64, "Token x"]
+)
 def test_a_malformed_or_unknown_token_is_401(users, header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
