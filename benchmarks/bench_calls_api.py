@@ -7,7 +7,7 @@ Both endpoints are served by the same gunicorn (same workers, same settings, sam
 database) in the same run, and loaded by ``wrk`` with the same concurrency, interleaved
 (bare, real, bare, real, ...) after a warm-up of each. The bare endpoint is a stock DRF
 ``CreateAPIView`` of a one-field model (``benchmarks/bare``) with the project's default
-authentication and permission classes (TokenAuthentication + IsAuthenticated), so both pay the
+authentication and permission classes (token authentication + IsAuthenticated), so both pay the
 same token look-up. Target (from the issue): real >= 60% of bare requests/s.
 
 This is not a test: it prints figures and writes them as JSON to ``benchmarks/results/``.
@@ -147,13 +147,12 @@ def create_operator_token(env: dict[str, str]) -> str:
     out = django_snippet(
         "from django.contrib.auth import get_user_model\n"
         "from django.contrib.auth.models import Group\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from dispatch.services.api_tokens import api_token_issue\n"
         "group, _ = Group.objects.get_or_create(name='operator')\n"
         f"user, _ = get_user_model().objects.get_or_create(username={USERNAME!r})\n"
         "user.set_unusable_password(); user.save()\n"
         "user.groups.add(group)\n"
-        "token, _ = Token.objects.get_or_create(user=user)\n"
-        "print('TOKEN=' + token.key)\n",
+        "print('TOKEN=' + api_token_issue(user=user).token)\n",
         env,
     )
     match = re.search(r"TOKEN=(\w+)", out)
@@ -468,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         f"interleaved after {args.warmup}s warm-up, on {os.cpu_count()} CPUs ({platform.machine()})"
     )
     print(
-        "  auth   : both endpoints use TokenAuthentication + IsAuthenticated (DRF defaults); "
+        "  auth   : both endpoints use the project's token authentication + IsAuthenticated (DRF defaults); "
         "the real one adds HasActionRole (operator group)"
     )
     print()

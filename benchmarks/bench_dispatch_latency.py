@@ -259,11 +259,11 @@ def seed(rounds: int):
     interventions on one plant, each from its own call."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
 
     from benchmarks.telecontrol_support import bench_operator, bench_plants
     from dispatch import services
     from dispatch.choices import Role
+    from dispatch.services.api_tokens import api_token_issue
     from notifications.models import ContactPoint
 
     operator = bench_operator()
@@ -284,8 +284,7 @@ def seed(rounds: int):
                 actor=operator, call=call, summary=f"Odore di gas nel vano scala, giro {i}"
             )
         )
-    token, _ = Token.objects.get_or_create(user=operator)
-    return token.key, technician, [i.pk for i in interventions]
+    return api_token_issue(user=operator).token, technician, [i.pk for i in interventions]
 
 
 def bare_messages(gateways: Gateways) -> dict[str, tuple[str, dict]]:

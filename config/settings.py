@@ -7,6 +7,7 @@ Two shapes share this file:
   ``CELERY_BROKER_URL``, secrets required, HTTPS-only cookies and HSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -23,13 +24,18 @@ if PRONTO_ENV not in ("embedded", "production"):
     raise ImproperlyConfigured(f"PRONTO_ENV must be 'embedded' or 'production', not {PRONTO_ENV!r}")
 PRODUCTION = PRONTO_ENV == "production"
 
-_DEV_SECRET = "pronto-embedded-demo-secret-not-for-production-use-0123456789abcdef"
+# The embedded mode's fallbacks. They are in this public repository, so production refuses each
+# of them (dispatch.checks, telephony.checks, notifications.checks: errors that stop check,
+# migrate and the web server).
+PRONTO_DEMO_VALUES = {
+    "SECRET_KEY": "pronto-embedded-demo-secret-not-for-production-use-0123456789abcdef",
+    "PRONTO_TELEPHONY_SECRET": "demo-telephony",
+    "PRONTO_SMS_INBOUND_TOKEN": "demo-sms-inbound",
+}
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
-    if len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET:
-        raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
+    SECRET_KEY = env.str("SECRET_KEY", default=PRONTO_DEMO_VALUES["SECRET_KEY"])
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
@@ -43,7 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -65,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the 429 page (dispatch.signin).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = env.str("PRONTO_URLCONF", default="config.urls")
@@ -107,6 +116,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# AxesStandaloneBackend first: it refuses a locked-out user or address before any password is
+# checked (the right password included), and counts the failures of every backend after it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dispatch:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -136,7 +151,7 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dispatch.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -191,14 +206,48 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Telephony webhook: HMAC-SHA256 over "<timestamp>.<body>" with this shared secret.
-PRONTO_TELEPHONY_SECRET = env.str("PRONTO_TELEPHONY_SECRET", default="" if PRODUCTION else "demo-telephony")
+PRONTO_TELEPHONY_SECRET = env.str(
+    "PRONTO_TELEPHONY_SECRET", default="" if PRODUCTION else PRONTO_DEMO_VALUES["PRONTO_TELEPHONY_SECRET"]
+)
 PRONTO_TELEPHONY_MAX_SKEW_SECONDS = env.int("PRONTO_TELEPHONY_MAX_SKEW_SECONDS", default=300)
-if PRODUCTION and len(PRONTO_TELEPHONY_SECRET) < 32:
-    raise ImproperlyConfigured("PRONTO_TELEPHONY_SECRET must be at least 32 characters in production")
 
 # Key of the history's hash chain (HMAC-SHA256). Changing it makes verify_history fail for
-# every event sealed before: rotate only with a documented re-seal.
-PRONTO_HISTORY_KEY = env.str("PRONTO_HISTORY_KEY", default=SECRET_KEY)
+# every event sealed before: rotate only with a documented re-seal. Production has no fallback
+# (dispatch.E023): a SECRET_KEY rotated for another reason must not break the chain.
+PRONTO_HISTORY_KEY = env.str("PRONTO_HISTORY_KEY", default="" if PRODUCTION else SECRET_KEY)
+
+# Failed sign-ins (page, admin and POST /api/auth/token/; django-axes, dispatch/signin.py): the
+# Nth failure within the lock-out window locks that username out, from any address, and the Mth
+# locks that address out, for any username; either answers 429 with Retry-After until
+# PRONTO_SIGNIN_LOCKOUT_MINUTES have passed without another attempt. The address limit is higher
+# because a control room signs in from one address.
+PRONTO_SIGNIN_USER_FAILURE_LIMIT = env.int("PRONTO_SIGNIN_USER_FAILURE_LIMIT", default=5)
+PRONTO_SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("PRONTO_SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
+PRONTO_SIGNIN_LOCKOUT_MINUTES = env.int("PRONTO_SIGNIN_LOCKOUT_MINUTES", default=15)
+# Proxies in front of the web server that append the client's address to X-Forwarded-For (the
+# TLS proxy of a production install): the address counted is the one the outermost of them saw.
+PRONTO_TRUSTED_PROXY_COUNT = env.int("PRONTO_TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+AXES_HANDLER = "dispatch.signin.SigninAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "dispatch.signin.user_failure_limit"
+AXES_COOLOFF_TIME = "dispatch.signin.lockout_time"
+AXES_CLIENT_IP_CALLABLE = "dispatch.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "dispatch.signin.lockout_response"
+# A success must not clear the address's count: one valid account would reset it between guesses.
+AXES_RESET_ON_SUCCESS = False
+# Successful sign-ins are in the web server's log already; axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+# axes' own log lines hide usernames and addresses; dispatch.signin logs each lock-out with both.
+AXES_VERBOSE = False
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each expires this many hours
+# after it was obtained and can be revoked (POST /api/auth/token/revoke/, .../revoke-all/).
+PRONTO_API_TOKEN_HOURS = env.int("PRONTO_API_TOKEN_HOURS", default=12)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=PRONTO_API_TOKEN_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 # Shared cache: Redis in production (CACHE_URL=redis://...), per-process memory otherwise.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pronto")}
@@ -293,7 +342,7 @@ PRONTO_NOTIFICATION_BACKENDS = {
 PRONTO_PUBLIC_URL = env.str("PRONTO_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Kannel's sms-service posts replies here with this token (?token=...).
 PRONTO_SMS_INBOUND_TOKEN = env.str(
-    "PRONTO_SMS_INBOUND_TOKEN", default="" if PRODUCTION else "demo-sms-inbound"
+    "PRONTO_SMS_INBOUND_TOKEN", default="" if PRODUCTION else PRONTO_DEMO_VALUES["PRONTO_SMS_INBOUND_TOKEN"]
 )
 PRONTO_NOTIFICATION_MAX_ATTEMPTS = env.int("PRONTO_NOTIFICATION_MAX_ATTEMPTS", default=6)
 PRONTO_NOTIFICATION_RETRY_BASE_SECONDS = env.float("PRONTO_NOTIFICATION_RETRY_BASE_SECONDS", default=30.0)

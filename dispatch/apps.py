@@ -9,7 +9,9 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from . import signals, tasks  # noqa: F401  (role cache signals; Celery tasks registered)
+        from . import signals, signin, tasks  # noqa: F401  (role cache and lock-out signals; Celery tasks)
+        from .checks import production_settings_check
         from .ports import ports_check
 
         checks.register(ports_check, "dispatch")
+        checks.register(production_settings_check, "dispatch")

@@ -110,3 +110,29 @@ def delivery_timing_check(app_configs: Any = None, **kwargs: Any) -> list[checks
             id="notifications.W001",
         )
     ]
+
+
+def sms_inbound_token_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``notifications.E010``: in production, SMS through Kannel with no
+    ``PRONTO_SMS_INBOUND_TOKEN``. Kannel's sms-service posts technicians' replies with that
+    token; an empty one would accept any request as a reply (or refuse every real one). The
+    demo's public token is refused by ``dispatch.E020``."""
+    if not getattr(settings, "PRODUCTION", False) or settings.PRONTO_SMS_INBOUND_TOKEN:
+        return []
+    from .backends.kannel import KannelSmsBackend
+
+    try:
+        backend = notification_backend(Channel.SMS)
+    except (ImportError, ImproperlyConfigured, TypeError, ValueError):
+        return []  # notification_backends_check reports it
+    if not isinstance(backend, KannelSmsBackend):
+        return []
+    return [
+        checks.Error(
+            "PRONTO_SMS_INBOUND_TOKEN is empty while SMS go through Kannel, whose replies it authenticates.",
+            hint="Set PRONTO_SMS_INBOUND_TOKEN to a random token and put it in Kannel's sms-service "
+            "get-url (docs/notifications.md, 'Replies').",
+            obj="PRONTO_SMS_INBOUND_TOKEN",
+            id="notifications.E010",
+        )
+    ]

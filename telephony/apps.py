@@ -9,4 +9,9 @@ class TelephonyConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from . import tasks  # noqa: F401  (Celery tasks registered)
+        from .checks import telephony_secret_check
+
+        checks.register(telephony_secret_check, "telephony")

@@ -140,13 +140,16 @@ def users(groups, customer, other_customer):
 @pytest.fixture
 def client_for(users):
     """``client_for("operator")``: an API client signed in with that user's token."""
-    from rest_framework.authtoken.models import Token
+    from dispatch.services.api_tokens import api_token_issue
+
+    tokens: dict[str, str] = {}
 
     def make(name: str | None) -> APIClient:
         client = APIClient()
         if name is not None:
-            token, _ = Token.objects.get_or_create(user=users[name])
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            if name not in tokens:
+                tokens[name] = api_token_issue(user=users[name]).token
+            client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[name]}")
         return client
 
     return make

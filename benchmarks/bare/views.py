@@ -1,5 +1,5 @@
 """Stock DRF: ModelSerializer + CreateAPIView, project-default authentication and permissions
-(TokenAuthentication/SessionAuthentication + IsAuthenticated), exactly like the real endpoint
+(hashed expiring tokens or the session + IsAuthenticated), exactly like the real endpoint
 minus its own permission class and service."""
 
 from rest_framework import generics, serializers

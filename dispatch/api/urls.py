@@ -1,10 +1,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView as RouterRootView
 from rest_framework.routers import DefaultRouter
 
+from .auth import TokenObtainView, TokenRevokeAllView, TokenRevokeView
 from .views import (
     CallbackViewSet,
     CallViewSet,
@@ -29,7 +29,9 @@ router.register("callbacks", CallbackViewSet, basename="callback")
 router.register("me", TechnicianShiftViewSet, basename="me")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
+    path("auth/token/revoke-all/", TokenRevokeAllView.as_view(), name="api-token-revoke-all"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
