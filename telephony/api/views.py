@@ -17,7 +17,6 @@ from telephony.signatures import telephony_signature
 
 from .serializers import TelephonyEventSerializer
 
-
 # Unix seconds of at most 12 digits (until the year 33658): the header is not a place for more.
 MAX_TIMESTAMP = 10**12 - 1
 

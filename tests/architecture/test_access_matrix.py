@@ -884,7 +884,9 @@ def _sms_posted(world, *, token=SMS_INBOUND_TOKEN, form=False):
     if form:
         body = urlencode({"sender": TECHNICIAN_SMS, "text": text})
         return lambda client: client.post(
-            "/api/notifications/sms/inbound/", body, content_type="application/x-www-form-urlencoded",
+            "/api/notifications/sms/inbound/",
+            body,
+            content_type="application/x-www-form-urlencoded",
             HTTP_X_PRONTO_TOKEN=token,
         )
     url = f"/api/notifications/sms/inbound/?{urlencode({'token': token})}"

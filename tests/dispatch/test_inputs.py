@@ -140,7 +140,12 @@ def test_json_refused_with_its_reason(payload, reason):
 
 def test_networks_and_addresses():
     networks = networks_parse(["10.0.0.5", " 192.168.1.0/24 ", "", "::1", "10.1.2.3/8"])
-    assert [str(network) for network in networks] == ["10.0.0.5/32", "192.168.1.0/24", "::1/128", "10.0.0.0/8"]
+    assert [str(network) for network in networks] == [
+        "10.0.0.5/32",
+        "192.168.1.0/24",
+        "::1/128",
+        "10.0.0.0/8",
+    ]
     assert address_allowed("192.168.1.77", networks)
     assert address_allowed("10.200.0.1", networks)
     assert address_allowed("::ffff:192.168.1.77", networks)  # IPv4 seen through an IPv6 socket

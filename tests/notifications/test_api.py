@@ -174,7 +174,10 @@ def test_kannels_post_url_acknowledges(assigned, client_for, settings):
         HTTP_X_KANNEL_FROM="+393331234567",
         HTTP_X_KANNEL_CODING="0",
     )
-    assert response.status_code == 200 and response.content.decode() == f"Intervention #{assigned.pk} acknowledged."
+    assert (
+        response.status_code == 200
+        and response.content.decode() == f"Intervention #{assigned.pk} acknowledged."
+    )
     assigned.refresh_from_db()
     assert assigned.status == "acknowledged"
 
@@ -228,7 +231,9 @@ def test_a_body_that_is_neither_form_nor_text_is_415_only_with_the_token(client_
     client = client_for(None)
     body = {"sender": "+393331234567", "text": "OK"}
     assert client.post(INBOUND, body, format="json", HTTP_X_PRONTO_TOKEN="wrong").status_code == 403
-    assert client.post(INBOUND, body, format="json", HTTP_X_PRONTO_TOKEN="demo-sms-inbound").status_code == 415
+    assert (
+        client.post(INBOUND, body, format="json", HTTP_X_PRONTO_TOKEN="demo-sms-inbound").status_code == 415
+    )
 
 
 @pytest.mark.parametrize(

@@ -76,10 +76,14 @@ class GatewayWorld(TestCase):
             "operator": UserFactory(username="operator", role=Role.OPERATOR),
             "technician": UserFactory(username="technician", role=Role.TECHNICIAN),
         }
-        ContactPoint.objects.create(user=users["technician"], channel="sms", address=TECHNICIAN_NUMBER, position=0)
+        ContactPoint.objects.create(
+            user=users["technician"], channel="sms", address=TECHNICIAN_NUMBER, position=0
+        )
         with override_settings(PRONTO_NOTIFICATION_BACKENDS=FAKE_GATEWAYS):
             call = call_logged(users, plant)
-            intervention = dispatch_services.intervention_open(actor=users["operator"], call=call, summary="Leak")
+            intervention = dispatch_services.intervention_open(
+                actor=users["operator"], call=call, summary="Leak"
+            )
             cls.intervention = dispatch_services.intervention_assign(
                 actor=users["operator"], intervention=intervention, technician=users["technician"]
             )
@@ -109,7 +113,11 @@ class DeliveryReportFuzz(GatewayWorld):
     @example(pk=0, own_token=True, token="", dlr_type="²", smsc_reply="")
     def test_any_delivery_report(self, pk, own_token, token, dlr_type, smsc_reply):
         pk = self.sms.pk if pk == 0 else pk
-        query = {"token": status_token(pk) if own_token else token, "type": dlr_type, "smsc_reply": smsc_reply}
+        query = {
+            "token": status_token(pk) if own_token else token,
+            "type": dlr_type,
+            "smsc_reply": smsc_reply,
+        }
         before = _state()
         response = self.client.get(f"/api/notifications/{pk}/status/", query)
         self.assert_refused_changes_nothing(response, before)
@@ -138,7 +146,9 @@ class InboundSmsFuzz(GatewayWorld):
         header_token=st.one_of(st.none(), tokens),
     )
     @example(token="é", sender="1", text="OK", coding="", charset="", header_token=None)
-    @example(token="", sender=TECHNICIAN_NUMBER, text="OK ²", coding="0", charset="", header_token=INBOUND_TOKEN)
+    @example(
+        token="", sender=TECHNICIAN_NUMBER, text="OK ²", coding="0", charset="", header_token=INBOUND_TOKEN
+    )
     def test_any_get(self, token, sender, text, coding, charset, header_token):
         query = {"token": token, "sender": sender, "text": text, "coding": coding, "charset": charset}
         headers = {} if header_token is None else {"HTTP_X_PRONTO_TOKEN": header_token}
@@ -163,7 +173,9 @@ class InboundSmsFuzz(GatewayWorld):
 
     @FUZZ
     @given(
-        body=st.one_of(st.binary(max_size=400), replies.map(lambda text: text.encode("utf-16-be", "surrogatepass"))),
+        body=st.one_of(
+            st.binary(max_size=400), replies.map(lambda text: text.encode("utf-16-be", "surrogatepass"))
+        ),
         content_type=st.sampled_from(
             [
                 "text/plain",
@@ -183,7 +195,14 @@ class InboundSmsFuzz(GatewayWorld):
         token_in_header=st.booleans(),
     )
     @example(body=b"OK", content_type="text/plain", sender="1", coding=None, token="é", token_in_header=True)
-    @example(body=b"\xd8\x00", content_type="text/plain", sender="1", coding="2", token=INBOUND_TOKEN, token_in_header=False)
+    @example(
+        body=b"\xd8\x00",
+        content_type="text/plain",
+        sender="1",
+        coding="2",
+        token=INBOUND_TOKEN,
+        token_in_header=False,
+    )
     def test_any_post(self, body, content_type, sender, coding, token, token_in_header):
         headers = {}
         if sender is not None:
@@ -238,7 +257,13 @@ class TelephonyWebhookFuzz(GatewayWorld):
     )
     # "²" passed isdigit() and failed int(); a signed, deeply nested body raised RecursionError.
     @example(body=b"{}", signed=False, timestamp="²", signature="x", content_type="application/json")
-    @example(body=b"[" * 3000 + b"]" * 3000, signed=True, timestamp=None, signature="", content_type="application/json")
+    @example(
+        body=b"[" * 3000 + b"]" * 3000,
+        signed=True,
+        timestamp=None,
+        signature="",
+        content_type="application/json",
+    )
     def test_any_event(self, body, signed, timestamp, signature, content_type):
         stamp = str(int(time.time())) if timestamp is None else timestamp
         if signed:

@@ -38,7 +38,9 @@ def no_server_error(client):
 # -- numbers from headers and forms ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("timestamp", ["²", "١٧٠٠٠٠٠٠٠٠", "+1700000000", " 1700000000", "-1", "1" * 13, "1e9"])
+@pytest.mark.parametrize(
+    "timestamp", ["²", "١٧٠٠٠٠٠٠٠٠", "+1700000000", " 1700000000", "-1", "1" * 13, "1e9"]
+)
 def test_a_malformed_telephony_timestamp_is_refused_without_signing_in(settings, users, timestamp):
     settings.PRONTO_TELEPHONY_SECRET = TELEPHONY_SECRET
     response = no_server_error(APIClient()).post(
@@ -115,7 +117,10 @@ def test_an_sms_reply_with_a_unicode_digit_is_understood_as_no_number(assigned, 
         {"token": "demo-sms-inbound", "sender": "+393331234567", "text": "OK ²"},
     )
     # One assignment waiting: "OK" alone acknowledges it; before, int("²") failed the reply.
-    assert response.status_code == 200 and response.content.decode() == f"Intervention #{assigned.pk} acknowledged."
+    assert (
+        response.status_code == 200
+        and response.content.decode() == f"Intervention #{assigned.pk} acknowledged."
+    )
 
 
 # -- tokens ------------------------------------------------------------------------------------
@@ -123,9 +128,7 @@ def test_an_sms_reply_with_a_unicode_digit_is_understood_as_no_number(assigned, 
 
 def test_a_non_ascii_delivery_report_token_is_refused(assigned):  # noqa: F811
     sms = Notification.objects.get(intervention=assigned, channel="sms")
-    response = no_server_error(Client()).get(
-        f"/api/notifications/{sms.pk}/status/?token=%C3%A9&type=1"
-    )
+    response = no_server_error(Client()).get(f"/api/notifications/{sms.pk}/status/?token=%C3%A9&type=1")
     assert response.status_code == 403
     sms.refresh_from_db()
     assert sms.status == "sent"
@@ -137,7 +140,7 @@ def test_a_non_ascii_inbound_sms_token_is_refused(assigned, settings):  # noqa: 
     response = client.get(f"/api/notifications/sms/inbound/?token=%C3%A9&sender=1&text=OK+{assigned.pk}")
     assert response.status_code == 403
     posted = client.post(
-        f"/api/notifications/sms/inbound/?sender=1",
+        "/api/notifications/sms/inbound/?sender=1",
         b"OK",
         content_type="text/plain",
         HTTP_X_PRONTO_TOKEN="é".encode().decode("latin-1"),
@@ -216,7 +219,9 @@ def test_every_api_filter_on_an_id_or_number_is_bounded():
     ]
 
 
-@pytest.mark.parametrize("query", ["limit=99999999999999999999", f"limit={MAX_ID + 1}", "limit=²", "offset=²"])
+@pytest.mark.parametrize(
+    "query", ["limit=99999999999999999999", f"limit={MAX_ID + 1}", "limit=²", "offset=²"]
+)
 def test_paging_with_a_huge_or_foreign_number_is_a_page(client_for, users, plant, query):
     call_logged(users, plant)
     response = no_server_error(client_for("supervisor")).get(f"/api/calls/?{query}")
@@ -226,9 +231,13 @@ def test_paging_with_a_huge_or_foreign_number_is_a_page(client_for, users, plant
 # -- JSON --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"notes":' * 3000 + b'"x"' + b"}" * 3000])
+@pytest.mark.parametrize(
+    "body", [b"[" * 100_000 + b"]" * 100_000, b'{"notes":' * 3000 + b'"x"' + b"}" * 3000]
+)
 def test_a_deeply_nested_api_body_is_a_400(client_for, users, body):
-    response = no_server_error(client_for("operator")).post("/api/calls/", body, content_type="application/json")
+    response = no_server_error(client_for("operator")).post(
+        "/api/calls/", body, content_type="application/json"
+    )
     assert response.status_code == 400 and "nested" in response.json()["detail"]
     assert not Call.objects.exists()
 
@@ -238,7 +247,9 @@ def test_a_deeply_nested_telemetry_message_is_counted_as_rejected(customer):
     PlantTelecontrol.objects.create(plant=plant, protocol=Protocol.MQTT)
     listener = TelemetryListener(host="127.0.0.1", port=1, prefix="plants", client_id="inputs-test")
     deep = b'{"measurements": ' + b"[" * 1500 + b"]" * 1500 + b"}"  # within the 8 KB limit
-    good = b'{"active": true, "measurements": {"flow": 3}, "ts": "%s"}' % datetime.now(UTC).isoformat().encode()
+    good = (
+        b'{"active": true, "measurements": {"flow": 3}, "ts": "%s"}' % datetime.now(UTC).isoformat().encode()
+    )
 
     listener.on_message("plants/MQ-1/telemetry", deep)
     listener.on_message("plants/MQ-1/telemetry", good)
