@@ -2,7 +2,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dispatch.choices import CallType, InterventionStatus, PlantKind, Priority
@@ -38,7 +37,7 @@ class IdField(forms.Field):
         return number
 
 
-@extend_schema_field(OpenApiTypes.INT64)
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.Filter):
     """Every filter on an id is this one (tests/security/test_inputs.py checks the API's
     filter sets): out of range or not a number is a 400 that says so."""
