@@ -156,7 +156,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bounded limit (dispatch/api/pagination.py); JSON bodies parsed with a depth limit.
+    "DEFAULT_PAGINATION_CLASS": "dispatch.api.pagination.LimitOffsetPage",
+    "DEFAULT_PARSER_CLASSES": [
+        "dispatch.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dispatch.api.exception_handlers.api_exception_handler",
@@ -340,10 +346,12 @@ PRONTO_NOTIFICATION_BACKENDS = {
 }
 # Base URL of the web UI, for the links sent to technicians and the gateways' callbacks.
 PRONTO_PUBLIC_URL = env.str("PRONTO_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
-# Kannel's sms-service posts replies here with this token (?token=...).
+# Kannel's sms-service passes replies on with this token (?token=... or X-Pronto-Token).
 PRONTO_SMS_INBOUND_TOKEN = env.str(
     "PRONTO_SMS_INBOUND_TOKEN", default="" if PRODUCTION else PRONTO_DEMO_VALUES["PRONTO_SMS_INBOUND_TOKEN"]
 )
+# Addresses (IPs or CIDR networks) the inbound-SMS endpoint takes requests from; empty: any.
+PRONTO_SMS_INBOUND_ALLOWED_ADDRESSES = env.list("PRONTO_SMS_INBOUND_ALLOWED_ADDRESSES", default=[])
 PRONTO_NOTIFICATION_MAX_ATTEMPTS = env.int("PRONTO_NOTIFICATION_MAX_ATTEMPTS", default=6)
 PRONTO_NOTIFICATION_RETRY_BASE_SECONDS = env.float("PRONTO_NOTIFICATION_RETRY_BASE_SECONDS", default=30.0)
 PRONTO_NOTIFICATION_RETRY_MAX_SECONDS = env.float("PRONTO_NOTIFICATION_RETRY_MAX_SECONDS", default=1800.0)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from .choices import CallType, Priority
+from .inputs import integer_parse
 
 END = "end"
 MAX_STEPS = 100
@@ -109,10 +110,11 @@ def _suggestions(answer: dict, text: str, number: int) -> None:
                 raise ScriptError(number, _('unknown call type "%(value)s"') % {"value": value})
             answer["call_type"] = value
         elif name == "priority":
-            if not value.isdigit() or int(value) not in Priority.values:
+            priority = integer_parse(value)
+            if priority not in Priority.values:
                 raise ScriptError(
                     number, _("priority is 1 (critical) to 4 (low), not %(value)s") % {"value": value}
                 )
-            answer["priority"] = int(value)
+            answer["priority"] = priority
         else:
             raise ScriptError(number, _('"%(item)s": write type=... or priority=...') % {"item": item})

@@ -12,10 +12,16 @@ class NotificationsConfig(AppConfig):
         from dispatch.ports import notifier_register
 
         from . import tasks  # noqa: F401  (Celery tasks registered)
-        from .checks import delivery_timing_check, notification_backends_check, sms_inbound_token_check
+        from .checks import (
+            delivery_timing_check,
+            notification_backends_check,
+            sms_inbound_addresses_check,
+            sms_inbound_token_check,
+        )
         from .notifier import OutboxNotifier
 
         notifier_register(OutboxNotifier())
         checks.register(notification_backends_check, "notifications")
         checks.register(delivery_timing_check, "notifications")
         checks.register(sms_inbound_token_check, "notifications")
+        checks.register(sms_inbound_addresses_check, "notifications")

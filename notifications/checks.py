@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from dispatch.inputs import networks_parse
+
 from .backends.base import NotABackend, notification_backend
 from .choices import Channel
 
@@ -136,3 +138,22 @@ def sms_inbound_token_check(app_configs: Any = None, **kwargs: Any) -> list[chec
             id="notifications.E010",
         )
     ]
+
+
+def sms_inbound_addresses_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``notifications.E011`` when ``PRONTO_SMS_INBOUND_ALLOWED_ADDRESSES`` holds an entry that
+    is neither an IP address nor a network: the inbound endpoint would let nobody in."""
+    entries = settings.PRONTO_SMS_INBOUND_ALLOWED_ADDRESSES
+    try:
+        networks_parse(entries.split(",") if isinstance(entries, str) else entries)
+    except ValueError as exc:
+        return [
+            checks.Error(
+                f"PRONTO_SMS_INBOUND_ALLOWED_ADDRESSES: {exc}.",
+                hint="Comma-separated IP addresses or CIDR networks (10.0.0.5, 192.168.1.0/24, ::1); "
+                "empty takes inbound SMS from any address.",
+                obj="PRONTO_SMS_INBOUND_ALLOWED_ADDRESSES",
+                id="notifications.E011",
+            )
+        ]
+    return []

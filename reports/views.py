@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dispatch.choices import ReportGrouping, Role, Service
+from dispatch.inputs import id_parse
 from dispatch.models import Customer, ServiceLevelProfile, ServiceLevelSignOff
 from dispatch.views import role_required
 from reports import selectors, services
@@ -35,8 +36,9 @@ READERS = (Role.SUPERVISOR, Role.UTILITY)
 def _report_form(request, data) -> ReportQueryForm:
     """The report's form on ``data``; a customer the user may not read is not found (404), as in
     the API, rather than an invalid choice."""
-    if str(data.get("customer", "")).isdigit():
-        selectors.customer_get_for_reports(user=request.user, pk=int(data["customer"]))
+    pk = id_parse(data.get("customer", ""))
+    if pk is not None:
+        selectors.customer_get_for_reports(user=request.user, pk=pk)
     return ReportQueryForm(data, user=request.user)
 
 
@@ -225,7 +227,7 @@ def profile_list(request):
 @role_required(Role.SUPERVISOR)
 def profile_create(request):
     """A customer's own profile for a service, starting from the default one."""
-    customer = get_object_or_404(Customer, pk=request.POST.get("customer") or 0)
+    customer = get_object_or_404(Customer, pk=id_parse(request.POST.get("customer", "")) or 0)
     service = request.POST.get("service", "")
     default = ServiceLevelProfile.objects.filter(customer__isnull=True, service=service).first()
     start = {name: getattr(default, name) for name in services.PROFILE_FIELDS} if default else {}

@@ -14,11 +14,12 @@ Every field but ``code`` (alarms) is optional; ``ts`` defaults to the time of re
 message that breaks the schema raises ``PayloadRejected`` with the reason that is counted.
 """
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from dispatch.inputs import JsonRefused, json_parse
 
 from .choices import RejectionReason
 
@@ -60,17 +61,20 @@ def _invalid(detail: str) -> PayloadRejected:
     return PayloadRejected(RejectionReason.INVALID, detail)
 
 
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+# The schema nests 3 levels (measurements, one measurement); the rest is slack for additions.
+MAX_DEPTH = 8
+_REFUSALS = {
+    "oversized": RejectionReason.OVERSIZED,
+    "too_deep": RejectionReason.MALFORMED,
+    "malformed": RejectionReason.MALFORMED,
+}
 
 
 def _load(payload: bytes, max_bytes: int) -> dict:
-    if len(payload) > max_bytes:
-        raise PayloadRejected(RejectionReason.OVERSIZED, f"{len(payload)} bytes, at most {max_bytes}")
     try:
-        body = json.loads(payload, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadRejected(RejectionReason.MALFORMED, str(exc)[:200]) from None
+        body = json_parse(payload, max_bytes=max_bytes, max_depth=MAX_DEPTH)
+    except JsonRefused as refused:
+        raise PayloadRejected(_REFUSALS[refused.reason], refused.detail) from None
     if not isinstance(body, dict):
         raise _invalid("the payload must be a JSON object")
     return body

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from dispatch.access import restrict
+from dispatch.inputs import id_parse
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -45,10 +46,8 @@ class ScopedRelatedFieldMixin(serializers.RelatedField[Any, Any, Any]):
             raise NotFound(_("No %(what)s matches the given query.") % {"what": model._meta.verbose_name})
 
     def _lookup(self, queryset, data):
-        try:
-            return queryset.filter(pk=data).first()
-        except (TypeError, ValueError):
-            return None
+        pk = id_parse(data)
+        return queryset.filter(pk=pk).first() if pk is not None else None
 
 
 class ScopedPrimaryKeyRelatedField(ScopedRelatedFieldMixin, serializers.PrimaryKeyRelatedField):
@@ -88,8 +87,9 @@ class IdOrCodeField(ScopedRelatedFieldMixin, serializers.RelatedField):
 
     def _lookup(self, queryset, data):
         found = queryset.filter(**{self.key: data}).first() if isinstance(data, str) else None
-        if found is None and (isinstance(data, int) or data.isdigit()):
-            found = queryset.filter(pk=int(data)).first()
+        pk = id_parse(data)
+        if found is None and pk is not None:
+            found = queryset.filter(pk=pk).first()
         return found
 
     def to_representation(self, value):

@@ -9,7 +9,7 @@ from dispatch import selectors, services
 from dispatch.choices import Role
 from dispatch.transitions import TRANSITIONS
 
-from .filters import CallFilter, InterventionFilter
+from .filters import CallFilter, InterventionFilter, PlantFilter
 from .permissions import HasActionRole
 from .serializers import (
     CallbackCancelSerializer,
@@ -93,7 +93,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
 class PlantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     permission_classes = [HasActionRole]
     action_roles = READ_ACTIONS
-    filterset_fields = ["customer", "kind", "active"]
+    filterset_class = PlantFilter
 
     def get_queryset(self):
         plants = selectors.plant_list_for_user(user=self.request.user).select_related("telecontrol")

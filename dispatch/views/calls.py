@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import selectors, services
 from dispatch.choices import CallType, Priority, Role
 from dispatch.filters import CallSearch
+from dispatch.inputs import id_parse, integer_parse
 from dispatch.roles import has_role
 from dispatch.views.board import call_opened_once
 from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
@@ -118,18 +119,17 @@ def call_intervention_open(request, pk):
     """Open an intervention from the call screen and, when one is picked, assign the technician
     at once (the summary goes out to their phone after commit)."""
     call = selectors.call_get_for_user(user=request.user, pk=pk)
-    priority = request.POST.get("priority", "")
+    priority = integer_parse(request.POST.get("priority", ""))
     technician_id = request.POST.get("technician", "")
-    technician = (
-        get_user_model().objects.filter(pk=int(technician_id)).first() if technician_id.isdigit() else None
-    )
+    technician_pk = id_parse(technician_id)
+    technician = get_user_model().objects.filter(pk=technician_pk).first() if technician_pk else None
     try:
         with transaction.atomic():
             intervention = services.intervention_open(
                 actor=request.user,
                 call=call,
                 summary=request.POST.get("summary", ""),
-                priority=int(priority) if priority.isdigit() and int(priority) in Priority.values else None,
+                priority=priority if priority in Priority.values else None,
             )
             if technician_id:
                 services.intervention_assign(

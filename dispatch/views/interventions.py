@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import selectors, services
 from dispatch.choices import DocumentKind
 from dispatch.errors import TransitionNotAllowed
+from dispatch.inputs import id_parse
 from dispatch.roles import has_role
 from dispatch.transitions import TRANSITIONS, transitions_available
 from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
@@ -65,11 +66,9 @@ def intervention_action(request, pk, action):
     intervention = selectors.intervention_get_for_user(user=request.user, pk=pk)
     arguments = {}
     if action == "assign":
-        technician_id = request.POST.get("technician", "")
+        technician_id = id_parse(request.POST.get("technician", ""))
         arguments["technician"] = (
-            get_user_model().objects.filter(pk=int(technician_id)).first()
-            if technician_id.isdigit()
-            else None
+            get_user_model().objects.filter(pk=technician_id).first() if technician_id else None
         )
     elif action == "complete":
         arguments["closing_reason"] = request.POST.get("closing_reason", "")

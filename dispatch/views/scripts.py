@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import selectors, services
 from dispatch.choices import CallType, Priority, Role
+from dispatch.inputs import integer_parse
 from dispatch.models import CallScript
 from dispatch.script_parser import ScriptError
 from dispatch.views.common import STAFF, form_error_text, role_required
@@ -33,13 +34,13 @@ def call_script(request, pk):
     answer (``step``, ``answer``: its position) and shows the next step."""
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     if request.method == "POST":
-        answer = request.POST.get("answer", "")
+        answer = integer_parse(request.POST.get("answer", ""), minimum=0)
         try:
             services.call_script_answer(
                 actor=request.user,
                 call=call,
                 step=request.POST.get("step", ""),
-                answer=int(answer) if answer.isdigit() else -1,
+                answer=-1 if answer is None else answer,
             )
         except ValidationError as exc:
             messages.error(request, form_error_text(exc))

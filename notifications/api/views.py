@@ -5,7 +5,8 @@ import logging
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,7 @@ from dispatch.api.permissions import HasActionRole
 from dispatch.choices import Role
 from notifications import selectors, services
 from notifications.sms_text import GSM7, sms_coding
-from notifications.tokens import inbound_token_valid, status_token_valid
+from notifications.tokens import inbound_address_allowed, inbound_token_valid, status_token_valid
 
 from .serializers import GatewayStatusSerializer, NotificationSerializer, SmsInboundSerializer
 
@@ -67,7 +68,12 @@ class NotificationStatusView(APIView):
             OpenApiParameter("smsc_reply", str),
         ],
         request=None,
-        responses={(200, "text/plain"): str},
+        responses={
+            (200, "text/plain"): OpenApiResponse(str, description="Report applied."),
+            (400, "text/plain"): OpenApiResponse(str, description="Malformed report."),
+            (403, "text/plain"): OpenApiResponse(str, description="Wrong token for this notification."),
+            (404, "text/plain"): OpenApiResponse(str, description="No such notification."),
+        },
     )
     def get(self, request, pk):
         from notifications.backends.kannel import kannel_dlr_parse
@@ -86,31 +92,97 @@ class NotificationStatusView(APIView):
         return _gateway_reply("ok")
 
 
+TEXT = "text/plain"
+INBOUND_PARAMETERS = [
+    OpenApiParameter("X-Pronto-Token", str, OpenApiParameter.HEADER, description="Or ``token``."),
+    OpenApiParameter("token", str, description="PRONTO_SMS_INBOUND_TOKEN, unless sent as X-Pronto-Token."),
+]
+INBOUND_RESPONSES = {
+    (200, TEXT): OpenApiResponse(str, description="The answer Kannel texts back to the sender."),
+    (400, TEXT): OpenApiResponse(str, description="No token, no sender, or a text too long."),
+    (403, TEXT): OpenApiResponse(str, description="Wrong token, or an address not allowed."),
+}
+
+
 class SmsInboundView(APIView):
-    """Replies from technicians' phones, forwarded by Kannel's sms-service. The answer's body
-    is texted back to the sender by Kannel."""
+    """Replies from technicians' phones, forwarded by Kannel's sms-service with its ``get-url``
+    (GET, everything in the query string) or ``post-url`` (POST, the SMS as the body; or a form).
+    The gateway proves itself with ``PRONTO_SMS_INBOUND_TOKEN`` (``X-Pronto-Token`` or
+    ``token``) and, when ``PRONTO_SMS_INBOUND_ALLOWED_ADDRESSES`` is set, its address. The
+    answer's body is texted back to the sender by Kannel."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # Read by hand: a UCS-2 SMS comes as UTF-16BE bytes, in the query string or the body.
+    parser_classes: list = []
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("token", str, required=True),
+            *INBOUND_PARAMETERS,
             OpenApiParameter("sender", str, required=True),
             OpenApiParameter("text", str, required=True),
+            OpenApiParameter("coding", str, description="Kannel's %c: 2 when text is UTF-16BE bytes."),
+            OpenApiParameter("charset", str, description="Kannel's %C."),
         ],
         request=None,
-        responses={(200, "text/plain"): str},
+        responses=INBOUND_RESPONSES,
     )
     def get(self, request):
         from notifications.backends.kannel import kannel_mo_params
 
-        # Kannel sends a UCS-2 reply as raw UTF-16BE bytes (coding=2): decode as the SMS was coded.
-        payload = SmsInboundSerializer(data=kannel_mo_params(request.META.get("QUERY_STRING", "")))
+        if not inbound_address_allowed(request.META.get("REMOTE_ADDR")):
+            return _sms_answer("forbidden", 403)
+        return self._apply(request, kannel_mo_params(request.META.get("QUERY_STRING", "")))
+
+    @extend_schema(
+        parameters=[
+            *INBOUND_PARAMETERS,
+            OpenApiParameter("sender", str, description="Unless sent as X-Kannel-From or in the form."),
+            OpenApiParameter("X-Kannel-From", str, OpenApiParameter.HEADER, description="The sender."),
+            OpenApiParameter("X-Kannel-Coding", str, OpenApiParameter.HEADER),
+        ],
+        request={
+            TEXT: OpenApiTypes.STR,
+            "application/octet-stream": OpenApiTypes.BINARY,
+            "application/x-www-form-urlencoded": SmsInboundSerializer,
+        },
+        responses={
+            **INBOUND_RESPONSES,
+            (415, TEXT): OpenApiResponse(str, description="Neither a form nor the SMS as text."),
+        },
+    )
+    def post(self, request):
+        from notifications.backends.kannel import UnsupportedInbound, kannel_mo_params, kannel_mo_post
+
+        if not inbound_address_allowed(request.META.get("REMOTE_ADDR")):
+            return _sms_answer("forbidden", 403)
+        query_string = request.META.get("QUERY_STRING", "")
+        unsupported = None
+        try:
+            params = kannel_mo_post(
+                query_string=query_string,
+                content_type=request.META.get("CONTENT_TYPE", ""),
+                body=request.body,
+                headers=request.headers,
+            )
+        except UnsupportedInbound as exc:
+            # Said only to a caller with the token: the others learn nothing but "forbidden".
+            params, unsupported = kannel_mo_params(query_string), exc
+        return self._apply(request, params, unsupported=unsupported)
+
+    def _apply(
+        self, request, params: dict[str, str], *, unsupported: Exception | None = None
+    ) -> HttpResponse:
+        token = request.headers.get("X-Pronto-Token") or params.get("token", "")
+        if not token:
+            return _sms_answer("invalid message: no token (X-Pronto-Token or token)", 400)
+        if not inbound_token_valid(token):
+            return _sms_answer("forbidden", 403)
+        if unsupported is not None:
+            return _sms_answer(str(unsupported), 415)
+        payload = SmsInboundSerializer(data={**params, "token": token})
         if not payload.is_valid():
             return _sms_answer(f"invalid message: {payload.errors}", 400)
-        if not inbound_token_valid(payload.validated_data["token"]):
-            return _sms_answer("forbidden", 403)
         try:
             answer = services.sms_reply_apply(
                 sender=payload.validated_data["sender"], text=payload.validated_data["text"]

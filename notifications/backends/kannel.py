@@ -307,3 +307,47 @@ def kannel_mo_params(query_string: str) -> dict[str, str]:
     if "text" in raw:
         params["text"] = _mo_decode(raw["text"], params.get("coding", ""), params.get("charset", ""))
     return params
+
+
+# A charset parameter of a Content-Type, quoted (Kannel: ``text/plain; charset="UTF-16BE"``) or not.
+_CHARSET = re.compile(r';\s*charset\s*=\s*"?([^";\s]+)"?', re.IGNORECASE)
+FORM = "application/x-www-form-urlencoded"
+# What Kannel's post-url sends as the body: the SMS itself (octet-stream for 8-bit data).
+RAW_BODIES = frozenset({"text/plain", "application/octet-stream"})
+
+
+class UnsupportedInbound(ValueError):
+    """A POST to the inbound endpoint whose body is neither a form nor Kannel's raw text."""
+
+
+def kannel_mo_post(
+    *, query_string: str, content_type: str, body: bytes, headers: Mapping[str, str]
+) -> dict[str, str]:
+    """The parameters of an inbound SMS that came as a POST, every value as text, as
+    ``kannel_mo_params`` gives them for a GET:
+
+    - a form (``application/x-www-form-urlencoded``): its fields with the query string's
+      (the form's win), read as ``kannel_mo_params`` reads a query string;
+    - Kannel's ``post-url`` (``text/plain`` or ``application/octet-stream``): the body is the
+      SMS, in the charset its ``Content-Type`` names (``UTF-16BE`` for a UCS-2 SMS, coding
+      ``X-Kannel-Coding``); the sender is ``X-Kannel-From`` (``send-sender = true``), else
+      the query string's ``sender``; anything else (the token) comes from the query string.
+
+    ``headers`` is case-insensitive (``request.headers``). Other bodies raise
+    ``UnsupportedInbound``."""
+    media_type, _sep, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type == FORM:
+        form = body.decode("latin-1")
+        return kannel_mo_params("&".join(part for part in (query_string, form) if part))
+    if media_type not in RAW_BODIES:
+        raise UnsupportedInbound(f"send a form ({FORM}) or the SMS as text/plain, not {media_type or '-'}")
+    params = kannel_mo_params(query_string)
+    charset = _CHARSET.search(f";{parameters}")
+    params["coding"] = str(headers.get("X-Kannel-Coding") or params.get("coding", ""))
+    params["charset"] = charset.group(1) if charset else params.get("charset", "")
+    params["text"] = _mo_decode(body, params["coding"], params["charset"])
+    sender = headers.get("X-Kannel-From")
+    if sender:
+        params["sender"] = str(sender)
+    return params

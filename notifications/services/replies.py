@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dispatch.choices import InterventionStatus, Role
+from dispatch.inputs import id_parse
 from dispatch.models import Intervention
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
@@ -49,8 +50,8 @@ def sms_reply_apply(*, sender: str, text: str) -> str:
         return _("Not understood. Reply OK followed by the intervention number.")
     technician = technicians[0]
     waiting = Intervention.objects.filter(technician=technician, status=InterventionStatus.ASSIGNED)
-    if len(words) > 1 and words[1].isdigit():
-        waiting = waiting.filter(pk=int(words[1]))
+    if len(words) > 1 and (pk := id_parse(words[1])) is not None:
+        waiting = waiting.filter(pk=pk)
     chosen = list(waiting[:2])
     if len(chosen) != 1:
         return _("Which intervention? Reply OK followed by its number.")

@@ -1,4 +1,3 @@
-import hmac
 import time
 from typing import Any
 
@@ -12,10 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch.inputs import integer_parse, secret_matches
 from telephony import services
 from telephony.signatures import telephony_signature
 
 from .serializers import TelephonyEventSerializer
+
+# Unix seconds of at most 12 digits (until the year 33658): the header is not a place for more.
+MAX_TIMESTAMP = 10**12 - 1
 
 
 class HasTelephonySignature(BasePermission):
@@ -27,12 +30,13 @@ class HasTelephonySignature(BasePermission):
             raise PermissionDenied("The telephony webhook is not configured (PRONTO_TELEPHONY_SECRET).")
         timestamp = request.META.get("HTTP_X_PRONTO_TIMESTAMP", "")
         signature = request.META.get("HTTP_X_PRONTO_SIGNATURE", "")
-        if not timestamp.isdigit() or len(timestamp) > 12:
+        seconds = integer_parse(timestamp, minimum=0, maximum=MAX_TIMESTAMP)
+        if seconds is None:
             raise PermissionDenied("Missing or malformed X-Pronto-Timestamp header.")
-        if abs(time.time() - int(timestamp)) > settings.PRONTO_TELEPHONY_MAX_SKEW_SECONDS:
+        if abs(time.time() - seconds) > settings.PRONTO_TELEPHONY_MAX_SKEW_SECONDS:
             raise PermissionDenied("X-Pronto-Timestamp is outside the accepted window.")
         expected = telephony_signature(secret=secret, timestamp=timestamp, body=request.body)
-        if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
+        if not secret_matches(expected, signature):
             raise PermissionDenied("Bad signature.")
         return True
 

@@ -65,7 +65,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.apps import apps
@@ -353,7 +353,9 @@ MATRIX = [
     R("api/notifications/<int:pk>/status/", "POST", url="/api/notifications/{notification}/status/", **every(405)),
     R("api/notifications/sms/inbound/", "GET", label="wrong token", writes=True,
       query={"token": "wrong", "sender": TECHNICIAN_SMS, "text": "OK {intervention}"}, **every(403)),
-    R("api/notifications/sms/inbound/", "POST", **every(405)),
+    # A JSON body is neither Kannel's post-url nor a form: no token is read from it (test_webhooks: posted right).
+    R("api/notifications/sms/inbound/", "POST", label="JSON, no token read", writes=True,
+      body={"token": "wrong", "sender": TECHNICIAN_SMS, "text": "OK {intervention}"}, **every(400)),
     # reports
     R("api/reports/service-levels/", "GET", query={"customer": "{customer}", **API_PERIOD},
       operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
@@ -884,6 +886,22 @@ def _sms(world, *, token=SMS_INBOUND_TOKEN, text=None):
     return lambda client: client.get("/api/notifications/sms/inbound/", query)
 
 
+def _sms_posted(world, *, token=SMS_INBOUND_TOKEN, form=False):
+    text = f"OK {world['ids']['intervention']}"
+    if form:
+        body = urlencode({"sender": TECHNICIAN_SMS, "text": text})
+        return lambda client: client.post(
+            "/api/notifications/sms/inbound/",
+            body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_PRONTO_TOKEN=token,
+        )
+    url = f"/api/notifications/sms/inbound/?{urlencode({'token': token})}"
+    return lambda client: client.post(
+        url, text.encode(), content_type='text/plain; charset="UTF-8"', HTTP_X_KANNEL_FROM=TECHNICIAN_SMS
+    )
+
+
 WEBHOOKS = [
     ("api/telephony/events/", "signed by the phone system", lambda w: _telephony(w), 201),
     ("api/telephony/events/", "no signature headers", lambda w: _telephony(w, headers=False), 403),
@@ -897,6 +915,9 @@ WEBHOOKS = [
     ("api/notifications/sms/inbound/", "the gateway's token", lambda w: _sms(w), 200),
     ("api/notifications/sms/inbound/", "a wrong token", lambda w: _sms(w, token="wrong"), 403),
     ("api/notifications/sms/inbound/", "no token", lambda w: _sms(w, token=None), 400),
+    ("api/notifications/sms/inbound/", "Kannel's post-url, the gateway's token", lambda w: _sms_posted(w), 200),
+    ("api/notifications/sms/inbound/", "a form, the token as X-Pronto-Token", lambda w: _sms_posted(w, form=True), 200),
+    ("api/notifications/sms/inbound/", "Kannel's post-url, a wrong token", lambda w: _sms_posted(w, token="wrong"), 403),
 ]  # fmt: skip
 
 

@@ -349,13 +349,16 @@ class HttpRecorder:
 class KannelGateway:
     """bearerbox + smsbox + two fakesmscs on one private kannel.conf; ports stay the same across
     ``stop()`` / ``start()``. ``inbound_url``: the sms-service ``get-url`` (Kannel escape codes
-    and all) that inbound SMS are forwarded to; Kannel texts its answer back to the sender."""
+    and all) that inbound SMS are forwarded to; Kannel texts its answer back to the sender. With
+    ``inbound_method="post"`` it is the ``post-url`` instead: Kannel POSTs the SMS as the body
+    (``text/plain`` in its charset) with the sender as ``X-Kannel-From`` (``send-sender``)."""
 
     bearerbox: str
     smsbox: str
     fakesmsc: str
     workdir: Path
     inbound_url: str = ""
+    inbound_method: str = "get"
     host: str = LOOPBACK
     admin_port: int = field(default_factory=free_port)
     smsbox_port: int = field(default_factory=free_port)
@@ -370,7 +373,7 @@ class KannelGateway:
     _readers: list[threading.Thread] = field(default_factory=list, repr=False)
 
     @classmethod
-    def create(cls, *, inbound_url: str = "") -> KannelGateway:
+    def create(cls, *, inbound_url: str = "", inbound_method: str = "get") -> KannelGateway:
         """Binaries found, kannel.conf written; nothing started yet. Raises ``RuntimeError``
         saying what is missing."""
         tools = {name: kannel_tool(name) for name in ("bearerbox", "smsbox", "fakesmsc")}
@@ -384,16 +387,19 @@ class KannelGateway:
             fakesmsc=tools["fakesmsc"],  # type: ignore[arg-type]
             workdir=workdir,
             inbound_url=inbound_url,
+            inbound_method=inbound_method,
         )
         gateway.write_conf()
         return gateway
 
     @classmethod
-    def create_or_skip(cls, *, inbound_url: str = "") -> KannelGateway:
+    def create_or_skip(cls, *, inbound_url: str = "", inbound_method: str = "get") -> KannelGateway:
         """``create()`` and ``start()`` (once more on new ports if that fails), or skip the test
         with the reason and Kannel's logs."""
         return started_or_skip(
-            "Kannel", lambda: cls.create(inbound_url=inbound_url), new_ports=cls.reassign_ports
+            "Kannel",
+            lambda: cls.create(inbound_url=inbound_url, inbound_method=inbound_method),
+            new_ports=cls.reassign_ports,
         )
 
     def reassign_ports(self) -> None:
@@ -413,9 +419,11 @@ class KannelGateway:
         return f"http://{self.host}:{self.sendsms_port}/cgi-bin/sendsms"
 
     def write_conf(self) -> None:
+        post = self.inbound_method == "post"
         inbound = (
             [
-                f'get-url = "{self.inbound_url}"',
+                f'{"post-url" if post else "get-url"} = "{self.inbound_url}"',
+                *(["send-sender = true"] if post else []),
                 "max-messages = 1",
                 "omit-empty = true",
                 # Lets the answer say X-Kannel-Coding: 2, or Kannel sends it as GSM ("?" for "✓").
