@@ -67,7 +67,8 @@ class NotificationStatusView(APIView):
             OpenApiParameter("smsc_reply", str),
         ],
         request=None,
-        responses={(200, "text/plain"): str},
+        # The gateway's token is checked here, not by a permission: the schema is told of its 403.
+        responses={(200, "text/plain"): str, (403, "text/plain"): str},
     )
     def get(self, request, pk):
         from notifications.backends.kannel import kannel_dlr_parse
@@ -100,7 +101,7 @@ class SmsInboundView(APIView):
             OpenApiParameter("text", str, required=True),
         ],
         request=None,
-        responses={(200, "text/plain"): str},
+        responses={(200, "text/plain"): str, (403, "text/plain"): str},
     )
     def get(self, request):
         from notifications.backends.kannel import kannel_mo_params
