@@ -17,4 +17,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("dispatch.urls")),
 ]
+# A path under /api/ that names no route answers in JSON, as every other API refusal does.
+handler404 = "dispatch.api.exception_handlers.not_found"
 # MEDIA_ROOT is never served as-is: plant documents go through a permission-checked view.

@@ -58,10 +58,17 @@ else
 fi
 
 echo "== pytest on SQLite"
-DATABASE_URL="sqlite:///$(mktemp -d)/pronto-test.sqlite3" .venv/bin/pytest -m "not postgres" "$@" || status=$?
+DATABASE_URL="sqlite:///$(mktemp -d)/pronto-test.sqlite3" .venv/bin/pytest -m "not postgres and not fuzz" "$@" || status=$?
 
 echo "== pytest on PostgreSQL"
 pg_url="$(bash scripts/ensure_postgres.sh)"
 # pytest-django creates test_<name> beside it; the name below is only the base.
-DATABASE_URL="${pg_url%/*}/pronto" .venv/bin/pytest "$@" || status=$?
+DATABASE_URL="${pg_url%/*}/pronto" .venv/bin/pytest -m "not fuzz" "$@" || status=$?
+
+# Once, on SQLite: it tests the API against its schema, not the database. The table at the end
+# gives per role the operations, cases sent, operations that failed, and the stateful phase's
+# links and steps (tests/fuzz/test_api_fuzz.py: fixed seed, bounded examples).
+echo "== API fuzzing (Schemathesis over /api/schema/, per role)"
+DATABASE_URL="sqlite:///$(mktemp -d)/pronto-fuzz.sqlite3" .venv/bin/pytest -m fuzz -p no:cacheprovider tests/fuzz \
+  || status=$?
 exit $status

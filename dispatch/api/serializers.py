@@ -61,24 +61,26 @@ class CallSerializer(ShallowFieldsMixin, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     caller_number = serializers.CharField(read_only=True)
     received_at = serializers.DateTimeField(read_only=True)
-    answered_at = serializers.DateTimeField(read_only=True)
-    ended_at = serializers.DateTimeField(read_only=True)
-    duration_seconds = serializers.IntegerField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    ended_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True)
     line = serializers.CharField(read_only=True)
-    operator = serializers.IntegerField(source="operator_id", read_only=True)
-    operator_username = serializers.CharField(source="operator.username", read_only=True, default=None)
-    plant = serializers.IntegerField(source="plant_id", read_only=True)
-    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None)
+    operator = serializers.IntegerField(source="operator_id", read_only=True, allow_null=True)
+    operator_username = serializers.CharField(
+        source="operator.username", read_only=True, default=None, allow_null=True
+    )
+    plant = serializers.IntegerField(source="plant_id", read_only=True, allow_null=True)
+    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None, allow_null=True)
     plant_match = serializers.CharField(read_only=True)
     call_type = serializers.CharField(read_only=True)
     notes = serializers.CharField(read_only=True)
     source = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a field named like an attribute of Field; DRF keeps them apart
-    external_id = serializers.CharField(read_only=True)
+    external_id = serializers.CharField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
 class EarlierCallSerializer(serializers.ModelSerializer):
-    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None)
+    plant_code = serializers.CharField(source="plant.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Call
@@ -182,7 +184,9 @@ class PlantDetailSerializer(PlantSerializer):
 
 class InterventionSerializer(serializers.ModelSerializer):
     plant_code = serializers.CharField(source="plant.code", read_only=True)
-    technician_username = serializers.CharField(source="technician.username", read_only=True, default=None)
+    technician_username = serializers.CharField(
+        source="technician.username", read_only=True, default=None, allow_null=True
+    )
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:

@@ -11,6 +11,7 @@ from dispatch.transitions import TRANSITIONS
 
 from .filters import CallFilter, InterventionFilter, PlantFilter
 from .permissions import HasActionRole
+from .schema import OneObjectSchema
 from .serializers import (
     CallbackCancelSerializer,
     CallbackCompleteSerializer,
@@ -81,8 +82,10 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
         call = services.call_update(actor=request.user, call=call, **payload.validated_data)
         return Response(CallSerializer(call).data)
 
+    # The whole history, oldest first: neither paginated nor filtered (the list's filters are
+    # not the history's), and the schema says so.
     @extend_schema(responses={200: EventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         call = self.get_object()
         return Response(
@@ -222,8 +225,10 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
         event = services.intervention_note_add(actor=request.user, intervention=intervention, **data)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
+    # The whole history, oldest first: neither paginated nor filtered (the list's filters are
+    # not the history's), and the schema says so.
     @extend_schema(responses={200: EventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         intervention = self.get_object()
         events = selectors.event_list_for_subject(subject=intervention, user=request.user)
@@ -289,6 +294,7 @@ class TechnicianShiftViewSet(ViewSet):
 
     permission_classes = [HasActionRole]
     action_roles = {"list": {Role.TECHNICIAN}, "duty": {Role.TECHNICIAN}, "position": {Role.TECHNICIAN}}
+    schema = OneObjectSchema()
 
     def _shift(self, profile):
         return Response(

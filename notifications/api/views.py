@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from dispatch import selectors as dispatch_selectors
 from dispatch.api.permissions import HasActionRole
+from dispatch.api.schema import refusal
 from dispatch.choices import Role
 from notifications import selectors, services
 from notifications.sms_text import GSM7, sms_coding
@@ -73,6 +74,8 @@ class NotificationStatusView(APIView):
             (400, "text/plain"): OpenApiResponse(str, description="Malformed report."),
             (403, "text/plain"): OpenApiResponse(str, description="Wrong token for this notification."),
             (404, "text/plain"): OpenApiResponse(str, description="No such notification."),
+            # An id that is not a number matches no route: the JSON 404 of any unknown /api/ path.
+            (404, "application/json"): refusal(404, "The id is not a number."),
         },
     )
     def get(self, request, pk):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch.api.permissions import HasActionRole
+from dispatch.api.schema import refusal
 from dispatch.choices import ReportGrouping, Role
 from reports import selectors
 from reports.figures import report_data
@@ -30,7 +31,10 @@ class ServiceLevelReportView(APIView):
             OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last day, included."),
             OpenApiParameter("group_by", str, enum=ReportGrouping.values, description="Default: month."),
         ],
-        responses={200: ServiceLevelReportSerializer},
+        responses={
+            200: ServiceLevelReportSerializer,
+            404: refusal(404, "No such customer, or not one this user may see."),
+        },
     )
     def get(self, request):
         query = ServiceLevelQuerySerializer(data=request.query_params)

@@ -1,0 +1,70 @@
+"""The fuzz job's world and its per-role figures (printed at the end of the run)."""
+
+import time
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.choices import InterventionStatus as S
+from notifications.models import ContactPoint
+from tests.dispatch.helpers import call_logged, intervention_in
+from tests.fuzz.wsgi import in_process_wsgi  # noqa: F401  (fixture)
+
+# role -> operations run, cases sent (stateful steps included), operations that failed, the
+# stateful phase's links and steps, seconds.
+FIGURES: dict[str, dict] = defaultdict(
+    lambda: {"operations": set(), "cases": 0, "failures": set(), "links": 0, "steps": 0, "seconds": 0.0}
+)
+
+
+@pytest.fixture
+def fuzz_world(users, plant, other_plant, settings):
+    """Rows for every kind of id the API takes, in several states, made through the services: the
+    generated requests meet real calls, interventions, callbacks and notifications."""
+    settings.PRONTO_TELEPHONY_SECRET = "fuzz-telephony-secret-0123456789abcdef"
+    settings.PRONTO_SMS_INBOUND_TOKEN = "fuzz-sms-inbound-token"
+    technician = users["technician"]
+    ContactPoint.objects.create(user=technician, channel="sms", address="+393331234567", position=0)
+    now = timezone.now()
+    call = call_logged(users, plant)
+    call_logged(users, other_plant, caller_number="051 765 4321")
+    for status in (S.OPEN, S.ASSIGNED, S.ON_SITE, S.COMPLETED, S.CLOSED, S.CANCELLED):
+        intervention_in(status, users=users, plant=plant, call=call)
+    intervention_in(S.ASSIGNED, users=users, plant=other_plant)
+    services.callback_schedule(
+        actor=users["operator"], call=call, due_at=now + timedelta(hours=1), note="Outcome",
+        assigned_to=users["operator"],
+    )  # fmt: skip
+    services.intervention_step_apply(
+        actor=technician, intervention=intervention_in(S.ACKNOWLEDGED, users=users, plant=plant),
+        step_id=uuid.uuid4(), action="note", client_time=now, note="On my way",
+    )  # fmt: skip
+    return users
+
+
+@pytest.fixture
+def figures():
+    started = time.monotonic()
+    holder: dict = {}
+    yield holder
+    if "role" in holder:
+        FIGURES[holder["role"]]["seconds"] += time.monotonic() - started
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not FIGURES:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("schemathesis per role")
+    write(f"{'role':<12}{'operations':>11}{'cases':>8}{'failures':>10}{'links':>7}{'steps':>7}{'seconds':>9}")
+    for role, row in FIGURES.items():
+        write(
+            f"{role:<12}{len(row['operations']):>11}{row['cases']:>8}{len(row['failures']):>10}"
+            f"{row['links']:>7}{row['steps']:>7}{row['seconds']:>9.1f}"
+        )
+        for label in sorted(row["failures"]):
+            write(f"    failed: {label}")
