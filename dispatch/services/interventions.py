@@ -131,15 +131,16 @@ def intervention_assign(*, actor, intervention: Intervention, technician) -> Int
     if locked.status == InterventionStatus.ASSIGNED and locked.technician_id == technician.pk:
         raise ValidationError({"technician": _("The intervention is already assigned to this technician.")})
     previous_technician_id = locked.technician_id
+    now = timezone.now()
     assigned = _intervention_apply(
         actor=actor,
         intervention=locked,
         transition=transition,
-        changes={"technician": technician, "assigned_at": timezone.now(), "acknowledged_at": None},
+        changes={"technician": technician, "assigned_at": now, "acknowledged_at": None},
     )
     # Under the intervention's lock: two assignments of it never race for the same row.
     InterventionAssignment.objects.get_or_create(
-        intervention=assigned, technician=technician, defaults={"assigned_at": assigned.assigned_at}
+        intervention=assigned, technician=technician, defaults={"assigned_at": now}
     )
     # Inside the transaction: the notifications' outbox rows commit or roll back with it.
     ports.notifier().intervention_assigned(

@@ -8,7 +8,6 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dispatch.choices import DocumentKind
-from dispatch.files import file_type_sniff
 from dispatch.models import PlantDocument
 from tests.factories import UserFactory
 
@@ -97,6 +96,8 @@ def test_a_download_declares_the_contents_type_and_only_images_are_inline(
     ],
 )
 def test_what_counts_as_each_allowed_kind(head, found):
+    from dispatch.files import file_type_sniff
+
     result = file_type_sniff(head)
     assert (result.name if result else None) == found
 
