@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from dispatch.choices import InterventionStatus
 from tests.dispatch.helpers import intervention_in
+from tests.web.conftest import wait_until
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
 
@@ -23,10 +24,13 @@ def _kept_for_offline(page, path: str) -> None:
     page.goto(path)
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.reload()  # now fetched through the worker, which keeps a copy
-    page.wait_for_function(
-        "(path) => caches.open('pronto-m-pages').then(c => c.match(path)).then(hit => !!hit)", arg=path
+    wait_until(
+        page,
+        "(path) => caches.open('pronto-m-pages')"
+        ".then(c => c.match(path, {ignoreVary: true})).then(hit => !!hit)",
+        path,
     )
 
 
@@ -87,7 +91,7 @@ def test_the_pages_run_under_the_policy_without_a_violation(signed_in, users, pl
 
     operator = watch(signed_in("operator", path="/"))
     # htmx runs: the board's rows come by polling, the callbacks link is refreshed on load.
-    operator.wait_for_function("window.htmx !== undefined")
+    wait_until(operator, "window.htmx !== undefined")
     expect(operator.locator("#board")).to_be_visible()
     operator.goto(f"/interventions/{intervention.pk}/")
     expect(operator.get_by_role("heading", name="History")).to_be_visible()
