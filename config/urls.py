@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dispatch.views.accounts import SignOutView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Each app's API under /api/; dispatch's last, its router owns the API root.
@@ -12,7 +14,7 @@ urlpatterns = [
     path("api/", include("dispatch.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("", include("reports.urls")),
     path("", include("notifications.urls")),
     path("", include("dispatch.urls")),

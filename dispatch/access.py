@@ -23,7 +23,8 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from .choices import Role
-from .roles import STAFF_ROLES, user_customer_id, user_roles
+from .disclosure import event_data_for
+from .roles import user_customer_id, user_roles
 from .visibility import SELF, Visibility
 
 if TYPE_CHECKING:
@@ -55,9 +56,13 @@ def restrict(queryset: QS, user: Any) -> QS:
         customer_id = user_customer_id(user)
         if customer_id is not None:
             path = "pk" if visibility.customer == SELF else f"{visibility.customer}_id"
-            allowed |= Q(**{path: customer_id})
-    if Role.TECHNICIAN in roles and visibility.technician is not None:
-        allowed |= _assigned_to(queryset.model, visibility.technician, user)
+            own = Q(**{path: customer_id})
+            allowed |= own & visibility.customer_rows if visibility.customer_rows is not None else own
+    if Role.TECHNICIAN in roles:
+        if visibility.technician is not None:
+            allowed |= _assigned_to(queryset.model, visibility.technician, user)
+        if visibility.technician_rows is not None:
+            allowed |= visibility.technician_rows
     if allowed == Q(pk__in=[]):
         return queryset.none()
     return queryset.filter(allowed)
@@ -105,29 +110,12 @@ def can_see(user: Any, instance: Model) -> bool:
     return restrict(queryset, user).filter(pk=instance.pk).exists()
 
 
-# Who a notification went to (a technician's mobile number, a supervisor's email) is written
-# into the intervention's history; the call centre and the technicians read it, a utility user
-# reads the same history without it (it is refused the delivery log itself).
-CONTACT_READERS = STAFF_ROLES | {Role.TECHNICIAN}
-CONTACT_KEYS = frozenset({"recipient"})
-WITHHELD = "(withheld)"
-
-
 def history_for_user(user: Any, events: Iterable[Event]) -> list[Event]:
-    """The events as ``user`` may read them: contact addresses withheld from those outside the
-    call centre. The stored rows are never changed (they are hash-chained); the copies shown are."""
+    """The events as ``user`` may read them, per role, event kind and key (the policy is
+    ``dispatch.disclosure``). The stored rows are never changed (they are hash-chained); the
+    copies shown are."""
     events = list(events)
-    if user_roles(user) & CONTACT_READERS:
-        return events
+    roles = user_roles(user)
     for event in events:
-        event.data = _withheld(event.data)
+        event.data = event_data_for(roles, event.kind, event.data)
     return events
-
-
-def _withheld(value: Any) -> Any:
-    """``value`` with every contact address in it, at any depth, withheld."""
-    if isinstance(value, dict):
-        return {key: WITHHELD if key in CONTACT_KEYS else _withheld(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_withheld(item) for item in value]
-    return value

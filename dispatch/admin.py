@@ -20,6 +20,7 @@ from .models import (
     Customer,
     Event,
     Intervention,
+    InterventionAssignment,
     InterventionStep,
     KnownNumber,
     Plant,
@@ -223,6 +224,15 @@ class CallScriptAdmin(ReadOnlyAdmin):
 class CallScriptAnswerAdmin(ReadOnlyAdmin):
     list_display = ("answered_at", "call", "question", "answer", "answered_by")
     date_hierarchy = "answered_at"
+
+
+@admin.register(InterventionAssignment)
+class InterventionAssignmentAdmin(ReadOnlyAdmin):
+    """Written by the assignment service; read here, never edited."""
+
+    list_display = ("intervention", "technician", "assigned_at")
+    list_select_related = ("technician",)
+    search_fields = ("technician__username",)
 
 
 @admin.register(InterventionStep)

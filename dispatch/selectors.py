@@ -43,9 +43,19 @@ def plant_get_for_user(*, user, pk) -> Plant:
     return found_or_404(plant_list_for_user(user=user), pk)
 
 
+def plant_document_list_for_user(*, user) -> QuerySet[PlantDocument]:
+    """The plants' archives for whoever may see the plant; faxes and photos for staff and the
+    technicians ever assigned to their intervention, photos for its utility (``PlantDocument``)."""
+    return restrict(PlantDocument.objects.all(), user)
+
+
 def plant_document_get_for_user(*, user, plant_pk, pk) -> PlantDocument:
-    """A file of the plant's archive, for whoever may see the plant."""
-    return found_or_404(restrict(PlantDocument.objects.filter(plant_id=plant_pk), user), pk)
+    return found_or_404(plant_document_list_for_user(user=user).filter(plant_id=plant_pk), pk)
+
+
+def plant_documents_prefetch(*, user) -> Prefetch:
+    """A plant's ``documents`` as ``user`` may see them, for ``prefetch_related``."""
+    return Prefetch("documents", queryset=plant_document_list_for_user(user=user).order_by("title", "pk"))
 
 
 def call_list_for_user(*, user) -> QuerySet[Call]:
@@ -240,19 +250,20 @@ def interventions_awaiting_closure(*, user, limit: int = 100) -> list[Interventi
     return list(
         intervention_list_for_user(user=user)
         .filter(status=InterventionStatus.COMPLETED)
-        .prefetch_related(Prefetch("documents", queryset=_photos(), to_attr="photos"))
+        .prefetch_related(Prefetch("documents", queryset=_photos(user=user), to_attr="photos"))
         .order_by("completed_at", "pk")[:limit]
     )
 
 
-def intervention_photos(*, intervention: Intervention) -> list[PlantDocument]:
-    """The photos the technician took on site, in the order they were taken."""
-    return list(_photos().filter(intervention=intervention))
+def intervention_photos(*, intervention: Intervention, user) -> list[PlantDocument]:
+    """The photos the technician took on site that ``user`` may fetch, in the order taken."""
+    return list(_photos(user=user).filter(intervention=intervention))
 
 
-def _photos() -> QuerySet[PlantDocument]:
+def _photos(*, user) -> QuerySet[PlantDocument]:
     return (
-        PlantDocument.objects.filter(kind=DocumentKind.PHOTO)
+        plant_document_list_for_user(user=user)
+        .filter(kind=DocumentKind.PHOTO)
         .select_related("step")
         .order_by("step__client_time", "pk")
     )

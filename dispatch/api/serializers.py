@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.api.fields import IdOrCodeField, ScopedPrimaryKeyRelatedField
-from dispatch.choices import CallType, Priority
+from dispatch.choices import STAFF_ROLES, CallType, Priority
 from dispatch.models import (
     NOTES_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -25,6 +25,7 @@ from dispatch.models import (
     Plant,
 )
 from dispatch.phone_numbers import MAX_INPUT_LENGTH
+from dispatch.roles import has_role
 from dispatch.selectors import callback_is_due, callback_is_overdue
 from dispatch.transitions import transitions_available
 
@@ -140,6 +141,9 @@ class PlantSerializer(serializers.ModelSerializer):
         {
             "type": "object",
             "nullable": True,
+            "description": "How the plant is watched; its address (host, port, unit id, timeout) for "
+            "operators and supervisors only.",
+            "required": ["protocol"],
             "properties": {
                 "protocol": {"type": "string"},
                 "host": {"type": "string"},
@@ -153,6 +157,11 @@ class PlantSerializer(serializers.ModelSerializer):
         settings = getattr(plant, "telecontrol", None)
         if settings is None:
             return None
+        request = self.context.get("request")
+        if not has_role(getattr(request, "user", None), *STAFF_ROLES):
+            # Where a plant's controller listens is the call centre's business: the others learn
+            # how the plant is watched, not its address.
+            return {"protocol": settings.protocol}
         return {
             "protocol": settings.protocol,
             "host": settings.host,

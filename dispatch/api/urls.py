@@ -1,5 +1,5 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView as RouterRootView
 from rest_framework.routers import DefaultRouter
@@ -33,6 +33,6 @@ urlpatterns = [
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("auth/token/revoke-all/", TokenRevokeAllView.as_view(), name="api-token-revoke-all"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
 ]

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dispatch import selectors, services
+from dispatch.access import found_or_404
 from dispatch.choices import Role
 from dispatch.transitions import TRANSITIONS
 
@@ -99,11 +100,16 @@ class PlantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericView
     filterset_class = PlantFilter
 
     def get_queryset(self):
-        plants = selectors.plant_list_for_user(user=self.request.user).select_related("telecontrol")
-        return plants.prefetch_related("documents") if self.action == "retrieve" else plants
+        user = self.request.user
+        plants = selectors.plant_list_for_user(user=user).select_related("telecontrol")
+        return (
+            plants.prefetch_related(selectors.plant_documents_prefetch(user=user))
+            if self.action == "retrieve"
+            else plants
+        )
 
     def get_object(self):
-        return selectors.plant_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return found_or_404(self.get_queryset(), self.kwargs["pk"])
 
     def get_serializer_class(self):
         return PlantDetailSerializer if self.action == "retrieve" else PlantSerializer

@@ -9,7 +9,13 @@ from .calls import Call, CallQuerySet, CallScript, CallScriptAnswer, TelephonyRe
 from .common import NOTES_MAX_LENGTH, REASON_MAX_LENGTH, SUMMARY_MAX_LENGTH, HistoryImmutableError
 from .customers import Contact, Customer, KnownNumber, Plant, PlantDocument, UserProfile
 from .history import Event, EventQuerySet
-from .interventions import Callback, Intervention, InterventionQuerySet, InterventionStep
+from .interventions import (
+    Callback,
+    Intervention,
+    InterventionAssignment,
+    InterventionQuerySet,
+    InterventionStep,
+)
 from .service_levels import (
     PERCENT,
     CallInterventionSummary,
@@ -36,6 +42,7 @@ __all__ = [
     "EventQuerySet",
     "HistoryImmutableError",
     "Intervention",
+    "InterventionAssignment",
     "InterventionQuerySet",
     "InterventionStep",
     "KnownNumber",

@@ -14,6 +14,7 @@ from dispatch.choices import (
     Role,
     ServiceClass,
 )
+from dispatch.files import file_content_allowed, file_image_required
 from dispatch.models.common import NOTES_MAX_LENGTH
 from dispatch.visibility import SELF, Visibility
 
@@ -104,7 +105,8 @@ class PlantDocument(models.Model):
     kind = models.CharField(
         _("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.DOCUMENT
     )
-    file = models.FileField(_("file"), upload_to="plants/%Y/%m/")
+    # Judged by content (dispatch.files): what the admin, the phone and the fax renderer store.
+    file = models.FileField(_("file"), upload_to="plants/%Y/%m/", validators=[file_content_allowed])
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -123,8 +125,17 @@ class PlantDocument(models.Model):
         help_text=_("For a fax or a photo: the intervention it was about."),
     )
 
-    # Whoever may see the plant may read its archive.
-    visibility = Visibility(everyone=STAFF_ROLES | {Role.TECHNICIAN}, customer="plant__customer")
+    # The plant's archive is for whoever may see the plant. A fax or a photo belongs to its
+    # intervention: staff, and the technicians ever assigned to it. The utility reads its own
+    # plants' archive and its interventions' photos (the evidence of the work it pays for), not
+    # the faxes: they are the call centre's orders to a technician, addressed to its fax number.
+    visibility = Visibility(
+        everyone=STAFF_ROLES,
+        customer="plant__customer",
+        customer_rows=~Q(kind=DocumentKind.FAX),
+        technician="intervention__assignments__technician",
+        technician_rows=Q(kind=DocumentKind.DOCUMENT),
+    )
 
     class Meta:
         ordering = ["plant", "title"]
@@ -134,6 +145,14 @@ class PlantDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # A photo is shown inline in pages: it must be an image the browser shows, nothing else.
+        if self.kind == DocumentKind.PHOTO and self.file:
+            try:
+                file_image_required(self.file)
+            except ValidationError as exc:
+                raise ValidationError({"file": exc.messages}) from exc
 
     @property
     def filename(self) -> str:

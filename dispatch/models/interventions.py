@@ -124,6 +124,28 @@ class Intervention(models.Model):
         raise HistoryImmutableError("Interventions cannot be deleted; a supervisor may cancel one.")
 
 
+class InterventionAssignment(models.Model):
+    """A technician an intervention was ever assigned to: one row per technician, from its first
+    assignment. A technician re-assigned away keeps reaching the faxes and photos of the work it
+    did (``PlantDocument.visibility``); the intervention itself follows its current technician."""
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.PROTECT, related_name="assignments")
+    technician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(_("first assigned at"))
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "technician"], name="intervention_assignment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.intervention_id} → {self.technician_id}"
+
+
 class Callback(models.Model):
     """A timed callback to a caller (or any reminder) on a call or an intervention. At its due
     time the operator is reminded; past its grace period it is flagged overdue; completing or
@@ -185,7 +207,9 @@ class InterventionStep(models.Model):
     the network allowed: the phone's id for it (each step applies once however often it is
     sent), the phone's time and the server's, and why the two look implausible, if they do."""
 
-    step_id = models.UUIDField(unique=True)
+    # The phone's own id: unique per intervention and technician, so that a step id sent by
+    # another phone (guessed or copied) is a new step there, never an answer about this one.
+    step_id = models.UUIDField()
     intervention = models.ForeignKey(Intervention, on_delete=models.PROTECT, related_name="steps")
     action = models.CharField(max_length=16)
     client_time = models.DateTimeField(_("phone time"))
@@ -207,6 +231,11 @@ class InterventionStep(models.Model):
     class Meta:
         verbose_name = _("technician step")
         verbose_name_plural = _("technician steps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "actor", "step_id"], name="intervention_step_unique_per_phone"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.intervention_id} {self.action} {self.client_time:%Y-%m-%d %H:%M:%S}"

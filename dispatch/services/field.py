@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.choices import DocumentKind, Role
 from dispatch.errors import TransitionNotAllowed
+from dispatch.files import JPEG, PNG, WEBP, file_image_required, file_type_of
 from dispatch.history import event_record
 from dispatch.models import NOTES_MAX_LENGTH, Intervention, InterventionStep, PlantDocument, UserProfile
 from dispatch.roles import has_role
@@ -36,7 +37,8 @@ def intervention_step_apply(
 ) -> tuple[InterventionStep, bool]:  # fmt: skip
     """Apply one step the technician took on the phone; returns ``(step, applied_now)``.
 
-    Each step applies once: a step id seen before returns the step as it was recorded. The
+    Each step applies once: a step id this technician sent before on this intervention returns
+    the step as it was recorded. The
     step takes effect at the phone's time when that is plausible; otherwise at the server's,
     and ``flag`` says why: a phone clock ahead of the server, a step older than
     ``PRONTO_STEP_MAX_DELAY_HOURS``, or earlier than a step already recorded. A step the
@@ -47,9 +49,18 @@ def intervention_step_apply(
         raise ValidationError({"action": _("Unknown step.")})
     if (action == "photo") != (photo is not None):
         raise ValidationError({"photo": _("A photo step carries one photo, and only a photo step does.")})
+    if photo is not None:
+        # Checked here too, whoever calls: what is kept is shown inline in pages.
+        try:
+            file_image_required(photo)
+        except ValidationError as exc:
+            raise ValidationError({"photo": exc.messages}) from exc
     received = timezone.now()
     with transaction.atomic():
-        earlier = InterventionStep.objects.filter(step_id=step_id).first()
+        # The phone's id is the phone's: looked up on this intervention, from this technician.
+        earlier = InterventionStep.objects.filter(
+            intervention_id=intervention.pk, actor_id=getattr(actor, "pk", None), step_id=step_id
+        ).first()
         if earlier is not None:
             return earlier, False
         locked = Intervention.objects.select_for_update(of=("self",)).get(pk=intervention.pk)
@@ -99,9 +110,9 @@ def intervention_step_apply(
 
 
 def _photo_file_name(intervention: Intervention, client_time: datetime, photo) -> str:
-    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
-        getattr(photo, "content_type", ""), "jpg"
-    )
+    # From the content, not from what the phone declared.
+    found = file_type_of(photo)
+    extension = {JPEG: "jpg", PNG: "png", WEBP: "webp"}.get(found, "jpg") if found else "jpg"
     return f"intervention-{intervention.pk}-{client_time:%Y%m%d-%H%M%S}.{extension}"
 
 

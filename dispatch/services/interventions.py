@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from dispatch import ports
 from dispatch.choices import CALL_TYPE_PRIORITY, InterventionStatus, Priority, Role, ServiceClass
 from dispatch.history import event_record, subject_save_with_first_event, value_plain
-from dispatch.models import NOTES_MAX_LENGTH, Call, Event, Intervention, Plant
+from dispatch.models import NOTES_MAX_LENGTH, Call, Event, Intervention, InterventionAssignment, Plant
 from dispatch.roles import has_role
 from dispatch.transitions import Transition, transition_check
 
@@ -123,18 +123,24 @@ def _intervention_apply(
 
 @transaction.atomic
 def intervention_assign(*, actor, intervention: Intervention, technician) -> Intervention:
-    """Assign (or re-assign) to a technician; operators and supervisors only."""
+    """Assign (or re-assign) to a technician; operators and supervisors only. The technician is
+    remembered among those ever assigned to it (``InterventionAssignment``)."""
     locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="assign")
     if technician is None or not technician.is_active or not has_role(technician, Role.TECHNICIAN):
         raise ValidationError({"technician": _("Choose an active technician.")})
     if locked.status == InterventionStatus.ASSIGNED and locked.technician_id == technician.pk:
         raise ValidationError({"technician": _("The intervention is already assigned to this technician.")})
     previous_technician_id = locked.technician_id
+    now = timezone.now()
     assigned = _intervention_apply(
         actor=actor,
         intervention=locked,
         transition=transition,
-        changes={"technician": technician, "assigned_at": timezone.now(), "acknowledged_at": None},
+        changes={"technician": technician, "assigned_at": now, "acknowledged_at": None},
+    )
+    # Under the intervention's lock: two assignments of it never race for the same row.
+    InterventionAssignment.objects.get_or_create(
+        intervention=assigned, technician=technician, defaults={"assigned_at": now}
     )
     # Inside the transaction: the notifications' outbox rows commit or roll back with it.
     ports.notifier().intervention_assigned(

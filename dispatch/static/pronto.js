@@ -43,3 +43,20 @@
   document.addEventListener("DOMContentLoaded", announce);
   document.addEventListener("htmx:afterSettle", announce);
 })();
+
+// Behaviour that would otherwise sit in the HTML (the Content-Security-Policy allows no inline
+// handlers or style attributes): the language menu submits on change; a distribution's bars
+// take their width from data-width (set through the DOM, which the policy allows).
+(function () {
+  function wire(root) {
+    root.querySelectorAll("select[data-submit-on-change]:not([data-wired])").forEach(function (select) {
+      select.setAttribute("data-wired", "");
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+    root.querySelectorAll("[data-width]").forEach(function (bar) {
+      bar.style.width = (parseInt(bar.getAttribute("data-width"), 10) || 0) + "px";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { wire(document); });
+  document.addEventListener("htmx:afterSettle", function () { wire(document); });
+})();

@@ -258,6 +258,39 @@
     positionWatch(event.target.checked);
   });
 
+  // Signing out on a shared phone: the pages kept for offline reading and the steps not yet
+  // sent are this technician's; drop them before the form leaves (the answer's Clear-Site-Data
+  // does the same, for the browsers that honour it).
+  function forget() {
+    var jobs = [];
+    if (window.caches) {
+      jobs.push(caches.keys().then(function (keys) {
+        return Promise.all(keys.map(function (key) { return caches.delete(key); }));
+      }));
+    }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({type: "sign-out"});
+    }
+    if (window.indexedDB) {
+      if (dbPromise) { dbPromise.then(function (database) { database.close(); }, function () {}); }
+      jobs.push(new Promise(function (resolve) {
+        var request = indexedDB.deleteDatabase(DB_NAME);
+        request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+      }));
+    }
+    localStorage.removeItem(SHARE_KEY);
+    localStorage.removeItem(LEGACY_KEY);
+    // Never keep the technician waiting on a stuck cache: leave after two seconds at most.
+    return Promise.race([Promise.all(jobs), new Promise(function (resolve) { setTimeout(resolve, 2000); })]);
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "sign-out" || form.dataset.forgotten) { return; }
+    event.preventDefault();
+    form.dataset.forgotten = "1";
+    forget().then(function () { form.submit(); }, function () { form.submit(); });
+  });
+
   window.addEventListener("online", function () { show(); send(); positionSend(); });
   window.addEventListener("offline", show);
   setInterval(send, 5000);

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import selectors, services
-from dispatch.choices import DocumentKind
 from dispatch.errors import TransitionNotAllowed
+from dispatch.files import file_type_of
 from dispatch.inputs import id_parse
 from dispatch.roles import has_role
 from dispatch.transitions import TRANSITIONS, transitions_available
@@ -51,7 +51,7 @@ def intervention_detail(request, pk):
             if any(t.action == "close" for t in actions)
             else [],
             "events": selectors.event_list_for_subject(subject=intervention, user=request.user),
-            "photos": selectors.intervention_photos(intervention=intervention),
+            "photos": selectors.intervention_photos(intervention=intervention, user=request.user),
             **(_notifications_context(intervention) if staff else {"notifications": None}),
         },
     )
@@ -114,7 +114,8 @@ def intervention_notifications(request, pk):
 @require_GET
 @role_required(*ALL_ROLES)
 def plant_document_download(request, plant_pk, pk):
-    """A file from the plant's archive, for whoever may see the plant (a utility user: its own)."""
+    """A file from the plant's archive, a fax or a photo, for whoever may fetch it (the access
+    layer: ``PlantDocument.visibility``)."""
     document = selectors.plant_document_get_for_user(user=request.user, plant_pk=plant_pk, pk=pk)
     if not document.file:
         raise Http404
@@ -122,10 +123,16 @@ def plant_document_download(request, plant_pk, pk):
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    # Photos are shown in the page; they were checked as JPEG, PNG or WebP when received, and
-    # nosniff (SecurityMiddleware) keeps the browser to the type their name gives.
-    return FileResponse(
+    # The type is the content's, never the name's: only an image verified whole is shown in the
+    # page; anything else leaves as an attachment, and what is none of the allowed kinds (a file
+    # stored before uploads were checked) as bytes to save, never to render.
+    found = file_type_of(handle)
+    inline = found is not None and found.image
+    response = FileResponse(
         handle,
-        as_attachment=document.kind != DocumentKind.PHOTO,
+        as_attachment=not inline,
         filename=document.filename,
+        content_type=found.content_type if found is not None else "application/octet-stream",
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

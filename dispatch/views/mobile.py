@@ -65,8 +65,10 @@ def intervention(request, pk):
         "intervention": item,
         "plant": plant,
         "can_step": item.technician_id == request.user.pk and item.status in OPEN_FOR_TECHNICIAN,
-        "documents": plant.documents.filter(kind=DocumentKind.DOCUMENT).order_by("title")[:20],
-        "photos": selectors.intervention_photos(intervention=item),
+        "documents": selectors.plant_document_list_for_user(user=request.user)
+        .filter(plant=plant, kind=DocumentKind.DOCUMENT)
+        .order_by("title")[:20],
+        "photos": selectors.intervention_photos(intervention=item, user=request.user),
         "photo_max_pixels": settings.PRONTO_PHOTO_MAX_PIXELS,
         "state": plant_state_get(plant=plant),
         "past": plant.interventions.exclude(pk=item.pk).order_by("-opened_at")[:10],

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from dispatch.access import restrict
 from dispatch.choices import DocumentKind
 from dispatch.models import Callback, Contact, Intervention, PlantDocument
 from dispatch.queue import task_enqueue_each_on_commit
@@ -97,12 +98,16 @@ def _notification_build(
 
 
 def _documents_for_email(intervention: Intervention) -> list[dict]:
-    """The plant's documents marked for assignments, within the attachment budget."""
+    """The plant's documents marked for assignments that its technician may read (the access
+    layer's rule, as for a download: a fax or photo marked so in the admin stays behind),
+    within the attachment budget."""
     budget = settings.PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES
     chosen = []
-    documents = PlantDocument.objects.filter(
-        plant_id=intervention.plant_id, kind=DocumentKind.DOCUMENT, attach_to_assignments=True
-    ).order_by("title", "id")
+    documents = (
+        restrict(PlantDocument.objects.all(), intervention.technician)
+        .filter(plant_id=intervention.plant_id, kind=DocumentKind.DOCUMENT, attach_to_assignments=True)
+        .order_by("title", "id")
+    )
     for document in documents:
         try:
             size = document.file.size

@@ -20,6 +20,17 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// Signing out (technician.js, before the form leaves): drop every copy kept, so that the next
+// technician on a shared phone never reads this one's pages. The sign-out answer also says
+// Clear-Site-Data; this is for a browser that ignores it.
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "sign-out") {
+    return;
+  }
+  const done = caches.keys().then((keys) => Promise.all(keys.map((key) => caches.delete(key))));
+  event.waitUntil(done.then(() => event.source && event.source.postMessage({type: "signed-out"})));
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);

@@ -98,10 +98,10 @@ SCRIPT = """[start] Do you smell gas right now?
   - Yes, strongly -> end ; type=gas_leak priority=1
   - No -> end ; type=information priority=4
 """
-# A 1x1 PNG, for the photo a technician takes on site.
+# A 1x1 PNG, for the photo a technician takes on site (a valid one: photos are verified whole).
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 
 
@@ -264,8 +264,12 @@ MATRIX = [
     # plant documents and photos
     R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{document}/", label="PDF",
       operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    # Faxes and photos belong to their intervention: staff and its technicians (ever assigned);
+    # its utility sees the photos, not the faxes (orders addressed to a technician's fax number).
     R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{photo}/", label="photo from the intervention",
-      operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+      operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{fax}/", label="fax sent for the intervention",
+      operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=404, norole=403, anon=LOGIN),
     R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant2}/documents/{document}/", label="c1's PDF under c2's plant",
       operator=404, technician=404, technician2=404, supervisor=404, utility=404, utility_b=404, norole=403, anon=LOGIN),
     R("plants/<int:plant_pk>/documents/<int:pk>/", "POST", url="/plants/{plant}/documents/{document}/", **every(405)),
@@ -533,6 +537,8 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     )
     document = PlantDocument(plant=plant, title="Cabin drawing")
     document.file.save("drawing.pdf", ContentFile(b"%PDF-1.4 cabin drawing"))
+    fax = PlantDocument(plant=plant, intervention=intervention, kind="fax", title="Fax to the technician")
+    fax.file.save("fax.pdf", ContentFile(b"%PDF-1.4 fax"))
     step, _ = services.intervention_step_apply(
         actor=technician, intervention=intervention, step_id=uuid.uuid4(), action="photo",
         client_time=now, photo=ContentFile(PNG, name="site.png"),
@@ -553,7 +559,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
-        "document": document.pk, "photo": step.document_id, "callback": callback.pk, "signoff": signoff.pk,
+        "document": document.pk, "photo": step.document_id, "fax": fax.pk, "callback": callback.pk, "signoff": signoff.pk,
         "signoff2": signoff2.pk, "run": run.pk, "run2": run2.pk, "profile": profile.pk,
         "notification": notification.pk, "technician": technician.pk, "technician2_id": users["technician2"].pk,
         "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
@@ -791,7 +797,7 @@ def test_every_route_has_a_row():
 def test_each_row_reaches_its_route():
     ids = dict.fromkeys(
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
-         "photo", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
+         "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
     wrong = []

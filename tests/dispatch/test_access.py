@@ -86,9 +86,14 @@ def test_contact_addresses_in_the_history_are_withheld_outside_the_call_centre(u
     from dispatch.models import Event
 
     event = Event(
-        data={"notifications": [{"channel": "sms", "recipient": "+393331234567"}], "recipient": "x@y.example"}
+        kind="notification.queued",
+        data={
+            "notifications": [{"channel": "sms", "recipient": "+393331234567"}],
+            "recipient": "x@y.example",
+        },
     )
     (shown,) = access.history_for_user(users["utility"], [event])
+    # The policy (dispatch.disclosure) names what a utility user reads; everything else is withheld.
     assert shown.data == {
         "notifications": [{"channel": "sms", "recipient": "(withheld)"}],
         "recipient": "(withheld)",

@@ -78,3 +78,20 @@ def signed_in(chromium, live_server, users) -> Iterator[Callable[..., object]]:
     yield open_as
     for context in contexts:
         context.close()
+
+
+def wait_until(page, expression: str, arg: object = None, timeout: float = 10.0) -> object:
+    """Poll ``expression`` (as ``page.evaluate`` takes it) until it is truthy. Not
+    ``page.wait_for_function``: its polling evaluates the expression with ``eval`` inside the
+    page, which the pages' Content-Security-Policy refuses; ``page.evaluate`` goes through the
+    DevTools protocol, which the policy does not govern."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

@@ -137,12 +137,12 @@ def test_the_console_works_from_the_keyboard_alone(signed_in, users, plant):
     tab_to(page, "#plant-check button")
     page.keyboard.press("Enter")
     expect(page.locator("#plant-check dl")).to_be_visible()
-    page.wait_for_function("document.activeElement.matches('#plant-check dl')")  # the result is read next
+    expect(page.locator("#plant-check dl")).to_be_focused()  # the result is read next
 
     tab_to(page, "#call-script button[value='0']")
     page.keyboard.press("Enter")
     expect(page.locator("#call-script")).to_contain_text("Script completed.")
-    page.wait_for_function("document.activeElement.matches('#call-script [data-focus]')")
+    expect(page.locator("#call-script [data-focus]")).to_be_focused()
 
     tab_to(page, "#iv-summary")
     page.keyboard.type("Gas smell in the stairwell")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from dispatch.choices import InterventionStatus
 from dispatch.models import Intervention, InterventionStep, PlantDocument
 from tests.dispatch.helpers import intervention_in
+from tests.web.conftest import wait_until
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +25,7 @@ def test_steps_taken_offline_reach_the_server_once_with_their_real_times(signed_
     # Once the service worker controls the page, what was opened is kept for offline reading.
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.reload()  # now fetched through the worker, which keeps a copy
 
     page.context.set_offline(True)
