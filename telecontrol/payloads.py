@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dispatch.timing import seconds_between
+
 from .choices import RejectionReason
 
 FLAGS = ("active", "anomaly", "out_of_service")
@@ -93,7 +95,7 @@ def _timestamp(value: Any, received_at: datetime) -> datetime:
             raise _invalid("ts is out of range") from None
     else:
         raise _invalid("ts must be an ISO 8601 string or seconds since the epoch")
-    if moment > received_at + MAX_CLOCK_AHEAD:
+    if seconds_between(received_at, moment) > MAX_CLOCK_AHEAD.total_seconds():
         raise _invalid("ts is in the future: check the plant's clock")
     return moment
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
 
 from dispatch.models import Plant
+from dispatch.timing import seconds_between
 from telecontrol.backends.base import Reading
 from telecontrol.choices import FAILED_OUTCOMES, FLAG_ALARMS, AlarmKind, CheckOutcome, Protocol
 from telecontrol.models import (
@@ -89,7 +90,11 @@ def _states_write_orm(changes: list[StateChange], now: datetime):
         state.source = change.source
         state.last_attempt_at = now
         if reading.outcome == CheckOutcome.OK:
-            if state.observed_at and reading.observed_at and reading.observed_at < state.observed_at:
+            if (
+                state.observed_at is not None
+                and reading.observed_at is not None
+                and seconds_between(state.observed_at, reading.observed_at) < 0
+            ):
                 continue
             state.outcome = CheckOutcome.OK
             state.active, state.anomaly = reading.active, reading.anomaly
@@ -410,7 +415,7 @@ def plant_comms_sweep(*, protocol: str, now: datetime) -> ApplyReport:
         state = states[tc.plant_id]
         profile = profile_of(plant=tc.plant, telecontrol=tc)
         last = state.last_ok_at or state.watched_since
-        if not state.comms_lost and now - last > timedelta(seconds=profile.expected_interval_seconds):
+        if not state.comms_lost and seconds_between(last, now) > profile.expected_interval_seconds:
             with transaction.atomic():
                 updated = PlantState.objects.filter(plant_id=tc.plant_id, comms_lost=False).update(
                     comms_lost=True, comms_lost_since=now

@@ -31,7 +31,14 @@ def intervention(users, plant):
     ],
 )
 def test_an_unacknowledged_assignment_escalates_on_time_across_a_change(
-    reachable, intervention, settings, monkeypatch, django_capture_on_commit_callbacks, assigned, too_early, due
+    reachable,
+    intervention,
+    settings,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    assigned,
+    too_early,
+    due,
 ):
     settings.PRONTO_ACK_TIMEOUT_MINUTES = {1: 5, 2: 5, 3: 5, 4: 5}
     # Assigned at that moment (the services take the clock's time; interventions have no other writer).

@@ -135,6 +135,9 @@ def test_data_age_is_real_time_across_a_change(observed, now, age):
     from telecontrol.selectors import data_age_seconds
 
     rome = ZoneInfo("Europe/Rome")
-    assert data_age_seconds(
-        datetime.fromisoformat(observed).astimezone(rome), datetime.fromisoformat(now).astimezone(rome)
-    ) == age
+    assert (
+        data_age_seconds(
+            datetime.fromisoformat(observed).astimezone(rome), datetime.fromisoformat(now).astimezone(rome)
+        )
+        == age
+    )
