@@ -136,6 +136,10 @@ SUPERVISOR_ADMIN_PERMISSIONS = [
     "view_call",
     "view_intervention",
     "view_event",
+    # The technicians' channels (also on the page /contact-points/; notifications migration 0004).
+    "view_contactpoint",
+    "add_contactpoint",
+    "change_contactpoint",
 ]
 
 
