@@ -288,7 +288,7 @@ def test_other_roles_get_no_report(gas, client_for, name):
     "params, field",
     [
         ({"from": "2026-03-31", "to": "2026-03-01"}, "to"),
-        ({"from": "2026-13-01"}, "date_from"),
+        ({"from": "2026-13-01"}, "from"),
         ({"group_by": "week"}, "group_by"),
         ({"from": "2025-01-01", "to": "2026-06-30", "group_by": "day"}, "to"),
     ],
