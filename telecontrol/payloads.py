@@ -16,7 +16,7 @@ message that breaks the schema raises ``PayloadRejected`` with the reason that i
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,16 @@ class AlarmMessage:
     code: str
     raised: bool
     message: str = ""
+
+
+TELEMETRY_FLAGS = ("active", "anomaly", "out_of_service")
+
+
+def telemetry_merged(earlier: TelemetryMessage, later: TelemetryMessage) -> TelemetryMessage:
+    """``later``, with each flag it leaves out taken from ``earlier``: a flag a message omits
+    means "as it was" (docs/telecontrol.md), so two messages of one batch must not lose one."""
+    kept = {flag: getattr(earlier, flag) for flag in TELEMETRY_FLAGS if getattr(later, flag) is None}
+    return replace(later, **kept) if kept else later
 
 
 def _invalid(detail: str) -> PayloadRejected:

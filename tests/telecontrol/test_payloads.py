@@ -141,3 +141,13 @@ def test_data_age_is_real_time_across_a_change(observed, now, age):
         )
         == age
     )
+
+
+def test_a_later_message_takes_the_flags_it_leaves_out_from_an_earlier_one_of_its_batch():
+    from telecontrol.payloads import telemetry_merged
+
+    earlier = parse({"ts": "2026-11-23T09:59:00Z", "anomaly": True, "active": True})
+    later = parse({"ts": "2026-11-23T09:59:30Z", "active": False, "measurements": {"flow": 3}})
+    merged = telemetry_merged(earlier, later)
+    assert (merged.active, merged.anomaly, merged.out_of_service) == (False, True, None)
+    assert merged.observed_at == later.observed_at and merged.measurements == later.measurements
