@@ -79,7 +79,7 @@ def contact_point_edit(request, user_id: int, pk: int):
     """Change a contact point: channel, address, order, active."""
     technician = selectors.technician_get(pk=user_id)
     point = selectors.contact_point_get_for_technician(technician=technician, pk=pk)
-    form = {
+    form: dict[str, object] = {
         "channel": point.channel,
         "address": point.address,
         "position": str(point.position),
@@ -87,10 +87,20 @@ def contact_point_edit(request, user_id: int, pk: int):
     }
     error = ""
     if request.method == "POST":
-        form = {name: request.POST.get(name, "") for name in ("channel", "address", "position")}
-        form["active"] = request.POST.get("active") == "on"
+        channel, address, position = (
+            request.POST.get(name, "") for name in ("channel", "address", "position")
+        )
+        active = request.POST.get("active") == "on"
+        form = {"channel": channel, "address": address, "position": position, "active": active}
         try:
-            services.contact_point_change(actor=request.user, point=point, **form)
+            services.contact_point_change(
+                actor=request.user,
+                point=point,
+                channel=channel,
+                address=address,
+                position=position,
+                active=active,
+            )
         except ValidationError as exc:
             error = form_error_text(exc)
         else:

@@ -37,7 +37,8 @@ class ReportQueryForm(forms.Form):
     def errors_by_parameter(self) -> str:
         """The errors, each named by the query parameter as the request spelt it."""
         return "; ".join(
-            f"{self._used.get(field, field)}: {' '.join(messages)}" for field, messages in self.errors.items()
+            f"{self._used.get(field, field)}: {' '.join(str(m) for m in messages)}"
+            for field, messages in self.errors.items()
         )
 
     def customers(self) -> QuerySet[Customer]:
