@@ -44,6 +44,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     percentile,
     pg_version,
     reexec_in_venv,
+    verdict,
     write_results,
 )
 
@@ -231,7 +232,7 @@ def main(argv=None) -> int:
         print(f"  target < {TARGET_MS:g} ms: worst p99 {worst:.1f} ms -> {'holds' if ok else 'MISSED'}")
         out = write_results("board", {"results": results, "target_holds": ok, "machine": machine_line()})
         print(f"  results: {out.relative_to(ROOT)}")
-        return 0 if ok else 1
+        return verdict(target_holds=ok)
     finally:
         if not args.keep:
             db_drop_quietly(args.database_url)

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.telecontrol_support import BenchError, db_recreate  # noqa: E402
+from benchmarks.telecontrol_support import BenchError, db_recreate, verdict  # noqa: E402
 
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"  results         : {out.relative_to(ROOT)}")
-    return 0
+    return verdict(target_holds=holds)
 
 
 def reexec_in_venv() -> None:

@@ -72,6 +72,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     percentile,
     pg_version,
     reexec_in_venv,
+    verdict,
     write_results,
 )
 
@@ -534,8 +535,8 @@ def report(args, gateways, real, bare, checks) -> int:
     dispatch_ratio = real_summary["all three"]["p50_ms"] / bare_summary["all three"]["p50_ms"]
     channel_ratios = {name: real_summary[name]["p50_ms"] / bare_summary[name]["p50_ms"] for name in CHANNELS}
     p99_ok, ratio_ok = worst_p99 < TARGET_P99_S, dispatch_ratio < TARGET_P50_RATIO
-    verdict = "holds" if p99_ok else "MISSED"
-    print(f"  target p99 < {TARGET_P99_S:g} s (each channel): worst {worst_p99 * 1000:.1f} ms -> {verdict}")
+    p99_word = "holds" if p99_ok else "MISSED"
+    print(f"  target p99 < {TARGET_P99_S:g} s (each channel): worst {worst_p99 * 1000:.1f} ms -> {p99_word}")
     print(
         f"  target p50 < {TARGET_P50_RATIO:g}x bare, the dispatch (all three gateways accepted): "
         f"{dispatch_ratio:.2f}x -> {'holds' if ratio_ok else 'MISSED'}"
@@ -568,7 +569,7 @@ def report(args, gateways, real, bare, checks) -> int:
         },
     )
     print(f"  results: {out.relative_to(Path(__file__).resolve().parent.parent)}")
-    return 0 if (p99_ok and ratio_ok and checks["ok"]) else 1
+    return verdict(target_holds=p99_ok and ratio_ok, results_right=checks["ok"])
 
 
 if __name__ == "__main__":

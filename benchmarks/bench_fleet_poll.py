@@ -76,6 +76,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     reexec_in_venv,
     registers_for,
     summary_ms,
+    verdict,
     write_results,
 )
 
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     print(f"  results              : {out.relative_to(ROOT)}")
-    return 0
+    return verdict(target_holds=holds)
 
 
 def measure(args, servers: ModbusServers) -> dict:

@@ -68,6 +68,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     profile_text,
     reexec_in_venv,
     summary_ms,
+    verdict,
     write_results,
 )
 
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     print(f"  results              : {out.relative_to(ROOT)}")
-    return 0
+    return verdict(target_holds=holds)
 
 
 def measure(args, port: int) -> dict:

@@ -48,6 +48,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     machine_line,
     pg_version,
     reexec_in_venv,
+    verdict,
     write_results,
 )
 
@@ -253,7 +254,7 @@ def main(argv=None) -> int:
             },
         )  # fmt: skip
         print(f"  results: {out.relative_to(ROOT)}")
-        return 0 if ok else 1
+        return verdict(target_holds=ok)
     finally:
         if not args.keep:
             db_drop_quietly(args.database_url)

@@ -75,6 +75,7 @@ from benchmarks.telecontrol_support import (  # noqa: E402
     machine_line,
     pg_version,
     reexec_in_venv,
+    verdict,
     write_results,
 )
 
@@ -598,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     print(f"  results                    : {out.relative_to(ROOT)}")
-    return 0 if all_ok else 2
+    return verdict(target_holds=all(r >= TARGET_RATIO for r in summary.values()), results_right=all_ok)
 
 
 if __name__ == "__main__":

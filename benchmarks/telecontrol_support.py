@@ -41,6 +41,15 @@ LOOPBACK = "127.0.0.1"
 BENCH_USERNAME = "bench-operator"
 
 
+def verdict(*, target_holds: bool, results_right: bool = True) -> int:
+    """The exit status of every benchmark: 0 only when its target holds and what it measured was
+    right; 1 when the target is missed; 2 when results were wrong (lost messages, bad values),
+    whatever the speed. A script or CI job running a benchmark learns the outcome from it."""
+    if not results_right:
+        return 2
+    return 0 if target_holds else 1
+
+
 class BenchError(RuntimeError):
     """A benchmark could not run as set up (shared by every script in this folder)."""
 

@@ -11,6 +11,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from dispatch.timing import as_utc, shifted
+
 from .access import found_or_404, history_for_user, restrict
 from .choices import CallbackStatus, DocumentKind, InterventionStatus, Role, SubjectType
 from .history import event_digest_of
@@ -161,12 +163,16 @@ def history_verify(*, chunk_size: int = 5000) -> HistoryVerification:
 
 
 def callback_is_due(callback: Callback, now: datetime | None = None) -> bool:
-    return callback.status == CallbackStatus.SCHEDULED and callback.due_at <= (now or timezone.now())
+    return callback.status == CallbackStatus.SCHEDULED and as_utc(callback.due_at) <= as_utc(
+        now or timezone.now()
+    )
 
 
 def callback_is_overdue(callback: Callback, now: datetime | None = None) -> bool:
     grace = timedelta(minutes=settings.PRONTO_CALLBACK_OVERDUE_MINUTES)
-    return callback.status == CallbackStatus.SCHEDULED and callback.due_at + grace <= (now or timezone.now())
+    return callback.status == CallbackStatus.SCHEDULED and shifted(callback.due_at, grace) <= as_utc(
+        now or timezone.now()
+    )
 
 
 def callback_list_open(*, user) -> QuerySet[Callback]:
@@ -223,7 +229,7 @@ def board_for_user(*, user, limit: int | None = None, calls_limit: int | None = 
     counts = dict(
         open_interventions.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    since = now - timedelta(hours=settings.PRONTO_BOARD_CALL_HOURS)
+    since = shifted(now, -timedelta(hours=settings.PRONTO_BOARD_CALL_HOURS))
     calls = list(
         call_list_for_user(user=user)
         .filter(ended_at__isnull=True, received_at__gte=since)
@@ -237,7 +243,9 @@ def call_incoming_for_operator(*, user, within: timedelta = timedelta(minutes=15
     should show. Recent ones only, so a call whose end the phone system never reported does not
     keep coming back."""
     return (
-        Call.objects.filter(operator=user, ended_at__isnull=True, received_at__gte=timezone.now() - within)
+        Call.objects.filter(
+            operator=user, ended_at__isnull=True, received_at__gte=shifted(timezone.now(), -within)
+        )
         .order_by("-received_at", "-pk")
         .only("pk")
         .first()
@@ -323,7 +331,7 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
     """Active technicians in the order to send them: on duty first, then those who work on this
     kind of plant, then the nearest to it (by the position their phone last shared, if recent
     enough: ``PRONTO_POSITION_MAX_AGE_MINUTES``; unknown last), then the least busy. Two queries."""
-    fresh_since = timezone.now() - timedelta(minutes=settings.PRONTO_POSITION_MAX_AGE_MINUTES)
+    fresh_since = shifted(timezone.now(), -timedelta(minutes=settings.PRONTO_POSITION_MAX_AGE_MINUTES))
     User = get_user_model()
     technicians = list(
         User.objects.filter(is_active=True, groups__name=Role.TECHNICIAN)

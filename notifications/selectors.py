@@ -1,9 +1,12 @@
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 
+from dispatch.choices import Role
 from dispatch.models import Intervention
 
 from .choices import NotificationStatus
-from .models import Notification, NotificationAttempt, OutboxMessage
+from .models import ContactPoint, Notification, NotificationAttempt, OutboxMessage
 
 
 def notification_list_for_intervention(*, intervention: Intervention) -> QuerySet[Notification]:
@@ -25,3 +28,25 @@ def notification_list_failed(*, limit: int = 100) -> QuerySet[Notification]:
 
 def outbox_message_list(*, limit: int = 200) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.order_by("-stored_at", "-id")[:limit]
+
+
+def technician_list_with_contact_points() -> QuerySet:
+    """Every technician (active ones first, by username) with their contact points in order: the
+    supervisors' page. Two queries."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.TECHNICIAN)
+        .prefetch_related(
+            Prefetch("contact_points", queryset=ContactPoint.objects.order_by("position", "id"))
+        )
+        .order_by("-is_active", "username")
+    )
+
+
+def technician_get(*, pk: int):
+    """A technician by id; ``Http404`` for anyone else (no page shows another role's points)."""
+    return get_object_or_404(get_user_model().objects.filter(groups__name=Role.TECHNICIAN), pk=pk)
+
+
+def contact_point_get_for_technician(*, technician, pk: int) -> ContactPoint:
+    return get_object_or_404(ContactPoint.objects.select_related("user"), user=technician, pk=pk)

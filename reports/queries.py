@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import CallType, InterventionStatus, ReportGrouping, Service
 from dispatch.models import Call, Customer, Intervention, Plant, ServiceLevelProfile
+from dispatch.timing import seconds_between, shifted
 from reports.figures import (
     ABANDONED,
     ANSWER_OUTCOMES,
@@ -172,7 +173,7 @@ def _per_call(
             When(answered_at__isnull=False, answered_at__lte=received + target, then=Value(WITHIN)),
             When(answered_at__isnull=False, then=Value(MISSED)),
             When(ended_at__isnull=False, ended_at__lte=received + target, then=Value(ABANDONED)),
-            When(received_at__gt=now - target, then=Value(PENDING)),
+            When(received_at__gt=shifted(now, -target), then=Value(PENDING)),
             default=Value(MISSED),
             output_field=IntegerField(),
         )
@@ -183,7 +184,7 @@ def _per_call(
             When(has_live=False, then=Value(NO_INTERVENTION)),
             When(first_arrival__lte=received + target, then=Value(WITHIN)),
             When(first_arrival__isnull=False, then=Value(MISSED)),
-            When(received_at__gt=now - target, then=Value(PENDING)),
+            When(received_at__gt=shifted(now, -target), then=Value(PENDING)),
             default=Value(MISSED),
             output_field=IntegerField(),
         )
@@ -344,8 +345,8 @@ def _miss(row: dict, profile: ServiceLevelProfile) -> Miss:
     received = row["received_at"]
     answer = ANSWER_OUTCOMES.get(row.get("answer_state") or 0, "")
     arrival = ARRIVAL_OUTCOMES.get(row.get("arrival_state") or 0, "")
-    answer_seconds = (row["answered_at"] - received).total_seconds() if row["answered_at"] else None
-    arrival_minutes = (row["first_arrival"] - received).total_seconds() / 60 if row["first_arrival"] else None
+    answer_seconds = seconds_between(received, row["answered_at"]) if row["answered_at"] else None
+    arrival_minutes = seconds_between(received, row["first_arrival"]) / 60 if row["first_arrival"] else None
     reasons: list[StrOrPromise] = []
     if answer == "missed":
         if answer_seconds is not None:
@@ -360,7 +361,7 @@ def _miss(row: dict, profile: ServiceLevelProfile) -> Miss:
         if row["first_assigned"] is not None:
             reasons.append(
                 _("first assigned %(m)d min after the start of the call")
-                % {"m": (row["first_assigned"] - received).total_seconds() / 60}
+                % {"m": seconds_between(received, row["first_assigned"]) / 60}
             )
         else:
             reasons.append(_("never assigned"))

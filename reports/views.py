@@ -11,7 +11,7 @@ import itertools
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,14 +48,19 @@ def _last_month() -> tuple[dt.date, dt.date]:
     return last.replace(day=1), last
 
 
-def _query(request, *, inline_only: bool = False) -> tuple[ReportQueryForm, Report | None]:
-    """The form as the user filled it (or last month for their first customer), and the report
-    when the form holds (with ``inline_only``, and the range is short enough to compute while
-    the page waits). A customer the user may not read is not found."""
+def _query(
+    request, *, inline_only: bool = False, period_required: bool = False
+) -> tuple[ReportQueryForm, Report | None]:
+    """The form as the user filled it, and the report when the form holds (with ``inline_only``,
+    and the range is short enough to compute while the page waits). The page asked with no
+    period at all (a first visit; not ``period_required``) shows last month, in the form; a
+    period half given, badly given or given twice differently is the form's error, never
+    replaced by another. No customer asked: the user's first. A customer the user may not read
+    is not found."""
     data = request.GET.copy()
-    first, last = _last_month()
-    data.setdefault("date_from", first.isoformat())
-    data.setdefault("date_to", last.isoformat())
+    if not period_required and not any(data.get(key) for key in ("date_from", "date_to", "from", "to")):
+        first, last = _last_month()
+        data["date_from"], data["date_to"] = first.isoformat(), last.isoformat()
     data.setdefault("group_by", ReportGrouping.MONTH)
     form = _report_form(request, data)
     if "customer" not in request.GET:
@@ -124,10 +129,15 @@ def service_levels(request):
 @role_required(*READERS)
 def service_levels_csv(request):
     """The report as CSV: the rules, then per service the figures of each group and the total,
-    then every call that missed a standard (all of them, streamed)."""
-    form, report = _query(request)
+    then every call that missed a standard (all of them, streamed). The period is required
+    (``date_from``/``date_to`` or ``from``/``to``): a missing or bad one is a 400 naming it."""
+    form, report = _query(request, period_required=True)
     if report is None:
-        raise Http404(_("Fill in the report's customer and days."))
+        if form.is_bound and not form.is_valid():
+            return HttpResponseBadRequest(
+                form.errors_by_parameter(), content_type="text/plain; charset=utf-8"
+            )
+        raise Http404(_("No customer to report on."))
     misses = {item.profile.pk: misses_all(report=report, profile=item.profile) for item in report.profiles}
     return _csv_response(report_data(report), code=report.customer.code, misses=misses)
 

@@ -26,6 +26,7 @@ from .payloads import (
     PayloadRejected,
     TelemetryMessage,
     alarm_parse,
+    telemetry_merged,
     telemetry_parse,
     topic_parse,
 )
@@ -41,6 +42,11 @@ logger = logging.getLogger(__name__)
 
 # Unknown plant codes trigger a reload of the code map at most this often.
 CODE_RELOAD_SECONDS = 10.0
+
+
+def _observed(message: TelemetryMessage) -> float:
+    """Sort key: the instant measured (a stable sort keeps arrival order between equals)."""
+    return message.observed_at.timestamp()
 
 
 @dataclass
@@ -90,7 +96,8 @@ class TelemetryListener:
                     if previous is None:
                         self._batch.telemetry[code] = (message, seen, 1)
                     else:
-                        latest = message if message.observed_at >= previous[0].observed_at else previous[0]
+                        earlier, later = sorted((previous[0], message), key=_observed)
+                        latest = telemetry_merged(earlier, later)
                         self._batch.telemetry[code] = (latest, previous[1] | seen, previous[2] + 1)
             else:
                 alarm = alarm_parse(code, payload, received_at=received_at, max_bytes=self.max_bytes)
@@ -168,11 +175,14 @@ class TelemetryListener:
             self._batch = batch
             for code, (message, seen, count) in newer.telemetry.items():
                 previous = batch.telemetry.get(code)
-                if previous is None or message.observed_at >= previous[0].observed_at:
+                if previous is None:
+                    batch.telemetry[code] = (message, seen, count)
+                else:
+                    earlier, later = sorted((previous[0], message), key=_observed)
                     batch.telemetry[code] = (
-                        message,
-                        seen | (previous[1] if previous else set()),
-                        count + (previous[2] if previous else 0),
+                        telemetry_merged(earlier, later),
+                        seen | previous[1],
+                        count + previous[2],
                     )
             batch.alarms.extend(newer.alarms)
             batch.rejected.update(newer.rejected)

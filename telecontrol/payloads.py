@@ -15,11 +15,12 @@ message that breaks the schema raises ``PayloadRejected`` with the reason that i
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dispatch.inputs import JsonRefused, json_parse
+from dispatch.timing import seconds_between
 
 from .choices import RejectionReason
 
@@ -55,6 +56,16 @@ class AlarmMessage:
     code: str
     raised: bool
     message: str = ""
+
+
+TELEMETRY_FLAGS = ("active", "anomaly", "out_of_service")
+
+
+def telemetry_merged(earlier: TelemetryMessage, later: TelemetryMessage) -> TelemetryMessage:
+    """``later``, with each flag it leaves out taken from ``earlier``: a flag a message omits
+    means "as it was" (docs/telecontrol.md), so two messages of one batch must not lose one."""
+    kept = {flag: getattr(earlier, flag) for flag in TELEMETRY_FLAGS if getattr(later, flag) is None}
+    return replace(later, **kept) if kept else later
 
 
 def _invalid(detail: str) -> PayloadRejected:
@@ -97,7 +108,7 @@ def _timestamp(value: Any, received_at: datetime) -> datetime:
             raise _invalid("ts is out of range") from None
     else:
         raise _invalid("ts must be an ISO 8601 string or seconds since the epoch")
-    if moment > received_at + MAX_CLOCK_AHEAD:
+    if seconds_between(received_at, moment) > MAX_CLOCK_AHEAD.total_seconds():
         raise _invalid("ts is in the future: check the plant's clock")
     return moment
 

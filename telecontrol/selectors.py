@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dispatch.models import Plant
+from dispatch.timing import seconds_between
 
 from .backends.base import ModbusTarget
 from .choices import AlarmKind, Protocol
@@ -108,7 +109,7 @@ def data_age_seconds(observed_at: datetime, now: datetime) -> float: ...
 @overload
 def data_age_seconds(observed_at: None, now: datetime) -> None: ...
 def data_age_seconds(observed_at: datetime | None, now: datetime) -> float | None:
-    return None if observed_at is None else max(0.0, (now - observed_at).total_seconds())
+    return None if observed_at is None else max(0.0, seconds_between(observed_at, now))
 
 
 def plant_status_snapshot(*, plant_id: int, now: datetime | None = None) -> dict:

@@ -18,6 +18,7 @@ from dispatch.errors import TransitionNotAllowed
 from dispatch.models import Call, TelephonyReceipt
 from dispatch.roles import has_role
 from dispatch.services import call_changes_apply, call_log
+from dispatch.timing import shifted
 
 User = get_user_model()
 
@@ -89,5 +90,7 @@ def telephony_receipt_claim(*, signature: str) -> bool:
 
 def telephony_receipts_prune(*, older_than: timedelta) -> int:
     """Forget signatures older than the replay window (their timestamps are refused anyway)."""
-    deleted, _rows = TelephonyReceipt.objects.filter(received_at__lt=timezone.now() - older_than).delete()
+    deleted, _rows = TelephonyReceipt.objects.filter(
+        received_at__lt=shifted(timezone.now(), -older_than)
+    ).delete()
     return deleted

@@ -16,6 +16,7 @@ from dispatch.history import event_record, value_plain
 from dispatch.models import Call, Callback, Intervention
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
+from dispatch.timing import seconds_between
 
 from .common import require_role
 
@@ -58,7 +59,7 @@ def callback_schedule(
         raise ValidationError(_("A callback belongs to one call or one intervention."))
     if due_at is None:
         raise ValidationError({"due_at": _("Say when to call back.")})
-    if due_at < timezone.now() - timedelta(minutes=1):
+    if seconds_between(timezone.now(), due_at) < -timedelta(minutes=1).total_seconds():
         raise ValidationError({"due_at": _("The time to call back is in the past.")})
     if assigned_to is not None and not has_role(assigned_to, Role.OPERATOR, Role.SUPERVISOR):
         raise ValidationError({"assigned_to": _("Callbacks are assigned to operators or supervisors.")})

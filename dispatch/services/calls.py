@@ -16,6 +16,7 @@ from dispatch.history import event_record, subject_save_with_first_event, value_
 from dispatch.models import Call, Event, Plant
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
+from dispatch.timing import as_utc, seconds_between, shifted
 
 from .common import CLOCK_SKEW, require_role
 
@@ -26,16 +27,18 @@ logger = logging.getLogger(__name__)
 def _validate_call_times(
     *, received_at: datetime, answered_at: datetime | None, ended_at: datetime | None
 ) -> None:
-    limit = timezone.now() + CLOCK_SKEW
+    # Compared in UTC: times in one zone compare by the wall clock (dispatch.timing), and an
+    # answer at 02:05 CET after a ring at 02:50 CEST is 15 minutes later, not 45 earlier.
+    limit = shifted(timezone.now(), CLOCK_SKEW)
     errors: dict[str, str] = {}
     for name, value in (("received_at", received_at), ("answered_at", answered_at), ("ended_at", ended_at)):
-        if value is not None and value > limit:
+        if value is not None and as_utc(value) > limit:
             errors[name] = _("This time is in the future.")
-    if answered_at is not None and answered_at < received_at:
+    if answered_at is not None and seconds_between(received_at, answered_at) < 0:
         errors["answered_at"] = _("A call cannot be answered before it was received.")
-    if ended_at is not None and ended_at < received_at:
+    if ended_at is not None and seconds_between(received_at, ended_at) < 0:
         errors["ended_at"] = _("A call cannot end before it was received.")
-    elif ended_at is not None and answered_at is not None and ended_at < answered_at:
+    elif ended_at is not None and answered_at is not None and seconds_between(answered_at, ended_at) < 0:
         errors["ended_at"] = _("A call cannot end before it was answered.")
     if errors:
         raise ValidationError(errors)
@@ -45,7 +48,7 @@ def _call_duration(call: Call) -> int | None:
     """Seconds from the first ring to hang-up (like a CDR's ``duration``); wait time is separate."""
     if call.ended_at is None:
         return None
-    return int((call.ended_at - call.received_at).total_seconds())
+    return int(seconds_between(call.received_at, call.ended_at))
 
 
 def _validate_operator(operator) -> None:

@@ -18,6 +18,7 @@ from dispatch.files import JPEG, PNG, WEBP, file_image_required, file_type_of
 from dispatch.history import event_record
 from dispatch.models import NOTES_MAX_LENGTH, Intervention, InterventionStep, PlantDocument, UserProfile
 from dispatch.roles import has_role
+from dispatch.timing import seconds_between
 
 from .common import CLOCK_SKEW
 from .interventions import intervention_acknowledge, intervention_arrive, intervention_complete
@@ -128,16 +129,13 @@ def _file_sha256(field_file) -> str:
 def _step_time(
     intervention: Intervention, *, client_time: datetime, received: datetime
 ) -> tuple[datetime, str]:
-    if client_time > received + CLOCK_SKEW:
-        return received, _("phone clock ahead of the server by %(s)d s") % {
-            "s": (client_time - received).total_seconds()
-        }
-    if received - client_time > timedelta(hours=settings.PRONTO_STEP_MAX_DELAY_HOURS):
-        return received, _("phone time %(h).1f h before receipt") % {
-            "h": (received - client_time).total_seconds() / 3600
-        }
+    ahead = seconds_between(received, client_time)
+    if ahead > CLOCK_SKEW.total_seconds():
+        return received, _("phone clock ahead of the server by %(s)d s") % {"s": ahead}
+    if -ahead > timedelta(hours=settings.PRONTO_STEP_MAX_DELAY_HOURS).total_seconds():
+        return received, _("phone time %(h).1f h before receipt") % {"h": -ahead / 3600}
     last = intervention.steps.order_by("-applied_at").values_list("applied_at", flat=True).first()
-    if last is not None and client_time < last:
+    if last is not None and seconds_between(last, client_time) < 0:
         return last, _("phone time earlier than a step already recorded")
     return client_time, ""
 

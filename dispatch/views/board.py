@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from dispatch import selectors
 from dispatch.choices import InterventionStatus, Priority, Role
 from dispatch.roles import has_role
+from dispatch.timing import seconds_between
 from dispatch.views.common import ALL_ROLES, STAFF, role_required
 from notifications.selectors import (
     notification_list_failed,
@@ -80,7 +81,7 @@ def _board_rows(board) -> list[BoardRow]:
                 municipality=intervention.plant.municipality,
                 technician=(technician.get_full_name() or technician.username) if technician else "",
                 opened_at=intervention.opened_at.isoformat(),
-                open_for=_duration_short((board.now - intervention.opened_at).total_seconds()),
+                open_for=_duration_short(seconds_between(intervention.opened_at, board.now)),
                 caller=intervention.call.caller_number if intervention.call else "",
                 summary=summary if len(summary) <= 80 else summary[:79] + "…",
             )

@@ -13,9 +13,11 @@ By subject: ``outbox`` (the rows the business changes ask for, files emailed to 
 contacts, and the helpers that write the outbox's steps into the history), ``delivery``
 (sending one row, its attempts and retries, delivery receipts), ``sweep`` (the sweeper: lost
 tasks, dead workers, delivery polls), ``escalation`` (unacknowledged assignments, the
-supervisors' warnings) and ``replies`` (acknowledgements by SMS). Callers import from here.
+supervisors' warnings), ``replies`` (acknowledgements by SMS) and ``contact_points`` (the
+technicians' channels, kept by the supervisors). Callers import from here.
 """
 
+from .contact_points import contact_point_add, contact_point_change, contact_point_set_active
 from .delivery import notification_deliver, notification_receipt_apply, retry_delay
 from .escalation import ack_timeout, acknowledgements_escalate
 from .outbox import (
@@ -40,6 +42,9 @@ __all__ = [
     "sms_reply_apply",
     "retry_delay",
     "email_files_send",
+    "contact_point_add",
+    "contact_point_change",
+    "contact_point_set_active",
     # Public in the former single module too.
     "contact_points_for",
     "ack_timeout",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from dispatch.choices import DocumentKind
 from dispatch.models import Intervention, PlantDocument
 from dispatch.queue import task_enqueue_on_commit
+from dispatch.timing import seconds_between, shifted
 from notifications.backends.base import (
     Attachment,
     DeliveryStatus,
@@ -138,7 +139,7 @@ def _claim(pk: int, now: datetime) -> tuple[Notification, NotificationAttempt] |
     """Take a due pending row for sending; commit before the gateway is called."""
     with transaction.atomic():
         row = Notification.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-        if row is None or row.status != S.PENDING or row.next_attempt_at > now:
+        if row is None or row.status != S.PENDING or seconds_between(now, row.next_attempt_at) > 0:
             return None
         row.status, row.attempts, row.sending_since = S.SENDING, row.attempts + 1, now
         row.save(update_fields=["status", "attempts", "sending_since"])
@@ -203,7 +204,7 @@ def _attempt_finish(
             warn = True
         else:
             row.status, row.last_error = S.PENDING, detail
-            row.next_attempt_at = now + retry_delay(row.attempts)
+            row.next_attempt_at = shifted(now, retry_delay(row.attempts))
             kind = "notification.retry"
         row.save()
         _record(
@@ -226,7 +227,7 @@ def _attempt_finish(
 
 
 def _send_later(row: Notification) -> None:
-    delay = max(0.0, (row.next_attempt_at - timezone.now()).total_seconds())
+    delay = max(0.0, seconds_between(timezone.now(), row.next_attempt_at))
     task_enqueue_on_commit(NOTIFICATION_SEND, row.pk, countdown=delay)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dispatch.choices import InterventionStatus, Role
 from dispatch.models import Intervention
+from dispatch.timing import as_utc, shifted
 from notifications.choices import Channel, NotificationReason
 from notifications.models import ContactPoint, Notification
 
@@ -35,7 +36,7 @@ def acknowledgements_escalate(*, now: datetime) -> int:
     candidates = Intervention.objects.filter(
         status=InterventionStatus.ASSIGNED,
         acknowledged_at__isnull=True,
-        assigned_at__lte=now - timedelta(minutes=shortest),
+        assigned_at__lte=shifted(now, -timedelta(minutes=shortest)),
     ).values_list("pk", flat=True)
     escalated = 0
     for pk in candidates[:500]:
@@ -60,7 +61,7 @@ def acknowledgements_escalate(*, now: datetime) -> int:
             ).count()
             if rounds >= settings.PRONTO_ESCALATION_MAX_ROUNDS:
                 continue
-            if now < assigned_at + ack_timeout(intervention.priority) * (rounds + 1):
+            if as_utc(now) < shifted(assigned_at, ack_timeout(intervention.priority) * (rounds + 1)):
                 continue
             points = contact_points_for(intervention.technician)
             rows = []

@@ -175,7 +175,9 @@ def email_files_send(
 
 def notifications_for_assignment(*, intervention: Intervention, previous_technician_id: int | None) -> list:
     """The new technician gets the summary on each of its channels; a technician the case was
-    taken from is told so. Rows of the earlier assignment still waiting are cancelled."""
+    taken from is told so on each of theirs too (the assignment reached them on all of them, and
+    the one they read may be the email or the depot's fax, not the SMS). Rows of the earlier
+    assignment still waiting are cancelled."""
     now = timezone.now()
     _pending_cancel(
         intervention_id=intervention.pk, reasons=[NotificationReason.ASSIGNED, NotificationReason.ESCALATED]
@@ -192,7 +194,7 @@ def notifications_for_assignment(*, intervention: Intervention, previous_technic
             _notification_build(
                 intervention=intervention, reason=NotificationReason.REASSIGNED_AWAY, point=point, now=now
             )
-            for point in contact_points_for(previous)[:1]
+            for point in contact_points_for(previous)
         ]
     if not rows:
         _record(
@@ -205,7 +207,8 @@ def notifications_for_assignment(*, intervention: Intervention, previous_technic
 
 
 def notifications_for_cancel(*, intervention: Intervention) -> list[Notification]:
-    """The technician on the case hears it is cancelled (first channel)."""
+    """The technician on the case hears it is cancelled on every channel they have, as the
+    assignment reached them: one who read it by email must not drive to a cancelled job."""
     now = timezone.now()
     _pending_cancel(
         intervention_id=intervention.pk, reasons=[NotificationReason.ASSIGNED, NotificationReason.ESCALATED]
@@ -216,7 +219,7 @@ def notifications_for_cancel(*, intervention: Intervention) -> list[Notification
         _notification_build(
             intervention=intervention, reason=NotificationReason.CANCELLED, point=point, now=now
         )
-        for point in contact_points_for(intervention.technician)[:1]
+        for point in contact_points_for(intervention.technician)
     ]
     return _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)
 

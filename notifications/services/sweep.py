@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dispatch.queue import task_send
+from dispatch.timing import shifted
 from notifications.backends.base import (
     GatewayError,
     GatewayRejected,
@@ -43,13 +44,13 @@ def notifications_sweep(*, now: datetime | None = None) -> dict[str, int]:
     # Pending and due for a while: their task was lost (a broker restart, a crash before enqueue).
     slack = timedelta(seconds=settings.PRONTO_NOTIFICATION_SWEEP_SECONDS)
     due = list(
-        Notification.objects.filter(status=S.PENDING, next_attempt_at__lte=now - slack).values_list(
+        Notification.objects.filter(status=S.PENDING, next_attempt_at__lte=shifted(now, -slack)).values_list(
             "pk", flat=True
         )[:1000]
     )
     for pk in due:
         task_send(NOTIFICATION_SEND, pk)
-    stuck_before = now - timedelta(seconds=settings.PRONTO_NOTIFICATION_STUCK_SECONDS)
+    stuck_before = shifted(now, -timedelta(seconds=settings.PRONTO_NOTIFICATION_STUCK_SECONDS))
     taken_back = 0
     for pk in Notification.objects.filter(status=S.SENDING, sending_since__lt=stuck_before).values_list(
         "pk", flat=True
@@ -134,7 +135,7 @@ def deliveries_poll(*, now: datetime, limit: int = DELIVERY_POLL_BATCH) -> dict[
     backends = _polled_backends()
     if not backends:
         return {"polled": 0, "settled": 0}
-    since = now - timedelta(hours=settings.PRONTO_DELIVERY_POLL_MAX_HOURS)
+    since = shifted(now, -timedelta(hours=settings.PRONTO_DELIVERY_POLL_MAX_HOURS))
     rows = list(
         Notification.objects.filter(status=S.SENT, channel__in=list(backends), sent_at__gte=since)
         .exclude(gateway_id="")

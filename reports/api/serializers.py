@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from dispatch.choices import ReportGrouping
 from reports.figures import MEASURES, period_problem
+from reports.forms import period_query
 
 
 class ServiceLevelQuerySerializer(serializers.Serializer):
@@ -18,13 +19,23 @@ class ServiceLevelQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(choices=ReportGrouping.choices, default=ReportGrouping.MONTH)
 
     def to_internal_value(self, data):
-        data = {**{k: v for k, v in data.items()}, "date_from": data.get("from"), "date_to": data.get("to")}
-        return super().to_internal_value(data)
+        # from/to as documented, or date_from/date_to as the pages and CSV export spell them;
+        # errors name the parameter the request used.
+        values, used, conflicts = period_query(data)
+        self._names = {"date_from": "from", "date_to": "to"} | used
+        try:
+            if conflicts:
+                raise serializers.ValidationError(conflicts)
+            return super().to_internal_value(values)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            named = {self._names.get(key, key): value for key, value in detail.items()}
+            raise serializers.ValidationError(named) from None
 
     def validate(self, data):
         problem = period_problem(data["date_from"], data["date_to"], data["group_by"])
         if problem:
-            raise serializers.ValidationError({"to": problem})
+            raise serializers.ValidationError({self._names["date_to"]: problem})
         return data
 
 

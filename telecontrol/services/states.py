@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
 
 from dispatch.models import Plant
+from dispatch.timing import seconds_between
 from telecontrol.backends.base import Reading
 from telecontrol.choices import FAILED_OUTCOMES, FLAG_ALARMS, AlarmKind, CheckOutcome, Protocol
 from telecontrol.models import (
@@ -24,7 +25,7 @@ from telecontrol.models import (
     PlantTelecontrol,
     TelemetryRejection,
 )
-from telecontrol.payloads import AlarmMessage, TelemetryMessage
+from telecontrol.payloads import TELEMETRY_FLAGS, AlarmMessage, TelemetryMessage
 from telecontrol.selectors import profile_resolver
 
 from .alarms import plant_alarm_clear, plant_alarm_raise
@@ -89,11 +90,19 @@ def _states_write_orm(changes: list[StateChange], now: datetime):
         state.source = change.source
         state.last_attempt_at = now
         if reading.outcome == CheckOutcome.OK:
-            if state.observed_at and reading.observed_at and reading.observed_at < state.observed_at:
+            if (
+                state.observed_at is not None
+                and reading.observed_at is not None
+                and seconds_between(state.observed_at, reading.observed_at) < 0
+            ):
                 continue
             state.outcome = CheckOutcome.OK
-            state.active, state.anomaly = reading.active, reading.anomaly
-            state.out_of_service, state.alarm_code = reading.out_of_service, reading.alarm_code
+            # A flag the reading leaves out (None) keeps its stored value: silence is not an
+            # all-clear (docs/telecontrol.md, "Flags a message leaves out").
+            for flag in TELEMETRY_FLAGS:
+                if getattr(reading, flag) is not None:
+                    setattr(state, flag, getattr(reading, flag))
+            state.alarm_code = reading.alarm_code
             state.measurements, state.observed_at = reading.measurements, reading.observed_at or now
             state.last_ok_at, state.consecutive_failures, state.error = now, 0, ""
             state.comms_lost, state.comms_lost_since = False, None
@@ -143,6 +152,14 @@ _READING_COLUMNS = (
     "last_ok_at",
 )
 _KEEP = "CASE WHEN b.outcome = 'ok' THEN b.{0} ELSE s.{0} END"
+# A flag the reading leaves out (NULL) keeps its stored value, as in _states_write_orm.
+_KEEP_FLAG = "CASE WHEN b.outcome = 'ok' THEN COALESCE(b.{0}, s.{0}) ELSE s.{0} END"
+
+
+def _keep(column: str) -> str:
+    return (_KEEP_FLAG if column in TELEMETRY_FLAGS else _KEEP).format(column)
+
+
 _RETURNED = "plant_id, source, outcome, anomaly, out_of_service, alarm_code, comms_lost"
 # Failures are counted and communication loss decided in the statement itself, under the row
 # lock the UPDATE takes: no read-then-write race, and no round trip to read the rows first. In
@@ -150,7 +167,7 @@ _RETURNED = "plant_id, source, outcome, anomaly, out_of_service, alarm_code, com
 _UPSERT_SQL = f"""
 WITH updated AS (
     UPDATE telecontrol_plantstate AS s SET
-        {", ".join(f"{name} = {_KEEP.format(name)}" for name in _READING_COLUMNS)},
+        {", ".join(f"{name} = {_keep(name)}" for name in _READING_COLUMNS)},
         source = b.source,
         outcome = b.outcome,
         last_attempt_at = b.last_attempt_at,
@@ -201,7 +218,7 @@ UPDATE telecontrol_plantstate SET
     last_attempt_at = %(now)s, last_ok_at = %(now)s, observed_at = GREATEST(observed_at, %(observed)s)
 WHERE plant_id = ANY(%(plant_ids)s) AND last_attempt_at = %(since)s
   AND outcome = 'ok' AND consecutive_failures = 0 AND NOT comms_lost
-RETURNING plant_id
+RETURNING plant_id, anomaly, out_of_service, alarm_code
 """
 
 
@@ -224,15 +241,14 @@ def _states_confirm_postgres(changes: list[StateChange], now: datetime) -> list[
                 "since": since,
             }
             cursor.execute(_CONFIRM_SQL, params)
-            for (plant_id,) in cursor.fetchall():
+            # The stored flags, not the reading's: a flag the reading leaves out kept its value.
+            for plant_id, anomaly, out_of_service, alarm_code in cursor.fetchall():
                 change = by_plant[plant_id]
-                reading = change.reading
                 written.append(
                     _Written(
-                        plant_id, change.source, CheckOutcome.OK, reading.anomaly,
-                        reading.out_of_service, reading.alarm_code, False,
+                        plant_id, change.source, CheckOutcome.OK, anomaly, out_of_service, alarm_code, False
                     )
-                )  # fmt: skip
+                )
     return written
 
 
@@ -410,7 +426,7 @@ def plant_comms_sweep(*, protocol: str, now: datetime) -> ApplyReport:
         state = states[tc.plant_id]
         profile = profile_of(plant=tc.plant, telecontrol=tc)
         last = state.last_ok_at or state.watched_since
-        if not state.comms_lost and now - last > timedelta(seconds=profile.expected_interval_seconds):
+        if not state.comms_lost and seconds_between(last, now) > profile.expected_interval_seconds:
             with transaction.atomic():
                 updated = PlantState.objects.filter(plant_id=tc.plant_id, comms_lost=False).update(
                     comms_lost=True, comms_lost_since=now

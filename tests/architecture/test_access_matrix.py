@@ -203,6 +203,21 @@ MATRIX = [
     R("desk/", "POST", **every(405)),
     R("outbox/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("outbox/", "POST", **every(405)),
+    # the technicians' contact points, kept by the supervisors
+    R("contact-points/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/", "POST", **every(405)),
+    R("contact-points/<int:user_id>/", "GET", url="/contact-points/{technician}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/", "POST", url="/contact-points/{technician}/", body={"channel": "email", "address": "tech@example.net", "position": "1"},
+      operator=403, technician=403, technician2=403, supervisor=To("/contact-points/{technician}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/", "DELETE", url="/contact-points/{technician}/", **every(405)),
+    R("contact-points/<int:user_id>/<int:pk>/", "GET", url="/contact-points/{technician}/{contact_point}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/<int:pk>/", "POST", url="/contact-points/{technician}/{contact_point}/", body={"channel": "sms", "address": "+393331234568", "position": "0", "active": "on"},
+      operator=403, technician=403, technician2=403, supervisor=To("/contact-points/{technician}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/<int:pk>/", "GET", url="/contact-points/{technician2_id}/{contact_point}/", label="another technician's point", operator=403, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/<int:pk>/", "DELETE", url="/contact-points/{technician}/{contact_point}/", **every(405)),
+    R("contact-points/<int:user_id>/<int:pk>/active/", "POST", url="/contact-points/{technician}/{contact_point}/active/", body={"active": "0"},
+      operator=403, technician=403, technician2=403, supervisor=To("/contact-points/{technician}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/<int:pk>/active/", "GET", url="/contact-points/{technician}/{contact_point}/active/", **every(405)),
     # the technician's phone pages
     R("m/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("m/", "POST", **every(405)),
@@ -524,7 +539,9 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     operator, technician, supervisor = users["operator"], users["technician"], users["supervisor"]
     now = timezone.now()
     # The technician is reachable by SMS: assigning writes a notification row.
-    ContactPoint.objects.create(user=technician, channel="sms", address=TECHNICIAN_SMS, position=0)
+    contact_point = ContactPoint.objects.create(
+        user=technician, channel="sms", address=TECHNICIAN_SMS, position=0
+    )
     services.call_script_save(actor=supervisor, call_type="gas_leak", name="Gas leak", source=SCRIPT)
     call = call_logged(users, plant)
     intervention = intervention_in(S.ASSIGNED, users=users, plant=plant, call=call)
@@ -562,6 +579,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "document": document.pk, "photo": step.document_id, "fax": fax.pk, "callback": callback.pk, "signoff": signoff.pk,
         "signoff2": signoff2.pk, "run": run.pk, "run2": run2.pk, "profile": profile.pk,
         "notification": notification.pk, "technician": technician.pk, "technician2_id": users["technician2"].pk,
+        "contact_point": contact_point.pk,
         "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "step_id": str(uuid.uuid4()),
     }  # fmt: skip
@@ -798,7 +816,7 @@ def test_each_row_reaches_its_route():
     ids = dict.fromkeys(
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
-         "technician2_id"], 7,
+         "technician2_id", "contact_point"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:

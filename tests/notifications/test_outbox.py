@@ -216,11 +216,14 @@ def test_reassignment_tells_the_previous_technician_and_cancels_what_had_not_lef
     first_round = Notification.objects.filter(
         intervention=intervention, recipient_user=reachable["technician"]
     )
-    assert sorted(first_round.values_list("reason", "status")) == [
-        ("assigned", "cancelled"),
-        ("assigned", "cancelled"),
-        ("assigned", "cancelled"),
-        ("reassigned_away", "sent"),
+    # Taken away on every channel the assignment went out on: the one they read may not be SMS.
+    assert sorted(first_round.values_list("reason", "channel", "status")) == [
+        ("assigned", "email", "cancelled"),
+        ("assigned", "fax", "cancelled"),
+        ("assigned", "sms", "cancelled"),
+        ("reassigned_away", "email", "sent"),
+        ("reassigned_away", "fax", "sent"),
+        ("reassigned_away", "sms", "sent"),
     ]
     new = Notification.objects.get(intervention=intervention, recipient_user=reachable["technician2"])
     assert new.reason == "assigned" and new.status == "sent"
@@ -234,8 +237,11 @@ def test_cancelling_tells_the_technician(
         dispatch_services.intervention_cancel(
             actor=reachable["supervisor"], intervention=intervention, reason="dup"
         )
-    cancelled = Notification.objects.get(intervention=intervention, reason="cancelled")
-    assert cancelled.channel == "sms" and cancelled.status == "sent" and "CANCEL" in cancelled.body.upper()
+    # On every channel the technician has, like the assignment: a technician who read the
+    # assignment by email (or at the depot's fax) must not drive to a cancelled job.
+    cancelled = Notification.objects.filter(intervention=intervention, reason="cancelled").order_by("id")
+    assert [(n.channel, n.status) for n in cancelled] == [("sms", "sent"), ("email", "sent"), ("fax", "sent")]
+    assert all("CANCEL" in n.body.upper() for n in cancelled)
 
 
 def test_no_acknowledgement_resends_on_the_next_channel_and_warns_the_supervisor(

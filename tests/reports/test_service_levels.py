@@ -281,14 +281,14 @@ def test_a_utility_user_cannot_read_another_customers_report(gas, users, client_
 @pytest.mark.parametrize("name", ["operator", "technician", "norole"])
 def test_other_roles_get_no_report(gas, client_for, name):
     assert api_report(client_for(name), gas[0]).status_code == 403
-    assert api_report(client_for(None), gas[0]).status_code in (401, 403)
+    assert api_report(client_for(None), gas[0]).status_code == 401
 
 
 @pytest.mark.parametrize(
     "params, field",
     [
         ({"from": "2026-03-31", "to": "2026-03-01"}, "to"),
-        ({"from": "2026-13-01"}, "date_from"),
+        ({"from": "2026-13-01"}, "from"),
         ({"group_by": "week"}, "group_by"),
         ({"from": "2025-01-01", "to": "2026-06-30", "group_by": "day"}, "to"),
     ],

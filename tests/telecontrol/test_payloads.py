@@ -96,3 +96,58 @@ def test_unknown_topics_are_rejected(topic):
     with pytest.raises(PayloadRejected) as rejected:
         topic_parse(topic, "plants")
     assert rejected.value.reason == RejectionReason.UNKNOWN_TOPIC
+
+
+@pytest.mark.parametrize(
+    ("received", "ts", "accepted"),
+    [
+        # Received 01:58 CET: 5 min ahead is 03:03 CEST.
+        ("2026-03-29T01:58:00+01:00", "2026-03-29T03:03:00+02:00", True),
+        ("2026-03-29T01:58:00+01:00", "2026-03-29T03:04:00+02:00", False),
+        # Received 02:58 CEST: 5 min ahead is 02:03 CET, not 03:03 CET.
+        ("2026-10-25T02:58:00+02:00", "2026-10-25T02:03:00+01:00", True),
+        ("2026-10-25T02:58:00+02:00", "2026-10-25T02:30:00+01:00", False),
+    ],
+)
+def test_a_plant_clock_ahead_is_measured_in_real_time_across_a_change(received, ts, accepted):
+    from zoneinfo import ZoneInfo
+
+    received_at = datetime.fromisoformat(received).astimezone(ZoneInfo("Europe/Rome"))
+    payload = json.dumps({"ts": ts}).encode()
+    if accepted:
+        message = telemetry_parse("P1", payload, received_at=received_at, max_bytes=8192)
+        assert message.observed_at == datetime.fromisoformat(ts)
+    else:
+        with pytest.raises(PayloadRejected, match="future"):
+            telemetry_parse("P1", payload, received_at=received_at, max_bytes=8192)
+
+
+@pytest.mark.parametrize(
+    ("observed", "now", "age"),
+    [
+        ("2026-03-29T01:59:00+01:00", "2026-03-29T03:00:30+02:00", 90),
+        ("2026-10-25T02:59:00+02:00", "2026-10-25T02:00:30+01:00", 90),
+    ],
+)
+def test_data_age_is_real_time_across_a_change(observed, now, age):
+    from zoneinfo import ZoneInfo
+
+    from telecontrol.selectors import data_age_seconds
+
+    rome = ZoneInfo("Europe/Rome")
+    assert (
+        data_age_seconds(
+            datetime.fromisoformat(observed).astimezone(rome), datetime.fromisoformat(now).astimezone(rome)
+        )
+        == age
+    )
+
+
+def test_a_later_message_takes_the_flags_it_leaves_out_from_an_earlier_one_of_its_batch():
+    from telecontrol.payloads import telemetry_merged
+
+    earlier = parse({"ts": "2026-11-23T09:59:00Z", "anomaly": True, "active": True})
+    later = parse({"ts": "2026-11-23T09:59:30Z", "active": False, "measurements": {"flow": 3}})
+    merged = telemetry_merged(earlier, later)
+    assert (merged.active, merged.anomaly, merged.out_of_service) == (False, True, None)
+    assert merged.observed_at == later.observed_at and merged.measurements == later.measurements

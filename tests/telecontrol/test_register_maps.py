@@ -29,8 +29,12 @@ def test_short_reply_is_an_error_not_an_index_error():
         registers_decode(default_register_map(), [1, 0])
 
 
-def test_default_map_is_valid():
-    register_map_validate(default_register_map())
+def test_default_map_is_valid_and_reads_every_flag_from_a_reply_of_its_length():
+    register_map = default_register_map()
+    register_map_validate(register_map)  # raises ValidationError when not
+    decoded = registers_decode(register_map, [0] * register_map["count"])
+    assert None not in (decoded.active, decoded.anomaly, decoded.out_of_service)
+    assert set(decoded.measurements) == {item["name"] for item in register_map["measurements"]}
 
 
 @pytest.mark.parametrize(

@@ -383,3 +383,33 @@ def test_a_confirmation_does_not_paper_over_failed_polls(modbus_plant):
     _confirm(modbus_plant, ok(at=later), since=first, now=later)
     state = PlantState.objects.get(plant=modbus_plant)
     assert state.outcome == CheckOutcome.OK and state.consecutive_failures == 0 and state.error == ""
+
+
+# -- flags a message leaves out --------------------------------------------------------------
+
+
+def test_a_flag_a_message_leaves_out_keeps_its_stored_value_and_its_alarm(mqtt_plant):
+    """A heartbeat with measurements only is not an all-clear: the anomaly stays up (state and
+    alarm) until the plant says ``anomaly: false``."""
+    from telecontrol.payloads import TelemetryMessage
+
+    now = timezone.now()
+
+    def send(at, **flags):
+        message = TelemetryMessage(plant_code=mqtt_plant.code, observed_at=at, **flags)
+        seen = {flag for flag, value in flags.items() if value}
+        return services.telemetry_apply({mqtt_plant.pk: (message, seen)}, [], now=at)
+
+    raised = send(now - timedelta(seconds=30), active=True, anomaly=True, out_of_service=False)
+    assert [a.kind for a in raised.raised] == [AlarmKind.ANOMALY]
+    heartbeat = send(now - timedelta(seconds=20))  # no flags at all
+    assert heartbeat.cleared == []
+    state = PlantState.objects.get(plant=mqtt_plant)
+    assert (state.active, state.anomaly, state.out_of_service) == (True, True, False)
+    assert PlantAlarm.objects.filter(
+        plant=mqtt_plant, kind=AlarmKind.ANOMALY, cleared_at__isnull=True
+    ).exists()
+    cleared = send(now - timedelta(seconds=10), anomaly=False)
+    assert [a.kind for a in cleared.cleared] == [AlarmKind.ANOMALY]
+    state.refresh_from_db()
+    assert (state.active, state.anomaly, state.out_of_service) == (True, False, False)

@@ -1,6 +1,6 @@
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -151,3 +151,27 @@ def test_receipts_are_pruned_after_the_window(users):
     post(event("hangup", timezone.now(), caller="0212345678"))
     assert telephony_receipts_prune() == 1
     assert TelephonyReceipt.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("ring", "answer", "hangup", "seconds"),
+    [
+        # The clocks jump from 02:00 CET to 03:00 CEST: 190 s, not 3,790.
+        ("2026-03-29T01:59:00+01:00", "2026-03-29T03:00:05+02:00", "2026-03-29T03:02:10+02:00", 190),
+        # The clocks fall back from 03:00 CEST to 02:00 CET: 15 min, not minus 45.
+        ("2026-10-25T02:50:00+02:00", "2026-10-25T02:59:30+02:00", "2026-10-25T02:05:00+01:00", 900),
+    ],
+)
+def test_a_call_across_a_daylight_saving_change_lasts_its_real_time(users, ring, answer, hangup, seconds):
+    from dispatch.timing import seconds_between
+
+    def at(text):
+        return datetime.fromisoformat(text)
+
+    assert post(event("ring", at(ring), caller="0212345678")).status_code == 201
+    assert post(event("answer", at(answer), agent="operator")).status_code == 200
+    assert post(event("hangup", at(hangup))).status_code == 200
+    call = Call.objects.get(external_id="pbx-1")
+    assert call.duration_seconds == seconds
+    assert seconds_between(call.received_at, call.ended_at) == seconds
+    assert call.ended_at == at(hangup) and call.answered_at == at(answer)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.choices import CallType, PlantKind, Role, ServiceClass
 from dispatch.models import Call, CallScript, Contact, Customer, KnownNumber, Plant, UserProfile
+from dispatch.timing import shifted
 from notifications.models import ContactPoint
 from telecontrol.choices import Protocol
 from telecontrol.models import PlantTelecontrol
@@ -135,6 +136,10 @@ SUPERVISOR_ADMIN_PERMISSIONS = [
     "view_call",
     "view_intervention",
     "view_event",
+    # The technicians' channels (also on the page /contact-points/; notifications migration 0004).
+    "view_contactpoint",
+    "add_contactpoint",
+    "change_contactpoint",
 ]
 
 
@@ -249,9 +254,9 @@ class Command(BaseCommand):
         call = services.call_log(
             actor=operator,
             caller_number="02 8765 4321",
-            received_at=now - timedelta(minutes=50),
-            answered_at=now - timedelta(minutes=50) + timedelta(seconds=14),
-            ended_at=now - timedelta(minutes=47),
+            received_at=shifted(now, -timedelta(minutes=50)),
+            answered_at=shifted(now, timedelta(minutes=-50, seconds=14)),
+            ended_at=shifted(now, -timedelta(minutes=47)),
             line="800-900-000 gas",
             plant=cabin,
             call_type=CallType.GAS_LEAK,
@@ -271,9 +276,9 @@ class Command(BaseCommand):
         lift_call = services.call_log(
             actor=operator,
             caller_number="+39 051 000 0101",
-            received_at=now - timedelta(minutes=12),
-            answered_at=now - timedelta(minutes=12) + timedelta(seconds=6),
-            ended_at=now - timedelta(minutes=10),
+            received_at=shifted(now, -timedelta(minutes=12)),
+            answered_at=shifted(now, timedelta(minutes=-12, seconds=6)),
+            ended_at=shifted(now, -timedelta(minutes=10)),
             line="800-900-111 ascensori",
             call_type=CallType.LIFT_TRAPPED,
             notes="Persona bloccata in cabina, piano 3.",

@@ -1,0 +1,61 @@
+"""Every benchmark's exit status says whether it held its target: a CI job or a shell loop that
+runs ``benchmarks/bench_*.py`` must not read a missed target as a pass (they run against
+PostgreSQL and for minutes, so this checks how each ``main`` decides, not a run)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from benchmarks.telecontrol_support import verdict
+
+BENCHMARKS = sorted((Path(__file__).resolve().parent.parent / "benchmarks").glob("bench_*.py"))
+
+
+def _returns(function: ast.FunctionDef) -> list[ast.Return]:
+    nested = {id(n) for f in ast.walk(function) if f is not function
+              and isinstance(f, ast.FunctionDef | ast.Lambda) for n in ast.walk(f)}  # fmt: skip
+    return [node for node in ast.walk(function) if isinstance(node, ast.Return) and id(node) not in nested]
+
+
+def _main_returns(path: Path) -> list[ast.Return]:
+    """The returns of ``main()``, following a ``return helper(...)`` into that module function."""
+    functions = {
+        node.name: node for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef)
+    }
+    found, todo, seen = [], [functions["main"]], set()
+    while todo:
+        function = todo.pop()
+        seen.add(function.name)
+        for node in _returns(function):
+            name = getattr(getattr(node.value, "func", None), "id", "")
+            if name in functions and name != "verdict":
+                if name not in seen:
+                    todo.append(functions[name])
+            else:
+                found.append(node)
+    return found
+
+
+def test_there_are_benchmarks():
+    assert len(BENCHMARKS) >= 7
+
+
+@pytest.mark.parametrize("path", BENCHMARKS, ids=lambda p: p.name)
+def test_each_benchmark_returns_its_verdict(path):
+    returns = _main_returns(path)
+    assert returns, f"{path.name}: main() returns nothing"
+    for node in returns:
+        call = node.value
+        assert isinstance(call, ast.Call) and getattr(call.func, "id", "") == "verdict", (
+            f"{path.name} line {node.lineno}: main() must return verdict(target_holds=...), "
+            f"not {ast.unparse(node.value) if node.value else 'None'}"
+        )
+        assert "target_holds" in {keyword.arg for keyword in call.keywords}
+
+
+def test_verdict_is_zero_only_when_the_target_holds_and_the_results_are_right():
+    assert verdict(target_holds=True) == 0
+    assert verdict(target_holds=False) == 1
+    assert verdict(target_holds=True, results_right=False) == 2
+    assert verdict(target_holds=False, results_right=False) == 2
