@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "telecontrol",
     "notifications",
     "reports",
+    "privacy",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -245,6 +246,12 @@ PRONTO_TELEPHONY_MAX_SKEW_SECONDS = env.int("PRONTO_TELEPHONY_MAX_SKEW_SECONDS",
 # every event sealed before: rotate only with a documented re-seal. Production has no fallback
 # (dispatch.E023): a SECRET_KEY rotated for another reason must not break the chain.
 PRONTO_HISTORY_KEY = env.str("PRONTO_HISTORY_KEY", default="" if PRODUCTION else SECRET_KEY)
+# Key of the callers' pseudonyms (dispatch.personal.caller_token): kept out of the database, so
+# that the tokens that group an erased caller's calls cannot be turned back into a number by
+# trying every number. Changing it splits every caller's earlier calls from the later ones.
+PRONTO_CALLER_TOKEN_KEY = env.str(
+    "PRONTO_CALLER_TOKEN_KEY", default="" if PRODUCTION else f"caller-token:{SECRET_KEY}"
+)
 
 # Failed sign-ins (page, admin and POST /api/auth/token/; django-axes, dispatch/signin.py): the
 # Nth failure within the lock-out window locks that username out, from any address, and the Mth

@@ -24,6 +24,7 @@ from django.http import Http404
 
 from .choices import Role
 from .disclosure import event_data_for
+from .personal import personal_resolve
 from .roles import user_customer_id, user_roles
 from .visibility import SELF, Visibility
 
@@ -116,6 +117,7 @@ def history_for_user(user: Any, events: Iterable[Event]) -> list[Event]:
     copies shown are."""
     events = list(events)
     roles = user_roles(user)
-    for event in events:
-        event.data = event_data_for(roles, event.kind, event.data)
+    # Personal values come back from their own rows (or "(erased)"), then the policy applies.
+    for event, data in zip(events, personal_resolve([event.data for event in events]), strict=True):
+        event.data = event_data_for(roles, event.kind, data)
     return events

@@ -23,6 +23,7 @@ from .models import (
     InterventionAssignment,
     InterventionStep,
     KnownNumber,
+    PersonalDatum,
     Plant,
     PlantDocument,
     ServiceLevelProfile,
@@ -125,6 +126,17 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ("subject_type", "kind")
     search_fields = ("actor_label", "kind")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(PersonalDatum)
+class PersonalDatumAdmin(ReadOnlyAdmin):
+    """What is held and what was erased, never the values: those are read through the history
+    (ADR 0002), where reading them is logged."""
+
+    list_display = ("id", "kind", "call", "intervention", "created_at", "erased_at", "erased_because")
+    list_filter = ("kind", ("erased_at", admin.EmptyFieldListFilter))
+    fields = ("kind", "call", "intervention", "created_at", "erased_at", "erased_because", "commitment")
+    date_hierarchy = "created_at"
 
 
 def _run_on_each(modeladmin, request, queryset, service, done_message):

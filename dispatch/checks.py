@@ -25,7 +25,8 @@ def production_settings_check(app_configs: Any = None, **kwargs: Any) -> list[ch
     """``dispatch.E020`` a setting still holds its public demo value (``PRONTO_DEMO_VALUES``:
     ``SECRET_KEY``, ``PRONTO_TELEPHONY_SECRET``, ``PRONTO_SMS_INBOUND_TOKEN``),
     ``dispatch.E021`` ``SECRET_KEY`` shorter than 50 characters, ``dispatch.E022`` ``DEBUG``
-    on, ``dispatch.E023`` ``PRONTO_HISTORY_KEY`` not set (it has no fallback in production)."""
+    on, ``dispatch.E023`` ``PRONTO_HISTORY_KEY`` not set (it has no fallback in production),
+    ``dispatch.E024`` ``PRONTO_CALLER_TOKEN_KEY`` not set or the same as the history's."""
     if not getattr(settings, "PRODUCTION", False):
         return []
     errors: list[checks.CheckMessage] = []
@@ -67,6 +68,20 @@ def production_settings_check(app_configs: Any = None, **kwargs: Any) -> list[ch
                 "ran without it sealed its history with SECRET_KEY: set PRONTO_HISTORY_KEY to that "
                 "value, or verify_history fails for every earlier event (ADR 0001).",
                 code="dispatch.E023",
+            )
+        )
+    if (
+        not settings.PRONTO_CALLER_TOKEN_KEY
+        or settings.PRONTO_CALLER_TOKEN_KEY == settings.PRONTO_HISTORY_KEY
+    ):
+        errors.append(
+            _error(
+                "PRONTO_CALLER_TOKEN_KEY is not set, or is the history's key: callers' pseudonyms need "
+                "a key of their own in production.",
+                setting="PRONTO_CALLER_TOKEN_KEY",
+                hint="Set a random key kept outside the database, for as long as calls must be grouped "
+                "by caller (ADR 0002).",
+                code="dispatch.E024",
             )
         )
     return errors

@@ -84,6 +84,16 @@ class InterventionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class PersonalKind(models.TextChoices):
+    """What a ``PersonalDatum`` holds: retention policies are set per kind (docs/privacy.md)."""
+
+    CALLER_NUMBER = "caller_number", _("Caller's number")
+    NOTE = "note", _("Free-text note")
+    POSITION = "position", _("Position")
+    PHOTO = "photo", _("Photo")
+    RECORDING = "recording", _("Call recording")
+
+
 class SubjectType(models.TextChoices):
     """The streams of the history: each call and each intervention has its own hash chain."""
 

@@ -9,6 +9,7 @@ key cannot produce a matching digest; ``verify_history`` recomputes them all.
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .choices import SubjectType
-from .models import Call, Event, Intervention, Plant
+from .models import Call, Event, Intervention, PersonalDatum, Plant
+from .personal import personal_seal
 
 # Who did it: a user, or None for the system itself (the telemetry listener, a periodic task).
 Actor = AbstractBaseUser | None
@@ -106,28 +108,47 @@ def value_plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class BuiltEvent:
+    """An unsaved event and the personal data it refers to (saved first: ``save()``)."""
+
+    event: Event
+    personal: list[PersonalDatum]
+
+    def save(self) -> Event:
+        if self.personal:
+            PersonalDatum.objects.bulk_create(self.personal)
+        self.event.save(force_insert=True)
+        return self.event
+
+
 def event_build(
     *, subject: Call | Intervention, kind: str, actor: Actor, data: EventData | None, seq: int, prev_hash: str
-) -> Event:
-    """An unsaved event at ``seq`` of ``subject``'s chain, its digest computed."""
+) -> BuiltEvent:
+    """An unsaved event at ``seq`` of ``subject``'s chain, its digest computed over its data with
+    the personal values sealed apart (``dispatch.personal``)."""
     if isinstance(subject, Call):
         subject_type, call_id, intervention_id = SubjectType.CALL, subject.pk, None
     else:
         subject_type, call_id, intervention_id = SubjectType.INTERVENTION, None, subject.pk
+    now = timezone.now()
+    sealed = personal_seal(
+        kind=kind, data=json_plain(data or {}), call_id=call_id, intervention_id=intervention_id, now=now
+    )
     fields: dict[str, Any] = {
         "subject_type": str(subject_type),
         "subject_id": subject.pk,
         "seq": seq,
-        "occurred_at": timezone.now(),
+        "occurred_at": now,
         "actor_id": actor.pk if actor is not None else None,
         "actor_label": _actor_label(actor),
         "kind": kind,
         "call_id": call_id,
         "intervention_id": intervention_id,
-        "data": json_plain(data or {}),
+        "data": sealed.data,
         "prev_hash": prev_hash,
     }
-    return Event(**fields, hash=event_digest(event_canonical(**fields)))
+    return BuiltEvent(Event(**fields, hash=event_digest(event_canonical(**fields))), sealed.personal)
 
 
 def event_record(
@@ -155,9 +176,9 @@ def event_record(
         )
         if last is not None:
             seq, prev_hash = last[0] + 1, last[1]
-    event = event_build(subject=subject, kind=kind, actor=actor, data=data, seq=seq, prev_hash=prev_hash)
-    event.save(force_insert=True)
-    return event
+    return event_build(
+        subject=subject, kind=kind, actor=actor, data=data, seq=seq, prev_hash=prev_hash
+    ).save()
 
 
 def subject_save_with_first_event(

@@ -23,11 +23,13 @@ from .models import (
     CallScriptAnswer,
     Event,
     Intervention,
+    PersonalDatum,
     Plant,
     PlantDocument,
     UserProfile,
 )
 from .models.interventions import InterventionQuerySet
+from .personal import commitment_of, references_in
 from .roles import user_roles
 
 # The board lists this many open interventions (the most urgent first) and calls in progress;
@@ -72,11 +74,12 @@ def call_get_for_user(*, user, pk) -> Call:
 
 def call_list_earlier(*, user, call: Call, limit: int = 10) -> QuerySet[Call]:
     """Earlier calls from the same number that ``user`` may see, newest first (none when withheld)."""
-    if not call.caller_number:
+    if not call.caller_token:
         return Call.objects.none()
+    # By the caller's token: an erased caller's calls still find each other.
     return (
         call_list_for_user(user=user)
-        .filter(caller_number=call.caller_number, received_at__lt=call.received_at)
+        .filter(caller_token=call.caller_token, received_at__lt=call.received_at)
         .order_by("-received_at")[:limit]
     )
 
@@ -126,6 +129,7 @@ def history_verify(*, chunk_size: int = 5000) -> HistoryVerification:
     every call and intervention has a chain starting at 1. Streams in index order, holding one
     chain at a time in memory."""
     result = HistoryVerification()
+    pending: dict[str, tuple[int, str, int]] = {}
     current = None
     expected_seq, prev_hash = 1, ""
     events = Event.objects.order_by("subject_type", "subject_id", "seq").iterator(chunk_size=chunk_size)
@@ -151,11 +155,39 @@ def history_verify(*, chunk_size: int = 5000) -> HistoryVerification:
                 HistoryProblem(event.pk, subject, event.seq, "content altered: digest does not match")
             )
         expected_seq, prev_hash = event.seq + 1, event.hash
+        for commitment in references_in(event.data):
+            pending[commitment] = (event.pk, subject, event.seq)
+        if len(pending) >= chunk_size:
+            _personal_references_check(pending, result)
+    _personal_references_check(pending, result)
+    _personal_values_check(result, chunk_size)
     for model, subject_type in ((Call, SubjectType.CALL), (Intervention, SubjectType.INTERVENTION)):
         with_history = Event.objects.filter(subject_type=subject_type, seq=1).values("subject_id")
         for pk in model.objects.exclude(pk__in=with_history).values_list("pk", flat=True).iterator():
             result.problems.append(HistoryProblem(0, f"{subject_type}:{pk}", 0, "no history chain"))
     return result
+
+
+def _personal_references_check(pending: dict[str, tuple[int, str, int]], result: HistoryVerification) -> None:
+    """Every personal datum the events refer to still has its row (erased or not); clears ``pending``."""
+    found = set(
+        PersonalDatum.objects.filter(commitment__in=list(pending)).values_list("commitment", flat=True)
+    )
+    for commitment, (event_id, subject, seq) in pending.items():
+        if commitment not in found:
+            result.problems.append(HistoryProblem(event_id, subject, seq, "personal data row missing"))
+    pending.clear()
+
+
+def _personal_values_check(result: HistoryVerification, chunk_size: int) -> None:
+    """Every value still held matches its commitment: a value changed in place is tampering."""
+    rows = PersonalDatum.objects.filter(erased_at__isnull=True).order_by("pk")
+    for row in rows.only("pk", "salt", "value", "commitment", "call_id", "intervention_id").iterator(
+        chunk_size=chunk_size
+    ):
+        if commitment_of(row.salt, row.value) != row.commitment:
+            subject = f"call:{row.call_id}" if row.call_id else f"intervention:{row.intervention_id}"
+            result.problems.append(HistoryProblem(0, subject, 0, f"personal data {row.pk} altered"))
 
 
 # ----------------------------------------------------------------------------------------------

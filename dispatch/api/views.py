@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dispatch import selectors, services
-from dispatch.access import found_or_404
+from dispatch.access import found_or_404, history_for_user
 from dispatch.choices import Role
 from dispatch.transitions import TRANSITIONS
 
@@ -229,7 +229,8 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
         intervention = self.get_object()
         data = self._parse(InterventionNoteSerializer, request)
         event = services.intervention_note_add(actor=request.user, intervention=intervention, **data)
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        [shown] = history_for_user(request.user, [event])
+        return Response(EventSerializer(shown).data, status=status.HTTP_201_CREATED)
 
     # The whole history, oldest first: neither paginated nor filtered (the list's filters are
     # not the history's), and the schema says so.

@@ -16,6 +16,7 @@ from .interventions import (
     InterventionQuerySet,
     InterventionStep,
 )
+from .personal import PersonalDatum
 from .service_levels import (
     PERCENT,
     CallInterventionSummary,
@@ -46,6 +47,7 @@ __all__ = [
     "InterventionQuerySet",
     "InterventionStep",
     "KnownNumber",
+    "PersonalDatum",
     "Plant",
     "PlantDocument",
     "ServiceLevelProfile",

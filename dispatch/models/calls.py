@@ -50,8 +50,13 @@ class Call(models.Model):
         _("source"), max_length=16, choices=CallSource.choices, default=CallSource.MANUAL
     )
     caller_number = models.CharField(
-        _("caller number"), max_length=20, blank=True, help_text=_("E.164; empty when withheld")
+        _("caller number"), max_length=20, blank=True, help_text=_("E.164; empty when withheld or erased")
     )
+    # The caller's pseudonym (dispatch.personal.caller_token): groups a number's calls, and
+    # still does once the number is erased.
+    caller_token = models.CharField(max_length=64, blank=True, default="")
+    # When the call's personal data (number, notes) was erased, by retention or on request.
+    personal_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -100,6 +105,7 @@ class Call(models.Model):
         verbose_name_plural = _("calls")
         indexes = [
             models.Index(fields=["caller_number", "received_at"], name="call_number_time_idx"),
+            models.Index(fields=["caller_token", "received_at"], name="call_token_time_idx"),
             models.Index(fields=["received_at"], name="call_received_idx"),
             # The board's calls in progress, among every call ever received.
             models.Index(
@@ -131,6 +137,8 @@ class Call(models.Model):
         loaded = getattr(self, "_loaded_recorded", None)
         if loaded is not None and loaded.get("ended_at") is not None:
             changed = [name for name, value in loaded.items() if getattr(self, name) != value]
+            if changed == ["caller_number"] and self.caller_number == "" and self.personal_erased_at:
+                changed = []  # the erasure of the caller's number (dispatch.services.personal_data)
             if changed:
                 raise HistoryImmutableError(
                     f"Recorded fields of an ended call cannot be changed: {', '.join(changed)}."

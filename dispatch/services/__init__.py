@@ -25,8 +25,10 @@ from .interventions import (
     intervention_open,
     priority_for_customer,
 )
+from .personal_data import personal_erase
 
 __all__ = [
+    "personal_erase",
     "TRANSITIONS",
     "call_changes_apply",
     "call_log",

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from dispatch import history, ports
 from dispatch.choices import CallSource, PlantMatch, Role
 from dispatch.history import event_record, subject_save_with_first_event, value_plain
-from dispatch.models import Call, Event, Plant
+from dispatch.models import Call, Plant
+from dispatch.personal import caller_token
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
 from dispatch.timing import as_utc, seconds_between, shifted
@@ -66,7 +67,7 @@ FROM (
         (SELECT CASE WHEN COUNT(DISTINCT plant_id) = 1 THEN MIN(plant_id) END
            FROM dispatch_knownnumber WHERE number = %s) AS known,
         (SELECT plant_id FROM dispatch_call
-          WHERE caller_number = %s AND plant_id IS NOT NULL
+          WHERE caller_token = %s AND plant_id IS NOT NULL
           ORDER BY received_at DESC LIMIT 1) AS earlier
 ) AS m
 LEFT JOIN dispatch_plant AS p ON p.id = COALESCE(m.known, m.earlier)
@@ -80,7 +81,7 @@ def _call_prepare(number: str | None) -> tuple[int | None, Plant | None, str]:
     enough to link the call and name the plant in its event without a second query.
     """
     next_id = "nextval(pg_get_serial_sequence('dispatch_call', 'id'))" if _one_statement_insert() else "NULL"
-    params = [PlantMatch.KNOWN_NUMBER, PlantMatch.EARLIER_CALL, number, number]
+    params = [PlantMatch.KNOWN_NUMBER, PlantMatch.EARLIER_CALL, number, caller_token(number or "")]
     with connection.cursor() as cursor:
         cursor.execute(_CALL_PREPARE_SQL.format(next_id=next_id), params)
         call_id, plant_id, code, how = cursor.fetchone()
@@ -93,24 +94,31 @@ def _one_statement_insert() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _insert_sql(obj: models.Model) -> tuple[str, tuple]:
-    """Django's own INSERT for ``obj`` (its id included when set), without executing it."""
-    meta = obj._meta
-    fields = [f for f in meta.local_concrete_fields if obj.pk is not None or f is not meta.auto_field]
-    query = InsertQuery(type(obj))
-    query.insert_values(fields, [obj])
+def _insert_sql(*objs: models.Model) -> tuple[str, tuple]:
+    """Django's own INSERT for ``objs`` of one model (ids included when set), without executing it."""
+    meta = objs[0]._meta
+    fields = [f for f in meta.local_concrete_fields if objs[0].pk is not None or f is not meta.auto_field]
+    query = InsertQuery(type(objs[0]))
+    query.insert_values(fields, list(objs))
     ((sql, params),) = query.get_compiler(connection=connection).as_sql()
     return sql, tuple(params)
 
 
-def _call_insert_with_first_event(call: Call, event: Event) -> None:
-    """Insert a new call and its first event as one statement: atomic without a transaction of
-    its own, two round trips fewer than BEGIN / INSERT / INSERT / COMMIT on the busiest write of
-    the system (benchmarks/bench_calls_api.py)."""
+def _call_insert_with_first_event(call: Call, built: history.BuiltEvent) -> None:
+    """Insert a new call, its first event and the personal data the event refers to as one
+    statement: atomic without a transaction of its own, round trips fewer than BEGIN / INSERT /
+    INSERT / COMMIT on the busiest write of the system (benchmarks/bench_calls_api.py). The
+    foreign keys are checked at the statement's commit (Django declares them deferrable)."""
     call_sql, call_params = _insert_sql(call)
-    event_sql, event_params = _insert_sql(event)
+    event_sql, event_params = _insert_sql(built.event)
+    if built.personal:
+        personal_sql, personal_params = _insert_sql(*built.personal)
+        sql = f"WITH new_call AS ({call_sql}), new_event AS ({event_sql}) {personal_sql}"
+        params = call_params + event_params + personal_params
+    else:
+        sql, params = f"WITH new_call AS ({call_sql}) {event_sql}", call_params + event_params
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH new_call AS ({call_sql}) {event_sql}", call_params + event_params)
+        cursor.execute(sql, params)
     call._state.adding, call._state.db = False, connection.alias
     call._loaded_recorded = {name: getattr(call, name) for name in Call.RECORDED_FIELDS}
 
@@ -175,6 +183,7 @@ def call_log(
         source=source,
         external_id=external_id,
         caller_number=number,
+        caller_token=caller_token(number),
         received_at=received_at,
         answered_at=answered_at,
         ended_at=ended_at,
@@ -193,10 +202,10 @@ def call_log(
     if plant is not None:
         data["plant_status"] = ports.plant_telemetry().status_snapshot(plant_id=plant.pk)
     if call_id is not None:
-        event = history.event_build(
+        built = history.event_build(
             subject=call, kind="call.logged", actor=actor, data=data, seq=1, prev_hash=""
         )
-        _call_insert_with_first_event(call, event)
+        _call_insert_with_first_event(call, built)
         return call
     subject_save_with_first_event(call, kind="call.logged", actor=actor, data=data)
     return call
@@ -249,7 +258,11 @@ def call_changes_apply(*, call: Call, actor, changes: dict, kind: str) -> Call:
         before["duration_seconds"] = call.duration_seconds
         call.duration_seconds = changed["duration_seconds"] = duration
     call.full_clean(exclude=CALL_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
-    call.save(update_fields=list(changed))
+    saved = list(changed)
+    if "caller_number" in changed:
+        call.caller_token = caller_token(call.caller_number)
+        saved.append("caller_token")
+    call.save(update_fields=saved)
     after = {name: value_plain(getattr(call, name)) for name in before}
     data = {"before": before, "after": after}
     if "plant" in changed and call.plant_id is not None:

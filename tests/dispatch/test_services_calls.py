@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import PlantMatch
-from dispatch.models import Call, Event, KnownNumber
+from dispatch.models import Call, Event, KnownNumber, PersonalDatum
+from dispatch.personal import personal_resolve
 
 from .helpers import call_logged
 
@@ -31,7 +32,12 @@ def test_call_log_records_times_number_operator_and_event(users, plant):
     assert call.plant_match == PlantMatch.OPERATOR
     (event,) = Event.objects.filter(call=call)
     assert (event.kind, event.seq, event.prev_hash, event.actor_label) == ("call.logged", 1, "", "operator")
-    assert event.data["after"]["caller_number"] == "+390212345678"
+    [data] = personal_resolve([event.data])
+    assert data["after"]["caller_number"] == "+390212345678"
+    # The number itself is kept apart, the event holding only its commitment.
+    assert event.data["after"]["caller_number"] == {
+        "$personal": PersonalDatum.objects.get(call=call, kind="caller_number").commitment
+    }
     assert event.data["after"]["plant"] == plant.code
 
 
@@ -99,7 +105,7 @@ def test_update_before_the_end_may_change_times_and_records_before_after(users, 
     event = Event.objects.filter(call=call).order_by("-seq").first()
     assert event.kind == "call.updated" and event.seq == 2
     assert event.data["before"] == {"ended_at": None, "notes": "", "duration_seconds": None}
-    assert event.data["after"]["notes"] == "Resolved on the phone"
+    assert personal_resolve([event.data])[0]["after"]["notes"] == "Resolved on the phone"
     assert event.data["after"]["duration_seconds"] == 90
 
 
@@ -144,9 +150,9 @@ def test_call_and_its_first_event_are_written_together_or_not_at_all(users, plan
     real_build = history.event_build
 
     def broken_build(**kwargs):
-        event = real_build(**kwargs)
-        event.subject_id = -1  # breaks event_subject_matches_fk: the database refuses the row
-        return event
+        built = real_build(**kwargs)
+        built.event.subject_id = -1  # breaks event_subject_matches_fk: the database refuses the row
+        return built
 
     monkeypatch.setattr(history, "event_build", broken_build)
     from django.db import DatabaseError, transaction

@@ -40,6 +40,7 @@ def good_production(**changes) -> dict:
         "DEBUG": False,
         "SECRET_KEY": secrets.token_urlsafe(64),
         "PRONTO_HISTORY_KEY": secrets.token_urlsafe(48),
+        "PRONTO_CALLER_TOKEN_KEY": secrets.token_urlsafe(48),
         "PRONTO_TELEPHONY_SECRET": secrets.token_urlsafe(40),
         "PRONTO_SMS_INBOUND_TOKEN": secrets.token_urlsafe(24),
         "PRONTO_NOTIFICATION_BACKENDS": _backends(KANNEL),
@@ -114,6 +115,14 @@ def test_an_unset_history_key_is_refused():
     _check_command_refuses("PRONTO_HISTORY_KEY", PRONTO_HISTORY_KEY="")
 
 
+def test_a_caller_token_key_unset_or_shared_with_the_history_is_refused():
+    assert_refused(errors_with(PRONTO_CALLER_TOKEN_KEY=""), "PRONTO_CALLER_TOKEN_KEY")
+    shared = secrets.token_urlsafe(48)
+    assert_refused(
+        errors_with(PRONTO_CALLER_TOKEN_KEY=shared, PRONTO_HISTORY_KEY=shared), "PRONTO_CALLER_TOKEN_KEY"
+    )
+
+
 def test_debug_is_refused():
     assert_refused(errors_with(DEBUG=True), "DEBUG")
     _check_command_refuses("DEBUG", DEBUG=True)
@@ -132,6 +141,7 @@ def _production_env(tmp_path, **changes) -> dict:
         "PRONTO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "PRONTO_HISTORY_KEY": secrets.token_urlsafe(48),
+        "PRONTO_CALLER_TOKEN_KEY": secrets.token_urlsafe(48),
         "PRONTO_TELEPHONY_SECRET": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "pronto.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
