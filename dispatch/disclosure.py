@@ -60,6 +60,7 @@ UTILITY_READS: Mapping[str, frozenset[str]] = {
     "intervention.cancel": _STATE,
     # That personal data was erased, of which kinds, how much and why (retention, a request).
     "personal.erased": frozenset({"kinds", "values", "because"}),
+    "history.resealed": frozenset({"former_head", "resealed", "reason"}),
     "intervention.close_override": frozenset({"override_reason", "faults", "plant_status"}),
     # Internal notes: that one was written, not what it says.
     "intervention.note": frozenset(),

@@ -29,6 +29,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "pronto.example.org",
         "PRONTO_TELEPHONY_SECRET": secrets.token_urlsafe(40),
         "PRONTO_HISTORY_KEY": secrets.token_urlsafe(48),
+        "PRONTO_CALLER_TOKEN_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "STATIC_ROOT": str(tmp_path / "static"),
     }
