@@ -117,6 +117,10 @@ def _chain_move(events, Event, PersonalDatum, now) -> int:
 def _guards(schema_editor, enable: bool) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
+    if enable:
+        # The foreign keys of the rows just written are checked at commit: check them now, or
+        # PostgreSQL refuses to alter a table with trigger events pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     for table, trigger in GUARDS:
         schema_editor.execute(f"ALTER TABLE {table} {'ENABLE' if enable else 'DISABLE'} TRIGGER {trigger}")
 

@@ -256,3 +256,53 @@ def test_no_personal_value_is_left_in_the_stored_history(users, plant):
     for value in ("5550123", "5550987", "call-notes", "call-correction", "callback-note",
                   "callback-outcome", "TELLTALE-note", "step-note"):  # fmt: skip
         assert any(value in text for text in shown), value
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_database_made_before_migrates_past_its_guards_and_verifies(tmp_path):
+    """The same, on PostgreSQL, where the migration must switch the guards off for itself and
+    leave them on after."""
+    import uuid
+
+    import psycopg
+    from django.conf import settings as django_settings
+
+    db = django_settings.DATABASES["default"]
+    name = f"pronto_inline_era_{uuid.uuid4().hex[:8]}"
+    server = (
+        f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    )
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = {**os.environ, "DATABASE_URL": f"{server}/{name}", "PRONTO_ENV": "embedded"}
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+
+        def manage(cwd, *args):
+            done = subprocess.run(
+                [sys.executable, "manage.py", *args],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            return done
+
+        old = _code_of(INLINE_ERA_COMMIT, tmp_path / "code")
+        for args in (("migrate", "--noinput"), ("seed_demo",)):
+            manage(old, *args)
+        manage(ROOT, "migrate", "--noinput")
+        assert "History intact" in manage(ROOT, "verify_history").stdout
+        with psycopg.connect(f"{server}/{name}") as migrated:
+            triggers = migrated.execute(
+                "SELECT tgname, tgenabled FROM pg_trigger WHERE tgname IN "
+                "('dispatch_event_append_only', 'dispatch_call_guard', 'dispatch_personal_guard')"
+            ).fetchall()
+            # "O": enabled (in the origin role, as every trigger normally is).
+            assert {state for _, state in triggers} == {"O"} and len(triggers) == 3
+            assert migrated.execute("SELECT COUNT(*) FROM dispatch_personaldatum").fetchone()[0] > 0
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
