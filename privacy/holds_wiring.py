@@ -23,7 +23,9 @@ class HoldsNotWired(DomainError):
     """Erasure asked while no legal-hold predicate is wired in."""
 
 
-def holds_predicate() -> Callable[[Call | Intervention], bool]:
+def personal_data_held(subject: Call | Intervention) -> bool:
+    """Whether a legal hold covers ``subject``; asked by the erasure for each call and
+    intervention (so the role is checked first), refused while no holds are wired in."""
     if PERSONAL_DATA_HELD is None:
         raise HoldsNotWired(_("Erasure is not available until legal holds are installed."))
-    return PERSONAL_DATA_HELD
+    return PERSONAL_DATA_HELD(subject)

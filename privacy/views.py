@@ -17,7 +17,7 @@ from dispatch.roles import has_role
 from dispatch.views.common import STAFF, form_error_text, role_required
 from privacy.choices import AccessKind, RequestKind, RequestStatus
 from privacy.exports import export_caller_token, request_export, request_export_json, request_export_pdf
-from privacy.holds_wiring import holds_predicate
+from privacy.holds_wiring import personal_data_held
 from privacy.models import AccessLogEntry, PersonalRequest
 from privacy.services.access_log import access_log_for_number, access_record
 from privacy.services.requests import personal_request_erase, personal_request_export, personal_request_record
@@ -83,7 +83,7 @@ def request_answer(request: HttpRequest, pk: int) -> HttpResponse:
     personal_request = _request_get(request, pk)
     try:
         if personal_request.kind == RequestKind.ERASURE:
-            personal_request_erase(actor=request.user, request=personal_request, is_held=holds_predicate())
+            personal_request_erase(actor=request.user, request=personal_request, is_held=personal_data_held)
         else:
             personal_request_export(actor=request.user, request=personal_request)
     except (DomainError, PermissionDenied) as exc:

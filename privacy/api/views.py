@@ -18,7 +18,7 @@ from dispatch.api.permissions import HasActionRole
 from dispatch.choices import STAFF_ROLES, Role
 from privacy.choices import AccessKind, RequestKind, RequestStatus
 from privacy.exports import export_caller_token, request_export
-from privacy.holds_wiring import holds_predicate
+from privacy.holds_wiring import personal_data_held
 from privacy.models import PersonalRequest
 from privacy.services.access_log import access_log_for_number, access_record
 from privacy.services.requests import personal_request_erase, personal_request_export, personal_request_record
@@ -80,7 +80,7 @@ class PersonalRequestAnswerView(_StaffView):
     def post(self, request: Request, pk: int) -> Response:
         personal_request = self._get(request, pk)
         if personal_request.kind == RequestKind.ERASURE:
-            personal_request_erase(actor=request.user, request=personal_request, is_held=holds_predicate())
+            personal_request_erase(actor=request.user, request=personal_request, is_held=personal_data_held)
         else:
             personal_request_export(actor=request.user, request=personal_request)
         return Response(PersonalRequestSerializer(self._get(request, pk)).data)
