@@ -212,6 +212,9 @@ SPECTACULAR_SETTINGS = {
         "AttemptOutcomeEnum": "notifications.choices.AttemptOutcome",
         "NotificationStatusEnum": "notifications.choices.NotificationStatus",
         "CallbackStatusEnum": "dispatch.choices.CallbackStatus",
+        "RequestKindEnum": "privacy.choices.RequestKind",
+        "RequestStatusEnum": "privacy.choices.RequestStatus",
+        "AccessKindEnum": "privacy.choices.AccessKind",
     },
 }
 

@@ -11,11 +11,13 @@ urlpatterns = [
     path("api/", include("telecontrol.api.urls")),
     path("api/", include("notifications.api.urls")),
     path("api/", include("reports.api.urls")),
+    path("api/", include("privacy.api.urls")),
     path("api/", include("dispatch.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("", include("reports.urls")),
+    path("", include("privacy.urls")),
     path("", include("notifications.urls")),
     path("", include("dispatch.urls")),
 ]

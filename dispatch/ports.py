@@ -19,7 +19,7 @@ from django.core import checks
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .models import Callback, Intervention, Plant
+    from .models import Call, Callback, Intervention, Plant, PlantDocument
 
 
 class Notifier(Protocol):
@@ -48,12 +48,31 @@ class PlantTelemetry(Protocol):
         """The faults the plant still reports (anomaly, out of service, alarms); empty if none."""
 
 
+class AccessLog(Protocol):
+    """Keeps who read a person's data (ADR 0002, docs/privacy.md): the pages and API views that
+    show a caller's history or a photo call it once each, after the row was found for the user
+    (a refused request logs nothing). One INSERT; never called from selectors, lists or the board."""
+
+    def accessed(
+        self,
+        *,
+        user: Any,
+        kind: str,
+        call: Call | None = None,
+        intervention: Intervention | None = None,
+        document: PlantDocument | None = None,
+        reason: str = "",
+    ) -> None:
+        """``user`` just read ``kind`` (``privacy.choices.AccessKind``) of the row given."""
+
+
 class _Registry:
     """One implementation per port, registered once at start-up."""
 
     def __init__(self) -> None:
         self.notifier: Notifier | None = None
         self.plant_telemetry: PlantTelemetry | None = None
+        self.access_log: AccessLog | None = None
 
 
 _registry = _Registry()
@@ -65,6 +84,10 @@ def notifier_register(implementation: Notifier) -> None:
 
 def plant_telemetry_register(implementation: PlantTelemetry) -> None:
     _registry.plant_telemetry = implementation
+
+
+def access_log_register(implementation: AccessLog) -> None:
+    _registry.access_log = implementation
 
 
 class PortMissing(RuntimeError):
@@ -81,6 +104,12 @@ def plant_telemetry() -> PlantTelemetry:
     if _registry.plant_telemetry is None:
         raise PortMissing("No PlantTelemetry registered: is the telecontrol app installed?")
     return _registry.plant_telemetry
+
+
+def access_log() -> AccessLog:
+    if _registry.access_log is None:
+        raise PortMissing("No AccessLog registered: is the privacy app installed?")
+    return _registry.access_log
 
 
 def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
@@ -103,4 +132,32 @@ def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.Che
                 id="dispatch.E011",
             )
         )
+    if _registry.access_log is None:
+        errors.append(
+            checks.Error(
+                "No AccessLog is registered: reading a caller's data would leave no trace.",
+                hint="Install the 'privacy' app (it registers one in its AppConfig.ready()).",
+                id="dispatch.E012",
+            )
+        )
     return errors
+
+
+# A reason given with a read (``?reason=``: a request's page links the calls it names with one).
+ACCESS_REASON_MAX_LENGTH = 300
+
+
+def access_logged(
+    request: Any,
+    *,
+    kind: str,
+    call: Call | None = None,
+    intervention: Intervention | None = None,
+    document: PlantDocument | None = None,
+) -> None:
+    """Log that ``request.user`` read ``kind`` of the row given: called by the views, after the
+    row was found for the user, once per request."""
+    reason = str(request.GET.get("reason", ""))[:ACCESS_REASON_MAX_LENGTH].strip()
+    access_log().accessed(
+        user=request.user, kind=kind, call=call, intervention=intervention, document=document, reason=reason
+    )

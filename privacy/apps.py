@@ -12,3 +12,11 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
     verbose_name = _("Privacy")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dispatch.ports import access_log_register
+
+        from .services.access_log import StoredAccessLog
+
+        # The core's pages and API report every read of a caller's data through this port.
+        access_log_register(StoredAccessLog())

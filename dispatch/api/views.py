@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from dispatch import selectors, services
 from dispatch.access import found_or_404, history_for_user
 from dispatch.choices import Role
+from dispatch.ports import access_logged
 from dispatch.transitions import TRANSITIONS
 
 from .filters import CallFilter, InterventionFilter, PlantFilter
@@ -61,6 +62,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
 
     def retrieve(self, request, pk=None):
         call = self.get_object()
+        access_logged(request, kind="call.api", call=call)
         earlier = list(selectors.call_list_earlier(user=request.user, call=call))
         context = {**self.get_serializer_context(), "earlier_calls": earlier}
         return Response(CallDetailSerializer(call, context=context).data)
@@ -89,6 +91,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         call = self.get_object()
+        access_logged(request, kind="call.history_api", call=call)
         return Response(
             EventSerializer(selectors.event_list_for_subject(subject=call, user=request.user), many=True).data
         )
@@ -238,6 +241,7 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         intervention = self.get_object()
+        access_logged(request, kind="intervention.history_api", intervention=intervention)
         events = selectors.event_list_for_subject(subject=intervention, user=request.user)
         return Response(EventSerializer(events, many=True).data)
 

@@ -15,6 +15,7 @@ from dispatch import selectors, services
 from dispatch.choices import CallType, Priority, Role
 from dispatch.filters import CallSearch
 from dispatch.inputs import id_parse, integer_parse
+from dispatch.ports import access_logged
 from dispatch.roles import has_role
 from dispatch.views.board import call_opened_once
 from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
@@ -65,6 +66,7 @@ def call_detail(request, pk):
     staff = has_role(request.user, *STAFF)
     if staff:
         call_opened_once(request, call.pk)
+    access_logged(request, kind="call.page", call=call)
     return render(
         request,
         "dispatch/call_detail.html",

@@ -14,6 +14,7 @@ from dispatch import selectors, services
 from dispatch.errors import TransitionNotAllowed
 from dispatch.files import file_type_of
 from dispatch.inputs import id_parse
+from dispatch.ports import access_logged
 from dispatch.roles import has_role
 from dispatch.transitions import TRANSITIONS, transitions_available
 from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
@@ -40,6 +41,7 @@ def intervention_detail(request, pk):
     suggestions = []
     if any(t.action == "assign" for t in actions):
         suggestions = selectors.technicians_suggested(plant=intervention.plant)
+    access_logged(request, kind="intervention.page", intervention=intervention)
     return render(
         request,
         "dispatch/intervention_detail.html",
@@ -123,6 +125,10 @@ def plant_document_download(request, plant_pk, pk):
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    if document.intervention_id is not None:
+        # A photo or fax of an intervention shows a site and the people on it; the plant's own
+        # archive (drawings, manuals) is no one's personal data.
+        access_logged(request, kind="document", document=document)
     # The type is the content's, never the name's: only an image verified whole is shown in the
     # page; anything else leaves as an attachment, and what is none of the allowed kinds (a file
     # stored before uploads were checked) as bytes to save, never to render.

@@ -80,6 +80,7 @@ from dispatch.choices import InterventionStatus as S
 from dispatch.models import Intervention, PlantDocument, ServiceLevelProfile
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
+from privacy.services.requests import personal_request_export, personal_request_record
 from reports import services as report_services
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in
@@ -178,6 +179,13 @@ FORM_PROFILE = {
     "call_types": ["gas_leak", "leak_downstream"], "call_types_apart": ["meter_replacement"],
 }  # fmt: skip
 
+PRIVACY_REQUEST = {
+    "kind": "access",
+    "number": "051 765 4321",
+    "requester": "Bruno Bianchi",
+    "identity_check": "Passport seen",
+}
+
 MATRIX = [
     # --- Django admin (see test_admin_routes_need_staff for every other admin/ pattern) ------------------------------------------------------------------------------
     R("admin/", "GET", **every(ADMIN_LOGIN)),
@@ -237,8 +245,8 @@ MATRIX = [
     R("calls/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=403, anon=LOGIN),
     R("calls/incoming/", "GET", operator=204, technician=403, technician2=403, supervisor=204, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("calls/incoming/", "POST", **every(405)),
-    R("calls/<int:pk>/", "GET", url="/calls/{call}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
-    R("calls/<int:pk>/", "GET", url="/calls/{call2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/", "GET", url="/calls/{call}/", writes=True, operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/", "GET", url="/calls/{call2}/", writes=True, label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
     R("calls/<int:pk>/", "POST", url="/calls/{call}/", **every(405)),
     R("calls/<int:pk>/status/", "GET", url="/calls/{call}/status/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
     R("calls/<int:pk>/status/", "POST", url="/calls/{call}/status/", **every(405)),
@@ -281,9 +289,9 @@ MATRIX = [
       operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
     # Faxes and photos belong to their intervention: staff and its technicians (ever assigned);
     # its utility sees the photos, not the faxes (orders addressed to a technician's fax number).
-    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{photo}/", label="photo from the intervention",
+    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{photo}/", writes=True, label="photo from the intervention",
       operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
-    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{fax}/", label="fax sent for the intervention",
+    R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant}/documents/{fax}/", writes=True, label="fax sent for the intervention",
       operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=404, norole=403, anon=LOGIN),
     R("plants/<int:plant_pk>/documents/<int:pk>/", "GET", url="/plants/{plant2}/documents/{document}/", label="c1's PDF under c2's plant",
       operator=404, technician=404, technician2=404, supervisor=404, utility=404, utility_b=404, norole=403, anon=LOGIN),
@@ -291,8 +299,8 @@ MATRIX = [
     # interventions
     R("interventions/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=LOGIN),
     R("interventions/", "POST", **every(405)),
-    R("interventions/<int:pk>/", "GET", url="/interventions/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
-    R("interventions/<int:pk>/", "GET", url="/interventions/{intervention2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/", "GET", url="/interventions/{intervention}/", writes=True, operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("interventions/<int:pk>/", "GET", url="/interventions/{intervention2}/", writes=True, label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
     R("interventions/<int:pk>/", "POST", url="/interventions/{intervention}/", **every(405)),
     R("interventions/<int:pk>/notifications/", "GET", url="/interventions/{intervention}/notifications/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("interventions/<int:pk>/notifications/", "POST", url="/interventions/{intervention}/notifications/", **every(405)),
@@ -311,6 +319,27 @@ MATRIX = [
     R("interventions/<int:pk>/<slug:action>/", "POST", url="/interventions/{intervention}/explode/", label="no such action",
       operator=403, technician=403, technician2=403, supervisor=403, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("interventions/<int:pk>/<slug:action>/", "GET", url="/interventions/{intervention}/close/", label="close", **every(405)),
+    # requests from people and the access log (docs/privacy.md); reading an export or the log writes the log
+    R("privacy/requests/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/", "POST", body=PRIVACY_REQUEST,
+      operator=302, technician=403, technician2=403, supervisor=302, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/", "DELETE", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/<int:pk>/", "GET", url="/privacy/requests/{privacy_request}/",
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/<int:pk>/", "POST", url="/privacy/requests/{privacy_request}/", **every(405)),
+    R("privacy/requests/<int:pk>/answer/", "POST", url="/privacy/requests/{privacy_request}/answer/", label="access: the export prepared",
+      operator=To("/privacy/requests/{privacy_request}/"), technician=403, technician2=403, supervisor=To("/privacy/requests/{privacy_request}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/<int:pk>/answer/", "GET", url="/privacy/requests/{privacy_request}/answer/", **every(405)),
+    R("privacy/requests/<int:pk>/export.<str:fmt>", "GET", url="/privacy/requests/{privacy_answered}/export.json", label="json", writes=True,
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/<int:pk>/export.<str:fmt>", "GET", url="/privacy/requests/{privacy_answered}/export.pdf", label="pdf", writes=True,
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/<int:pk>/export.<str:fmt>", "GET", url="/privacy/requests/{privacy_request}/export.json", label="not answered yet", writes=True,
+      operator=404, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/requests/<int:pk>/export.<str:fmt>", "POST", url="/privacy/requests/{privacy_answered}/export.json", **every(405)),
+    R("privacy/access-log/", "GET", query={"number": "02 1234 5678", "reason": "Complaint 7"}, writes=True,
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/access-log/", "POST", **every(405)),
     # service-level reports
     R("reports/service-levels/", "GET", query={"customer": "{customer}", **PERIOD},
       operator=403, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
@@ -392,19 +421,39 @@ MATRIX = [
     R("api/plants/<str:pk>/state/", "GET", url="/api/plants/{plant}/state/",
       operator=200, technician=200, technician2=200, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/plants/<str:pk>/state/", "POST", url="/api/plants/{plant}/state/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # requests from people and the access log
+    R("api/privacy/requests/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/", "POST", body=PRIVACY_REQUEST,
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/", "DELETE", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/<int:pk>/", "GET", url="/api/privacy/requests/{privacy_request}/",
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/<int:pk>/", "DELETE", url="/api/privacy/requests/{privacy_request}/",
+      operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/<int:pk>/answer/", "POST", url="/api/privacy/requests/{privacy_request}/answer/", label="access",
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/<int:pk>/answer/", "GET", url="/api/privacy/requests/{privacy_request}/answer/",
+      operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/<int:pk>/export/", "GET", url="/api/privacy/requests/{privacy_answered}/export/", writes=True,
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/requests/<int:pk>/export/", "POST", url="/api/privacy/requests/{privacy_answered}/export/",
+      operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/access-log/", "GET", query={"number": "02 1234 5678", "reason": "Complaint 7"}, writes=True,
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/privacy/access-log/", "POST", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     # calls
     R("api/calls/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
     R("api/calls/", "POST", body={"caller_number": "02 1234 5678"},
       operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/calls/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
-    R("api/calls/<pk>/", "GET", url="/api/calls/{call}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
-    R("api/calls/<pk>/", "GET", url="/api/calls/{call2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
+    R("api/calls/<pk>/", "GET", url="/api/calls/{call}/", writes=True, operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/calls/<pk>/", "GET", url="/api/calls/{call2}/", writes=True, label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
     R("api/calls/<pk>/", "PATCH", url="/api/calls/{call}/", body={"notes": "Caller rang again"},
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/calls/<pk>/", "PUT", url="/api/calls/{call}/", body={"caller_number": "02 1234 5678"},
       operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/calls/<pk>/", "DELETE", url="/api/calls/{call}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
-    R("api/calls/<pk>/history/", "GET", url="/api/calls/{call}/history/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/calls/<pk>/history/", "GET", url="/api/calls/{call}/history/", writes=True, operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
     R("api/calls/<pk>/history/", "POST", url="/api/calls/{call}/history/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     # plants
     R("api/plants/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
@@ -420,7 +469,7 @@ MATRIX = [
     R("api/interventions/<pk>/", "GET", url="/api/interventions/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
     R("api/interventions/<pk>/", "GET", url="/api/interventions/{intervention2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
     R("api/interventions/<pk>/", "DELETE", url="/api/interventions/{intervention}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
-    R("api/interventions/<pk>/history/", "GET", url="/api/interventions/{intervention}/history/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/interventions/<pk>/history/", "GET", url="/api/interventions/{intervention}/history/", writes=True, operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
     R("api/interventions/<pk>/history/", "POST", url="/api/interventions/{intervention}/history/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/interventions/<pk>/assign/", "POST", url="/api/interventions/{intervention}/assign/", body={"technician": "technician2"},
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
@@ -573,13 +622,18 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     for each in (run, run2):
         report_services.report_run_execute(run_id=each.pk)
     notification = Notification.objects.get(intervention=intervention, channel="sms")
+    asked = {"kind": "access", "number": "02 1234 5678", "requester": "A caller", "identity_check": "ID card"}
+    privacy_request = personal_request_record(actor=operator, **asked)
+    privacy_answered = personal_request_export(
+        actor=operator, request=personal_request_record(actor=operator, **asked)
+    )
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
         "document": document.pk, "photo": step.document_id, "fax": fax.pk, "callback": callback.pk, "signoff": signoff.pk,
         "signoff2": signoff2.pk, "run": run.pk, "run2": run2.pk, "profile": profile.pk,
         "notification": notification.pk, "technician": technician.pk, "technician2_id": users["technician2"].pk,
-        "contact_point": contact_point.pk,
+        "contact_point": contact_point.pk, "privacy_request": privacy_request.pk, "privacy_answered": privacy_answered.pk,
         "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "step_id": str(uuid.uuid4()),
     }  # fmt: skip
@@ -816,7 +870,7 @@ def test_each_row_reaches_its_route():
     ids = dict.fromkeys(
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
-         "technician2_id", "contact_point"], 7,
+         "technician2_id", "contact_point", "privacy_request", "privacy_answered"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:

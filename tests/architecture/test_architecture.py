@@ -121,9 +121,12 @@ def test_the_core_refuses_to_start_without_its_ports(monkeypatch):
     assert ports.ports_check() == []
     monkeypatch.setattr(ports._registry, "notifier", None)
     monkeypatch.setattr(ports._registry, "plant_telemetry", None)
-    assert [error.id for error in ports.ports_check()] == ["dispatch.E010", "dispatch.E011"]
+    monkeypatch.setattr(ports._registry, "access_log", None)
+    assert [error.id for error in ports.ports_check()] == ["dispatch.E010", "dispatch.E011", "dispatch.E012"]
     with pytest.raises(ports.PortMissing):
         ports.notifier()
+    with pytest.raises(ports.PortMissing):
+        ports.access_log()
 
 
 def _task_names_in_code() -> set[str]:
