@@ -12,3 +12,6 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
     verbose_name = _("Privacy")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (Celery tasks registered)

@@ -25,7 +25,7 @@ from .interventions import (
     intervention_open,
     priority_for_customer,
 )
-from .personal_data import personal_erase
+from .personal_data import personal_erase, technician_positions_clear
 
 __all__ = [
     "personal_erase",
@@ -53,4 +53,5 @@ __all__ = [
     "priority_for_customer",
     "technician_duty_set",
     "technician_position_record",
+    "technician_positions_clear",
 ]

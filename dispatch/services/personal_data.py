@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from dispatch.choices import PersonalKind
 from dispatch.history import Actor, event_record
-from dispatch.models import Call, Callback, Intervention, InterventionStep, PersonalDatum
+from dispatch.models import Call, Callback, Intervention, InterventionStep, PersonalDatum, UserProfile
 
 
 def personal_erase(
@@ -82,3 +82,13 @@ def _copies_blank(
     elif PersonalKind.NOTE in kinds:
         changed += InterventionStep.objects.filter(intervention_id=locked.pk).exclude(note="").update(note="")
     return changed
+
+
+def technician_positions_clear(*, before: datetime) -> int:
+    """Forget technicians' current positions recorded before ``before`` (the retention of
+    positions); returns how many were cleared. One short statement: the profile rows it touches
+    are locked only for it. A phone that later resends an older position has it recorded again,
+    and cleared again by the next run."""
+    return UserProfile.objects.filter(position_at__lt=before).update(
+        latitude=None, longitude=None, position_at=None, position_accuracy_m=None
+    )

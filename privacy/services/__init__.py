@@ -1,0 +1,1 @@
+"""The privacy app's writes, one module per subject."""
