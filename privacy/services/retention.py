@@ -59,11 +59,8 @@ def retention_policy_set(
         raise ValidationError({"days": _("Between 1 and %(max)s days.") % {"max": DAYS_MAX}})
     now = timezone.now()
     with transaction.atomic():
-        policy = (
-            RetentionPolicy.objects.select_for_update()
-            .filter(kind=kind, customer=customer)
-            .first()
-        )
+        # No ordering: the model's joins the customer, which FOR UPDATE cannot take.
+        policy = RetentionPolicy.objects.select_for_update().filter(kind=kind, customer=customer).order_by().first()
         before = policy.days if policy else None
         if policy is None:
             policy = RetentionPolicy(kind=kind, customer=customer)
