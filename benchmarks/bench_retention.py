@@ -52,7 +52,9 @@ TARGET_BATCH_SECONDS = 1.0
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=1_000_000)
     database_arguments(parser, DEFAULT_DATABASE_URL)
     return parser.parse_args(argv)
@@ -102,8 +104,8 @@ def seed(calls: int) -> int:
             )
         cursor.execute(
             """
-            INSERT INTO dispatch_event (subject_type, subject_id, seq, occurred_at, actor_id, actor_label, kind,
-                call_id, intervention_id, data, prev_hash, hash)
+            INSERT INTO dispatch_event (subject_type, subject_id, seq, occurred_at, actor_id, actor_label,
+                kind, call_id, intervention_id, data, prev_hash, hash)
             SELECT 'call', c.id, 1, c.received_at, NULL, 'system', 'call.logged', c.id, NULL,
                    jsonb_build_object('after', jsonb_build_object(
                        'caller_number', jsonb_build_object('$personal', 'n' || c.id),
@@ -174,11 +176,13 @@ def main(argv=None) -> int:
         longest_s = run.longest_batch_ms / 1000
         ok = longest_s <= TARGET_BATCH_SECONDS
         print()
-        print(f"Retention job over {args.calls:,} calls (PostgreSQL {pg_version()}; Python {platform.python_version()})")
+        versions = f"PostgreSQL {pg_version()}; Python {platform.python_version()}"
+        print(f"Retention job over {args.calls:,} calls ({versions})")
         print(f"  {machine_line()}")
         print(
             f"  erased {numbers['erased']:,} calls' numbers and {run.counts['note']['erased']:,} notes "
-            f"(expected {expected:,}); skipped open {numbers['skipped_open']:,}, held {numbers['skipped_held']:,}"
+            f"(expected {expected:,}); skipped open {numbers['skipped_open']:,}, "
+            f"held {numbers['skipped_held']:,}"
         )
         print(f"  run: {elapsed:.1f} s; throughput {numbers['erased'] / elapsed:,.0f} calls erased/s")
         print(f"  batches: {run.batches:,} of up to {settings.PRONTO_RETENTION_BATCH_SIZE} subjects")

@@ -1,6 +1,8 @@
 """Supervisors read the retention side in the admin; every change goes through the pages and
 their services (a hold leaves an event in its subject's history, a policy a log entry)."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -10,7 +12,13 @@ from dispatch.roles import has_role
 from .models import LegalHold, RetentionLogEntry, RetentionPolicy, RetentionRun
 
 
-class SupervisorReadOnlyAdmin(admin.ModelAdmin):
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:  # ModelAdmin is generic only in the stubs
+    _ModelAdmin = admin.ModelAdmin
+
+
+class SupervisorReadOnlyAdmin(_ModelAdmin):
     """Read-only, and only for staff who are supervisors: the admin's own is_staff check is not
     a role."""
 

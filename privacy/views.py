@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,6 +39,12 @@ def retention(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _supervisor(request: HttpRequest) -> User:
+    """The signed-in user (``role_required`` has let only supervisors through)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
@@ -52,7 +59,7 @@ def policy_set(request: HttpRequest) -> HttpResponse:
         if days is None:
             raise ValidationError({"days": _("Between 1 and %(max)s days.") % {"max": services.DAYS_MAX}})
         services.retention_policy_set(
-            actor=request.user, kind=request.POST.get("kind", ""), days=days, customer=customer
+            actor=_supervisor(request), kind=request.POST.get("kind", ""), days=days, customer=customer
         )
     except ValidationError as exc:
         _errors(request, exc)
@@ -80,7 +87,7 @@ def hold_set(request: HttpRequest) -> HttpResponse:
         number = ref
     try:
         services.legal_hold_set(
-            actor=request.user, reason=request.POST.get("reason", ""), until=until,
+            actor=_supervisor(request), reason=request.POST.get("reason", ""), until=until,
             call=call, intervention=intervention, caller_number=number,
         )  # fmt: skip
     except ValidationError as exc:
@@ -94,6 +101,6 @@ def hold_set(request: HttpRequest) -> HttpResponse:
 @role_required(Role.SUPERVISOR)
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(LegalHold, pk=pk)
-    services.legal_hold_release(actor=request.user, hold=hold)
+    services.legal_hold_release(actor=_supervisor(request), hold=hold)
     messages.success(request, _("Legal hold released."))
     return redirect("privacy:retention")

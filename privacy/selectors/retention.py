@@ -28,7 +28,9 @@ def retention_default_days() -> dict[str, int]:
 def retention_days_by_kind() -> dict[str, tuple[int, dict[int, int]]]:
     """Per kind: the default days (the policy with no customer, else the setting) and the days of
     each customer that has a policy of its own."""
-    result = {kind: (days, {}) for kind, days in retention_default_days().items()}
+    result: dict[str, tuple[int, dict[int, int]]] = {
+        kind: (days, {}) for kind, days in retention_default_days().items()
+    }
     overrides: dict[str, dict[int, int]] = {kind: {} for kind in PersonalKind.values}
     for kind, customer_id, days in RetentionPolicy.objects.values_list("kind", "customer_id", "days"):
         if customer_id is None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.choices import PersonalKind, Role
-from dispatch.history import Actor, event_record
+from dispatch.history import event_record
 from dispatch.models import Call, Customer, Intervention, PersonalDatum
 from dispatch.personal import caller_token
 from dispatch.phone_numbers import phone_number_normalize
@@ -38,7 +39,7 @@ REASON_MAX_LENGTH = 1000
 DAYS_MAX = 36_500
 
 
-def _supervisor_required(actor: Actor, message: str) -> None:
+def _supervisor_required(actor: User, message: str) -> None:
     if not has_role(actor, Role.SUPERVISOR):
         raise PermissionDenied(message)
 
@@ -48,7 +49,7 @@ def _supervisor_required(actor: Actor, message: str) -> None:
 
 
 def retention_policy_set(
-    *, actor: Actor, kind: str, days: int, customer: Customer | None = None
+    *, actor: User, kind: str, days: int, customer: Customer | None = None
 ) -> RetentionPolicy:
     """Set how long ``kind`` is kept for ``customer`` (or, with none, for every customer without
     a policy of its own). Supervisors only; the change is in the retention log."""
@@ -60,7 +61,12 @@ def retention_policy_set(
     now = timezone.now()
     with transaction.atomic():
         # No ordering: the model's joins the customer, which FOR UPDATE cannot take.
-        policy = RetentionPolicy.objects.select_for_update().filter(kind=kind, customer=customer).order_by().first()
+        policy = (
+            RetentionPolicy.objects.select_for_update()
+            .filter(kind=kind, customer=customer)
+            .order_by()
+            .first()
+        )
         before = policy.days if policy else None
         if policy is None:
             policy = RetentionPolicy(kind=kind, customer=customer)
@@ -68,7 +74,8 @@ def retention_policy_set(
         policy.save()
         RetentionLogEntry.objects.create(
             kind="policy.set", actor=actor, at=now,
-            data={"kind": kind, "customer": customer.code if customer else None, "before": before, "days": days},
+            data={"kind": kind, "customer": customer.code if customer else None, "before": before,
+                  "days": days},
         )  # fmt: skip
     return policy
 
@@ -79,7 +86,7 @@ def retention_policy_set(
 
 def legal_hold_set(
     *,
-    actor: Actor,
+    actor: User,
     reason: str,
     until: dt.date,
     call: Call | None = None,
@@ -128,7 +135,7 @@ def legal_hold_set(
     return hold
 
 
-def legal_hold_release(*, actor: Actor, hold: LegalHold) -> LegalHold:
+def legal_hold_release(*, actor: User, hold: LegalHold) -> LegalHold:
     """End a hold before its date. Supervisors only; idempotent (a released hold stays as it was)."""
     _supervisor_required(actor, _("Only supervisors release legal holds."))
     now = timezone.now()
@@ -147,7 +154,11 @@ def legal_hold_release(*, actor: Actor, hold: LegalHold) -> LegalHold:
         if subject is not None:
             event_record(subject=subject, kind="privacy.hold_released", actor=actor, data=data)
         RetentionLogEntry.objects.create(
-            kind="hold.released", hold=locked, actor=actor, at=now, data={**data, "subject": locked.subject_label}
+            kind="hold.released",
+            hold=locked,
+            actor=actor,
+            at=now,
+            data={**data, "subject": locked.subject_label},
         )
     return locked
 
@@ -188,7 +199,9 @@ def _intervention_open() -> Q:
 
 STREAMS = (
     _Stream("call", Call, _call_open, lambda ids, now: held_call_ids(ids, now=now)),
-    _Stream("intervention", Intervention, _intervention_open, lambda ids, now: held_intervention_ids(ids, now=now)),
+    _Stream(
+        "intervention", Intervention, _intervention_open, lambda ids, now: held_intervention_ids(ids, now=now)
+    ),
 )
 
 
@@ -210,7 +223,9 @@ def _erase_batch(stream: _Stream, kind: str, ids: list[int], now: dt.datetime, t
     ``PRONTO_RETENTION_BATCH_SECONDS`` commits what it did and stops; the rest comes next."""
     candidates = set(ids)
     open_ids = set(
-        stream.model.objects.filter(pk__in=candidates).filter(stream.open_filter()).values_list("pk", flat=True)
+        stream.model.objects.filter(pk__in=candidates)
+        .filter(stream.open_filter())
+        .values_list("pk", flat=True)
     )
     held_ids = stream.held(candidates - open_ids, now)
     todo = sorted(candidates - open_ids - held_ids)
@@ -220,7 +235,9 @@ def _erase_batch(stream: _Stream, kind: str, ids: list[int], now: dt.datetime, t
         with transaction.atomic():
             # Lock first, in id order (no deadlock with another run), then look again: a case
             # reopened or held since the look above is left alone.
-            locked = list(stream.model.objects.select_for_update().filter(pk__in=todo).order_by("pk"))
+            locked: list[Call | Intervention] = list(
+                stream.model.objects.select_for_update().filter(pk__in=todo).order_by("pk")
+            )
             ids_locked = {subject.pk for subject in locked}
             open_ids |= set(
                 stream.model.objects.filter(pk__in=ids_locked)
@@ -231,7 +248,9 @@ def _erase_batch(stream: _Stream, kind: str, ids: list[int], now: dt.datetime, t
             for subject in locked:
                 if subject.pk in open_ids or subject.pk in held_ids:
                     continue
-                if personal_erase(subject=subject, kinds=[kind], because=f"retention:{kind}", actor=None, now=now):
+                if personal_erase(
+                    subject=subject, kinds=[kind], because=f"retention:{kind}", actor=None, now=now
+                ):
                     tally.add(kind, "erased", 1)
                 if time.perf_counter() - started > _batch_seconds() and subject.pk != locked[-1].pk:
                     last_handled = subject.pk
@@ -276,7 +295,9 @@ def personal_data_retention(*, now: dt.datetime | None = None) -> RetentionRun:
     ``RetentionRun`` with its counts (its ``error`` says why, if it stopped)."""
     now = now or timezone.now()
     run = RetentionRun.objects.create(started_at=now)
-    tally = _Tally({kind: {"erased": 0, "skipped_open": 0, "skipped_held": 0} for kind in PersonalKind.values})
+    tally = _Tally(
+        {kind: {"erased": 0, "skipped_open": 0, "skipped_held": 0} for kind in PersonalKind.values}
+    )
     try:
         policies = retention_days_by_kind()
         for kind, (default_days, customer_days) in policies.items():
@@ -299,5 +320,3 @@ def _run_finish(run: RetentionRun, tally: _Tally, *, error: str = "") -> None:
     run.counts = {str(kind): dict(counts) for kind, counts in tally.counts.items()}
     run.batches, run.longest_batch_ms, run.error = tally.batches, round(tally.longest * 1000, 1), error
     run.save(update_fields=["finished_at", "counts", "batches", "longest_batch_ms", "error"])
-
-

@@ -17,7 +17,9 @@ def ended_call(users, plant):
     """``ended_call(number=..., plant=..., closed_intervention=False)``: a call in the past,
     ended, with a number and a note."""
 
-    def make(*, number=NUMBER, on_plant=None, received=None, intervention=None, notes="Signora Rossi, via Roma 3"):
+    def make(
+        *, number=NUMBER, on_plant=None, received=None, intervention=None, notes="Signora Rossi, via Roma 3"
+    ):
         received = received or timezone.now() - dt.timedelta(days=3)
         call = call_logged(
             users, on_plant or plant, caller_number=number, received_at=received,

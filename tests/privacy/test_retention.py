@@ -21,7 +21,6 @@ from privacy.services.retention import (
     personal_data_retention,
     retention_policy_set,
 )
-from tests.dispatch.helpers import intervention_in
 
 from .conftest import LATER, NUMBER, OTHER_NUMBER
 
@@ -127,7 +126,9 @@ def test_a_legal_hold_stops_retention_until_released(ended_call, users, closed, 
         "intervention": {"intervention": Intervention.objects.get(call=held)},
         "caller_number": {"caller_number": "0212345678"},  # the same number, written otherwise
     }[what]
-    hold = legal_hold_set(actor=users["supervisor"], reason="Court order 12/2026", until=_hold_until(), **subject)
+    hold = legal_hold_set(
+        actor=users["supervisor"], reason="Court order 12/2026", until=_hold_until(), **subject
+    )
     assert personal_data_held(held, now=_later())
 
     run = personal_data_retention(now=_later())
@@ -161,7 +162,10 @@ def test_a_hold_is_in_the_subjects_history_and_the_log_without_the_number(ended_
     )
     assert by_number.caller_token == call.caller_token
     assert "1234" not in str(list(LegalHold.objects.values())) + str(list(RetentionLogEntry.objects.values()))
-    assert list(RetentionLogEntry.objects.order_by("id").values_list("kind", flat=True)) == ["hold.set", "hold.set"]
+    assert list(RetentionLogEntry.objects.order_by("id").values_list("kind", flat=True)) == [
+        "hold.set",
+        "hold.set",
+    ]
     legal_hold_release(actor=users["supervisor"], hold=hold)
     assert Event.objects.filter(call=call, kind="privacy.hold_released").count() == 1
     assert history_verify().problems == []
@@ -185,7 +189,9 @@ def test_only_supervisors_set_holds_and_policies(ended_call, users):
 def test_a_customers_policy_overrides_the_default(ended_call, users, customer, other_plant):
     mine = ended_call()
     theirs = ended_call(on_plant=other_plant, number=OTHER_NUMBER)
-    retention_policy_set(actor=users["supervisor"], kind=PersonalKind.CALLER_NUMBER, days=30, customer=customer)
+    retention_policy_set(
+        actor=users["supervisor"], kind=PersonalKind.CALLER_NUMBER, days=30, customer=customer
+    )
     retention_policy_set(actor=users["supervisor"], kind=PersonalKind.NOTE, days=60)
 
     personal_data_retention(now=timezone.now() + dt.timedelta(days=45))
@@ -211,7 +217,9 @@ def test_batches_are_short_and_each_commits_alone(ended_call, settings):
 
 
 def test_old_technician_positions_are_cleared(users):
-    fresh, stale = (UserProfile.objects.get_or_create(user=users[name])[0] for name in ("technician", "technician2"))
+    fresh, stale = (
+        UserProfile.objects.get_or_create(user=users[name])[0] for name in ("technician", "technician2")
+    )
     now = timezone.now()
     for profile, age in ((fresh, dt.timedelta(hours=1)), (stale, dt.timedelta(days=8))):
         profile.latitude, profile.longitude, profile.position_at = 45.1, 9.2, now - age
@@ -226,7 +234,8 @@ def test_the_task_is_scheduled_and_runs_the_job_once_for_what_expired(ended_call
     from privacy import tasks
 
     assert any(
-        entry["task"] == "privacy.tasks.personal_data_retention" for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        entry["task"] == "privacy.tasks.personal_data_retention"
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
     )
     ended_call()
     monkeypatch.setattr(timezone, "now", _frozen(timezone.now() + LATER))
@@ -234,7 +243,9 @@ def test_the_task_is_scheduled_and_runs_the_job_once_for_what_expired(ended_call
     tasks.personal_data_retention.apply()
     assert Event.objects.filter(kind="personal.erased").count() == 2  # number and note, once
     assert RetentionRun.objects.count() == 2
-    assert not PersonalDatum.objects.filter(Q(erased_at__isnull=True), ~Q(kind=PersonalKind.POSITION)).exists()
+    assert not PersonalDatum.objects.filter(
+        Q(erased_at__isnull=True), ~Q(kind=PersonalKind.POSITION)
+    ).exists()
 
 
 def _frozen(moment):

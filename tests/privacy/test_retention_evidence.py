@@ -77,7 +77,9 @@ def _raw(sql, params=()):
 def test_postgres_still_refuses_rewriting_events_and_personal_rows_after_retention(ended_call, users):
     call = ended_call(number=NUMBER)
     live = ended_call(number=OTHER_NUMBER, received=timezone.now() - dt.timedelta(hours=1))
-    legal_hold_set(actor=users["supervisor"], reason="Claim", until=(timezone.now() + LATER * 2).date(), call=live)
+    legal_hold_set(
+        actor=users["supervisor"], reason="Claim", until=(timezone.now() + LATER * 2).date(), call=live
+    )
     personal_data_retention(now=timezone.now() + LATER)
     erased = PersonalDatum.objects.filter(call=call).first()
     kept = PersonalDatum.objects.filter(call=live).first()
