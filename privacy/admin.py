@@ -11,7 +11,6 @@ from dispatch.roles import has_role
 
 from .models import LegalHold, RetentionLogEntry, RetentionPolicy, RetentionRun
 
-
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Any]
 else:  # ModelAdmin is generic only in the stubs
