@@ -237,6 +237,8 @@ CELERY_BEAT_SCHEDULE = {
     # Last month's service-level report to each customer's contacts; hourly, so a day the
     # worker was down is caught up (each customer's month is computed and sent once).
     "reports-monthly": {"task": "dispatch.tasks.reports_monthly_send", "schedule": 3600.0},
+    # Personal data past its retention policy (docs/privacy.md); idempotent, in short batches.
+    "privacy-retention": {"task": "privacy.tasks.personal_data_retention", "schedule": 86400.0},
 }
 
 # Telephony webhook: HMAC-SHA256 over "<timestamp>.<body>" with this shared secret.
@@ -255,6 +257,21 @@ PRONTO_HISTORY_KEY = env.str("PRONTO_HISTORY_KEY", default="" if PRODUCTION else
 PRONTO_CALLER_TOKEN_KEY = env.str(
     "PRONTO_CALLER_TOKEN_KEY", default="" if PRODUCTION else f"caller-token:{SECRET_KEY}"
 )
+
+# Retention of personal data (docs/privacy.md, "Retention and legal holds"): days kept per kind
+# when no policy row (privacy.RetentionPolicy, set by supervisors per contract) says otherwise.
+# Evidence kept for the regulator's inspections (numbers, notes, photos, recordings): six years,
+# five full calendar years after the year of the call; technicians' positions: a week.
+PRONTO_RETENTION_DAYS = {
+    "caller_number": env.int("PRONTO_RETENTION_CALLER_NUMBER_DAYS", default=2192),
+    "note": env.int("PRONTO_RETENTION_NOTE_DAYS", default=2192),
+    "photo": env.int("PRONTO_RETENTION_PHOTO_DAYS", default=2192),
+    "recording": env.int("PRONTO_RETENTION_RECORDING_DAYS", default=2192),
+    "position": env.int("PRONTO_RETENTION_POSITION_DAYS", default=7),
+}
+# The job erases at most this many calls (or interventions) per transaction, and a batch that
+# has held its row locks this long commits and leaves the rest to the next one.
+PRONTO_RETENTION_BATCH_SIZE = env.int("PRONTO_RETENTION_BATCH_SIZE", default=100)
 
 # Failed sign-ins (page, admin and POST /api/auth/token/; django-axes, dispatch/signin.py): the
 # Nth failure within the lock-out window locks that username out, from any address, and the Mth

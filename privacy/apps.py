@@ -16,6 +16,7 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         from dispatch.ports import access_log_register
 
+        from . import tasks  # noqa: F401  (Celery tasks registered)
         from .services.access_log import StoredAccessLog
 
         # The core's pages and API report every read of a caller's data through this port.

@@ -1,13 +1,15 @@
 """Calls, the phone system's webhook receipts, call scripts and the answers given on a call."""
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any, Self
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import (
@@ -31,6 +33,17 @@ class CallQuerySet(models.QuerySet["Call"]):
 
     def with_related(self) -> Self:
         return self.select_related("plant", "plant__customer", "operator")
+
+    def personal_data_blank(self, *, number: bool, notes: bool, now: datetime) -> int:
+        """The erasure's own bulk write (``dispatch.services.personal_erase_locked``, ADR 0002):
+        the caller's number and/or notes emptied, the time of the first erasure kept. The one
+        update these rows allow besides ``save()``; PostgreSQL's guard lets nothing else through."""
+        changes: dict[str, Any] = {"personal_erased_at": Coalesce(F("personal_erased_at"), Value(now))}
+        if number:
+            changes["caller_number"] = ""
+        if notes:
+            changes["notes"] = ""
+        return models.QuerySet.update(self, **changes)
 
 
 class Call(models.Model):

@@ -25,10 +25,11 @@ from .interventions import (
     intervention_open,
     priority_for_customer,
 )
-from .personal_data import personal_erase
+from .personal_data import personal_erase, personal_erase_locked, technician_positions_clear
 
 __all__ = [
     "personal_erase",
+    "personal_erase_locked",
     "TRANSITIONS",
     "call_changes_apply",
     "call_log",
@@ -53,4 +54,5 @@ __all__ = [
     "priority_for_customer",
     "technician_duty_set",
     "technician_position_record",
+    "technician_positions_clear",
 ]

@@ -18,8 +18,8 @@ from dispatch.api.permissions import HasActionRole
 from dispatch.choices import STAFF_ROLES, Role
 from privacy.choices import AccessKind, RequestKind, RequestStatus
 from privacy.exports import export_caller_token, request_export
-from privacy.holds_wiring import personal_data_held
 from privacy.models import PersonalRequest
+from privacy.selectors.retention import personal_data_held
 from privacy.services.access_log import access_log_for_number, access_record
 from privacy.services.requests import personal_request_erase, personal_request_export, personal_request_record
 

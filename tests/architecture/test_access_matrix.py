@@ -81,6 +81,7 @@ from dispatch.models import Intervention, PlantDocument, ServiceLevelProfile
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
 from privacy.services.requests import personal_request_export, personal_request_record
+from privacy.services.retention import legal_hold_set
 from reports import services as report_services
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in
@@ -378,6 +379,18 @@ MATRIX = [
     R("reports/standards/<int:pk>/", "POST", url="/reports/standards/{profile}/", body=FORM_PROFILE,
       operator=403, technician=403, technician2=403, supervisor=To("/reports/standards/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("reports/standards/<int:pk>/", "DELETE", url="/reports/standards/{profile}/", **every(405)),
+    # retention of personal data: supervisors only
+    R("privacy/retention/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/retention/", "POST", **every(405)),
+    R("privacy/retention/policies/", "POST", body={"kind": "note", "customer": "{customer}", "days": "400"},
+      operator=403, technician=403, technician2=403, supervisor=To("/privacy/retention/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/retention/policies/", "GET", **every(405)),
+    R("privacy/holds/", "POST", body={"what": "call", "ref": "{call}", "reason": "Claim", "until": "2099-12-31"},
+      operator=403, technician=403, technician2=403, supervisor=To("/privacy/retention/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/holds/", "GET", **every(405)),
+    R("privacy/holds/<int:pk>/release/", "POST", url="/privacy/holds/{hold}/release/",
+      operator=403, technician=403, technician2=403, supervisor=To("/privacy/retention/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("privacy/holds/<int:pk>/release/", "GET", url="/privacy/holds/{hold}/release/", **every(405)),
     # --- the API (token client) -----------------------------------------------------------------------------------------------------------------------------------------
     R("api/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=200, anon=401),
     R("api/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -627,13 +640,14 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     privacy_answered = personal_request_export(
         actor=operator, request=personal_request_record(actor=operator, **asked)
     )
+    hold = legal_hold_set(actor=supervisor, reason="Claim", until=dt.date(2099, 12, 31), call=call2)
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
         "document": document.pk, "photo": step.document_id, "fax": fax.pk, "callback": callback.pk, "signoff": signoff.pk,
         "signoff2": signoff2.pk, "run": run.pk, "run2": run2.pk, "profile": profile.pk,
         "notification": notification.pk, "technician": technician.pk, "technician2_id": users["technician2"].pk,
-        "contact_point": contact_point.pk, "privacy_request": privacy_request.pk, "privacy_answered": privacy_answered.pk,
+        "contact_point": contact_point.pk, "privacy_request": privacy_request.pk, "privacy_answered": privacy_answered.pk, "hold": hold.pk,
         "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "step_id": str(uuid.uuid4()),
     }  # fmt: skip
@@ -870,7 +884,7 @@ def test_each_row_reaches_its_route():
     ids = dict.fromkeys(
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
-         "technician2_id", "contact_point", "privacy_request", "privacy_answered"], 7,
+         "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:

@@ -2,6 +2,7 @@
 erasure erases what no hold or open case keeps, keeps the history verifiable and the calls
 grouped by token; refused roles change nothing."""
 
+import datetime as dt
 import io
 import json
 
@@ -12,13 +13,13 @@ from pypdf import PdfReader
 from dispatch import selectors
 from dispatch.errors import TransitionNotAllowed
 from dispatch.models import Call, Event, HistoryImmutableError, PersonalDatum
-from privacy import holds_wiring
 from privacy.models import AccessLogEntry, PersonalRequest, PersonalRequestStep
 from privacy.services.requests import (
     personal_request_erase,
     personal_request_export,
     personal_request_record,
 )
+from privacy.services.retention import legal_hold_set
 from tests.dispatch.helpers import call_logged
 
 from .helpers import ALICE, ALICE_E164, BOB, BOB_E164, two_callers
@@ -172,20 +173,19 @@ def test_refused_roles_and_second_answers_change_nothing(users, plant, other_pla
         request.save()
 
 
-def test_erasure_waits_for_the_legal_holds_to_be_wired(users, plant, other_plant, client_for, monkeypatch):
+def test_erasure_through_the_api_keeps_what_a_legal_hold_covers(users, plant, other_plant, client_for):
     world = two_callers(users, plant, other_plant)
+    legal_hold_set(
+        actor=users["supervisor"], reason="Claim", until=dt.date(2099, 12, 31), call=world["plain"]
+    )
     request = record(users, "erasure")
-    response = client_for("supervisor").post(f"/api/privacy/requests/{request.pk}/answer/")
-    assert response.status_code == 409
-    assert Call.objects.get(pk=world["closed"].pk).caller_number == ALICE_E164
-
-    monkeypatch.setattr(holds_wiring, "PERSONAL_DATA_HELD", held(world["plain"]))
     response = client_for("supervisor").post(f"/api/privacy/requests/{request.pk}/answer/")
     assert response.status_code == 200
     assert {item["call"]: item["reason"] for item in response.json()["outcome"]["kept"]}[
         world["plain"].pk
     ] == "legal_hold"
     assert Call.objects.get(pk=world["closed"].pk).caller_number == ""
+    assert Call.objects.get(pk=world["plain"].pk).caller_number == ALICE_E164
 
 
 def test_the_api_records_answers_and_exports(users, plant, other_plant, client_for):

@@ -17,8 +17,8 @@ from dispatch.roles import has_role
 from dispatch.views.common import STAFF, form_error_text, role_required
 from privacy.choices import AccessKind, RequestKind, RequestStatus
 from privacy.exports import export_caller_token, request_export, request_export_json, request_export_pdf
-from privacy.holds_wiring import personal_data_held
 from privacy.models import AccessLogEntry, PersonalRequest
+from privacy.selectors.retention import personal_data_held
 from privacy.services.access_log import access_log_for_number, access_record
 from privacy.services.requests import personal_request_erase, personal_request_export, personal_request_record
 

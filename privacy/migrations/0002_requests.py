@@ -78,7 +78,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('dispatch', '0019_personal_data'),
+        ('privacy', '0001_retention'),
+        ('dispatch', '0020_personal_data_apart'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,1 @@
+"""The privacy app's reads, one module per subject."""
