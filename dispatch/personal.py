@@ -50,7 +50,8 @@ PERSONAL_PATHS: Mapping[str, Mapping[str, str]] = {
     "callback.completed": _CALLBACK,
     "callback.cancelled": _CALLBACK,
     "intervention.note": {"note": PersonalKind.NOTE},
-    "intervention.phone_step": {"note": PersonalKind.NOTE},
+    # A photo: the event keeps the file's SHA-256 (what was taken), the row the document it is in.
+    "intervention.phone_step": {"note": PersonalKind.NOTE, "photo": PersonalKind.PHOTO},
 }
 
 

@@ -50,7 +50,8 @@ def plant_get_for_user(*, user, pk) -> Plant:
 def plant_document_list_for_user(*, user) -> QuerySet[PlantDocument]:
     """The plants' archives for whoever may see the plant; faxes and photos for staff and the
     technicians ever assigned to their intervention, photos for its utility (``PlantDocument``)."""
-    return restrict(PlantDocument.objects.all(), user)
+    # An erased photo is gone: its file was deleted; the history keeps its digest.
+    return restrict(PlantDocument.objects.filter(personal_erased_at__isnull=True), user)
 
 
 def plant_document_get_for_user(*, user, plant_pk, pk) -> PlantDocument:

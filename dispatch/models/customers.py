@@ -108,6 +108,8 @@ class PlantDocument(models.Model):
     # Judged by content (dispatch.files): what the admin, the phone and the fax renderer store.
     file = models.FileField(_("file"), upload_to="plants/%Y/%m/", validators=[file_content_allowed])
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # A photo erased as personal data (ADR 0002): its file deleted, the row kept for the history.
+    personal_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

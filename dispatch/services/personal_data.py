@@ -17,9 +17,18 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
-from dispatch.choices import PersonalKind, SubjectType
+from dispatch.choices import DocumentKind, PersonalKind, SubjectType
 from dispatch.history import Actor, event_build
-from dispatch.models import Call, Callback, Event, Intervention, InterventionStep, PersonalDatum, UserProfile
+from dispatch.models import (
+    Call,
+    Callback,
+    Event,
+    Intervention,
+    InterventionStep,
+    PersonalDatum,
+    PlantDocument,
+    UserProfile,
+)
 
 
 def personal_erase(
@@ -66,10 +75,14 @@ def personal_erase_locked(
     ids = [subject.pk for subject in subjects]
     rows = PersonalDatum.objects.filter(**{f"{fk}__in": ids}, kind__in=kinds, erased_at__isnull=True)
     erased: dict[int, list[str]] = defaultdict(list)
-    for subject_id, kind in rows.values_list(fk, "kind"):
+    photos: list[int] = []
+    for subject_id, kind, value in rows.values_list(fk, "kind", "value"):
         erased[subject_id].append(kind)
+        if kind == PersonalKind.PHOTO and isinstance(value, int):
+            photos.append(value)
     if erased:
         rows.update(value=None, erased_at=now, erased_because=because[:64])
+    _photos_erase(photos, now)
     touched = set(erased) | _copies_blank(on_calls, ids, subjects, kinds, now)
     heads = _chain_heads(SubjectType.CALL if on_calls else SubjectType.INTERVENTION, sorted(touched))
     events = []
@@ -85,6 +98,25 @@ def personal_erase_locked(
         events.append(built.event)
     Event.objects.bulk_create(events)
     return {subject_id: len(found) for subject_id, found in erased.items()}
+
+
+def _photos_erase(document_ids: list[int], now: datetime) -> None:
+    """Photos' documents marked erased now, their files deleted once the erasure commits (a
+    rollback must not leave a row pointing at a deleted file)."""
+    if not document_ids:
+        return
+    documents = PlantDocument.objects.filter(
+        pk__in=document_ids, kind=DocumentKind.PHOTO, personal_erased_at__isnull=True
+    )
+    files = [(document.file.storage, document.file.name) for document in documents if document.file.name]
+    documents.update(personal_erased_at=now, file="")
+
+    def delete_files() -> None:
+        for storage, name in files:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)
 
 
 def _chain_heads(subject_type: str, ids: list[int]) -> dict[int, tuple[int, str]]:

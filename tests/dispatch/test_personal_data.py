@@ -306,3 +306,39 @@ def test_on_postgresql_a_database_made_before_migrates_past_its_guards_and_verif
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_an_erased_photo_is_deleted_and_the_history_still_verifies(
+    users, plant, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from dispatch.choices import InterventionStatus as S
+    from dispatch.models import PlantDocument
+    from dispatch.selectors import plant_document_list_for_user
+    from tests.dispatch.helpers import intervention_in
+
+    intervention = intervention_in(S.ON_SITE, users=users, plant=plant)
+    image = BytesIO()
+    Image.new("RGB", (8, 8), "red").save(image, format="PNG")
+    photo = SimpleUploadedFile("meter.png", image.getvalue(), content_type="image/png")
+    services.intervention_step_apply(
+        actor=users["technician"], intervention=intervention, step_id="a1b2c3d4-0000-4000-8000-000000000002",
+        action="photo", client_time=timezone.now(), photo=photo,
+    )  # fmt: skip
+    document = PlantDocument.objects.get(intervention=intervention, kind="photo")
+    storage, name = document.file.storage, document.file.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        erased = services.personal_erase(
+            subject=intervention, kinds=[PersonalKind.PHOTO], because="retention:photo", actor=None,
+            now=timezone.now(),
+        )  # fmt: skip
+    assert erased == 1 and not storage.exists(name)
+    document.refresh_from_db()
+    assert document.personal_erased_at is not None and not document.file
+    assert not plant_document_list_for_user(user=users["supervisor"]).filter(pk=document.pk).exists()
+    assert not history_verify().problems
+    step = Event.objects.get(intervention=intervention, kind="intervention.phone_step")
+    assert len(step.data["photo_sha256"]) == 64  # what was taken stays in the chain

@@ -254,3 +254,39 @@ def test_calls_are_never_deleted_by_the_job(ended_call):
     ended_call()
     personal_data_retention(now=_later())
     assert Call.objects.count() == 1 and PersonalDatum.objects.count() == 2
+
+
+def test_the_job_deletes_photos_past_their_policy_in_closed_cases(
+    users, plant, django_capture_on_commit_callbacks
+):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from dispatch import services
+    from dispatch.models import PlantDocument
+    from tests.dispatch.helpers import intervention_in
+
+    intervention = intervention_in(S.ON_SITE, users=users, plant=plant)
+    image = BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(image, format="PNG")
+    services.intervention_step_apply(
+        actor=users["technician"], intervention=intervention, step_id="a1b2c3d4-0000-4000-8000-000000000003",
+        action="photo", client_time=timezone.now(),
+        photo=SimpleUploadedFile("valve.png", image.getvalue(), content_type="image/png"),
+    )  # fmt: skip
+    document = PlantDocument.objects.get(intervention=intervention, kind="photo")
+    storage, name = document.file.storage, document.file.name
+    # Open, the case keeps its photo whatever its age.
+    personal_data_retention(now=_later())
+    assert storage.exists(name)
+    services.intervention_complete(
+        actor=users["technician"], intervention=intervention, closing_reason="Fixed"
+    )
+    services.intervention_close(actor=users["supervisor"], intervention=intervention)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = personal_data_retention(now=_later())
+    assert run.counts["photo"]["erased"] == 1 and not storage.exists(name)
+    assert PlantDocument.objects.get(pk=document.pk).personal_erased_at is not None
+    assert not history_verify().problems
