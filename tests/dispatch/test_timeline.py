@@ -157,6 +157,12 @@ def test_the_raw_data_is_disclosed_to_staff_only_on_the_pages(users, plant, brow
     phone = browser("technician").get(reverse("dispatch:m-intervention", args=[intervention.pk]))
     body = phone.content.decode()
     assert "Technician on site at" in body and "<details" not in body
+    call = call_logged(users, plant)
+    call_page = reverse("dispatch:call-detail", args=[call.pk])
+    body = browser("operator").get(call_page).content.decode()
+    assert re.search(r"Call logged from \+39[\d ]+\.", body) and "<details" in body
+    body = browser("utility").get(call_page).content.decode()
+    assert "Call logged" in body and "<details" not in body
     history = client_for("utility").get(f"/api/interventions/{intervention.pk}/history/").json()
     assert [row["kind"] for row in history][:2] == ["intervention.opened", "intervention.assign"]
     assert history[1]["summary"] == "Assigned to technician."
