@@ -343,10 +343,10 @@ def _supervisor_warned(event: Event, data: Data) -> str:
 
 
 def _reply(event: Event, data: Data) -> str:
-    return _("Reply from %(sender)s: %(text)s") % {
-        "sender": _label(data.get("from")),
-        "text": _label(data.get("text")),
-    }
+    text = data.get("text")
+    if not _readable(text):
+        return _("A reply came from the technician.")
+    return _("Reply from %(sender)s: %(text)s") % {"sender": _label(data.get("from")), "text": text}
 
 
 def _check(event: Event, data: Data) -> str:
@@ -391,16 +391,36 @@ def _alarm_cleared(event: Event, data: Data) -> str:
     }
 
 
+def _because(value: Any) -> str:
+    """Why personal data was erased or exported: "request:12", "retention:caller_number"."""
+    if isinstance(value, str) and value.startswith("request:"):
+        return _("request #%(number)s") % {"number": value.removeprefix("request:")}
+    if isinstance(value, str) and value.startswith("retention:"):
+        return _("the retention policy (%(kind)s)") % {
+            "kind": value.removeprefix("retention:").replace("_", " ")
+        }
+    return _label(value)
+
+
 def _erased(event: Event, data: Data) -> str:
-    return _("Personal data erased (%(kinds)s, %(values)s values) because of %(because)s.") % {
+    values = data.get("values")
+    count = values if isinstance(values, int) else 0
+    return ngettext(
+        "Personal data erased (%(kinds)s, %(values)s value) because of %(because)s.",
+        "Personal data erased (%(kinds)s, %(values)s values) because of %(because)s.",
+        count,
+    ) % {
         "kinds": _label(data.get("kinds")),
-        "values": _label(data.get("values")),
-        "because": _label(data.get("because")),
+        "values": _label(values),
+        "because": _because(data.get("because")),
     }
 
 
 def _exported(event: Event, data: Data) -> str:
-    return _("Personal data exported for %(because)s.") % {"because": _label(data.get("because"))}
+    because = data.get("because")
+    if not _readable(because):
+        return _("Personal data exported.")
+    return _("Personal data exported for %(because)s.") % {"because": _because(because)}
 
 
 def _erasure_kept(event: Event, data: Data) -> str:
@@ -408,7 +428,10 @@ def _erasure_kept(event: Event, data: Data) -> str:
 
 
 def _hold_set(event: Event, data: Data) -> str:
-    return _("Legal hold set until %(until)s.") % {"until": _label(data.get("until"))}
+    until = data.get("until")
+    if not _readable(until):
+        return _("Legal hold set.")
+    return _("Legal hold set until %(until)s.") % {"until": _label(until)}
 
 
 def _hold_released(event: Event, data: Data) -> str:

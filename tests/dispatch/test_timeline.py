@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dispatch import selectors, services
 from dispatch.choices import InterventionStatus as S
-from dispatch.disclosure import UTILITY_READS
+from dispatch.disclosure import UTILITY_READS, WITHHELD
 from dispatch.history import event_record
 from dispatch.models import Event
 from dispatch.timeline import SENTENCES, event_sentence, timeline_for
@@ -75,6 +75,18 @@ def test_every_kind_the_disclosure_policy_names_has_a_sentence():
     assert not sorted(set(UTILITY_READS) - set(SENTENCES))
 
 
+@pytest.mark.parametrize("kind", sorted(SENTENCES))
+def test_every_sentence_reads_without_data_and_with_everything_withheld(kind):
+    keys = ("before", "after", "note", "text", "from", "recipient", "channel", "reason", "because",
+            "until", "outcome", "detail", "plant", "technician", "notifications", "due_at", "message",
+            "why")  # fmt: skip
+    for data in ({}, dict.fromkeys(keys, WITHHELD)):
+        sentence = event_sentence(_event(kind, data))
+        # A sentence, not the kind's name, a placeholder left over or a dictionary's repr.
+        assert sentence and sentence != kind
+        assert "%(" not in sentence and "{" not in sentence
+
+
 def _event(kind, data, at=datetime(2026, 1, 15, 2, 52, 10, tzinfo=UTC), subject_type="intervention"):
     return Event(kind=kind, data=data, occurred_at=at, subject_type=subject_type, actor_label="system")
 
@@ -101,6 +113,10 @@ def test_representative_sentences_in_english_with_local_times():
     unreachable = {**check, "outcome": "unreachable", "reachable": False, "duration_ms": 2000}
     assert event_sentence(_event("telecontrol.check", unreachable)) == (
         "Plant REMI-MI-001 checked: unreachable (2.0 s)."
+    )
+    erased = {"kinds": ["caller_number"], "values": 1, "because": "request:12"}
+    assert event_sentence(_event("personal.erased", erased)) == (
+        "Personal data erased (caller_number, 1 value) because of request #12."
     )
     assert event_sentence(_event("made.up", {})) == "made.up"
 
