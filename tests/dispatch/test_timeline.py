@@ -68,7 +68,7 @@ def test_the_scan_finds_the_kinds_written_every_way():
 
 def test_every_event_kind_written_has_a_sentence():
     missing = sorted(written_kinds() - set(SENTENCES))
-    assert not missing, f"event kinds without a sentence in dispatch/timeline.py: {missing}"
+    assert not missing, f"event kinds without a sentence in dispatch/timeline/sentences.py: {missing}"
 
 
 def test_every_kind_the_disclosure_policy_names_has_a_sentence():
