@@ -27,6 +27,7 @@ from dispatch.models import (
 from dispatch.phone_numbers import MAX_INPUT_LENGTH
 from dispatch.roles import has_role
 from dispatch.selectors import callback_is_due, callback_is_overdue
+from dispatch.timeline import event_sentence
 from dispatch.transitions import transitions_available
 
 User = get_user_model()
@@ -312,11 +313,19 @@ class InterventionNoteSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True)
+    summary = serializers.SerializerMethodField(
+        help_text=_("The event as a sentence in the reader's language (the same as on the pages).")
+    )
 
     class Meta:
         model = Event
-        fields = ["id", "seq", "occurred_at", "actor", "kind", "data", "prev_hash", "hash"]
+        fields = ["id", "seq", "occurred_at", "actor", "kind", "summary", "data", "prev_hash", "hash"]
         read_only_fields = fields
+
+    def get_summary(self, event: Event) -> str:
+        # The events reach here through access.history_for_user: the sentence says no more than
+        # the data beside it.
+        return event_sentence(event)
 
 
 class CallbackSerializer(serializers.ModelSerializer):

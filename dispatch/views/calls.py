@@ -17,6 +17,7 @@ from dispatch.filters import CallSearch
 from dispatch.inputs import id_parse, integer_parse
 from dispatch.ports import access_logged
 from dispatch.roles import has_role
+from dispatch.timeline import timeline_for
 from dispatch.views.board import call_opened_once
 from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
 from telecontrol.selectors import plant_check_latest_for_call
@@ -72,7 +73,9 @@ def call_detail(request, pk):
         "dispatch/call_detail.html",
         {
             "call": call,
-            "events": selectors.event_list_for_subject(subject=call, user=request.user),
+            "timeline": timeline_for(
+                request.user, selectors.event_list_for_subject(subject=call, user=request.user)
+            ),
             "earlier_calls": selectors.call_list_earlier(user=request.user, call=call),
             "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
             "latest_check": plant_check_latest_for_call(call=call) if call.plant_id else None,

@@ -16,6 +16,7 @@ from dispatch.files import file_type_of
 from dispatch.inputs import id_parse
 from dispatch.ports import access_logged
 from dispatch.roles import has_role
+from dispatch.timeline import timeline_for
 from dispatch.transitions import TRANSITIONS, transitions_available
 from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
 from notifications.selectors import (
@@ -52,7 +53,9 @@ def intervention_detail(request, pk):
             "plant_faults": plant_faults_reported(plant=intervention.plant)
             if any(t.action == "close" for t in actions)
             else [],
-            "events": selectors.event_list_for_subject(subject=intervention, user=request.user),
+            "timeline": timeline_for(
+                request.user, selectors.event_list_for_subject(subject=intervention, user=request.user)
+            ),
             "photos": selectors.intervention_photos(intervention=intervention, user=request.user),
             **(_notifications_context(intervention) if staff else {"notifications": None}),
         },

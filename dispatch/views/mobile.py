@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import selectors, services
 from dispatch.choices import DocumentKind, InterventionStatus, Role
 from dispatch.roles import has_role
+from dispatch.timeline import timeline_for
 from dispatch.views.common import ALL_ROLES, role_required
 from telecontrol.selectors import plant_state_get
 
@@ -26,6 +27,10 @@ OPEN_FOR_TECHNICIAN = (
     InterventionStatus.ACKNOWLEDGED,
     InterventionStatus.ON_SITE,
 )
+
+
+# The phone shows the latest events only: the whole history is on the desktop page.
+MOBILE_HISTORY = 20
 
 
 @require_GET
@@ -72,6 +77,10 @@ def intervention(request, pk):
         "photo_max_pixels": settings.PRONTO_PHOTO_MAX_PIXELS,
         "state": plant_state_get(plant=plant),
         "past": plant.interventions.exclude(pk=item.pk).order_by("-opened_at")[:10],
+        # The same sentences as the desk's pages, newest first: what happened last matters on site.
+        "timeline": timeline_for(
+            request.user, selectors.event_list_for_subject(subject=item, user=request.user)
+        )[::-1][:MOBILE_HISTORY],
         "map_url": (
             f"https://www.openstreetmap.org/?mlat={plant.latitude}&mlon={plant.longitude}#map=17/"
             f"{plant.latitude}/{plant.longitude}"

@@ -1,0 +1,350 @@
+"""One sentence per event kind (``dispatch.timeline``): each takes the event and its data as the
+reader may read it, and never says more than that data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from dispatch.models import Event, Intervention
+from dispatch.transitions import TRANSITIONS
+
+from .values import (
+    EMPTY,
+    Data,
+    after_of,
+    channel_label,
+    event_changes,
+    field_value,
+    label,
+    notification_parts,
+    readable,
+    time_of_day,
+    with_text,
+)
+
+
+def _call_logged(event: Event, data: Data) -> str:
+    caller = after_of(data).get("caller_number")
+    if readable(caller):
+        return _("Call logged from %(caller)s.") % {"caller": caller}
+    return _("Call logged.")
+
+
+def _call_updated(event: Event, data: Data) -> str:
+    names = [change.field for change in event_changes(event)]
+    if not names:
+        return _("Call updated.")
+    return _("Call updated: %(fields)s.") % {"fields": ", ".join(names)}
+
+
+def _call_answered(event: Event, data: Data) -> str:
+    return _("Call answered at %(time)s.") % {
+        "time": time_of_day(after_of(data).get("answered_at"), event.occurred_at)
+    }
+
+
+def _call_ended(event: Event, data: Data) -> str:
+    return _("Call ended at %(time)s.") % {
+        "time": time_of_day(after_of(data).get("ended_at"), event.occurred_at)
+    }
+
+
+def _script_answer(event: Event, data: Data) -> str:
+    return _("Script “%(script)s”: %(question)s — %(answer)s") % {
+        "script": label(data.get("script")),
+        "question": label(data.get("question")),
+        "answer": label(data.get("answer")),
+    }
+
+
+def _callback_scheduled(event: Event, data: Data) -> str:
+    return _("Callback scheduled for %(due)s.") % {"due": label(data.get("due_at"))}
+
+
+def _callback_due(event: Event, data: Data) -> str:
+    return _("Callback due now (scheduled for %(due)s).") % {"due": label(data.get("due_at"))}
+
+
+def _callback_completed(event: Event, data: Data) -> str:
+    return with_text(_("Callback done"), data.get("outcome"))
+
+
+def _callback_cancelled(event: Event, data: Data) -> str:
+    return with_text(_("Callback cancelled"), data.get("outcome"))
+
+
+def _opened(event: Event, data: Data) -> str:
+    priority = field_value(Intervention, "priority", after_of(data).get("priority"))
+    return _("Intervention opened, priority %(priority)s.") % {"priority": priority}
+
+
+def _assign(event: Event, data: Data) -> str:
+    return _("Assigned to %(technician)s.") % {"technician": label(after_of(data).get("technician"))}
+
+
+def _acknowledge(event: Event, data: Data) -> str:
+    at = after_of(data).get("acknowledged_at")
+    return _("Acknowledged by the technician at %(time)s.") % {"time": time_of_day(at, event.occurred_at)}
+
+
+def _arrive(event: Event, data: Data) -> str:
+    at = after_of(data).get("arrived_at")
+    return _("Technician on site at %(time)s.") % {"time": time_of_day(at, event.occurred_at)}
+
+
+def _complete(event: Event, data: Data) -> str:
+    return with_text(_("Work completed"), after_of(data).get("closing_reason"))
+
+
+def _close(event: Event, data: Data) -> str:
+    return with_text(_("Closed by the supervisor"), after_of(data).get("close_override_reason"))
+
+
+def _cancel(event: Event, data: Data) -> str:
+    return with_text(_("Cancelled by the supervisor"), after_of(data).get("cancel_reason"))
+
+
+def _close_override(event: Event, data: Data) -> str:
+    return _("Closed although the plant still reports %(faults)s; reason: %(reason)s") % {
+        "faults": label(data.get("faults")),
+        "reason": label(data.get("override_reason")),
+    }
+
+
+def _note(event: Event, data: Data) -> str:
+    note = data.get("note")
+    return _("Note: %(note)s") % {"note": note} if readable(note) else _("A note was added.")
+
+
+def _phone_step(event: Event, data: Data) -> str:
+    action = data.get("action")
+    transition = TRANSITIONS.get(action) if isinstance(action, str) else None
+    sentence = _("From the phone: %(action)s at %(time)s (%(outcome)s)") % {
+        "action": str(transition.label) if transition else label(action),
+        "time": time_of_day(data.get("phone_time"), event.occurred_at),
+        "outcome": label(data.get("outcome")),
+    }
+    return with_text(sentence, data.get("note"))
+
+
+def _queued(event: Event, data: Data) -> str:
+    rows = data.get("notifications")
+    rows = rows if isinstance(rows, list) else []
+    parts = [
+        _("%(channel)s to %(recipient)s") % notification_parts(row if isinstance(row, dict) else {})
+        for row in rows
+    ]
+    return _("Notification queued: %(list)s.") % {"list": ", ".join(parts) or EMPTY}
+
+
+def _sent(event: Event, data: Data) -> str:
+    return _("%(channel)s to %(recipient)s sent at %(time)s (attempt %(attempt)s).") % {
+        **notification_parts(data),
+        "time": time_of_day(None, event.occurred_at),
+        "attempt": label(data.get("attempt")),
+    }
+
+
+def _retry(event: Event, data: Data) -> str:
+    return _("%(channel)s to %(recipient)s not sent (attempt %(attempt)s); next attempt %(next)s.") % {
+        **notification_parts(data),
+        "attempt": label(data.get("attempt")),
+        "next": label(data.get("next_attempt_at")),
+    }
+
+
+def _failed(event: Event, data: Data) -> str:
+    sentence = _("%(channel)s to %(recipient)s failed at %(time)s") % {
+        **notification_parts(data),
+        "time": time_of_day(None, event.occurred_at),
+    }
+    return with_text(sentence, data.get("detail"))
+
+
+def _delivered(event: Event, data: Data) -> str:
+    return _("%(channel)s to %(recipient)s delivered at %(time)s.") % {
+        **notification_parts(data),
+        "time": time_of_day(None, event.occurred_at),
+    }
+
+
+def _report(event: Event, data: Data) -> str:
+    return with_text(
+        _("Gateway report on %(channel)s to %(recipient)s") % notification_parts(data), data.get("detail")
+    )
+
+
+def _recovered(event: Event, data: Data) -> str:
+    sentence = _("%(channel)s to %(recipient)s taken back after a stalled send") % notification_parts(data)
+    return with_text(sentence, data.get("detail"))
+
+
+def _no_channel(event: Event, data: Data) -> str:
+    return _("No way to notify %(technician)s: no active contact point.") % {
+        "technician": label(data.get("technician"))
+    }
+
+
+def _ack_overdue(event: Event, data: Data) -> str:
+    return _("Not acknowledged yet (round %(round)s); reminded by %(channel)s.") % {
+        "round": label(data.get("round")),
+        "channel": channel_label(data),
+    }
+
+
+def _supervisor_warned(event: Event, data: Data) -> str:
+    count = data.get("supervisors")
+    number = count if isinstance(count, int) else 0
+    sentence = ngettext("%(count)s supervisor warned", "%(count)s supervisors warned", number) % {
+        "count": label(count)
+    }
+    return with_text(sentence, data.get("why"))
+
+
+def _reply(event: Event, data: Data) -> str:
+    text = data.get("text")
+    if not readable(text):
+        return _("A reply came from the technician.")
+    return _("Reply from %(sender)s: %(text)s") % {"sender": label(data.get("from")), "text": text}
+
+
+def _check(event: Event, data: Data) -> str:
+    plant = label(data.get("plant"))
+    duration = data.get("duration_ms")
+    seconds = formats.number_format(duration / 1000, 1) if isinstance(duration, int | float) else EMPTY
+    if data.get("outcome") not in ("ok", "stale"):
+        return _("Plant %(plant)s checked: %(outcome)s (%(seconds)s s).") % {
+            "plant": plant,
+            "outcome": label(data.get("outcome")).replace("_", " "),
+            "seconds": seconds,
+        }
+    state = [_("active") if data.get("active") else _("not active")]
+    if data.get("anomaly"):
+        code = data.get("alarm_code")
+        state.append(_("anomaly %(code)s") % {"code": code} if readable(code) else _("anomaly"))
+    else:
+        state.append(_("no anomaly"))
+    if data.get("out_of_service"):
+        state.append(_("out of service"))
+    if data.get("stale"):
+        state.append(_("stale data"))
+    return _("Plant %(plant)s checked: %(state)s (%(seconds)s s).") % {
+        "plant": plant,
+        "state": ", ".join(state),
+        "seconds": seconds,
+    }
+
+
+def _alarm_raised(event: Event, data: Data) -> str:
+    sentence = _("Alarm from the plant (%(kind)s %(code)s)") % {
+        "kind": label(data.get("kind")),
+        "code": label(data.get("code")),
+    }
+    return with_text(sentence, data.get("message"))
+
+
+def _alarm_cleared(event: Event, data: Data) -> str:
+    return _("Alarm %(kind)s cleared at %(time)s.") % {
+        "kind": label(data.get("kind")),
+        "time": time_of_day(data.get("cleared_at"), event.occurred_at),
+    }
+
+
+def _because(value: Any) -> str:
+    """Why personal data was erased or exported: "request:12", "retention:caller_number"."""
+    if isinstance(value, str) and value.startswith("request:"):
+        return _("request #%(number)s") % {"number": value.removeprefix("request:")}
+    if isinstance(value, str) and value.startswith("retention:"):
+        return _("the retention policy (%(kind)s)") % {
+            "kind": value.removeprefix("retention:").replace("_", " ")
+        }
+    return label(value)
+
+
+def _erased(event: Event, data: Data) -> str:
+    values = data.get("values")
+    count = values if isinstance(values, int) else 0
+    return ngettext(
+        "Personal data erased (%(kinds)s, %(values)s value) because of %(because)s.",
+        "Personal data erased (%(kinds)s, %(values)s values) because of %(because)s.",
+        count,
+    ) % {
+        "kinds": label(data.get("kinds")),
+        "values": label(values),
+        "because": _because(data.get("because")),
+    }
+
+
+def _exported(event: Event, data: Data) -> str:
+    because = data.get("because")
+    if not readable(because):
+        return _("Personal data exported.")
+    return _("Personal data exported for %(because)s.") % {"because": _because(because)}
+
+
+def _erasure_kept(event: Event, data: Data) -> str:
+    return with_text(_("Personal data kept, not erased"), data.get("reason"))
+
+
+def _hold_set(event: Event, data: Data) -> str:
+    until = data.get("until")
+    if not readable(until):
+        return _("Legal hold set.")
+    return _("Legal hold set until %(until)s.") % {"until": label(until)}
+
+
+def _hold_released(event: Event, data: Data) -> str:
+    return _("Legal hold released.")
+
+
+def _resealed(event: Event, data: Data) -> str:
+    sentence = _("History resealed (%(count)s events)") % {"count": label(data.get("resealed"))}
+    return with_text(sentence, data.get("reason"))
+
+
+SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
+    "call.logged": _call_logged,
+    "call.updated": _call_updated,
+    "call.answered": _call_answered,
+    "call.ended": _call_ended,
+    "call.script_answer": _script_answer,
+    "callback.scheduled": _callback_scheduled,
+    "callback.due": _callback_due,
+    "callback.completed": _callback_completed,
+    "callback.cancelled": _callback_cancelled,
+    "intervention.opened": _opened,
+    "intervention.assign": _assign,
+    "intervention.acknowledge": _acknowledge,
+    "intervention.arrive": _arrive,
+    "intervention.complete": _complete,
+    "intervention.close": _close,
+    "intervention.cancel": _cancel,
+    "intervention.close_override": _close_override,
+    "intervention.note": _note,
+    "intervention.phone_step": _phone_step,
+    "notification.queued": _queued,
+    "notification.sent": _sent,
+    "notification.retry": _retry,
+    "notification.failed": _failed,
+    "notification.delivered": _delivered,
+    "notification.report": _report,
+    "notification.recovered": _recovered,
+    "notification.no_channel": _no_channel,
+    "notification.ack_overdue": _ack_overdue,
+    "notification.supervisor_warned": _supervisor_warned,
+    "notification.reply": _reply,
+    "telecontrol.check": _check,
+    "telecontrol.alarm_raised": _alarm_raised,
+    "telecontrol.alarm_cleared": _alarm_cleared,
+    "personal.erased": _erased,
+    "personal.exported": _exported,
+    "personal.erasure_kept": _erasure_kept,
+    "privacy.hold_set": _hold_set,
+    "privacy.hold_released": _hold_released,
+    "history.resealed": _resealed,
+}
