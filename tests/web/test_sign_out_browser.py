@@ -49,7 +49,7 @@ def test_after_sign_out_the_next_technician_gets_nothing_of_the_previous_ones_pa
     path = f"/m/interventions/{intervention.pk}/"
     page = signed_in("technician", phone=True, path="/m/")
     _kept_for_offline(page, path)
-    expect(page.get_by_text(intervention.summary)).to_be_visible()
+    expect(page.get_by_text(intervention.summary, exact=True)).to_be_visible()
     assert any(url.endswith(path) for url in _cached_urls(page))
 
     # The phone's own sign-out button (technician.js clears first), or the desktop header's
@@ -105,6 +105,6 @@ def test_the_pages_run_under_the_policy_without_a_violation(signed_in, users, pl
     supervisor = watch(signed_in("supervisor", path="/reports/service-levels/"))
     expect(supervisor.locator("h1")).to_be_visible()
     phone = watch(signed_in("technician", phone=True, path=f"/m/interventions/{intervention.pk}/"))
-    expect(phone.get_by_text(intervention.summary)).to_be_visible()
+    expect(phone.get_by_text(intervention.summary, exact=True)).to_be_visible()
     assert phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     assert violations == []

@@ -30,7 +30,7 @@ def test_steps_taken_offline_reach_the_server_once_with_their_real_times(signed_
 
     page.context.set_offline(True)
     page.reload()  # no network: the copy
-    expect(page.get_by_text(intervention.summary)).to_be_visible()
+    expect(page.get_by_text(intervention.summary, exact=True)).to_be_visible()
     expect(page.locator("#network")).to_contain_text("offline")
 
     before = timezone.now()

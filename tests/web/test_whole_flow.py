@@ -105,7 +105,7 @@ def test_from_the_ringing_call_to_the_supervisors_close(
 
     # The technician's phone: the SMS link, the steps.
     phone = signed_in("technician", phone=True, path=f"/m/interventions/{intervention.pk}/")
-    expect(phone.get_by_text("Strong gas smell in the stairwell")).to_be_visible()
+    expect(phone.get_by_text("Strong gas smell in the stairwell", exact=True)).to_be_visible()
     shoot(phone, "technician-phone")
     phone.get_by_role("button", name="Acknowledge").click()
     phone.get_by_role("button", name="Arrived on site").click()
