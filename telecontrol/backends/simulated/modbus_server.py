@@ -147,6 +147,7 @@ class SimulatedModbusServer:
             raise OSError(f"cannot listen on {self.host}:{self.port} for {codes}: {reason}") from exc
         self._server = server
         if self.port == 0:
+            # pymodbus types its transport loosely; listening, it is an asyncio Server with sockets.
             self.port = server.transport.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         logger.debug("simulated Modbus server listening on %s:%s", self.host, self.port)
 
