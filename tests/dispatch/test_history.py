@@ -15,7 +15,7 @@ from dispatch.models import Call, Event, HistoryImmutableError, Intervention
 from dispatch.personal import personal_resolve
 from dispatch.selectors import history_verify
 
-from .helpers import FLOW_EVENT_KINDS, call_logged, intervention_in
+from .helpers import FLOW_EVENT_KINDS, call_logged, history_tamper, intervention_in
 
 
 @pytest.fixture
@@ -100,18 +100,6 @@ def test_postgres_trigger_guards_calls_and_interventions(history):
     assert Call.objects.get(pk=call.pk).caller_number == call.caller_number
 
 
-def _tamper(sql, params):
-    """Rewrite a row the way someone with database access would, around the trigger if any."""
-    if connection.vendor == "postgresql":
-        # A superuser can switch user triggers off for its session; the chain must still tell.
-        _raw("SET session_replication_role = replica")
-    try:
-        _raw(sql, params)
-    finally:
-        if connection.vendor == "postgresql":
-            _raw("SET session_replication_role = origin")
-
-
 def test_verify_history_passes_on_an_intact_history(history):
     out = StringIO()
     call_command("verify_history", stdout=out)
@@ -122,8 +110,10 @@ def test_verify_history_reports_the_first_edited_row(history):
     call, intervention = history
     events = list(Event.objects.filter(intervention=intervention).order_by("seq"))
     edited, later = events[2], events[4]
-    _tamper("UPDATE dispatch_event SET actor_label = 'someone_else' WHERE id = %s", [later.pk])
-    _tamper("UPDATE dispatch_event SET data = %s WHERE id = %s", ['{"before": {}, "after": {}}', edited.pk])
+    history_tamper("UPDATE dispatch_event SET actor_label = 'someone_else' WHERE id = %s", [later.pk])
+    history_tamper(
+        "UPDATE dispatch_event SET data = %s WHERE id = %s", ['{"before": {}, "after": {}}', edited.pk]
+    )
     result = history_verify()
     assert {p.event_id for p in result.problems} == {edited.pk, later.pk}
     assert result.first_problem.event_id == edited.pk
@@ -138,14 +128,14 @@ def test_verify_history_reports_the_first_edited_row(history):
 def test_verify_history_detects_a_removed_row_and_a_relinked_chain(history):
     call, intervention = history
     events = list(Event.objects.filter(intervention=intervention).order_by("seq"))
-    _tamper("DELETE FROM dispatch_event WHERE id = %s", [events[3].pk])
+    history_tamper("DELETE FROM dispatch_event WHERE id = %s", [events[3].pk])
     reasons = {p.reason.split(":")[0] for p in history_verify().problems if p.event_id == events[4].pk}
     assert reasons == {"sequence gap", "link broken"}
 
 
 def test_verify_history_detects_a_call_without_history(history, users, plant):
     call, _ = history
-    _tamper("DELETE FROM dispatch_event WHERE call_id = %s", [call.pk])
+    history_tamper("DELETE FROM dispatch_event WHERE call_id = %s", [call.pk])
     problems = history_verify().problems
     assert [(p.subject, p.reason) for p in problems] == [(f"call:{call.pk}", "no history chain")]
 

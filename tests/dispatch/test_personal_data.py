@@ -20,6 +20,7 @@ from dispatch.choices import PersonalKind
 from dispatch.models import Event, HistoryImmutableError, PersonalDatum
 from dispatch.personal import ERASED, caller_token
 from dispatch.selectors import call_list_earlier, event_list_for_subject, history_verify
+from tests.dispatch.helpers import history_tamper
 
 ROOT = Path(__file__).resolve().parents[2]
 # The last commit whose code kept personal data inline in the history (before dispatch 0019).
@@ -82,10 +83,12 @@ def test_erasure_is_idempotent(users, plant):
 def test_a_value_changed_in_place_or_a_row_removed_is_tampering(users, plant):
     call = _call(users, plant)
     datum = PersonalDatum.objects.get(call=call, kind=PersonalKind.CALLER_NUMBER)
-    _raw_tamper("UPDATE dispatch_personaldatum SET value = %s WHERE id = %s", ['"+390200000000"', datum.pk])
+    history_tamper(
+        "UPDATE dispatch_personaldatum SET value = %s WHERE id = %s", ['"+390200000000"', datum.pk]
+    )
     [problem] = history_verify().problems
     assert "altered" in problem.reason
-    _raw_tamper("DELETE FROM dispatch_personaldatum WHERE id = %s", [datum.pk])
+    history_tamper("DELETE FROM dispatch_personaldatum WHERE id = %s", [datum.pk])
     [problem] = history_verify().problems
     assert (
         problem.reason == "personal data row missing" and problem.event_id == Event.objects.get(call=call).pk
@@ -124,19 +127,6 @@ def test_postgres_lets_only_erasure_through(users, plant):
         with connection.cursor() as cursor:
             cursor.execute("UPDATE dispatch_call SET personal_erased_at = NULL WHERE id = %s", [call.pk])
     assert not history_verify().problems
-
-
-def _raw_tamper(sql, params):
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    finally:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET session_replication_role = DEFAULT")
 
 
 # ----------------------------------------------------------------------------------------------
