@@ -27,6 +27,7 @@ from .models import (
     Plant,
     PlantDocument,
     UserProfile,
+    WorkstationPreference,
 )
 from .models.interventions import InterventionQuerySet
 from .personal import commitment_of, references_in
@@ -247,6 +248,12 @@ class Board:
     counts: dict[str, int]
     total: int
     now: datetime
+
+
+def workstation_preference_get(*, user) -> WorkstationPreference:
+    """``user``'s screen settings: the saved ones, else the defaults (unsaved)."""
+    found = WorkstationPreference.objects.filter(user=user).first()
+    return found if found is not None else WorkstationPreference(user=user)
 
 
 def board_for_user(*, user, limit: int | None = None, calls_limit: int | None = None) -> Board:

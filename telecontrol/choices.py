@@ -53,3 +53,17 @@ class RejectionReason(models.TextChoices):
 
 # Reported flags that raise an alarm of their kind while they are up.
 FLAG_ALARMS = (("anomaly", AlarmKind.ANOMALY), ("out_of_service", AlarmKind.OUT_OF_SERVICE))
+
+
+class BadgeState(models.TextChoices):
+    """One word for what telecontrol knows of a plant now, as the screens' badges show it. The
+    order of the checks (``telecontrol.selectors.plant_badges``): not hearing from the plant
+    first, then old data, then the plant's own flags."""
+
+    UNREACHABLE = "unreachable", _("Unreachable")
+    STALE = "stale", _("Stale")
+    OUT_OF_SERVICE = "out_of_service", _("Out of service")
+    ANOMALY = "anomaly", _("Anomaly")
+    INACTIVE = "inactive", _("Inactive")
+    ACTIVE = "active", _("Active")
+    UNKNOWN = "unknown", _("No telecontrol data")

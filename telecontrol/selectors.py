@@ -1,6 +1,7 @@
 """Reads: a plant's telecontrol settings and profile, its latest state, alarms and checks."""
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import overload
@@ -13,7 +14,7 @@ from dispatch.models import Plant
 from dispatch.timing import seconds_between
 
 from .backends.base import ModbusTarget
-from .choices import AlarmKind, Protocol
+from .choices import FAILED_OUTCOMES, AlarmKind, BadgeState, Protocol
 from .models import PlantAlarm, PlantCheck, PlantState, PlantTelecontrol, TelecontrolProfile
 
 # Alarms that mean the plant itself reports a fault (as opposed to us not hearing from it).
@@ -90,6 +91,71 @@ def plant_check_settings(*, plant: Plant) -> CheckSettings:
 
 def plant_check_settings_forget() -> None:
     _check_settings.clear()
+
+
+@dataclass(frozen=True)
+class PlantBadge:
+    """What a screen shows of a plant's live state in one word (``state``, a ``BadgeState``),
+    with the data's time and, for the tooltip, the alarm code or the last error."""
+
+    state: str
+    label: str
+    observed_at: datetime | None
+    detail: str
+
+
+def plant_badge_for_state(
+    state: PlantState | dict | None, *, stale_after_seconds: int, now: datetime
+) -> PlantBadge:
+    values = (
+        state
+        if isinstance(state, dict) or state is None
+        else {name: getattr(state, name) for name in PlantState.REPORTED_FIELDS}
+    )
+    if not values:
+        return PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
+    observed_at = values["observed_at"]
+    if values["comms_lost"] or (observed_at is None and values["outcome"] in FAILED_OUTCOMES):
+        badge, detail = BadgeState.UNREACHABLE, values["error"]
+    elif observed_at is None:
+        badge, detail = BadgeState.UNKNOWN, ""
+    elif seconds_between(observed_at, now) > stale_after_seconds:
+        badge, detail = BadgeState.STALE, ""
+    elif values["out_of_service"]:
+        badge, detail = BadgeState.OUT_OF_SERVICE, values["alarm_code"]
+    elif values["anomaly"]:
+        badge, detail = BadgeState.ANOMALY, values["alarm_code"]
+    elif values["active"] is False:
+        badge, detail = BadgeState.INACTIVE, ""
+    else:
+        badge, detail = BadgeState.ACTIVE, ""
+    return PlantBadge(badge, str(badge.label), observed_at, detail)
+
+
+def plant_badges(*, plant_ids: Iterable[int], now: datetime | None = None) -> dict[int, PlantBadge]:
+    """The badge of each plant in ``plant_ids`` (plants without telecontrol data get
+    ``unknown``), in two queries whatever their number: the states with their profiles'
+    staleness, and the kinds' profiles."""
+    now = now or timezone.now()
+    wanted = set(plant_ids)
+    if not wanted:
+        return {}
+    default_stale = TelecontrolProfile._meta.get_field("stale_after_seconds").get_default()
+    by_kind = dict(TelecontrolProfile.objects.values_list("plant_kind", "stale_after_seconds"))
+    rows = PlantState.objects.filter(plant_id__in=wanted).values(
+        "plant_id",
+        *PlantState.REPORTED_FIELDS,
+        "plant__kind",
+        "plant__telecontrol__profile__stale_after_seconds",
+    )
+    badges = {}
+    for row in rows:
+        stale_after = row["plant__telecontrol__profile__stale_after_seconds"] or by_kind.get(
+            row["plant__kind"], default_stale
+        )
+        badges[row["plant_id"]] = plant_badge_for_state(row, stale_after_seconds=stale_after, now=now)
+    unknown = PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
+    return {plant_id: badges.get(plant_id, unknown) for plant_id in wanted}
 
 
 def plant_state_get(*, plant: Plant) -> PlantState | None:

@@ -17,6 +17,7 @@ from .interventions import (
     InterventionStep,
 )
 from .personal import PersonalDatum
+from .preferences import WorkstationPreference
 from .service_levels import (
     PERCENT,
     CallInterventionSummary,
@@ -56,4 +57,5 @@ __all__ = [
     "ServiceLevelSignOff",
     "TelephonyReceipt",
     "UserProfile",
+    "WorkstationPreference",
 ]

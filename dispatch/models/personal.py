@@ -49,10 +49,8 @@ class PersonalDatum(models.Model):
     class Meta:
         verbose_name = _("personal datum")
         verbose_name_plural = _("personal data")
-        indexes = [
-            models.Index(fields=["kind", "created_at"], name="personal_kind_time_idx"),
-            models.Index(fields=["erased_at", "created_at"], name="personal_erased_time_idx"),
-        ]
+        # No index beyond the foreign keys' and the commitment's: every call writes these rows,
+        # and retention walks them by subject (call_id / intervention_id), not by time.
 
     def __str__(self) -> str:
         return f"{self.kind} {self.commitment[:12]}{' (erased)' if self.erased_at else ''}"

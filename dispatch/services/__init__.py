@@ -26,8 +26,10 @@ from .interventions import (
     priority_for_customer,
 )
 from .personal_data import personal_erase, personal_erase_locked, technician_positions_clear
+from .preferences import workstation_preference_set
 
 __all__ = [
+    "workstation_preference_set",
     "personal_erase",
     "personal_erase_locked",
     "TRANSITIONS",
