@@ -33,11 +33,6 @@ from .models.interventions import InterventionQuerySet
 from .personal import commitment_of, references_in
 from .roles import user_roles
 
-# The board lists this many open interventions (the most urgent first) and calls in progress;
-# it says how many more there are.
-BOARD_INTERVENTIONS = 200
-BOARD_CALLS = 50
-
 
 def plant_list_for_user(*, user) -> QuerySet[Plant]:
     """Staff and technicians see every plant; a utility user its own customer's only."""
@@ -235,47 +230,13 @@ def callback_get_for_user(*, user, pk) -> Callback:
 
 
 # ----------------------------------------------------------------------------------------------
-# The operator's live board
-
-
-@dataclass(frozen=True)
-class Board:
-    """What the live board shows: the most urgent open interventions (priority, then age), the
-    calls still in progress, and how many interventions are open in each state."""
-
-    interventions: list[Intervention]
-    calls: list[Call]
-    counts: dict[str, int]
-    total: int
-    now: datetime
+# The operator's screen (the board's own reads are in dispatch/board.py)
 
 
 def workstation_preference_get(*, user) -> WorkstationPreference:
     """``user``'s screen settings: the saved ones, else the defaults (unsaved)."""
     found = WorkstationPreference.objects.filter(user=user).first()
     return found if found is not None else WorkstationPreference(user=user)
-
-
-def board_for_user(*, user, limit: int | None = None, calls_limit: int | None = None) -> Board:
-    """Three queries whatever the numbers: the first ``limit`` open interventions with their
-    plant, customer, technician and call; the calls in progress (no end reported, received in
-    the last ``PRONTO_BOARD_CALL_HOURS``: a call the phone system never ended does not stay
-    forever); the open interventions counted per state. Both lists read partial indexes on
-    what is open, so the board costs the same beside 100,000 past calls."""
-    now = timezone.now()
-    limit, calls_limit = limit or BOARD_INTERVENTIONS, calls_limit or BOARD_CALLS
-    open_interventions = intervention_list_for_user(user=user).not_final()
-    interventions = list(open_interventions.order_by("priority", "opened_at", "pk")[:limit])
-    counts = dict(
-        open_interventions.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    since = shifted(now, -timedelta(hours=settings.PRONTO_BOARD_CALL_HOURS))
-    calls = list(
-        call_list_for_user(user=user)
-        .filter(ended_at__isnull=True, received_at__gte=since)
-        .order_by("-received_at", "-pk")[:calls_limit]
-    )
-    return Board(interventions=interventions, calls=calls, counts=counts, total=sum(counts.values()), now=now)
 
 
 def call_incoming_for_operator(*, user, within: timedelta = timedelta(minutes=15)) -> Call | None:

@@ -1,23 +1,33 @@
 """The operator's live board, the incoming call's screen, and the supervisor's desk."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+import django_filters
+from django import forms
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.datastructures import MultiValueDict
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 
-from dispatch import selectors
+from dispatch import selectors, services
+from dispatch.board import BOARD_ORDERS, Board, board_for_user, board_interventions_for_user
 from dispatch.choices import InterventionStatus, Priority, Role
+from dispatch.filters import BOARD_ORDER_LABELS, BoardFilter
 from dispatch.roles import has_role
 from dispatch.timing import seconds_between
 from dispatch.views.common import ALL_ROLES, STAFF, role_required
 from notifications.selectors import (
     notification_list_failed,
 )
+from telecontrol.choices import BadgeState
+from telecontrol.selectors import PlantBadge, plant_badges
 
 
 @require_GET
@@ -32,10 +42,83 @@ def home(request):
     return redirect("dispatch:intervention-list")
 
 
+class BoardPageFilter(BoardFilter):
+    """The board's filters and the plant's live state, which telecontrol knows: the badges of the
+    plants of every interventions the other filters leave, computed in one go (three queries,
+    whatever their number) and kept in ``badges`` for the rows."""
+
+    plant_state = django_filters.MultipleChoiceFilter(
+        choices=BadgeState.choices, label=gettext_lazy("Plant state"), method="plant_state_filter",
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    badges: dict[int, PlantBadge] | None = None
+
+    def plant_state_filter(self, queryset, name, value):
+        plant_ids = set(queryset.order_by().values_list("plant_id", flat=True).distinct())
+        self.badges = plant_badges(plant_ids=plant_ids)
+        wanted = set(value)
+        return queryset.filter(
+            plant_id__in=[pk for pk, badge in self.badges.items() if badge.state in wanted]
+        )
+
+
+def _board_filter(request, data: MultiValueDict) -> BoardPageFilter:
+    return BoardPageFilter(data, queryset=board_interventions_for_user(user=request.user), request=request)
+
+
+def _kept(data: MultiValueDict) -> dict[str, list[str]]:
+    """What a user's ``board_filters`` keeps of a valid submission: each filter's values."""
+    names = set(BoardPageFilter.base_filters) - {"sort"}
+    return {name: values for name in sorted(names) if (values := [v for v in data.getlist(name) if v])}
+
+
+def _saved_filter(request) -> tuple[BoardPageFilter, list[str]]:
+    """The user's saved filters and order, bound and checked. A saved value that no longer
+    holds (a technician who left, a customer gone) is dropped, and named, rather than failing."""
+    preference = selectors.workstation_preference_get(user=request.user)
+    saved = preference.board_filters if isinstance(preference.board_filters, dict) else {}
+    data = MultiValueDict(
+        {str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in saved.items()}
+    )
+    if preference.board_sort:
+        data.setlist("sort", [preference.board_sort])
+    filterset = _board_filter(request, data)
+    if filterset.is_valid():
+        return filterset, []
+    dropped = [str(f.label) for name, f in filterset.filters.items() if name in filterset.errors]
+    for name in filterset.errors:
+        data.pop(name, None)
+    filterset = _board_filter(request, data)
+    filterset.is_valid()
+    return filterset, dropped
+
+
+def _active_filters(filterset: BoardPageFilter) -> list[tuple[str, str]]:
+    """Each filter in use, as label and values: the board says what it leaves out."""
+    active = []
+    for name, value in filterset.form.cleaned_data.items():
+        if name == "sort" or value in (None, "", []):
+            continue
+        field = filterset.form.fields[name]
+        if isinstance(value, list):
+            labels = {str(key): label for key, label in field.choices}
+            text = ", ".join(str(labels.get(v, v)) for v in value)
+        elif hasattr(value, "pk"):
+            text = field.label_from_instance(value)
+        elif value == getattr(field, "null_value", None):
+            text = str(field.null_label)
+        else:
+            text = str(value)
+        active.append((str(field.label), text))
+    return active
+
+
 @dataclass(frozen=True)
 class BoardRow:
     """One intervention as the board prints it, prepared here: the template loop over a few
-    hundred rows costs a multiple of this when it resolves attributes and runs filters itself."""
+    hundred rows costs a multiple of this when it resolves attributes, runs filters or includes
+    templates itself."""
 
     pk: int
     url: str
@@ -45,11 +128,17 @@ class BoardRow:
     status_label: str
     plant: str
     municipality: str
+    badge_state: str
+    badge_label: str
+    badge_title: str
     technician: str
     opened_at: str
     open_for: str
     caller: str
     summary: str
+    # Critical and waiting for a technician on site: when they must be there, and whether late.
+    due_by: str = ""
+    overdue: bool = False
 
 
 def _duration_short(seconds: float) -> str:
@@ -62,13 +151,26 @@ def _duration_short(seconds: float) -> str:
     return _("%(days)d days") % {"days": hours // 24}
 
 
-def _board_rows(board) -> list[BoardRow]:
+def _badge_title(badge: PlantBadge) -> str:
+    """As templates/dispatch/_plant_badge.html writes it."""
+    parts = []
+    if badge.observed_at is not None:
+        parts.append(f"{_('data from')} {dateformat.format(localtime(badge.observed_at), 'd/m H:i:s')}")
+    if badge.detail:
+        parts.append(badge.detail)
+    return " · ".join(parts)
+
+
+def _board_rows(board: Board, badges: dict[int, PlantBadge]) -> list[BoardRow]:
     priorities, statuses = dict(Priority.choices), dict(InterventionStatus.choices)
     detail = reverse("dispatch:intervention-detail", args=[0]).removesuffix("0/")
+    unknown = PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
     rows = []
     for intervention in board.interventions:
         technician = intervention.technician
         summary = intervention.summary
+        badge = badges.get(intervention.plant_id, unknown)
+        deadline = board.deadlines.get(intervention.pk)
         rows.append(
             BoardRow(
                 pk=intervention.pk,
@@ -79,24 +181,47 @@ def _board_rows(board) -> list[BoardRow]:
                 status_label=statuses.get(intervention.status, intervention.status),
                 plant=intervention.plant.code,
                 municipality=intervention.plant.municipality,
+                badge_state=badge.state,
+                badge_label=badge.label,
+                badge_title=_badge_title(badge),
                 technician=(technician.get_full_name() or technician.username) if technician else "",
                 opened_at=intervention.opened_at.isoformat(),
                 open_for=_duration_short(seconds_between(intervention.opened_at, board.now)),
                 caller=intervention.call.caller_number if intervention.call else "",
                 summary=summary if len(summary) <= 80 else summary[:79] + "…",
+                due_by=localtime(deadline).strftime("%H:%M") if deadline else "",
+                overdue=deadline is not None and deadline < board.now,
             )
         )
     return rows
 
 
 def _board_context(request) -> dict:
-    board = selectors.board_for_user(user=request.user)
+    filterset, dropped = _saved_filter(request)
+    kept = MultiValueDict(_kept(filterset.data))
+    order = filterset.order
+    board = board_for_user(user=request.user, interventions=filterset.qs, order=order)
+    badges = filterset.badges
+    if badges is None:
+        badges = plant_badges(plant_ids={i.plant_id for i in board.interventions}, now=board.now)
+    page = reverse("dispatch:board")
     return {
         "board": board,
-        "rows": _board_rows(board),
+        "rows": _board_rows(board, badges),
+        "filter": filterset,
+        "filters_active": _active_filters(filterset),
+        "filters_dropped": dropped,
+        "sort": order,
+        "sort_urls": {
+            key: f"{page}?{urlencode([('apply', '1'), *kept.lists(), ('sort', key)], doseq=True)}"
+            for key in BOARD_ORDERS
+        },
+        "sort_label": BOARD_ORDER_LABELS[order],
         # Looked up once, not once per row.
         "not_assigned": _("not assigned"),
         "call_label": pgettext("verb: phone this number", "Call"),
+        "overdue_label": _("Overdue"),
+        "due_by_label": _("on site by"),
         "state_counts": [
             (label, board.counts[value])
             for value, label in InterventionStatus.choices
@@ -157,13 +282,29 @@ def desk(request):
 @require_GET
 @role_required(*STAFF)
 def board(request):
-    """The operator's live board: open interventions by priority and age, calls in progress.
-    Its body refreshes itself (htmx polls ``board_rows``)."""
+    """The operator's live board: open interventions (most urgent first unless the user chose
+    another order), calls in progress. Its body refreshes itself (htmx polls ``board_rows``).
+
+    Filters and order are the user's own and kept: ``?apply=1&...`` (the filter form, a column's
+    order link) checks them, saves them and comes back here; ``?reset=1`` forgets them. A value
+    that is not offered is a 400 that says which, never a board silently showing everything."""
+    if "reset" in request.GET:
+        services.workstation_preference_set(user=request.user, board_filters={}, board_sort="")
+        return redirect("dispatch:board")
+    if "apply" in request.GET:
+        filterset = _board_filter(request, request.GET)
+        if not filterset.is_valid():
+            context = {"filter": filterset, "refresh_seconds": settings.PRONTO_BOARD_REFRESH_SECONDS}
+            return render(request, "dispatch/board.html", context, status=400)
+        services.workstation_preference_set(
+            user=request.user, board_filters=_kept(request.GET), board_sort=filterset.order
+        )
+        return redirect("dispatch:board")
     return render(request, "dispatch/board.html", _board_context(request))
 
 
 @require_GET
 @role_required(*STAFF)
 def board_rows(request):
-    """The board's body alone, for its refresh."""
+    """The board's body alone, for its refresh: with the user's saved filters and order."""
     return render(request, "dispatch/_board_rows.html", _board_context(request))

@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch import selectors, services
+from dispatch import board as board_module
+from dispatch import services
+from dispatch.board import board_for_user
 from dispatch.choices import Priority
 from dispatch.models import Intervention
 
@@ -43,7 +45,7 @@ def test_open_interventions_come_by_priority_then_age_and_final_ones_not_at_all(
     )
     cancelled = intervention_in("cancelled", users=users, plant=plant)
 
-    board = selectors.board_for_user(user=users["operator"])
+    board = board_for_user(user=users["operator"])
 
     assert [i.pk for i in board.interventions] == [critical_old.pk, critical_new.pk, low_old.pk]
     assert cancelled.pk not in {i.pk for i in board.interventions}
@@ -60,7 +62,7 @@ def test_calls_in_progress_show_with_a_tel_link_and_ended_or_stale_ones_do_not(u
     )
     call_logged(users, plant, caller_number="+39 02 7777 8888", received_at=now - timedelta(hours=30))
 
-    board = selectors.board_for_user(user=users["operator"])
+    board = board_for_user(user=users["operator"])
 
     assert [c.pk for c in board.calls] == [ringing.pk]
     page = browser("operator").get(BOARD).content.decode()
@@ -82,7 +84,7 @@ def test_the_board_refreshes_itself_from_its_rows_endpoint(users, plant, browser
 
 
 def test_more_than_the_board_holds_is_counted_and_linked(users, plant, browser, monkeypatch):
-    monkeypatch.setattr(selectors, "BOARD_INTERVENTIONS", 2)
+    monkeypatch.setattr(board_module, "BOARD_INTERVENTIONS", 2)
     for _ in range(3):
         _open(users, plant)
 
@@ -130,4 +132,4 @@ def test_the_board_costs_the_same_number_of_queries_for_3_or_40_rows(users, plan
     many = (_queries_for(client, BOARD), _queries_for(client, ROWS))
 
     assert many == few
-    assert selectors.board_for_user(user=users["operator"]).total == 40
+    assert board_for_user(user=users["operator"]).total == 40
