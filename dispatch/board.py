@@ -39,6 +39,14 @@ BOARD_ORDERS: dict[str, tuple] = {
     "state": (_STATE_RANK, "priority", "opened_at", "pk"),
 }  # fmt: skip
 BOARD_ORDER_DEFAULT = "priority"
+# What a row shows, and no more: 200 rows of four joined tables cost their columns twice, in the
+# transfer and in building the objects. The rest of each row is deferred (a query if read).
+BOARD_ROW_FIELDS = (
+    "priority", "status", "opened_at", "summary", "plant_id", "technician_id", "call_id",
+    "plant__code", "plant__municipality", "plant__customer_id",
+    "technician__username", "technician__first_name", "technician__last_name",
+    "call__caller_number", "call__received_at", "call__call_type",
+)  # fmt: skip
 # The arrival target runs until the technician is on site.
 ARRIVAL_PENDING = (InterventionStatus.OPEN, InterventionStatus.ASSIGNED, InterventionStatus.ACKNOWLEDGED)
 
@@ -114,7 +122,8 @@ def board_for_user(
 ) -> Board:
     """Five queries whatever the numbers: the first ``limit`` of ``interventions`` (the board's
     filters applied to ``board_interventions_for_user``; all of those by default) in ``order``
-    (a key of ``BOARD_ORDERS``), with their plant, customer, technician and call; the calls in
+    (a key of ``BOARD_ORDERS``), with their plant, technician and call (``BOARD_ROW_FIELDS``
+    only); the calls in
     progress (no end reported, received in the last ``PRONTO_BOARD_CALL_HOURS``: a call the
     phone system never ended does not stay forever); the interventions counted per state; the
     service-level profiles; the critical ones waiting for a technician, for their deadlines.
@@ -128,7 +137,12 @@ def board_for_user(
         if interventions is not None
         else board_interventions_for_user(user=user)
     )
-    rows = list(listed.order_by(*BOARD_ORDERS.get(order, BOARD_ORDERS[BOARD_ORDER_DEFAULT]))[:limit])
+    rows = list(
+        listed.select_related(None)
+        .select_related("plant", "technician", "call")
+        .only(*BOARD_ROW_FIELDS)
+        .order_by(*BOARD_ORDERS.get(order, BOARD_ORDERS[BOARD_ORDER_DEFAULT]))[:limit]
+    )
     counts = dict(listed.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     since = shifted(now, -timedelta(hours=settings.PRONTO_BOARD_CALL_HOURS))
     calls = list(

@@ -82,17 +82,23 @@ def _technicians(request):
 
 class BoardFilter(django_filters.FilterSet):
     """What an operator narrows the board to. Customers are those the user may see (give the
-    request). Every value is checked: one that is not offered is an error, never "everything"."""
+    request). Every value is checked: one that is not offered is an error, never "everything".
+    No filter crosses a to-many relation, so none asks for DISTINCT (which would sort every open
+    intervention before the board takes its first 200)."""
 
     customer = django_filters.ModelChoiceFilter(
         field_name="plant__customer", queryset=_customers, label=_("Customer"), empty_label=_("All")
     )
     line = django_filters.CharFilter(field_name="call__line", label=_("Line called"), max_length=64)
     priority = django_filters.MultipleChoiceFilter(
-        choices=Priority.choices, label=_("Priority"), widget=forms.CheckboxSelectMultiple
+        choices=Priority.choices, label=_("Priority"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     state = django_filters.MultipleChoiceFilter(
-        field_name="status", choices=OPEN_STATES, label=_("State"), widget=forms.CheckboxSelectMultiple
+        field_name="status",
+        choices=OPEN_STATES,
+        label=_("State"),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     technician = TechnicianFilter(
         queryset=_technicians, label=_("Technician"), empty_label=_("All"), null_label=_("Not assigned")

@@ -3,15 +3,15 @@
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import overload
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, DateTimeField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from dispatch.models import Plant
-from dispatch.timing import seconds_between
+from dispatch.timing import seconds_between, shifted
 
 from .backends.base import ModbusTarget
 from .choices import FAILED_OUTCOMES, AlarmKind, BadgeState, Protocol
@@ -221,3 +221,53 @@ def mqtt_plant_codes() -> dict[str, int]:
         tc.topic_code: tc.plant_id
         for tc in PlantTelecontrol.objects.filter(protocol=Protocol.MQTT).select_related("plant")
     }
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 16, the board's plant-state filter: the badge decided in SQL, for lists that filter on it
+
+
+def plant_badge_condition(*, states: Iterable[str], plant: str = "plant", now: datetime | None = None) -> Q:
+    """A condition on any queryset whose ``plant`` field is a plant: its badge is one of
+    ``states``, decided as ``plant_badge_for_state`` decides it (tested against it), in the
+    database: no plant ids fetched, one query for the profiles' staleness. A plant without
+    telecontrol data is ``unknown``."""
+    now = now or timezone.now()
+    wanted = set(states)
+    default_stale = TelecontrolProfile._meta.get_field("stale_after_seconds").get_default()
+    profiles = list(TelecontrolProfile.objects.values_list("pk", "plant_kind", "stale_after_seconds"))
+
+    # Data older than this is stale: the plant's own profile, else its kind's, else the default.
+    # Cut-off moments computed here keep the SQL free of interval arithmetic (SQLite has none).
+    def older(seconds: int) -> Value:
+        return Value(shifted(now, -timedelta(seconds=seconds)))
+
+    cutoff = Case(
+        *(When(plant__telecontrol__profile=pk, then=older(stale)) for pk, _, stale in profiles),
+        *(When(plant__kind=kind, then=older(stale)) for _, kind, stale in profiles),
+        default=older(default_stale),
+        output_field=DateTimeField(),
+    )
+    # The checks in plant_badge_for_state's order, the first that holds wins.
+    badge = Case(
+        When(Q(comms_lost=True) | Q(observed_at__isnull=True, outcome__in=FAILED_OUTCOMES),
+             then=Value(BadgeState.UNREACHABLE.value)),
+        When(observed_at__isnull=True, then=Value(BadgeState.UNKNOWN.value)),
+        When(observed_at__lt=cutoff, then=Value(BadgeState.STALE.value)),
+        When(out_of_service=True, then=Value(BadgeState.OUT_OF_SERVICE.value)),
+        When(anomaly=True, then=Value(BadgeState.ANOMALY.value)),
+        When(active=False, then=Value(BadgeState.INACTIVE.value)),
+        default=Value(BadgeState.ACTIVE.value),
+        output_field=CharField(),
+    )  # fmt: skip
+    # PostgreSQL cannot estimate how many rows a CASE keeps: it takes "badge IN (a few)" for a
+    # small part of the plants. Asked for most states, the condition is written as "no state
+    # outside them", which it takes for most plants: either way the board's query walks its
+    # index in order and stops at its 200th row, rather than sorting every open intervention.
+    states_of = PlantState.objects.filter(plant=OuterRef(plant))
+    if len(wanted) * 2 <= len(BadgeState.values):
+        condition = Q(Exists(states_of.annotate(badge=badge).filter(badge__in=wanted)))
+        return condition | ~Q(Exists(states_of)) if BadgeState.UNKNOWN in wanted else condition
+    others = set(BadgeState.values) - wanted
+    condition = ~Q(Exists(states_of.annotate(badge=badge).filter(badge__in=others)))
+    return condition if BadgeState.UNKNOWN in wanted else condition & Q(Exists(states_of))

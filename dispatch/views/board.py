@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat
 from django.utils.datastructures import MultiValueDict
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -27,7 +26,7 @@ from notifications.selectors import (
     notification_list_failed,
 )
 from telecontrol.choices import BadgeState
-from telecontrol.selectors import PlantBadge, plant_badges
+from telecontrol.selectors import PlantBadge, plant_badge_condition, plant_badges
 
 
 @require_GET
@@ -43,24 +42,17 @@ def home(request):
 
 
 class BoardPageFilter(BoardFilter):
-    """The board's filters and the plant's live state, which telecontrol knows: the badges of the
-    plants of every interventions the other filters leave, computed in one go (three queries,
-    whatever their number) and kept in ``badges`` for the rows."""
+    """The board's filters and the plant's live state, which telecontrol knows: its badge, decided
+    in the database (``plant_badge_condition``), so the filter costs the same for 10 plants or
+    10,000 and the badges are computed for the rows shown only."""
 
     plant_state = django_filters.MultipleChoiceFilter(
         choices=BadgeState.choices, label=gettext_lazy("Plant state"), method="plant_state_filter",
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple, distinct=False,
     )  # fmt: skip
 
-    badges: dict[int, PlantBadge] | None = None
-
     def plant_state_filter(self, queryset, name, value):
-        plant_ids = set(queryset.order_by().values_list("plant_id", flat=True).distinct())
-        self.badges = plant_badges(plant_ids=plant_ids)
-        wanted = set(value)
-        return queryset.filter(
-            plant_id__in=[pk for pk, badge in self.badges.items() if badge.state in wanted]
-        )
+        return queryset.filter(plant_badge_condition(states=value, plant="plant"))
 
 
 def _board_filter(request, data: MultiValueDict) -> BoardPageFilter:
@@ -140,6 +132,11 @@ class BoardRow:
     due_by: str = ""
     overdue: bool = False
 
+    def __getitem__(self, name: str):
+        # The template engine tries ``row[name]`` before ``row.name``: answering it spares an
+        # exception per cell, a third of the rows' rendering time.
+        return getattr(self, name)
+
 
 def _duration_short(seconds: float) -> str:
     minutes = int(seconds // 60)
@@ -151,45 +148,48 @@ def _duration_short(seconds: float) -> str:
     return _("%(days)d days") % {"days": hours // 24}
 
 
-def _badge_title(badge: PlantBadge) -> str:
-    """As templates/dispatch/_plant_badge.html writes it."""
-    parts = []
-    if badge.observed_at is not None:
-        parts.append(f"{_('data from')} {dateformat.format(localtime(badge.observed_at), 'd/m H:i:s')}")
-    if badge.detail:
-        parts.append(badge.detail)
-    return " · ".join(parts)
+def _badge_titles(badges: dict[int, PlantBadge]) -> dict[int, str]:
+    """Each badge's tooltip, as templates/dispatch/_plant_badge.html writes it."""
+    data_from, titles = _("data from"), {}
+    for plant_id, badge in badges.items():
+        parts = [f"{data_from} {localtime(badge.observed_at):%d/%m %H:%M:%S}"] if badge.observed_at else []
+        titles[plant_id] = " · ".join([*parts, badge.detail] if badge.detail else parts)
+    return titles
 
 
 def _board_rows(board: Board, badges: dict[int, PlantBadge]) -> list[BoardRow]:
-    priorities, statuses = dict(Priority.choices), dict(InterventionStatus.choices)
+    # Labels made plain strings once: a lazy one is translated again each time it is printed.
+    priorities = {value: str(label) for value, label in Priority.choices}
+    statuses = {value: str(label) for value, label in InterventionStatus.choices}
     detail = reverse("dispatch:intervention-detail", args=[0]).removesuffix("0/")
     unknown = PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
+    shown = {i.plant_id: badges.get(i.plant_id, unknown) for i in board.interventions}
+    titles = _badge_titles(shown)
     rows = []
     for intervention in board.interventions:
         technician = intervention.technician
         summary = intervention.summary
-        badge = badges.get(intervention.plant_id, unknown)
+        badge = shown[intervention.plant_id]
         deadline = board.deadlines.get(intervention.pk)
         rows.append(
             BoardRow(
                 pk=intervention.pk,
                 url=f"{detail}{intervention.pk}/",
                 priority=intervention.priority,
-                priority_label=str(priorities.get(intervention.priority, "")),
+                priority_label=priorities.get(intervention.priority, ""),
                 status=intervention.status,
                 status_label=statuses.get(intervention.status, intervention.status),
                 plant=intervention.plant.code,
                 municipality=intervention.plant.municipality,
                 badge_state=badge.state,
                 badge_label=badge.label,
-                badge_title=_badge_title(badge),
+                badge_title=titles[intervention.plant_id],
                 technician=(technician.get_full_name() or technician.username) if technician else "",
                 opened_at=intervention.opened_at.isoformat(),
                 open_for=_duration_short(seconds_between(intervention.opened_at, board.now)),
                 caller=intervention.call.caller_number if intervention.call else "",
                 summary=summary if len(summary) <= 80 else summary[:79] + "…",
-                due_by=localtime(deadline).strftime("%H:%M") if deadline else "",
+                due_by=f"{localtime(deadline):%H:%M}" if deadline else "",
                 overdue=deadline is not None and deadline < board.now,
             )
         )
@@ -201,9 +201,7 @@ def _board_context(request) -> dict:
     kept = MultiValueDict(_kept(filterset.data))
     order = filterset.order
     board = board_for_user(user=request.user, interventions=filterset.qs, order=order)
-    badges = filterset.badges
-    if badges is None:
-        badges = plant_badges(plant_ids={i.plant_id for i in board.interventions}, now=board.now)
+    badges = plant_badges(plant_ids={i.plant_id for i in board.interventions}, now=board.now)
     page = reverse("dispatch:board")
     return {
         "board": board,
