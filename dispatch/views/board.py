@@ -10,6 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -108,9 +110,9 @@ def _active_filters(filterset: BoardPageFilter) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class BoardRow:
-    """One intervention as the board prints it, prepared here: the template loop over a few
-    hundred rows costs a multiple of this when it resolves attributes, runs filters or includes
-    templates itself."""
+    """One intervention as the board prints it, prepared here (and written by ``_rows_html``):
+    a template loop over a few hundred rows costs a multiple of this when it resolves
+    attributes, runs filters or includes templates itself."""
 
     pk: int
     url: str
@@ -131,11 +133,6 @@ class BoardRow:
     # Critical and waiting for a technician on site: when they must be there, and whether late.
     due_by: str = ""
     overdue: bool = False
-
-    def __getitem__(self, name: str):
-        # The template engine tries ``row[name]`` before ``row.name``: answering it spares an
-        # exception per cell, a third of the rows' rendering time.
-        return getattr(self, name)
 
 
 def _duration_short(seconds: float) -> str:
@@ -196,6 +193,59 @@ def _board_rows(board: Board, badges: dict[int, PlantBadge]) -> list[BoardRow]:
     return rows
 
 
+# One row of the board's table. Written here rather than in _board_rows.html: the template
+# engine spends ~60 µs a row on its 25 lookups and tests, half the board's rendering; this costs a
+# tenth of it. Every value goes through ``escape``.
+_ROW = (
+    '<tr class="priority-{priority} status-{status}{overdue_class}">'
+    '<td><a id="board-iv-{pk}" href="{url}">{pk}</a></td><td>{priority_label}</td>'
+    '<td class="status">{status_label}</td><td>{plant} <span class="muted">{municipality}</span></td>'
+    '<td><span class="badge badge-{badge_state}"{badge_title}>{badge_label}</span></td>'
+    "<td>{technician}</td><td>{open_for}</td><td>{caller}</td><td>{summary}</td></tr>\n"
+)
+
+
+def _rows_html(rows: list[BoardRow]) -> str:
+    not_assigned = f'<span class="muted">{escape(_("not assigned"))}</span>'
+    call, overdue, due_by = pgettext("verb: phone this number", "Call"), _("Overdue"), _("on site by")
+    flag = f' <strong class="overdue-flag"><span aria-hidden="true">⚠</span> {escape(overdue)}</strong>'
+    html = []
+    for row in rows:
+        open_for = f'<time datetime="{escape(row.opened_at)}">{escape(row.open_for)}</time>'
+        if row.overdue:
+            open_for += f'{flag} <span class="due-by">({escape(due_by)} {escape(row.due_by)})</span>'
+        elif row.due_by:
+            open_for += f' <span class="due-by">{escape(due_by)} {escape(row.due_by)}</span>'
+        caller = (
+            f'<a class="phone" id="board-tel-{row.pk}" href="tel:{escape(row.caller)}" '
+            f'aria-label="{escape(call)} {escape(row.caller)}"><span aria-hidden="true">☎</span> '
+            f"{escape(row.caller)}</a>"
+            if row.caller
+            else "—"
+        )
+        html.append(
+            _ROW.format(
+                priority=row.priority,
+                status=escape(row.status),
+                overdue_class=" overdue" if row.overdue else "",
+                pk=row.pk,
+                url=escape(row.url),
+                priority_label=escape(row.priority_label),
+                status_label=escape(row.status_label),
+                plant=escape(row.plant),
+                municipality=escape(row.municipality),
+                badge_state=escape(row.badge_state),
+                badge_title=f' title="{escape(row.badge_title)}"' if row.badge_title else "",
+                badge_label=escape(row.badge_label),
+                technician=escape(row.technician) if row.technician else not_assigned,
+                open_for=open_for,
+                caller=caller,
+                summary=escape(row.summary),
+            )  # fmt: skip
+        )
+    return mark_safe("".join(html))  # noqa: S308 - built from escaped values above
+
+
 def _board_context(request) -> dict:
     filterset, dropped = _saved_filter(request)
     kept = MultiValueDict(_kept(filterset.data))
@@ -205,7 +255,7 @@ def _board_context(request) -> dict:
     page = reverse("dispatch:board")
     return {
         "board": board,
-        "rows": _board_rows(board, badges),
+        "rows_html": _rows_html(_board_rows(board, badges)),
         "filter": filterset,
         "filters_active": _active_filters(filterset),
         "filters_dropped": dropped,
@@ -215,11 +265,6 @@ def _board_context(request) -> dict:
             for key in BOARD_ORDERS
         },
         "sort_label": BOARD_ORDER_LABELS[order],
-        # Looked up once, not once per row.
-        "not_assigned": _("not assigned"),
-        "call_label": pgettext("verb: phone this number", "Call"),
-        "overdue_label": _("Overdue"),
-        "due_by_label": _("on site by"),
         "state_counts": [
             (label, board.counts[value])
             for value, label in InterventionStatus.choices
