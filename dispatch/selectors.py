@@ -279,15 +279,19 @@ def board_for_user(*, user, limit: int | None = None, calls_limit: int | None = 
 
 
 def call_incoming_for_operator(*, user, within: timedelta = timedelta(minutes=15)) -> Call | None:
-    """The newest call ringing at, or answered by, ``user`` and not ended: the one their screen
-    should show. Recent ones only, so a call whose end the phone system never reported does not
-    keep coming back."""
+    """The newest call the phone system rang at, or had answered by, ``user`` and not ended: the
+    one their screen should show. Recent ones only, so a call whose end the phone system never
+    reported does not keep coming back. A call typed in by hand never rang: its screen is the
+    one that logged it."""
     return (
         Call.objects.filter(
-            operator=user, ended_at__isnull=True, received_at__gte=shifted(timezone.now(), -within)
+            operator=user,
+            source=CallSource.TELEPHONY,
+            ended_at__isnull=True,
+            received_at__gte=shifted(timezone.now(), -within),
         )
         .order_by("-received_at", "-pk")
-        .only("pk", "source", "caller_number", "line", "answered_at")
+        .only("pk", "caller_number", "line", "answered_at")
         .first()
     )
 
@@ -455,11 +459,8 @@ class Alerts:
 
     @property
     def ringing(self) -> Call | None:
-        """The call while it rings unanswered. A call logged by hand has no answer time: it
-        never rang here."""
-        call = self.call
-        ringing = call is not None and call.source == CallSource.TELEPHONY and call.answered_at is None
-        return call if ringing else None
+        """The call while it rings unanswered."""
+        return self.call if self.call is not None and self.call.answered_at is None else None
 
 
 def alerts_for_user(*, user, critical_after: int) -> Alerts:

@@ -97,3 +97,8 @@ def test_the_call_status_follows_who_may_see_the_call(users, browser):
     assert browser("supervisor").get(url).status_code == 200
     for name in ("utility", "technician"):
         assert browser(name).get(url).status_code == 404
+
+
+def test_a_call_typed_in_by_hand_elsewhere_does_not_take_over_the_screen(users, plant, browser):
+    call_logged(users, plant)  # through the API, say: the operator's, never rang, not ended
+    assert "HX-Redirect" not in browser("operator").get(INCOMING)
