@@ -141,7 +141,11 @@
   function update(alerts, fresh) {
     var shown = {}, seen = seenKeys(), newTone = null, hadFocus = alerts.contains(document.activeElement);
     Array.prototype.forEach.call(alerts.children, function (item) { shown[item.getAttribute("data-alert-key")] = item; });
-    var wanted = Array.prototype.slice.call(fresh.children), keys = wanted.map(function (item) {
+    // Alert items only: a poll answered by the sign-in page (the session expired) adds nothing.
+    var wanted = Array.prototype.filter.call(fresh.children, function (item) {
+      return item.hasAttribute("data-alert-key");
+    });
+    var keys = wanted.map(function (item) {
       return item.getAttribute("data-alert-key");
     });
     Object.keys(shown).forEach(function (key) {
