@@ -57,7 +57,12 @@ def person_name(user) -> str:
 def _row_summary(row: Notification) -> dict:
     """A row as its history events carry it. The recipient is named too (not only addressed):
     the history is read as "SMS to Tino Tecnico", and an event keeps the name it was sent under."""
-    summary = {"notification": row.pk, "channel": row.channel, "recipient": row.recipient, "reason": row.reason}
+    summary = {
+        "notification": row.pk,
+        "channel": row.channel,
+        "recipient": row.recipient,
+        "reason": row.reason,
+    }
     if row.recipient_user_id is not None:
         summary["recipient_name"] = person_name(row.recipient_user)
     return summary
@@ -213,7 +218,10 @@ def notifications_for_assignment(*, intervention: Intervention, previous_technic
         _record(
             intervention.pk,
             "notification.no_channel",
-            {"technician": intervention.technician_id, "technician_name": person_name(intervention.technician)},
+            {
+                "technician": intervention.technician_id,
+                "technician_name": person_name(intervention.technician),
+            },
             locked=intervention,
         )
     return _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)
