@@ -9,6 +9,7 @@ from .calls import (
     call_intervention_open,
     call_list,
     call_plant_check,
+    call_plant_search,
     call_plant_set,
 )
 from .common import ALL_ROLES, STAFF, form_error_text, role_required
@@ -31,6 +32,7 @@ __all__ = [
     "call_intervention_open",
     "call_list",
     "call_plant_check",
+    "call_plant_search",
     "call_plant_set",
     "call_script",
     "call_script_apply",
