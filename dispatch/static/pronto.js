@@ -78,11 +78,9 @@
 
   function activate(option) {
     var field = input();
-    options().forEach(function (o) {
-      var on = o === option;
-      o.classList.toggle("active", on);
-      o.setAttribute("aria-selected", on ? "true" : "false");
-    });
+    // The state is aria-selected alone (styled by it): htmx settles the class attribute of
+    // swapped content back to the server's after the swap.
+    options().forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
     if (option) {
       field.setAttribute("aria-activedescendant", option.id);
       option.scrollIntoView({ block: "nearest" });
@@ -104,7 +102,7 @@
     open(false);
     field.form.requestSubmit();
   }
-  function active() { return options().filter(function (o) { return o.classList.contains("active"); })[0]; }
+  function active() { return options().filter(function (o) { return o.getAttribute("aria-selected") === "true"; })[0]; }
   function move(step) {
     var all = options();
     if (!all.length) { return; }
@@ -132,9 +130,9 @@
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       move(event.key === "ArrowDown" ? 1 : -1);
-    } else if (event.key === "Enter" && expanded() && active()) {
+    } else if (event.key === "Enter" && expanded()) {
       event.preventDefault();
-      choose(active());
+      choose(active() || options()[0]);
     } else if (event.key === "Escape") {
       if (expanded()) { open(false); } else { field.value = ""; }
       event.preventDefault();
