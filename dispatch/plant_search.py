@@ -61,7 +61,9 @@ def plant_search_query_clean(query: str | None) -> str:
     return text
 
 
-def plant_search(*, user, query: str, caller_number: str = "", limit: int = PLANT_SEARCH_LIMIT) -> list[PlantHit]:
+def plant_search(
+    *, user, query: str, caller_number: str = "", limit: int = PLANT_SEARCH_LIMIT
+) -> list[PlantHit]:
     """The plants ``user`` may see that match ``query``, best first, at most ``limit``.
 
     A plant matches when every word of the query is in its code, name, address or municipality

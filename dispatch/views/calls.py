@@ -106,11 +106,12 @@ def _call_intervention_context(call) -> dict:
     if call.plant_id:
         default = services.intervention_default_priority(call_type=call.call_type, plant=call.plant)
     suggestions = selectors.technicians_suggested(plant=call.plant) if call.plant_id else []
+    # The best suggestion is chosen for the operator when someone is on duty to send.
+    best = suggestions[0] if suggestions and suggestions[0].on_duty else None
     return {
         "call_interventions": list(call.interventions.select_related("technician").order_by("pk")),
         "suggestions": suggestions,
-        # The best suggestion is chosen for the operator when someone is on duty to send.
-        "preselected_technician": suggestions[0].technician.pk if suggestions and suggestions[0].on_duty else None,
+        "preselected_technician": best.technician.pk if best else None,
         "suggested_priority": (state.suggested_priority if state else None) or default,
     }
 
@@ -139,7 +140,9 @@ def call_plant_search(request, pk):
     contact's or known number), the caller's own first; with ``q`` empty, the caller's plants."""
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     try:
-        hits = plant_search(user=request.user, query=request.GET.get("q", ""), caller_number=call.caller_number)
+        hits = plant_search(
+            user=request.user, query=request.GET.get("q", ""), caller_number=call.caller_number
+        )
     except ValidationError as exc:
         return HttpResponseBadRequest(form_error_text(exc), content_type="text/plain; charset=utf-8")
     badges = plant_badges(plant_ids=[hit.plant.pk for hit in hits])

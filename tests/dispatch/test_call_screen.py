@@ -31,7 +31,9 @@ def test_the_plants_open_interventions_are_listed_not_the_finished(users, plant,
     on_site = intervention_in(InterventionStatus.ON_SITE, users=users, plant=plant)
     closed = intervention_in(InterventionStatus.CLOSED, users=users, plant=plant)
     page = call_page(browser, call)
-    section = page[page.index("Open interventions on this plant") : page.index("Earlier calls from this number")]
+    section = page[
+        page.index("Open interventions on this plant") : page.index("Earlier calls from this number")
+    ]
     assert reverse("dispatch:intervention-detail", args=[on_site.pk]) in section
     assert reverse("dispatch:intervention-detail", args=[closed.pk]) not in section
 

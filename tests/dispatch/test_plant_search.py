@@ -33,8 +33,8 @@ def town(customer, other_customer):
                                municipality="Milano"),
         "GC-101": PlantFactory(customer=customer, code="GC-101", name="Cabina Sud", address="Via Verdi 7",
                                municipality="Monza"),
-        "LIFT-7": PlantFactory(customer=customer, code="LIFT-7", name="Ascensore scala B", address="Corso Como 3",
-                               municipality="Milano", kind="lift"),
+        "LIFT-7": PlantFactory(customer=customer, code="LIFT-7", name="Ascensore scala B",
+                               address="Corso Como 3", municipality="Milano", kind="lift"),
         "AGC-1": PlantFactory(customer=other_customer, code="AGC-1", name="Remi Adriatica",
                               address="Via Roma 9", municipality="Pescara"),
     }  # fmt: skip
@@ -78,12 +78,18 @@ def test_the_callers_plants_come_first_known_number_then_earlier_calls(users, to
     # and they called about GC-101 before.
     KnownNumber.objects.create(number="+390244445555", plant=town["LIFT-7"])
     KnownNumber.objects.create(number="+390244445555", plant=town["GC-100"])
-    earlier = call_logged(users, town["GC-101"], caller_number=CALLER, received_at=timezone.now() - timedelta(days=3))
+    earlier = call_logged(
+        users, town["GC-101"], caller_number=CALLER, received_at=timezone.now() - timedelta(days=3)
+    )
     assert earlier.plant == town["GC-101"]
 
     hits = plant_search(user=users["operator"], query="", caller_number=CALLER)
     assert codes(hits) == ["GC-100", "LIFT-7", "GC-101"]
-    assert [hit.rank for hit in hits] == [PlantRank.KNOWN_NUMBER, PlantRank.KNOWN_NUMBER, PlantRank.EARLIER_CALL]
+    assert [hit.rank for hit in hits] == [
+        PlantRank.KNOWN_NUMBER,
+        PlantRank.KNOWN_NUMBER,
+        PlantRank.EARLIER_CALL,
+    ]
     assert all(hit.callers_plant for hit in hits)
 
     # Typing narrows to what matches, the caller's plants still first, then the code that is the

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
     [
         (Reading(CheckOutcome.OK, active=True, anomaly=False, out_of_service=False), BadgeState.ACTIVE),
         (Reading(CheckOutcome.OK, active=False, anomaly=False, out_of_service=False), BadgeState.INACTIVE),
-        (Reading(CheckOutcome.OK, active=True, anomaly=True, out_of_service=False, alarm_code="E7"), BadgeState.ANOMALY),
+        (Reading(CheckOutcome.OK, active=True, anomaly=True, out_of_service=False, alarm_code="E7"),
+         BadgeState.ANOMALY),
         (Reading(CheckOutcome.OK, active=True, anomaly=True, out_of_service=True), BadgeState.OUT_OF_SERVICE),
         (Reading(CheckOutcome.TIMEOUT, error="no answer in 2 s"), BadgeState.UNREACHABLE),
         (Reading(CheckOutcome.REFUSED, error="refused"), BadgeState.UNREACHABLE),
@@ -62,7 +63,9 @@ def test_the_check_updates_the_badge_and_stays_until_fresher_data(client, users,
     assert '<span id="plant-badge"><span class="badge badge-active"' in page
 
     # The plant now answers out of service: the check's fragment carries the badge out of band.
-    fake_modbus.reading = Reading(CheckOutcome.OK, active=True, anomaly=False, out_of_service=True, alarm_code="9")
+    fake_modbus.reading = Reading(
+        CheckOutcome.OK, active=True, anomaly=False, out_of_service=True, alarm_code="9"
+    )
     fragment = client.post(f"/calls/{call.pk}/plant-check/", HTTP_HX_REQUEST="true").content.decode()
     assert fragment.startswith('<section id="plant-check"')
     assert '<span id="plant-badge" hx-swap-oob="true"><span class="badge badge-out_of_service"' in fragment
