@@ -32,6 +32,7 @@ from .models import (
     ServiceLevelSignOff,
     TelephonyReceipt,
     UserProfile,
+    WorkstationPreference,
 )
 from .roles import has_role
 
@@ -87,6 +88,16 @@ class UserProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "customer", "mobile_number")
     list_filter = ("customer",)
     search_fields = ("user__username", "mobile_number")
+
+
+@admin.register(WorkstationPreference)
+class WorkstationPreferenceAdmin(admin.ModelAdmin):
+    """Users set these on their own screens; the admin shows them (and may reset a user's board
+    filters by deleting the row)."""
+
+    list_display = ("user", "alerts_muted", "board_sort", "updated_at")
+    search_fields = ("user__username",)
+    readonly_fields = ("updated_at",)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

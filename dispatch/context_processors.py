@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from .roles import STAFF_ROLES, user_roles
+from .selectors import workstation_preference_get
 
 
 def roles(request) -> dict:
@@ -11,4 +13,10 @@ def roles(request) -> dict:
         "user_roles": user_roles_now,
         "is_staff_role": bool(user_roles_now & STAFF_ROLES),
         "callbacks_poll_seconds": settings.PRONTO_CALLBACKS_POLL_SECONDS,
+        # The header's alert sound switch (issue 16): read only when a staff page shows it.
+        "alerts_muted": SimpleLazyObject(lambda: _alerts_muted(request)),
     }
+
+
+def _alerts_muted(request) -> bool:
+    return workstation_preference_get(user=request.user).alerts_muted

@@ -14,7 +14,7 @@ from django.utils import timezone
 from dispatch.timing import as_utc, shifted
 
 from .access import found_or_404, history_for_user, restrict
-from .choices import CallbackStatus, DocumentKind, InterventionStatus, Role, SubjectType
+from .choices import CallbackStatus, CallSource, DocumentKind, InterventionStatus, Priority, Role, SubjectType
 from .history import event_digest_of
 from .models import (
     Call,
@@ -279,15 +279,19 @@ def board_for_user(*, user, limit: int | None = None, calls_limit: int | None = 
 
 
 def call_incoming_for_operator(*, user, within: timedelta = timedelta(minutes=15)) -> Call | None:
-    """The newest call ringing at, or answered by, ``user`` and not ended: the one their screen
-    should show. Recent ones only, so a call whose end the phone system never reported does not
-    keep coming back."""
+    """The newest call the phone system rang at, or had answered by, ``user`` and not ended: the
+    one their screen should show. Recent ones only, so a call whose end the phone system never
+    reported does not keep coming back. A call typed in by hand never rang: its screen is the
+    one that logged it."""
     return (
         Call.objects.filter(
-            operator=user, ended_at__isnull=True, received_at__gte=shifted(timezone.now(), -within)
+            operator=user,
+            source=CallSource.TELEPHONY,
+            ended_at__isnull=True,
+            received_at__gte=shifted(timezone.now(), -within),
         )
         .order_by("-received_at", "-pk")
-        .only("pk")
+        .only("pk", "caller_number", "line", "answered_at")
         .first()
     )
 
@@ -436,3 +440,47 @@ def _distance_km(lat1, lon1, lat2, lon2) -> float:
 def technician_profile_get(*, user) -> UserProfile:
     """The user's profile, or an unsaved blank one (off duty, no position) if it has none."""
     return UserProfile.objects.filter(user=user).first() or UserProfile(user=user)
+
+
+# --- The staff's alert banner (issue 16) ------------------------------------------------------
+
+# A critical intervention opened longer ago than this is the board's business, not an alert.
+CRITICAL_ALERT_WITHIN = timedelta(hours=1)
+CRITICAL_ALERTS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """What the alert banner shows a staff user (``alerts_for_user``)."""
+
+    call: Call | None  # ringing at or answered by the user, not ended: their screen opens it
+    critical: list[Intervention]  # newest first, at most CRITICAL_ALERTS_SHOWN
+    critical_more: bool
+
+    @property
+    def ringing(self) -> Call | None:
+        """The call while it rings unanswered."""
+        return self.call if self.call is not None and self.call.answered_at is None else None
+
+
+def alerts_for_user(*, user, critical_after: int) -> Alerts:
+    """Two queries: the call ringing at ``user`` (``call_incoming_for_operator``), and the
+    critical interventions ``user`` may see, still open, opened in the last
+    ``CRITICAL_ALERT_WITHIN`` by someone else (an alarm, another operator) and numbered above
+    ``critical_after``, the last one they acknowledged."""
+    critical = list(
+        intervention_list_for_user(user=user)
+        .not_final()
+        .filter(
+            priority=Priority.CRITICAL,
+            pk__gt=critical_after,
+            opened_at__gte=shifted(timezone.now(), -CRITICAL_ALERT_WITHIN),
+        )
+        .exclude(opened_by=user)
+        .order_by("-pk")[: CRITICAL_ALERTS_SHOWN + 1]
+    )
+    return Alerts(
+        call=call_incoming_for_operator(user=user),
+        critical=critical[:CRITICAL_ALERTS_SHOWN],
+        critical_more=len(critical) > CRITICAL_ALERTS_SHOWN,
+    )

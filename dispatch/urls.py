@@ -14,9 +14,12 @@ urlpatterns = [
     path("m/sw.js", mobile.service_worker, name="m-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),
     path("desk/", views.desk, name="desk"),
+    # The staff's alert banner and its sound (issue 16).
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/acknowledge/", views.alerts_acknowledge, name="alerts-acknowledge"),
+    path("alerts/sound/", views.alerts_sound, name="alerts-sound"),
     path("board/rows/", views.board_rows, name="board-rows"),
     path("calls/", views.call_list, name="call-list"),
-    path("calls/incoming/", views.calls_incoming, name="calls-incoming"),
     path("calls/<int:pk>/", views.call_detail, name="call-detail"),
     path("calls/<int:pk>/status/", views.call_status, name="call-status"),
     path("calls/<int:pk>/script/", views.call_script, name="call-script"),

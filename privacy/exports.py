@@ -30,6 +30,8 @@ from dispatch.fonts import pdf_fonts
 from dispatch.history import json_plain
 from dispatch.models import Call, Callback, Event, Intervention
 from dispatch.personal import ERASED, PERSONAL_PATHS, personal_resolve
+from dispatch.timeline import event_changes, event_sentence
+from dispatch.timeline.values import as_datetime, label
 from privacy.models import PersonalRequest
 
 _REQUESTER = frozenset({Role.UTILITY})
@@ -140,6 +142,7 @@ def request_export_pdf(data: dict[str, Any]) -> bytes:
         "h3": ParagraphStyle("h3", fontName=bold, fontSize=10, leading=13, spaceBefore=6, spaceAfter=2),
         "body": ParagraphStyle("body", fontName=regular, fontSize=9, leading=12),
         "small": ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5, leftIndent=8),
+        "change": ParagraphStyle("change", fontName=regular, fontSize=7.5, leading=9.5, leftIndent=16),
     }
     request = data["request"]
     buffer = io.BytesIO()
@@ -179,21 +182,32 @@ def request_export_pdf(data: dict[str, Any]) -> bytes:
                      "number": callback["number"] or "—", "note": callback["note"],
                      "outcome": callback["outcome"]})
             )  # fmt: skip
-        story += _history(call["history"], p)
+        story += _history(call["history"], p, SubjectType.CALL)
         for intervention in call["interventions"]:
             story.append(
                 p(_("Intervention #%(id)s, opened %(at)s: %(summary)s (%(status)s)")
                   % {"id": intervention["id"], "at": intervention["opened_at"],
                      "summary": intervention["summary"], "status": intervention["status"]}, "h3")
             )  # fmt: skip
-            story += _history(intervention["history"], p)
+            story += _history(intervention["history"], p, SubjectType.INTERVENTION)
     document.build(story)
     return buffer.getvalue()
 
 
-def _history(events: list[dict[str, Any]], p: Any) -> list[Flowable]:
-    lines: list[Flowable] = [p(_("History"), "h3")] if events else []
-    for event in events:
-        data = json.dumps(event["data"], ensure_ascii=False, sort_keys=True)
-        lines.append(p(f"{event['at']} · {event['what']} · {event['by']} · {data}", "small"))
+def _history(entries: list[dict[str, Any]], p: Any, subject_type: str) -> list[Flowable]:
+    """The history as the pages read it (``dispatch.timeline``): a sentence per event, in the
+    reader's language with local times, and the fields it changed; built from the export's own
+    data, so it says no more than the JSON export does."""
+    lines: list[Flowable] = [p(_("History"), "h3")] if entries else []
+    for entry in entries:
+        occurred_at = as_datetime(entry["at"]) or timezone.now()
+        event = Event(
+            kind=entry["what"], data=entry["data"], occurred_at=occurred_at, subject_type=subject_type
+        )
+        lines.append(p(f"{label(occurred_at)} · {event_sentence(event)}", "small"))
+        lines += [
+            # "->", not the pages' arrow: the fallback font (dispatch.fonts) has no glyph for it.
+            p(f"– {change.field}: {change.before} -> {change.after}", "change")
+            for change in event_changes(event)
+        ]
     return lines

@@ -51,7 +51,7 @@ def telephony_event_apply(
                         caller_number=caller_number,
                         received_at=occurred_at,
                         line=line,
-                        # The agent the call rings at: their screen opens it (dispatch:calls-incoming).
+                        # The agent the call rings at: their screen opens it (dispatch:alerts).
                         operator=agent_user,
                     )
                 created = True

@@ -61,6 +61,147 @@
   document.addEventListener("htmx:afterSettle", function () { wire(document); });
 })();
 
+// --- Alerts (issue 16) -------------------------------------------------------------------------
+// The banner (#alerts, polled by every staff page) and its tone. A poll's items are matched to
+// those shown by data-alert-key: a shown item stays as it is, so its role="alert" is read once,
+// not every 2 s; only new items go in. A key seen before in this tab (an earlier page) comes back
+// quietly: no role="alert", no tone. The tone is made with the Web Audio API (no file, nothing
+// the Content-Security-Policy has to allow), once per new item, and again every few seconds while
+// a call rings at this user, unless the header's "Alert sound" switch is off. Browsers keep an
+// AudioContext suspended until the user clicks or types on the page: the banner says so, and
+// the first click or key resumes it and plays what was held back. window.prontoAlertTones counts
+// the tones started (the browser tests read it).
+(function () {
+  var SEEN = "prontoAlertsSeen", RING_EVERY_MS = 4000;
+  var audio = null, held = null, lastTone = 0;
+  window.prontoAlertTones = 0;
+
+  function seenKeys() {
+    try { return JSON.parse(sessionStorage.getItem(SEEN) || "[]"); } catch (e) { return []; }
+  }
+  function remember(keys) {
+    try { sessionStorage.setItem(SEEN, JSON.stringify(keys.slice(-200))); } catch (e) { /* private mode */ }
+  }
+  function soundOn() {
+    var toggle = document.getElementById("alert-sound");
+    return !!toggle && toggle.getAttribute("aria-pressed") === "true";
+  }
+  function region() { return document.getElementById("alerts"); }
+  function audioContext() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) { audio = new Context(); }
+    return audio;
+  }
+  function showBlocked() {
+    var note = document.getElementById("alert-sound-blocked"), alerts = region();
+    if (!note) { return; }
+    note.hidden = !(held && soundOn() && alerts && alerts.querySelector("[data-alert-tone]"));
+  }
+
+  // Two or three short beeps: high-low for a call, high-low-high for a critical intervention.
+  function tone(kind) {
+    if (!soundOn()) { return; }
+    var context = audioContext();
+    if (!context) { return; }
+    if (context.state !== "running") {
+      held = kind;
+      context.resume().catch(function () {});
+      showBlocked();
+      return;
+    }
+    var pitches = kind === "critical" ? [988, 740, 988] : [880, 660], start = context.currentTime + 0.02;
+    pitches.forEach(function (pitch, i) {
+      var oscillator = context.createOscillator(), gain = context.createGain(), at = start + i * 0.25;
+      oscillator.type = "sine";
+      oscillator.frequency.value = pitch;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.3, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.22);
+      oscillator.connect(gain);
+      gain.connect(context.destination);
+      oscillator.start(at);
+      oscillator.stop(at + 0.23);
+    });
+    lastTone = Date.now();
+    window.prontoAlertTones += 1;
+  }
+
+  function unlock() {
+    if (!audio || audio.state === "running") { return; }
+    audio.resume().then(function () {
+      var kind = held;
+      held = null;
+      showBlocked();
+      if (kind) { tone(kind); }
+    }).catch(function () {});
+  }
+  document.addEventListener("pointerdown", unlock, true);
+  document.addEventListener("keydown", unlock, true);
+
+  function update(alerts, fresh) {
+    var shown = {}, seen = seenKeys(), newTone = null, hadFocus = alerts.contains(document.activeElement);
+    Array.prototype.forEach.call(alerts.children, function (item) { shown[item.getAttribute("data-alert-key")] = item; });
+    // Alert items only: a poll answered by the sign-in page (the session expired) adds nothing.
+    var wanted = Array.prototype.filter.call(fresh.children, function (item) {
+      return item.hasAttribute("data-alert-key");
+    });
+    var keys = wanted.map(function (item) {
+      return item.getAttribute("data-alert-key");
+    });
+    Object.keys(shown).forEach(function (key) {
+      if (keys.indexOf(key) < 0) { shown[key].remove(); }
+    });
+    var previous = null;
+    wanted.forEach(function (item, i) {
+      var key = keys[i], kept = shown[key];
+      if (kept && kept.parentNode === alerts) { previous = kept; return; }
+      if (seen.indexOf(key) >= 0) {
+        item.removeAttribute("role");
+      } else {
+        seen.push(key);
+        if (item.hasAttribute("data-alert-tone")) { newTone = newTone || item.getAttribute("data-alert-tone"); }
+      }
+      alerts.insertBefore(item, previous ? previous.nextSibling : alerts.firstChild);
+      if (window.htmx) { window.htmx.process(item); }
+      previous = item;
+    });
+    remember(seen);
+    if (hadFocus && !alerts.contains(document.activeElement)) {
+      var main = document.getElementById("main");
+      if (main) { main.focus(); }
+    }
+    if (newTone) { tone(newTone); }
+    showBlocked();
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var alerts = region();
+    if (!alerts || event.detail.target !== alerts || !event.detail.shouldSwap) { return; }
+    event.detail.shouldSwap = false;
+    var fresh = document.createElement("template");
+    fresh.innerHTML = event.detail.serverResponse;
+    update(alerts, fresh.content);
+  });
+
+  // A call ringing at this user rings again every few seconds until answered.
+  setInterval(function () {
+    var alerts = region();
+    if (alerts && alerts.querySelector("[data-ringing]") && Date.now() - lastTone >= RING_EVERY_MS - 500) {
+      tone("call");
+    }
+  }, RING_EVERY_MS);
+
+  // Escape dismisses the critical interventions' alert (its button says so: aria-keyshortcuts).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented) { return; }
+    var dismiss = document.querySelector("#alerts [data-alert-dismiss]");
+    if (dismiss) { dismiss.click(); }
+  });
+
+  // Switching the sound on or off hides or shows the "held back" note at once.
+  document.addEventListener("htmx:afterSettle", showBlocked);
+})();
+
 // ---- The call screen (issue 16, "Call screen"): the plant finder's combobox and the keyboard
 // shortcuts. Active only on a page with [data-call-screen] (the staff's call screen).
 (function () {
@@ -135,10 +276,9 @@
       choose(active() || options()[0]);
     } else if (event.key === "Escape") {
       if (expanded()) { open(false); } else { field.value = ""; }
-      event.preventDefault();
-      event.stopPropagation();
+      event.preventDefault();  // this Escape was the field's (other Escape handlers check it)
     }
-  });
+  }, true);  // capture: before the page's other keydown handlers
   // A pointer chooses too; mousedown, so the field keeps the focus until then.
   document.addEventListener("mousedown", function (event) {
     var option = event.target.closest && event.target.closest("#plant-listbox [role=option]");

@@ -70,7 +70,35 @@
         net.textContent = navigator.onLine ? "" : net.dataset.offline;
         net.className = navigator.onLine ? "" : "offline";
       }
+      nextStepsShow(queue);
       return queue;
+    });
+  }
+  // The steps valid next come first; the others are hidden. "Next" is after the steps still
+  // queued on this phone (acknowledged offline: "arrived" is next), from the state the server
+  // last said and each step's place in the state machine (the forms' data-sources/-target).
+  function nextStepsShow(queue) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-next-steps]"), function (group) {
+      var forms = Array.prototype.slice.call(group.querySelectorAll("form[data-sources]"));
+      var byAction = {};
+      forms.forEach(function (form) { byAction[form.dataset.step] = form; });
+      var status = group.dataset.status;
+      queue.forEach(function (step) {
+        var form = byAction[step.action];
+        if (String(step.intervention) === group.dataset.intervention && form &&
+            form.dataset.sources.split(" ").indexOf(status) >= 0) {
+          status = form.dataset.target;
+        }
+      });
+      function valid(form) { return form.dataset.sources.split(" ").indexOf(status) >= 0; }
+      forms.forEach(function (form) { form.hidden = !valid(form); });
+      var ordered = forms.slice().sort(function (a, b) {
+        return (valid(b) - valid(a)) || (Number(a.dataset.order) - Number(b.dataset.order));
+      });
+      // Moved only when the order changes: moving a form takes the focus out of it.
+      if (ordered.some(function (form, index) { return form !== forms[index]; })) {
+        ordered.forEach(function (form) { group.appendChild(form); });
+      }
     });
   }
   function log(step, state, text) {
@@ -113,11 +141,17 @@
       return request(step).then(function (response) {
         if (response.status >= 500) { throw new Error("server " + response.status); }
         return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.ok && body.status) {
+            // Before the step leaves the queue, so the next steps are worked out from here on.
+            var status = document.getElementById("status");
+            if (status) { status.dataset.code = body.status; }
+            Array.prototype.forEach.call(document.querySelectorAll("[data-next-steps]"), function (group) {
+              if (group.dataset.intervention === String(step.intervention)) { group.dataset.status = body.status; }
+            });
+          }
           return remove(step.seq).then(function () {
             if (response.ok) {
               log(step, "sent", (body.outcome || document.body.dataset.sent || "sent") + (body.flag ? " (" + body.flag + ")" : ""));
-              var status = document.getElementById("status");
-              if (status && body.status) { status.dataset.code = body.status; }
             } else {
               log(step, "refused", body.detail || fieldErrors(body));
             }
@@ -196,7 +230,6 @@
     stepsOf(form).then(function (steps) {
       return add(steps).then(function () {
         steps.forEach(function (step) { log(step, "queued", document.body.dataset.queued || "queued"); });
-        if (form.dataset.step === "acknowledge" || form.dataset.step === "arrive") { form.hidden = true; }
         form.reset();
         send();
       });

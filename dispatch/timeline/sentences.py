@@ -22,6 +22,7 @@ from .values import (
     field_value,
     label,
     notification_parts,
+    person_label,
     readable,
     time_of_day,
     with_text,
@@ -186,7 +187,7 @@ def _recovered(event: Event, data: Data) -> str:
 
 def _no_channel(event: Event, data: Data) -> str:
     return _("No way to notify %(technician)s: no active contact point.") % {
-        "technician": label(data.get("technician"))
+        "technician": person_label(data, "technician")
     }
 
 

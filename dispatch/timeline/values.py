@@ -131,8 +131,25 @@ def channel_label(data: Data) -> str:
     return _CHANNELS.get(channel, label(channel)) if isinstance(channel, str) else label(channel)
 
 
+def recipient_label(data: Data) -> str:
+    """Who a notification went to: "Tino Tecnico (+39 333 …)", the name and the address it went
+    to, each as far as the reader may read it. Events written before the name was recorded, and
+    rows to a bare address (a customer's contact), have the address alone."""
+    name, address = data.get("recipient_name"), data.get("recipient")
+    if readable(name):
+        return f"{name} ({address})" if readable(address) else str(name)
+    return label(address)
+
+
+def person_label(data: Data, key: str) -> str:
+    """A person the event names by ``key`` (an id) and ``<key>_name`` (written later on): the name
+    when the reader may read it."""
+    name = data.get(f"{key}_name")
+    return str(name) if readable(name) else label(data.get(key))
+
+
 def notification_parts(data: Data) -> dict[str, str]:
-    return {"channel": channel_label(data), "recipient": label(data.get("recipient"))}
+    return {"channel": channel_label(data), "recipient": recipient_label(data)}
 
 
 def after_of(data: Data) -> Data:

@@ -1,7 +1,8 @@
 """Server-rendered pages. Each view names the roles it serves; services refuse the rest anyway.
 One module per subject; ``dispatch.urls`` and the other apps' pages import them from here."""
 
-from .board import board, board_rows, call_status, calls_incoming, desk, home
+from .alerts import alerts, alerts_acknowledge, alerts_sound
+from .board import board, board_rows, call_status, desk, home
 from .callbacks import callback_list, callbacks_due
 from .calls import (
     call_callback_schedule,
@@ -25,6 +26,9 @@ from .scripts import call_script, call_script_apply, script_edit, script_list
 __all__ = [
     "ALL_ROLES",
     "STAFF",
+    "alerts",
+    "alerts_acknowledge",
+    "alerts_sound",
     "board",
     "board_rows",
     "call_callback_schedule",
@@ -39,7 +43,6 @@ __all__ = [
     "call_status",
     "callback_list",
     "callbacks_due",
-    "calls_incoming",
     "desk",
     "form_error_text",
     "home",

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -118,18 +117,6 @@ def call_opened_once(request, pk: int) -> bool:
         return False
     request.session[OPENED_CALLS_KEY] = [*opened[-49:], pk]
     return True
-
-
-@require_GET
-@role_required(*STAFF)
-def calls_incoming(request):
-    """Polled by every staff page: when a call rings at this operator (or they answered one)
-    and their screen has not shown it yet, htmx is told to open it (``HX-Redirect``)."""
-    response = HttpResponse(status=204)
-    call = selectors.call_incoming_for_operator(user=request.user)
-    if call is not None and call_opened_once(request, call.pk):
-        response["HX-Redirect"] = reverse("dispatch:call-detail", args=[call.pk])
-    return response
 
 
 @require_GET

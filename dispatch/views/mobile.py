@@ -4,8 +4,10 @@ on the phone (static/technician.js) and sent to ``POST /api/interventions/{id}/s
 
 import hashlib
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -19,6 +21,7 @@ from dispatch import selectors, services
 from dispatch.choices import DocumentKind, InterventionStatus, Role
 from dispatch.roles import has_role
 from dispatch.timeline import timeline_for
+from dispatch.transitions import TRANSITIONS
 from dispatch.views.common import ALL_ROLES, role_required
 from telecontrol.selectors import plant_state_get
 
@@ -31,6 +34,56 @@ OPEN_FOR_TECHNICIAN = (
 
 # The phone shows the latest events only: the whole history is on the desktop page.
 MOBILE_HISTORY = 20
+
+# The steps that move an intervention on from the phone, in the order they are taken.
+PHONE_TRANSITIONS = ("acknowledge", "arrive", "complete")
+
+
+@dataclass(frozen=True)
+class PhoneStep:
+    """A state-changing step as the phone offers it: ``sources`` and ``target`` come from the
+    state machine so that technician.js can work out, from the steps still queued on the phone,
+    which ones are valid next without asking the server."""
+
+    action: str
+    order: int
+    sources: str
+    target: str
+    valid: bool
+
+
+def phone_steps(status: str) -> list[PhoneStep]:
+    """The state-changing steps for an intervention in ``status``: those valid now first (in the
+    order they are taken), then the others, which the page hides."""
+    steps = [
+        PhoneStep(
+            action=action,
+            order=order,
+            sources=" ".join(sorted(TRANSITIONS[action].sources)),
+            target=TRANSITIONS[action].target,
+            valid=status in TRANSITIONS[action].sources,
+        )
+        for order, action in enumerate(PHONE_TRANSITIONS)
+    ]
+    return sorted(steps, key=lambda step: not step.valid)
+
+
+def map_links(plant) -> dict[str, str]:
+    """Where the plant is, for the phone's own maps app (a ``geo:`` URI: RFC 5870 with the
+    ``q`` label that Android and iOS maps read) and, with coordinates, a web map for a phone
+    that has no app for ``geo:``. Without coordinates the maps app searches the address."""
+    if plant.latitude is not None and plant.longitude is not None:
+        where = f"{plant.latitude},{plant.longitude}"
+        label = quote(f"{plant.code} {plant.name}".strip(), safe="")
+        return {
+            "geo": f"geo:{where}?q={where}({label})",
+            "web": f"https://www.openstreetmap.org/?mlat={plant.latitude}&mlon={plant.longitude}#map=17/"
+            f"{plant.latitude}/{plant.longitude}",
+        }
+    address = ", ".join(part for part in (plant.address.strip(), plant.municipality.strip()) if part)
+    if not address:
+        return {"geo": "", "web": ""}
+    return {"geo": f"geo:0,0?q={quote(address, safe='')}", "web": ""}
 
 
 @require_GET
@@ -81,12 +134,8 @@ def intervention(request, pk):
         "timeline": timeline_for(
             request.user, selectors.event_list_for_subject(subject=item, user=request.user)
         )[::-1][:MOBILE_HISTORY],
-        "map_url": (
-            f"https://www.openstreetmap.org/?mlat={plant.latitude}&mlon={plant.longitude}#map=17/"
-            f"{plant.latitude}/{plant.longitude}"
-            if plant.latitude is not None and plant.longitude is not None
-            else ""
-        ),
+        "steps": phone_steps(item.status),
+        "map": map_links(plant),
     }
     return render(request, "mobile/intervention.html", context)
 

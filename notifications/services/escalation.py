@@ -102,8 +102,10 @@ def _supervisors_warn(
     """One message to each active supervisor's first channel. Failures of these warnings do not
     warn again (no loop); they stay visible in the failed notifications."""
     supervisors = get_user_model().objects.filter(is_active=True, groups__name=Role.SUPERVISOR)
-    points = ContactPoint.objects.filter(user__in=supervisors, active=True).order_by(
-        "user_id", "position", "id"
+    points = (
+        ContactPoint.objects.filter(user__in=supervisors, active=True)
+        .select_related("user")
+        .order_by("user_id", "position", "id")
     )
     first: dict[int, ContactPoint] = {}
     for point in points:

@@ -49,8 +49,23 @@ def _record(
     event_record(subject=locked, kind=kind, actor=None, data=data)
 
 
+def person_name(user) -> str:
+    """How the history names a person: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
 def _row_summary(row: Notification) -> dict:
-    return {"notification": row.pk, "channel": row.channel, "recipient": row.recipient, "reason": row.reason}
+    """A row as its history events carry it. The recipient is named too (not only addressed):
+    the history is read as "SMS to Tino Tecnico", and an event keeps the name it was sent under."""
+    summary = {
+        "notification": row.pk,
+        "channel": row.channel,
+        "recipient": row.recipient,
+        "reason": row.reason,
+    }
+    if row.recipient_user_id is not None:
+        summary["recipient_name"] = person_name(row.recipient_user)
+    return summary
 
 
 def _deliver_after_commit(rows: Iterable[Notification]) -> None:
@@ -58,7 +73,10 @@ def _deliver_after_commit(rows: Iterable[Notification]) -> None:
 
 
 def contact_points_for(user) -> list[ContactPoint]:
-    return list(ContactPoint.objects.filter(user=user, active=True).order_by("position", "id"))
+    # With the user: each outbox row built from a point names its recipient in the history.
+    return list(
+        ContactPoint.objects.filter(user=user, active=True).select_related("user").order_by("position", "id")
+    )
 
 
 def _notification_build(
@@ -82,7 +100,7 @@ def _notification_build(
     return Notification(
         intervention=intervention,
         callback=callback,
-        recipient_user_id=point.user_id,
+        recipient_user=point.user,
         reason=reason,
         channel=point.channel,
         recipient=point.address,
@@ -200,7 +218,10 @@ def notifications_for_assignment(*, intervention: Intervention, previous_technic
         _record(
             intervention.pk,
             "notification.no_channel",
-            {"technician": intervention.technician_id},
+            {
+                "technician": intervention.technician_id,
+                "technician_name": person_name(intervention.technician),
+            },
             locked=intervention,
         )
     return _notifications_create(rows, intervention_id=intervention.pk, locked=intervention)

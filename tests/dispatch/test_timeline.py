@@ -77,7 +77,8 @@ def test_every_kind_the_disclosure_policy_names_has_a_sentence():
 
 @pytest.mark.parametrize("kind", sorted(SENTENCES))
 def test_every_sentence_reads_without_data_and_with_everything_withheld(kind):
-    keys = ("before", "after", "note", "text", "from", "recipient", "channel", "reason", "because",
+    keys = ("before", "after", "note", "text", "from", "recipient", "recipient_name", "channel", "reason",
+            "because", "technician_name",
             "until", "outcome", "detail", "plant", "technician", "notifications", "due_at", "message",
             "why")  # fmt: skip
     for data in ({}, dict.fromkeys(keys, WITHHELD)):
@@ -99,10 +100,18 @@ def test_representative_sentences_in_english_with_local_times():
     assert event_sentence(_event("telecontrol.check", check)) == (
         "Plant REMI-MI-001 checked: active, no anomaly (0.3 s)."
     )
-    delivered = {"notification": 7, "channel": "sms", "recipient": "Tino Tecnico", "reason": "assigned"}
+    delivered = {
+        "notification": 7, "channel": "sms", "recipient": "+393331234567", "recipient_name": "Tino Tecnico",
+        "reason": "assigned",
+    }  # fmt: skip
     # 02:52:10 UTC is 03:52:10 in Rome in January.
     assert event_sentence(_event("notification.delivered", delivered)) == (
-        "SMS to Tino Tecnico delivered at 03:52:10."
+        "SMS to Tino Tecnico (+393331234567) delivered at 03:52:10."
+    )
+    # Events written before the name was recorded keep reading with the address.
+    del delivered["recipient_name"]
+    assert event_sentence(_event("notification.delivered", delivered)) == (
+        "SMS to +393331234567 delivered at 03:52:10."
     )
     closed = {"before": {"status": "completed"}, "after": {"status": "closed", "close_override_reason": ""}}
     assert event_sentence(_event("intervention.close", closed)) == "Closed by the supervisor."
@@ -142,7 +151,8 @@ def test_a_utility_users_sentences_say_no_more_than_its_data(users, plant):
     )
     event_record(
         subject=intervention, kind="notification.delivered", actor=None,
-        data={"notification": 1, "channel": "sms", "recipient": "+39 333 1234567", "reason": "assigned"},
+        data={"notification": 1, "channel": "sms", "recipient": "+39 333 1234567",
+              "recipient_name": "Tino Tecnico", "reason": "assigned"},
     )  # fmt: skip
     utility = users["utility"]
     entries = timeline_for(utility, selectors.event_list_for_subject(subject=intervention, user=utility))
@@ -152,7 +162,7 @@ def test_a_utility_users_sentences_say_no_more_than_its_data(users, plant):
         r"SMS to \(withheld\) delivered at \d\d:\d\d:\d\d\.", sentences["notification.delivered"]
     )
     text = " ".join(sentences.values())
-    assert "Key under the mat" not in text and "333" not in text
+    assert "Key under the mat" not in text and "333" not in text and "Tino" not in text
     assert all(entry.details == "" for entry in entries)
     # Staff read the same events whole, with the raw data.
     operator = users["operator"]
@@ -183,3 +193,44 @@ def test_the_raw_data_is_disclosed_to_staff_only_on_the_pages(users, plant, brow
     assert [row["kind"] for row in history][:2] == ["intervention.opened", "intervention.assign"]
     assert history[1]["summary"] == "Assigned to technician."
     assert all(row["summary"] for row in history)
+
+
+@pytest.mark.django_db
+def test_notification_sentences_name_the_technician_they_went_to(
+    reachable, plant, fake_gateway, django_capture_on_commit_callbacks
+):
+    technician = reachable["technician"]
+    technician.first_name, technician.last_name = "Tino", "Tecnico"
+    technician.save()
+    intervention = intervention_in(S.OPEN, users=reachable, plant=plant)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.intervention_assign(
+            actor=reachable["operator"], intervention=intervention, technician=technician
+        )
+    operator = reachable["operator"]
+    sentences = [
+        entry.sentence
+        for entry in timeline_for(
+            operator, selectors.event_list_for_subject(subject=intervention, user=operator)
+        )
+    ]
+    assert (
+        "Notification queued: SMS to Tino Tecnico (+393331234567), Email to Tino Tecnico (tech@example.net), "
+        "Fax to Tino Tecnico (+390298765432)."
+    ) in sentences
+    sent = [sentence for sentence in sentences if " sent at " in sentence]
+    assert len(sent) == 3 and sent[0].startswith("SMS to Tino Tecnico (+393331234567) sent at ")
+
+
+@pytest.mark.django_db
+def test_no_channel_names_the_technician(users, plant):
+    technician = users["technician"]
+    technician.first_name, technician.last_name = "Tino", "Tecnico"
+    technician.save()
+    intervention = intervention_in(S.ASSIGNED, users=users, plant=plant)
+    operator = users["operator"]
+    entries = timeline_for(operator, selectors.event_list_for_subject(subject=intervention, user=operator))
+    sentences = {entry.event.kind: entry.sentence for entry in entries}
+    assert sentences["notification.no_channel"] == "No way to notify Tino Tecnico: no active contact point."
+    old = _event("notification.no_channel", {"technician": technician.pk})
+    assert event_sentence(old) == f"No way to notify {technician.pk}: no active contact point."

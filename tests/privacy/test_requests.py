@@ -93,6 +93,9 @@ def test_the_export_holds_every_call_of_the_number_and_nothing_of_another(users,
     assert f"Call #{world['bob'].pk}," not in flat
     for bob in ("Bob Bianchi", "Bob's gate code", BOB_E164):
         assert bob not in flat
+    # The history reads as the pages read it (dispatch.timeline), not as raw data.
+    assert f"Call logged from {ALICE_E164}." in flat and "Intervention opened, priority" in flat
+    assert "call.logged" not in flat and '"after"' not in flat
     # Both downloads are in the access log, filed under Alice's token, the request as reason.
     entries = AccessLogEntry.objects.filter(kind="export", request=request)
     assert entries.count() == 2
