@@ -14,7 +14,7 @@ from dispatch.models import Plant
 from dispatch.timing import seconds_between, shifted
 
 from .backends.base import ModbusTarget
-from .choices import FAILED_OUTCOMES, AlarmKind, BadgeState, Protocol
+from .choices import FAILED_OUTCOMES, AlarmKind, BadgeState, CheckOutcome, Protocol
 from .models import PlantAlarm, PlantCheck, PlantState, PlantTelecontrol, TelecontrolProfile
 
 # Alarms that mean the plant itself reports a fault (as opposed to us not hearing from it).
@@ -156,6 +156,38 @@ def plant_badges(*, plant_ids: Iterable[int], now: datetime | None = None) -> di
         badges[row["plant_id"]] = plant_badge_for_state(row, stale_after_seconds=stale_after, now=now)
     unknown = PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
     return {plant_id: badges.get(plant_id, unknown) for plant_id in wanted}
+
+
+def plant_badge_for_check(check: PlantCheck) -> PlantBadge:
+    """The badge of what a live check found: a plant that did not answer is unreachable, data
+    the check judged stale is stale, no telecontrol or no data yet is unknown, else its flags."""
+    if check.outcome in FAILED_OUTCOMES:
+        badge, detail = BadgeState.UNREACHABLE, check.error
+    elif check.stale or check.outcome == CheckOutcome.STALE:
+        badge, detail = BadgeState.STALE, ""
+    elif check.outcome != CheckOutcome.OK:
+        badge, detail = BadgeState.UNKNOWN, check.error
+    elif check.out_of_service:
+        badge, detail = BadgeState.OUT_OF_SERVICE, check.alarm_code
+    elif check.anomaly:
+        badge, detail = BadgeState.ANOMALY, check.alarm_code
+    elif check.active is False:
+        badge, detail = BadgeState.INACTIVE, ""
+    else:
+        badge, detail = BadgeState.ACTIVE, ""
+    return PlantBadge(badge, str(badge.label), check.observed_at or check.checked_at, detail)
+
+
+def plant_badge_for_call(*, call, check: PlantCheck | None) -> PlantBadge | None:
+    """The call's plant's badge on the call screen: the call's latest ``check`` when it is
+    at least as fresh as the plant's stored state (an operator who just checked sees what the
+    check found, not the poller's older reading), else the stored state's."""
+    if call.plant_id is None:
+        return None
+    stored = plant_badges(plant_ids=[call.plant_id])[call.plant_id]
+    if check is not None and (stored.observed_at is None or check.checked_at >= stored.observed_at):
+        return plant_badge_for_check(check)
+    return stored
 
 
 def plant_state_get(*, plant: Plant) -> PlantState | None:

@@ -201,3 +201,133 @@
   // Switching the sound on or off hides or shows the "held back" note at once.
   document.addEventListener("htmx:afterSettle", showBlocked);
 })();
+
+// ---- The call screen (issue 16, "Call screen"): the plant finder's combobox and the keyboard
+// shortcuts. Active only on a page with [data-call-screen] (the staff's call screen).
+(function () {
+  function screen() { return document.querySelector("[data-call-screen]"); }
+
+  // The combobox (#plant-code) over the type-ahead's listbox (#plant-listbox), as the ARIA
+  // pattern "list autocomplete with automatic selection": the first plant found is the active
+  // option, ArrowDown/ArrowUp move, Enter chooses, Escape closes the list (then clears the
+  // field). Choosing submits the plant's code through the exact-code form the page has without
+  // JavaScript, so the server sets the plant the one way it always did.
+  function input() { return document.getElementById("plant-code"); }
+  function listbox() { return document.getElementById("plant-listbox"); }
+  function options() { var list = listbox(); return list ? Array.prototype.slice.call(list.querySelectorAll("[role=option]")) : []; }
+  function expanded() { var list = listbox(); return !!list && !list.hidden && options().length > 0; }
+
+  function activate(option) {
+    var field = input();
+    // The state is aria-selected alone (styled by it): htmx settles the class attribute of
+    // swapped content back to the server's after the swap.
+    options().forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
+    if (option) {
+      field.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      field.removeAttribute("aria-activedescendant");
+    }
+  }
+  function open(show) {
+    var field = input(), list = listbox();
+    if (!field || !list) { return; }
+    var on = show && options().length > 0;
+    list.hidden = !on;
+    field.setAttribute("aria-expanded", on ? "true" : "false");
+    if (!on) { activate(null); }
+  }
+  function choose(option) {
+    var field = input();
+    field.value = option.getAttribute("data-code");
+    open(false);
+    field.form.requestSubmit();
+  }
+  function active() { return options().filter(function (o) { return o.getAttribute("aria-selected") === "true"; })[0]; }
+  function move(step) {
+    var all = options();
+    if (!all.length) { return; }
+    if (!expanded()) { open(true); }
+    var index = all.indexOf(active());
+    activate(all[(index + step + all.length) % all.length]);
+  }
+
+  // The typed text goes to the search as ``q`` (the field's own name is the form's plant_code).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var field = input();
+    if (field && event.detail.elt === field) { event.detail.parameters = { q: field.value }; }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "plant-results") { return; }
+    var field = input(), list = listbox(), status = document.getElementById("plant-search-status");
+    if (status && list) { status.textContent = list.getAttribute("data-status") || ""; }
+    // An answer that arrives after the operator left the field stays closed.
+    open(document.activeElement === field);
+    if (expanded()) { activate(options()[0]); }
+  });
+  document.addEventListener("keydown", function (event) {
+    var field = input();
+    if (!field || event.target !== field) { return; }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      move(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter" && expanded()) {
+      event.preventDefault();
+      choose(active() || options()[0]);
+    } else if (event.key === "Escape") {
+      if (expanded()) { open(false); } else { field.value = ""; }
+      event.preventDefault();  // this Escape was the field's (other Escape handlers check it)
+    }
+  }, true);  // capture: before the page's other keydown handlers
+  // A pointer chooses too; mousedown, so the field keeps the focus until then.
+  document.addEventListener("mousedown", function (event) {
+    var option = event.target.closest && event.target.closest("#plant-listbox [role=option]");
+    if (option) { event.preventDefault(); choose(option); }
+  });
+  document.addEventListener("focusout", function (event) {
+    if (event.target === input()) { open(false); }
+  });
+
+  // Shortcuts: a single key, never while typing in a field, nor with Ctrl, Alt or Meta held.
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+  function focusOn(element) {
+    if (!element) { return; }
+    element.scrollIntoView({ block: "nearest" });
+    element.focus();
+  }
+  var SHORTCUTS = {
+    "/": function () { focusOn(input()); },
+    "p": function () { focusOn(input()); },
+    "c": function () { var b = document.querySelector("#plant-check button[type=submit]"); if (b && !b.disabled) { b.click(); } },
+    "i": function () { focusOn(document.getElementById("iv-summary")); },
+    "b": function () {
+      var details = document.getElementById("callback-schedule");
+      if (details) { details.open = true; focusOn(document.getElementById("due_at")); }
+    },
+    "t": function () { var link = document.getElementById("call-back"); if (link) { link.click(); } },
+    "?": function () { var help = document.getElementById("shortcuts-help"); if (help && !help.open) { help.showModal(); } }
+  };
+  document.addEventListener("keydown", function (event) {
+    if (!screen()) { return; }
+    // Ctrl+Enter in the summary opens the intervention (the form's own checks still apply).
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.hasAttribute && event.target.hasAttribute("data-submit-on-ctrl-enter")) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
+    if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || typing(event.target)) { return; }
+    var help = document.getElementById("shortcuts-help");
+    if (help && help.open) { return; }
+    var action = SHORTCUTS[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-shortcuts-open]");
+    if (opener) { SHORTCUTS["?"](); }
+  });
+})();

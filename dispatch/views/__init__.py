@@ -10,6 +10,7 @@ from .calls import (
     call_intervention_open,
     call_list,
     call_plant_check,
+    call_plant_search,
     call_plant_set,
 )
 from .common import ALL_ROLES, STAFF, form_error_text, role_required
@@ -35,6 +36,7 @@ __all__ = [
     "call_intervention_open",
     "call_list",
     "call_plant_check",
+    "call_plant_search",
     "call_plant_set",
     "call_script",
     "call_script_apply",

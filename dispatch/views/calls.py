@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,12 +15,13 @@ from dispatch import selectors, services
 from dispatch.choices import CallType, Priority, Role
 from dispatch.filters import CallSearch
 from dispatch.inputs import id_parse, integer_parse
+from dispatch.plant_search import plant_search
 from dispatch.ports import access_logged
 from dispatch.roles import has_role
 from dispatch.timeline import timeline_for
 from dispatch.views.board import call_opened_once
 from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_required
-from telecontrol.selectors import plant_check_latest_for_call
+from telecontrol.selectors import plant_badge_for_call, plant_badges, plant_check_latest_for_call
 from telecontrol.services import plant_check
 
 CALLS_PER_PAGE = 50
@@ -68,6 +69,7 @@ def call_detail(request, pk):
     if staff:
         call_opened_once(request, call.pk)
     access_logged(request, kind="call.page", call=call)
+    latest_check = plant_check_latest_for_call(call=call) if call.plant_id else None
     return render(
         request,
         "dispatch/call_detail.html",
@@ -77,8 +79,17 @@ def call_detail(request, pk):
                 request.user, selectors.event_list_for_subject(subject=call, user=request.user)
             ),
             "earlier_calls": selectors.call_list_earlier(user=request.user, call=call),
+            "plant_interventions": (
+                selectors.intervention_list_for_user(user=request.user)
+                .filter(plant_id=call.plant_id)
+                .not_final()
+                .order_by("priority", "opened_at", "pk")[:10]
+                if call.plant_id
+                else []
+            ),
+            "badge": plant_badge_for_call(call=call, check=latest_check),
             "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
-            "latest_check": plant_check_latest_for_call(call=call) if call.plant_id else None,
+            "latest_check": latest_check,
             "callbacks": call.callbacks.order_by("due_at") if staff else None,
             "can_script": staff,
             "script_state": selectors.call_script_state(call=call) if staff else None,
@@ -94,9 +105,13 @@ def _call_intervention_context(call) -> dict:
     default = None
     if call.plant_id:
         default = services.intervention_default_priority(call_type=call.call_type, plant=call.plant)
+    suggestions = selectors.technicians_suggested(plant=call.plant) if call.plant_id else []
+    # The best suggestion is chosen for the operator when someone is on duty to send.
+    best = suggestions[0] if suggestions and suggestions[0].on_duty else None
     return {
         "call_interventions": list(call.interventions.select_related("technician").order_by("pk")),
-        "suggestions": selectors.technicians_suggested(plant=call.plant) if call.plant_id else [],
+        "suggestions": suggestions,
+        "preselected_technician": best.technician.pk if best else None,
         "suggested_priority": (state.suggested_priority if state else None) or default,
     }
 
@@ -116,6 +131,30 @@ def call_plant_set(request, pk):
         services.call_update(actor=request.user, call=call, plant=plant)
         messages.success(request, _("Plant set: %(plant)s.") % {"plant": plant})
     return redirect("dispatch:call-detail", pk=pk)
+
+
+@require_GET
+@role_required(*STAFF)
+def call_plant_search(request, pk):
+    """The call screen's type-ahead: the plants matching ``q`` (code, name, address, town, a
+    contact's or known number), the caller's own first; with ``q`` empty, the caller's plants."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    try:
+        hits = plant_search(
+            user=request.user, query=request.GET.get("q", ""), caller_number=call.caller_number
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(form_error_text(exc), content_type="text/plain; charset=utf-8")
+    badges = plant_badges(plant_ids=[hit.plant.pk for hit in hits])
+    return render(
+        request,
+        "dispatch/_plant_results.html",
+        {
+            "call": call,
+            "hits": [(hit, badges[hit.plant.pk]) for hit in hits],
+            "query": request.GET.get("q", "").strip(),
+        },
+    )
 
 
 @require_POST
@@ -182,6 +221,14 @@ def call_plant_check(request, pk):
     plant_check(actor=request.user, plant=call.plant, call=call)
     if request.headers.get("HX-Request") == "true":
         # Clicked on the call screen: the stored result replaces the earlier one in place.
-        context = {"call": call, "latest_check": plant_check_latest_for_call(call=call), "can_check": True}
+        # The plant's badge elsewhere on the screen follows, out of band: the check is fresher.
+        latest_check = plant_check_latest_for_call(call=call)
+        context = {
+            "call": call,
+            "latest_check": latest_check,
+            "can_check": True,
+            "badge": plant_badge_for_call(call=call, check=latest_check),
+            "badge_out_of_band": True,
+        }
         return render(request, "dispatch/_plant_check.html", context)
     return redirect("dispatch:call-detail", pk=pk)

@@ -271,6 +271,12 @@ MATRIX = [
     R("calls/<int:pk>/plant/", "POST", url="/calls/{call}/plant/", body={"plant_code": "P2"},
       operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("calls/<int:pk>/plant/", "GET", url="/calls/{call}/plant/", **every(405)),
+    # the call screen's plant type-ahead (issue 16): staff only; a query past 100 characters is a 400
+    R("calls/<int:pk>/plants/", "GET", url="/calls/{call}/plants/", query={"q": "P"},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/plants/", "GET", url="/calls/{call}/plants/", query={"q": "x" * 101}, label="query too long",
+      operator=400, technician=403, technician2=403, supervisor=400, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/plants/", "POST", url="/calls/{call}/plants/", **every(405)),
     R("calls/<int:pk>/plant-check/", "POST", url="/calls/{call}/plant-check/",
       operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("calls/<int:pk>/plant-check/", "GET", url="/calls/{call}/plant-check/", **every(405)),

@@ -85,7 +85,7 @@ def test_from_the_ringing_call_to_the_supervisors_close(
 
     # The number is unknown: the operator sets the plant from its code, then opens the
     # intervention with the suggested technician.
-    operator.get_by_label("Plant (code)").fill(plant.code.lower())
+    operator.get_by_label("Find the plant").fill(plant.code.lower())
     operator.get_by_role("button", name="Set the plant").click()
     expect(operator.get_by_text(f"Plant set: {plant}")).to_be_visible()
     call_pk = int(call_url.rstrip("/").rsplit("/", 1)[-1])
