@@ -1,7 +1,6 @@
 """The operator's live board, the incoming call's screen, and the supervisor's desk."""
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -14,10 +13,10 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from dispatch import selectors, services
-from dispatch.board import BOARD_ORDERS, Board, board_for_user, board_interventions_for_user
+from dispatch.board import Board, board_for_user, board_interventions_for_user
 from dispatch.choices import InterventionStatus, Priority, Role
 from dispatch.filters import BOARD_ORDER_LABELS, BoardFilter
 from dispatch.roles import has_role
@@ -247,11 +246,9 @@ def _rows_html(rows: list[BoardRow]) -> str:
 
 def _board_context(request) -> dict:
     filterset, dropped = _saved_filter(request)
-    kept = MultiValueDict(_kept(filterset.data))
     order = filterset.order
     board = board_for_user(user=request.user, interventions=filterset.qs, order=order)
     badges = plant_badges(plant_ids={i.plant_id for i in board.interventions}, now=board.now)
-    page = reverse("dispatch:board")
     return {
         "board": board,
         "rows_html": _rows_html(_board_rows(board, badges)),
@@ -259,10 +256,6 @@ def _board_context(request) -> dict:
         "filters_active": _active_filters(filterset),
         "filters_dropped": dropped,
         "sort": order,
-        "sort_urls": {
-            key: f"{page}?{urlencode([('apply', '1'), *kept.lists(), ('sort', key)], doseq=True)}"
-            for key in BOARD_ORDERS
-        },
         "sort_label": BOARD_ORDER_LABELS[order],
         "state_counts": [
             (label, board.counts[value])
@@ -309,25 +302,30 @@ def desk(request):
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @role_required(*STAFF)
 def board(request):
     """The operator's live board: open interventions (most urgent first unless the user chose
     another order), calls in progress. Its body refreshes itself (htmx polls ``board_rows``).
 
-    Filters and order are the user's own and kept: ``?apply=1&...`` (the filter form, a column's
-    order link) checks them, saves them and comes back here; ``?reset=1`` forgets them. A value
-    that is not offered is a 400 that says which, never a board silently showing everything."""
-    if "reset" in request.GET:
-        services.workstation_preference_set(user=request.user, board_filters={}, board_sort="")
-        return redirect("dispatch:board")
-    if "apply" in request.GET:
-        filterset = _board_filter(request, request.GET)
+    Filters and order are the user's own and kept: the filter form and the columns' order
+    buttons POST them here, where they are checked, saved and the board shown again (a GET never
+    changes them: a link cannot hide the critical interventions from an operator); ``reset``
+    forgets them. A value that is not offered is a 400 that says which, never a board silently
+    showing everything."""
+    if request.method == "POST":
+        if "reset" in request.POST:
+            services.workstation_preference_set(user=request.user, board_filters={}, board_sort="")
+            return redirect("dispatch:board")
+        data = request.POST.copy()
+        if data.get("order"):
+            data.setlist("sort", [data["order"]])
+        filterset = _board_filter(request, data)
         if not filterset.is_valid():
             context = {"filter": filterset, "refresh_seconds": settings.PRONTO_BOARD_REFRESH_SECONDS}
             return render(request, "dispatch/board.html", context, status=400)
         services.workstation_preference_set(
-            user=request.user, board_filters=_kept(request.GET), board_sort=filterset.order
+            user=request.user, board_filters=_kept(data), board_sort=filterset.order
         )
         return redirect("dispatch:board")
     return render(request, "dispatch/board.html", _board_context(request))

@@ -80,7 +80,7 @@ def test_each_filter_narrows_the_board_and_is_kept_for_the_next_visit_and_the_re
     }
     client = browser("operator")
 
-    response = client.get(BOARD, {"apply": "1", **query})
+    response = client.post(BOARD, {**query})
 
     assert response.status_code == 302 and response.url == BOARD
     assert _listed(client, BOARD) == expected
@@ -89,7 +89,7 @@ def test_each_filter_narrows_the_board_and_is_kept_for_the_next_visit_and_the_re
 
 def test_the_filters_are_each_users_own_and_reset_forgets_them(users, world, browser):
     operator, supervisor = browser("operator"), browser("supervisor")
-    operator.get(BOARD, {"apply": "1", "priority": ["4"], "sort": "age"})
+    operator.post(BOARD, {"priority": ["4"], "sort": "age"})
 
     assert _listed(operator) == ["low P1"]
     assert _listed(supervisor) == ["critical P1", "high P2", "low P1"]
@@ -98,11 +98,23 @@ def test_the_filters_are_each_users_own_and_reset_forgets_them(users, world, bro
     page = operator.get(BOARD).content.decode()
     assert "Filtered:" in page and "Priority: Low" in page  # the board says what it leaves out
 
-    assert operator.get(BOARD, {"reset": "1"}).url == BOARD
+    assert operator.post(BOARD, {"reset": "1"}).url == BOARD
 
     assert _listed(operator) == ["critical P1", "high P2", "low P1"]
     saved = selectors.workstation_preference_get(user=users["operator"])
     assert (saved.board_filters, saved.board_sort) == ({}, "")
+
+
+def test_a_link_never_changes_the_saved_filters(users, world, browser):
+    client = browser("operator")
+    client.post(BOARD, {"priority": ["1"]})
+
+    for query in ({"apply": "1", "priority": ["4"]}, {"reset": "1"}, {"order": "age"}):
+        assert client.get(BOARD, query).status_code == 200
+
+    saved = selectors.workstation_preference_get(user=users["operator"])
+    assert (saved.board_filters, saved.board_sort) == ({"priority": ["1"]}, "priority")
+    assert _listed(client) == ["critical P1"]
 
 
 @pytest.mark.parametrize(
@@ -119,9 +131,9 @@ def test_the_filters_are_each_users_own_and_reset_forgets_them(users, world, bro
 )
 def test_a_value_not_offered_is_a_clear_400_and_nothing_is_saved(users, world, browser, query, field):
     client = browser("operator")
-    client.get(BOARD, {"apply": "1", "priority": ["1"]})
+    client.post(BOARD, {"priority": ["1"]})
 
-    response = client.get(BOARD, {"apply": "1", **query})
+    response = client.post(BOARD, {**query})
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -178,11 +190,11 @@ def test_each_order_sorts_the_rows_and_marks_its_column(users, plant, other_plan
     _open(users, plant, priority=Priority.LOW, summary="low oldest", minutes_ago=120)
     client = browser("operator")
 
-    client.get(BOARD, {"apply": "1", "sort": order})
+    client.post(BOARD, {"sort": order})
 
     assert _listed(client) == expected
     page = client.get(BOARD).content.decode()
-    sorted_headers = re.findall(r'<th scope="col" aria-sort="\w+"><a id="board-sort-(\w+)"', page)
+    sorted_headers = re.findall(r'<th scope="col" aria-sort="\w+"><button id="board-sort-(\w+)"', page)
     assert sorted_headers == [order]
 
 
@@ -192,11 +204,14 @@ def test_every_order_has_a_label():
 
 def test_a_column_header_keeps_the_filters_and_changes_the_order(users, world, browser):
     client = browser("operator")
-    client.get(BOARD, {"apply": "1", "priority": ["2", "4"]})
+    client.post(BOARD, {"priority": ["2", "4"]})
     page = client.get(BOARD).content.decode()
-    link = re.search(r'id="board-sort-age" href="([^"]+)"', page).group(1).replace("&amp;", "&")
-
-    client.get(link)
+    button = re.search(
+        r'<button id="board-sort-age" type="submit" form="board-filter-form" name="order" value="age"', page
+    )
+    assert button is not None
+    # The button submits the filter form as the page shows it (the saved filters) with its order.
+    client.post(BOARD, {"priority": ["2", "4"], "sort": "priority", "order": "age"})
 
     saved = selectors.workstation_preference_get(user=users["operator"])
     assert (saved.board_filters, saved.board_sort) == ({"priority": ["2", "4"]}, "age")
@@ -261,7 +276,7 @@ def test_the_overdue_count_covers_critical_ones_beyond_the_rows_shown(users, pla
     assert "3 critical interventions past their arrival target" in page
 
 
-FILTERS_ON = {"apply": "1", "priority": ["1", "2", "3"], "state": ["open", "assigned"]}
+FILTERS_ON = {"priority": ["1", "2", "3"], "state": ["open", "assigned"]}
 
 
 @pytest.mark.parametrize("plant_state", [[], ["active", "anomaly"]], ids=["badges", "badges+plant-state"])
@@ -271,8 +286,8 @@ def test_the_board_costs_the_same_queries_for_4_or_40_rows_with_filters_and_badg
     state(plant, anomaly=True)
     state(other_plant)
     client = browser("operator")
-    client.get(BOARD, {**FILTERS_ON, "customer": str(plant.customer_id), "plant_state": plant_state})
-    client.get(BOARD, {**FILTERS_ON, "plant_state": plant_state})
+    client.post(BOARD, {**FILTERS_ON, "customer": str(plant.customer_id), "plant_state": plant_state})
+    client.post(BOARD, {**FILTERS_ON, "plant_state": plant_state})
 
     def queries(url):
         with CaptureQueriesContext(connection) as captured:
