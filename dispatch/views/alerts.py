@@ -1,6 +1,8 @@
 """The staff's alert banner, polled by every staff page: a call ringing at them, critical
 interventions opened since they last acknowledged; and the header's switch for its sound."""
 
+from urllib.parse import urlsplit
+
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -64,6 +66,11 @@ def _alerts_response(request):
         "dispatch/_alerts.html",
         {
             "ringing": found.ringing,
+            # On that call's own screen, which says "Ringing" itself, the banner takes no room
+            # (the main path must fit 1366 x 768); screen readers still hear it, the tone still plays.
+            "ringing_here": found.ringing is not None
+            and urlsplit(_next_path(request)).path
+            == reverse("dispatch:call-detail", args=[found.ringing.pk]),
             "critical": found.critical,
             "critical_more": found.critical_more,
             "critical_upto": found.critical[0].pk if found.critical else None,

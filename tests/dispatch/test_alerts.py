@@ -65,6 +65,19 @@ def test_a_call_ringing_at_the_operator_shows_until_answered_on_every_page(users
     assert "Call ringing" not in banner(client)
 
 
+def test_on_the_ringing_calls_own_screen_the_banner_is_for_screen_readers_only(users, plant, browser):
+    client = browser("operator")
+    call = ring()
+    own_screen = f"http://testserver{reverse('dispatch:call-detail', args=[call.pk])}"
+
+    here = client.get(ALERTS, HTTP_HX_CURRENT_URL=own_screen, **HTMX).content.decode()
+    elsewhere = client.get(ALERTS, HTTP_HX_CURRENT_URL="http://testserver/board/", **HTMX).content.decode()
+
+    assert 'class="alert-item alert-call visually-hidden" role="alert"' in here
+    assert "data-alert-tone" in here  # the tone still plays
+    assert 'class="alert-item alert-call" role="alert"' in elsewhere
+
+
 def test_a_call_ringing_at_someone_else_or_logged_by_hand_shows_nothing(users, plant, browser):
     ring(agent="supervisor")
     call_logged(users, plant)  # the operator's own, typed in: it never rang
