@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.lookups import Exact, In
 from django.utils import timezone
 
 from dispatch.timing import shifted
@@ -92,6 +93,40 @@ class ArrivalTargets:
         minutes = self.minutes(customer_id, call_type) if call_type else None
         return None if minutes is None else shifted(started_at, timedelta(minutes=minutes))
 
+    def overdue_calls(self, now: datetime, customer: OuterRef) -> Q:
+        """``deadline(...) < now`` as a condition on the intervention's call (with ``customer``
+        the intervention's plant's customer, from the outer query), to count in SQL what
+        ``deadline`` decides row by row: per customer with profiles of its own and per call type,
+        else per call type for every other customer. No call type, no target: not overdue."""
+        call_types = sorted({t for p in self.default.values() for t in p.call_types} | {
+            t for profiles in self.own.values() for p in profiles.values() for t in p.call_types
+        })  # fmt: skip
+        own_ids = sorted(self.own)
+
+        def late(customer_id: int) -> Q:
+            grouped: dict[int, list[str]] = {}
+            for call_type in call_types:
+                minutes = self.minutes(customer_id, call_type)
+                if minutes is not None:
+                    grouped.setdefault(minutes, []).append(call_type)
+            return _any(
+                Q(call_type__in=types, received_at__lt=now - timedelta(minutes=minutes))
+                for minutes, types in grouped.items()
+            )
+
+        # No customer id is 0: it stands for "a customer without profiles of its own".
+        condition = (~Q(In(customer, own_ids)) if own_ids else Q()) & late(0)
+        for customer_id in own_ids:
+            condition |= Q(Exact(customer, customer_id)) & late(customer_id)
+        return condition
+
+
+def _any(conditions) -> Q:
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined
+
 
 def arrival_targets() -> ArrivalTargets:
     """Every service-level profile, in one query (a few per customer at most)."""
@@ -120,13 +155,13 @@ def board_for_user(
     limit: int | None = None,
     calls_limit: int | None = None,
 ) -> Board:
-    """Five queries whatever the numbers: the first ``limit`` of ``interventions`` (the board's
+    """Four queries whatever the numbers: the first ``limit`` of ``interventions`` (the board's
     filters applied to ``board_interventions_for_user``; all of those by default) in ``order``
     (a key of ``BOARD_ORDERS``), with their plant, technician and call (``BOARD_ROW_FIELDS``
-    only); the calls in
-    progress (no end reported, received in the last ``PRONTO_BOARD_CALL_HOURS``: a call the
-    phone system never ended does not stay forever); the interventions counted per state; the
-    service-level profiles; the critical ones waiting for a technician, for their deadlines.
+    only); the service-level profiles; the interventions counted per state, with the critical
+    ones past their arrival deadline among them; the calls in progress (no end reported,
+    received in the last ``PRONTO_BOARD_CALL_HOURS``: a call the phone system never ended does
+    not stay forever). The deadlines of the critical rows listed are worked out from the rows.
     The lists read partial indexes on what is open, so the board costs the same beside 100,000
     past calls."""
     now = timezone.now()
@@ -143,31 +178,51 @@ def board_for_user(
         .only(*BOARD_ROW_FIELDS)
         .order_by(*BOARD_ORDERS.get(order, BOARD_ORDERS[BOARD_ORDER_DEFAULT]))[:limit]
     )
-    counts = dict(listed.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    targets = arrival_targets()
+    # One pass over the filtered interventions: how many in each state, and how many critical ones
+    # are past their arrival deadline (listed or not).
+    tally = listed.order_by().aggregate(
+        **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in InterventionStatus.values},
+        overdue=Count(
+            "pk",
+            # A subquery on the call by its key, evaluated for the critical rows only: a join
+            # would read every call ever logged to count a few.
+            filter=Q(priority=Priority.CRITICAL, status__in=ARRIVAL_PENDING)
+            & Q(
+                Exists(
+                    Call.objects.filter(pk=OuterRef("call_id")).filter(
+                        targets.overdue_calls(now, OuterRef("plant__customer_id"))
+                    )
+                )
+            ),
+        ),
+    )
+    overdue = tally.pop("overdue")
+    counts = {name.removeprefix("n_"): n for name, n in tally.items() if n}
     since = shifted(now, -timedelta(hours=settings.PRONTO_BOARD_CALL_HOURS))
     calls = list(
         call_list_for_user(user=user)
         .filter(ended_at__isnull=True, received_at__gte=since)
         .order_by("-received_at", "-pk")[:calls_limit]
     )
-    targets = arrival_targets()
     deadlines: dict[int, datetime] = {}
-    waiting = listed.filter(priority=Priority.CRITICAL, status__in=ARRIVAL_PENDING).order_by()
-    for pk, customer_id, call_type, received_at, opened_at in waiting.values_list(
-        "pk", "plant__customer_id", "call__call_type", "call__received_at", "opened_at"
-    ):
+    for intervention in rows:
+        if intervention.priority != Priority.CRITICAL or intervention.status not in ARRIVAL_PENDING:
+            continue
+        call = intervention.call
         deadline = targets.deadline(
-            customer_id=customer_id, call_type=call_type or "", started_at=received_at or opened_at
+            customer_id=intervention.plant.customer_id,
+            call_type=(call.call_type if call else "") or "",
+            started_at=call.received_at if call and call.received_at else intervention.opened_at,
         )
         if deadline is not None:
-            deadlines[pk] = deadline
-    listed_pks = {intervention.pk for intervention in rows}
+            deadlines[intervention.pk] = deadline
     return Board(
         interventions=rows,
         calls=calls,
         counts=counts,
         total=sum(counts.values()),
         now=now,
-        deadlines={pk: deadline for pk, deadline in deadlines.items() if pk in listed_pks},
-        overdue_critical=sum(1 for deadline in deadlines.values() if deadline < now),
+        deadlines=deadlines,
+        overdue_critical=overdue,
     )

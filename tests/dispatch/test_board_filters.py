@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch import selectors, services
-from dispatch.board import BOARD_ORDERS
+from dispatch.board import BOARD_ORDERS, arrival_targets, board_for_user
 from dispatch.choices import InterventionStatus, Priority
 from dispatch.filters import BOARD_ORDER_LABELS, BoardFilter
 from dispatch.models import Intervention, ServiceLevelProfile
@@ -308,3 +308,36 @@ def test_the_board_costs_the_same_queries_for_4_or_40_rows_with_filters_and_badg
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200
     assert len(_listed(client)) == 40
+
+
+def test_the_overdue_count_in_sql_agrees_with_each_rows_deadline_listed_or_not(users, plant, other_plant):
+    """The count comes from the counting query (``ArrivalTargets.overdue_condition``), the rows'
+    flags from ``ArrivalTargets.deadline``: both must say the same of every intervention, for a
+    customer with its own standard and one without, every call type, and none."""
+    default = ServiceLevelProfile.objects.get(customer__isnull=True, service="gas")
+    ServiceLevelProfile.objects.create(
+        customer=other_plant.customer, service="gas", name="Contract", arrival_target_minutes=180,
+        call_types=default.call_types[:1], changed_at=timezone.now(),
+    )  # fmt: skip
+    for where in (plant, other_plant):
+        for call_type in ["", *default.call_types[:2], "information"]:
+            for minutes_ago in (30, 90, 240):
+                _open(users, where, priority=Priority.CRITICAL, minutes_ago=minutes_ago, call_type=call_type)
+
+    everything = board_for_user(user=users["operator"], limit=500)
+    first_few = board_for_user(user=users["operator"], limit=3)
+
+    targets = arrival_targets()
+    expected = 0
+    for intervention in Intervention.objects.select_related("call", "plant").filter(
+        priority=Priority.CRITICAL
+    ):
+        deadline = targets.deadline(
+            customer_id=intervention.plant.customer_id,
+            call_type=intervention.call.call_type or "",
+            started_at=intervention.call.received_at,
+        )
+        expected += deadline is not None and deadline < everything.now
+    assert expected >= 4  # the data has late ones on both customers' standards
+    assert everything.overdue_critical == expected == first_few.overdue_critical
+    assert sum(1 for d in everything.deadlines.values() if d < everything.now) == expected
