@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .roles import STAFF_ROLES, user_roles
-from .selectors import workstation_preference_get
+from .views.common import request_workstation_preference
 
 
 def roles(request) -> dict:
@@ -19,4 +19,4 @@ def roles(request) -> dict:
 
 
 def _alerts_muted(request) -> bool:
-    return workstation_preference_get(user=request.user).alerts_muted
+    return request_workstation_preference(request).alerts_muted

@@ -91,6 +91,22 @@ def plant_check_settings(*, plant: Plant) -> CheckSettings:
 
 def plant_check_settings_forget() -> None:
     _check_settings.clear()
+    _staleness.clear()
+
+
+# The profiles' staleness (id, plant kind, seconds), read by every board and badge: kept like the
+# check settings above, and forgotten with them.
+_staleness: dict[str, tuple[float, list[tuple[int, str, int]]]] = {}
+
+
+def profiles_staleness() -> list[tuple[int, str, int]]:
+    now = time.monotonic()
+    cached = _staleness.get("all")
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    value = list(TelecontrolProfile.objects.values_list("pk", "plant_kind", "stale_after_seconds"))
+    _staleness["all"] = (now + settings.PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -134,14 +150,15 @@ def plant_badge_for_state(
 
 def plant_badges(*, plant_ids: Iterable[int], now: datetime | None = None) -> dict[int, PlantBadge]:
     """The badge of each plant in ``plant_ids`` (plants without telecontrol data get
-    ``unknown``), in two queries whatever their number: the states with their profiles'
-    staleness, and the kinds' profiles."""
+    ``unknown``), in one query whatever their number (the states with their own profiles'
+    staleness) and, every ``PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS``, one more for the kinds'
+    profiles (``profiles_staleness``)."""
     now = now or timezone.now()
     wanted = set(plant_ids)
     if not wanted:
         return {}
     default_stale = TelecontrolProfile._meta.get_field("stale_after_seconds").get_default()
-    by_kind = dict(TelecontrolProfile.objects.values_list("plant_kind", "stale_after_seconds"))
+    by_kind = {kind: stale for _pk, kind, stale in profiles_staleness()}
     rows = PlantState.objects.filter(plant_id__in=wanted).values(
         "plant_id",
         *PlantState.REPORTED_FIELDS,
@@ -262,12 +279,12 @@ def mqtt_plant_codes() -> dict[str, int]:
 def plant_badge_condition(*, states: Iterable[str], plant: str = "plant", now: datetime | None = None) -> Q:
     """A condition on any queryset whose ``plant`` field is a plant: its badge is one of
     ``states``, decided as ``plant_badge_for_state`` decides it (tested against it), in the
-    database: no plant ids fetched, one query for the profiles' staleness. A plant without
+    database: no plant ids fetched, no query but ``profiles_staleness``'s. A plant without
     telecontrol data is ``unknown``."""
     now = now or timezone.now()
     wanted = set(states)
     default_stale = TelecontrolProfile._meta.get_field("stale_after_seconds").get_default()
-    profiles = list(TelecontrolProfile.objects.values_list("pk", "plant_kind", "stale_after_seconds"))
+    profiles = profiles_staleness()
 
     # Data older than this is stale: the plant's own profile, else its kind's, else the default.
     # Cut-off moments computed here keep the SQL free of interval arithmetic (SQLite has none).

@@ -5,7 +5,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from dispatch import selectors
 from dispatch.choices import Role
+from dispatch.models import WorkstationPreference
 from dispatch.roles import has_role
 
 ALL_ROLES = tuple(Role.values)
@@ -32,3 +34,12 @@ def form_error_text(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
         return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
     return " ".join(exc.messages)
+
+
+def request_workstation_preference(request) -> WorkstationPreference:
+    """The signed-in user's screen settings, read once per request: the board's filters and the
+    header's alert switch both need them."""
+    cached = getattr(request, "_workstation_preference", None)
+    if cached is None:
+        cached = request._workstation_preference = selectors.workstation_preference_get(user=request.user)
+    return cached

@@ -14,6 +14,7 @@ from dispatch import services
 from dispatch.board import board_for_user
 from dispatch.choices import Priority
 from dispatch.models import Intervention
+from telecontrol.selectors import plant_check_settings_forget
 
 from .helpers import call_logged, intervention_in
 
@@ -112,6 +113,9 @@ def test_home_takes_each_role_to_its_page(users, browser):
 
 
 def _queries_for(client, url) -> int:
+    """Queries of one request, with the telecontrol profiles read (as every
+    PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS): the same case every time."""
+    plant_check_settings_forget()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)

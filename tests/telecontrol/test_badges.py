@@ -70,7 +70,9 @@ def test_plants_without_data_are_unknown_and_the_count_of_queries_is_fixed(djang
     plants = [PlantFactory() for _ in range(5)]
     for plant in plants[:3]:
         state(plant, anomaly=True)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the states, and the kinds' profiles (then kept a while)
         badges = plant_badges(plant_ids=[p.pk for p in plants])
+    with django_assert_num_queries(1):
+        assert plant_badges(plant_ids=[p.pk for p in plants]) == badges
     assert [badges[p.pk].state for p in plants] == [BadgeState.ANOMALY] * 3 + [BadgeState.UNKNOWN] * 2
     assert plant_badges(plant_ids=[]) == {}
