@@ -135,3 +135,10 @@ def test_from_the_ringing_call_to_the_supervisors_close(
     expect(supervisor.get_by_text("Nothing waits for your close.")).to_be_visible()
     intervention.refresh_from_db()
     assert intervention.status == InterventionStatus.CLOSED and intervention.closed_by == users["supervisor"]
+
+    # The intervention's history reads as a log book, from the call to the close.
+    supervisor.goto(f"/interventions/{intervention.pk}/")
+    history = supervisor.locator(".timeline")
+    expect(history).to_contain_text("Closed by the supervisor")
+    expect(history).to_contain_text("Loose fitting on the riser tightened")
+    shoot(supervisor, "intervention-history")
