@@ -6,11 +6,8 @@ With ``PRONTO_SCREENSHOTS=<folder>`` the screen is saved there as PNG
 (``call-screen-1366x768.png``, ``call-screen-plant-search-1366x768.png``; docs/screenshots).
 Run with ``-s`` to see the counts printed."""
 
-import json
 import os
 import re
-import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,8 +22,8 @@ from dispatch.models import Intervention, KnownNumber, UserProfile
 from telecontrol.backends.base import Reading
 from telecontrol.choices import CheckOutcome, Protocol
 from telecontrol.models import PlantState, PlantTelecontrol
-from telephony.signatures import telephony_signature
 from tests.factories import PlantFactory
+from tests.web.phone_system import ring
 from tests.web.test_accessibility import axe_violations
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
@@ -115,22 +112,6 @@ def shoot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
-def ring(live_server, call_id: str) -> None:
-    """The phone system rings the operator, through the signed webhook."""
-    body = json.dumps(
-        {"call_id": call_id, "event": "ring", "timestamp": timezone.now().isoformat(), "caller": CALLER,
-         "line": "800-900-000", "agent": "operator"}
-    ).encode()  # fmt: skip
-    stamp = str(int(time.time()))
-    request = urllib.request.Request(
-        f"{live_server.url}/api/telephony/events/", data=body, method="POST",
-        headers={"Content-Type": "application/json", "X-Pronto-Timestamp": stamp,
-                 "X-Pronto-Signature": telephony_signature(secret=SECRET, timestamp=stamp, body=body)},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
-
-
 @pytest.fixture
 def world(users, plant, settings):
     """The caller is the caretaker of two buildings (their number is known for both, so the call
@@ -165,7 +146,7 @@ def ringing_call_screen(signed_in, live_server, call_id: str):
     page = signed_in("operator")
     page.set_viewport_size(SCREEN)
     expect(page.get_by_role("heading", name="Live board")).to_be_visible()
-    ring(live_server, call_id)
+    ring(live_server, secret=SECRET, call_id=call_id, caller=CALLER, agent="operator")
     page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=6_000)
     expect(page.locator(".call-state")).to_contain_text("Ringing")
     page.wait_for_load_state("networkidle")

@@ -1,39 +1,18 @@
 """A call rings at the operator: the phone system's webhook (signed, through the live server)
 opens it on the operator's screen, the timer runs, and the recorded times arrive by themselves."""
 
-import json
 import re
-import time
-import urllib.request
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from telephony.signatures import telephony_signature
+from tests.web.phone_system import phone_system_post
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
 
 SECRET = "browser-test-telephony-secret-0123456789"
-
-
-def phone_system(live_server, payload: dict) -> int:
-    """POST one event to the webhook as the phone system does."""
-    body = json.dumps(payload).encode()
-    timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        f"{live_server.url}/api/telephony/events/",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Pronto-Timestamp": timestamp,
-            "X-Pronto-Signature": telephony_signature(secret=SECRET, timestamp=timestamp, body=body),
-        },
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
 
 
 def test_a_ringing_call_opens_on_the_operators_screen_with_a_running_timer(
@@ -44,10 +23,11 @@ def test_a_ringing_call_opens_on_the_operators_screen_with_a_running_timer(
     expect(page.get_by_role("heading", name="Live board")).to_be_visible()
     start = timezone.now()
 
-    assert phone_system(
+    assert phone_system_post(
         live_server,
         {"call_id": "pbx-77", "event": "ring", "timestamp": start.isoformat(), "caller": "347 765 4321",
          "line": "800-900-000", "agent": "operator"},
+        secret=SECRET,
     ) == 201  # fmt: skip
 
     page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=6_000)
@@ -58,12 +38,16 @@ def test_a_ringing_call_opens_on_the_operators_screen_with_a_running_timer(
     expect(timer).to_have_text(re.compile(r"^0:0[1-9]$"), timeout=4_000)
 
     answered = (start + timedelta(seconds=2)).isoformat()
-    phone_system(
-        live_server, {"call_id": "pbx-77", "event": "answer", "timestamp": answered, "agent": "operator"}
+    phone_system_post(
+        live_server,
+        {"call_id": "pbx-77", "event": "answer", "timestamp": answered, "agent": "operator"},
+        secret=SECRET,
     )
     expect(page.locator(".call-state")).to_contain_text("In conversation", timeout=5_000)
     ended = (start + timedelta(seconds=64)).isoformat()
-    phone_system(live_server, {"call_id": "pbx-77", "event": "hangup", "timestamp": ended})
+    phone_system_post(
+        live_server, {"call_id": "pbx-77", "event": "hangup", "timestamp": ended}, secret=SECRET
+    )
 
     expect(page.locator(".call-state")).to_contain_text("Ended", timeout=5_000)
     expect(page.locator("#call-status .duration")).to_have_text("64")

@@ -3,21 +3,17 @@ operator, who follows the script, opens the intervention and sends the suggested
 the technician works it on the phone; only the supervisor closes it. With
 ``PRONTO_SCREENSHOTS=<folder>`` the main pages are saved there as PNG (docs/screenshots)."""
 
-import json
 import os
 import re
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from dispatch import services
 from dispatch.choices import InterventionStatus
 from dispatch.models import Intervention, UserProfile
-from telephony.signatures import telephony_signature
+from tests.web.phone_system import ring
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
 
@@ -39,21 +35,6 @@ def shoot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-def ring(live_server, call_id: str, caller: str, agent: str) -> None:
-    body = json.dumps(
-        {"call_id": call_id, "event": "ring", "timestamp": timezone.now().isoformat(), "caller": caller,
-         "line": "800-900-000", "agent": agent}
-    ).encode()  # fmt: skip
-    stamp = str(int(time.time()))
-    request = urllib.request.Request(
-        f"{live_server.url}/api/telephony/events/", data=body, method="POST",
-        headers={"Content-Type": "application/json", "X-Pronto-Timestamp": stamp,
-                 "X-Pronto-Signature": telephony_signature(secret=SECRET, timestamp=stamp, body=body)},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
-
-
 def test_from_the_ringing_call_to_the_supervisors_close(
     signed_in, live_server, users, plant, reachable, settings
 ):
@@ -69,7 +50,7 @@ def test_from_the_ringing_call_to_the_supervisors_close(
     operator = signed_in("operator")
     expect(operator.get_by_role("heading", name="Live board")).to_be_visible()
     shoot(operator, "console-board")
-    ring(live_server, "pbx-flow-1", "02 4455 6677", "operator")
+    ring(live_server, secret=SECRET, call_id="pbx-flow-1", caller="02 4455 6677", agent="operator")
     operator.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=6_000)
     call_url = operator.url
 
