@@ -36,7 +36,7 @@ def test_a_ringing_call_shows_and_rings_until_answered(signed_in, users, plant):
 
     call = ring()
 
-    page.wait_for_url(re.compile(rf"/calls/{call.pk}/$"), timeout=6_000)
+    page.wait_for_url(re.compile(rf"/calls/{call.pk}/$"), timeout=10_000)
     alert = page.get_by_role("alert").filter(has_text="Call ringing")
     expect(alert).to_have_text(
         re.compile(r"Call ringing from \+393477654321 on line 800-900-000\s+Open call #\d+")
@@ -63,7 +63,7 @@ def test_with_the_sound_off_the_banner_shows_and_nothing_sounds(signed_in, users
 
     call = ring()
 
-    page.wait_for_url(re.compile(rf"/calls/{call.pk}/$"), timeout=6_000)
+    page.wait_for_url(re.compile(rf"/calls/{call.pk}/$"), timeout=10_000)
     expect(page.get_by_role("alert").filter(has_text="Call ringing from +393477654321")).to_be_visible()
     expect(page.get_by_role("button", name="Alert sound")).to_have_attribute("aria-pressed", "false")
     page.wait_for_timeout(4_500)
@@ -118,7 +118,7 @@ def test_a_sound_the_browser_holds_back_is_said_and_plays_at_the_first_click(
         page = strict.new_context(base_url=live_server.url, storage_state=signed_in_state).new_page()
         page.goto("/calls/")
         ring()
-        page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=6_000)
+        page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=10_000)
         expect(page.get_by_role("alert").filter(has_text="Call ringing")).to_be_visible()
         expect(page.locator("#alert-sound-blocked")).to_be_visible()
         expect(page.locator("#alert-sound-blocked")).to_contain_text("click anywhere or press a key")

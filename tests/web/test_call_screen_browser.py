@@ -147,7 +147,7 @@ def ringing_call_screen(signed_in, live_server, call_id: str):
     page.set_viewport_size(SCREEN)
     expect(page.get_by_role("heading", name="Live board")).to_be_visible()
     ring(live_server, secret=SECRET, call_id=call_id, caller=CALLER, agent="operator")
-    page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=6_000)
+    page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=10_000)
     expect(page.locator(".call-state")).to_contain_text("Ringing")
     page.wait_for_load_state("networkidle")
     return page, int(page.url.rstrip("/").rsplit("/", 1)[-1])

@@ -30,7 +30,7 @@ def test_a_ringing_call_opens_on_the_operators_screen_with_a_running_timer(
         secret=SECRET,
     ) == 201  # fmt: skip
 
-    page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=6_000)
+    page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=10_000)
     expect(page.get_by_role("heading", name=re.compile(r"Call #\d+"))).to_be_visible()
     expect(page.get_by_role("link", name="+393477654321")).to_have_attribute("href", "tel:+393477654321")
     expect(page.locator(".call-state")).to_contain_text("Ringing")

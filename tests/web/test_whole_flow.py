@@ -51,7 +51,7 @@ def test_from_the_ringing_call_to_the_supervisors_close(
     expect(operator.get_by_role("heading", name="Live board")).to_be_visible()
     shoot(operator, "console-board")
     ring(live_server, secret=SECRET, call_id="pbx-flow-1", caller="02 4455 6677", agent="operator")
-    operator.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=6_000)
+    operator.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=10_000)
     call_url = operator.url
 
     # The script, one answer at a time, in place; the suggested type applied.
