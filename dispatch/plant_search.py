@@ -116,10 +116,7 @@ def _number_matches(text: str) -> Q:
         return Q(pk__in=[])
     numbers = Q(number__contains=digits)
     contacts = Q(phone_number__contains=digits)
-    try:
-        e164 = phone_number_normalize(text, field=None)
-    except ValidationError:
-        e164 = ""
+    e164 = _e164_or_empty(text)
     if e164:
         numbers |= Q(number=e164)
         contacts |= Q(phone_number=e164)
@@ -128,22 +125,22 @@ def _number_matches(text: str) -> Q:
     )
 
 
-def _caller_e164(caller_number: str) -> str:
+def _e164_or_empty(number: str) -> str:
     try:
-        return phone_number_normalize(caller_number, field=None)
+        return phone_number_normalize(number, field=None)
     except ValidationError:
         return ""
 
 
 def _caller_known_numbers(caller_number: str) -> QuerySet[KnownNumber]:
-    e164 = _caller_e164(caller_number)
+    e164 = _e164_or_empty(caller_number)
     return KnownNumber.objects.filter(number=e164) if e164 else KnownNumber.objects.none()
 
 
 def _caller_earlier_calls(*, user, caller_number: str) -> QuerySet[Call]:
     """The caller's calls about a plant, as far as ``user`` may see them (by the caller's token,
     as ``call_list_earlier`` finds them)."""
-    token = caller_token(_caller_e164(caller_number))
+    token = caller_token(_e164_or_empty(caller_number))
     if not token:
         return Call.objects.none()
     return call_list_for_user(user=user).filter(caller_token=token, plant__isnull=False)

@@ -120,6 +120,25 @@ class PlantBadge:
     detail: str
 
 
+def _badge(state: BadgeState, observed_at: datetime | None = None, detail: str = "") -> PlantBadge:
+    # The label is translated here, in the language of the request that asks.
+    return PlantBadge(state, str(state.label), observed_at, detail)
+
+
+def _flags_badge(
+    out_of_service: bool | None, anomaly: bool | None, active: bool | None, alarm_code: str
+) -> tuple[BadgeState, str]:
+    """What the plant's own flags say, once the data is known to be fresh: the same order for
+    the stored state and a live check."""
+    if out_of_service:
+        return BadgeState.OUT_OF_SERVICE, alarm_code
+    if anomaly:
+        return BadgeState.ANOMALY, alarm_code
+    if active is False:
+        return BadgeState.INACTIVE, ""
+    return BadgeState.ACTIVE, ""
+
+
 def plant_badge_for_state(
     state: PlantState | dict | None, *, stale_after_seconds: int, now: datetime
 ) -> PlantBadge:
@@ -129,7 +148,7 @@ def plant_badge_for_state(
         else {name: getattr(state, name) for name in PlantState.REPORTED_FIELDS}
     )
     if not values:
-        return PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
+        return _badge(BadgeState.UNKNOWN)
     observed_at = values["observed_at"]
     if values["comms_lost"] or (observed_at is None and values["outcome"] in FAILED_OUTCOMES):
         badge, detail = BadgeState.UNREACHABLE, values["error"]
@@ -137,15 +156,11 @@ def plant_badge_for_state(
         badge, detail = BadgeState.UNKNOWN, ""
     elif seconds_between(observed_at, now) > stale_after_seconds:
         badge, detail = BadgeState.STALE, ""
-    elif values["out_of_service"]:
-        badge, detail = BadgeState.OUT_OF_SERVICE, values["alarm_code"]
-    elif values["anomaly"]:
-        badge, detail = BadgeState.ANOMALY, values["alarm_code"]
-    elif values["active"] is False:
-        badge, detail = BadgeState.INACTIVE, ""
     else:
-        badge, detail = BadgeState.ACTIVE, ""
-    return PlantBadge(badge, str(badge.label), observed_at, detail)
+        badge, detail = _flags_badge(
+            values["out_of_service"], values["anomaly"], values["active"], values["alarm_code"]
+        )
+    return _badge(badge, observed_at, detail)
 
 
 def plant_badges(*, plant_ids: Iterable[int], now: datetime | None = None) -> dict[int, PlantBadge]:
@@ -171,8 +186,7 @@ def plant_badges(*, plant_ids: Iterable[int], now: datetime | None = None) -> di
             row["plant__kind"], default_stale
         )
         badges[row["plant_id"]] = plant_badge_for_state(row, stale_after_seconds=stale_after, now=now)
-    unknown = PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
-    return {plant_id: badges.get(plant_id, unknown) for plant_id in wanted}
+    return {plant_id: badges.get(plant_id) or _badge(BadgeState.UNKNOWN) for plant_id in wanted}
 
 
 def plant_badge_for_check(check: PlantCheck) -> PlantBadge:
@@ -184,15 +198,9 @@ def plant_badge_for_check(check: PlantCheck) -> PlantBadge:
         badge, detail = BadgeState.STALE, ""
     elif check.outcome != CheckOutcome.OK:
         badge, detail = BadgeState.UNKNOWN, check.error
-    elif check.out_of_service:
-        badge, detail = BadgeState.OUT_OF_SERVICE, check.alarm_code
-    elif check.anomaly:
-        badge, detail = BadgeState.ANOMALY, check.alarm_code
-    elif check.active is False:
-        badge, detail = BadgeState.INACTIVE, ""
     else:
-        badge, detail = BadgeState.ACTIVE, ""
-    return PlantBadge(badge, str(badge.label), check.observed_at or check.checked_at, detail)
+        badge, detail = _flags_badge(check.out_of_service, check.anomaly, check.active, check.alarm_code)
+    return _badge(badge, check.observed_at or check.checked_at, detail)
 
 
 def plant_badge_for_call(*, call, check: PlantCheck | None) -> PlantBadge | None:

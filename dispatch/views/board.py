@@ -218,8 +218,8 @@ def _board_rows(board: Board, badges: dict[int, PlantBadge]) -> list[BoardRow]:
     priorities = {value: str(label) for value, label in Priority.choices}
     statuses = {value: str(label) for value, label in InterventionStatus.choices}
     detail = reverse("dispatch:intervention-detail", args=[0]).removesuffix("0/")
-    unknown = PlantBadge(BadgeState.UNKNOWN, str(BadgeState.UNKNOWN.label), None, "")
-    shown = {i.plant_id: badges.get(i.plant_id, unknown) for i in board.interventions}
+    # plant_badges answers for every plant asked (``unknown`` without telecontrol data).
+    shown = {i.plant_id: badges[i.plant_id] for i in board.interventions}
     titles = _badge_titles(shown)
     rows = []
     for item in board.interventions:

@@ -70,6 +70,7 @@ def call_detail(request, pk):
         call_opened_once(request, call.pk)
     access_logged(request, kind="call.page", call=call)
     latest_check = plant_check_latest_for_call(call=call) if call.plant_id else None
+    script_state = selectors.call_script_state(call=call) if staff else None
     return render(
         request,
         "dispatch/call_detail.html",
@@ -92,16 +93,15 @@ def call_detail(request, pk):
             "latest_check": latest_check,
             "callbacks": call.callbacks.order_by("due_at") if staff else None,
             "can_script": staff,
-            "script_state": selectors.call_script_state(call=call) if staff else None,
-            **(_call_intervention_context(call) if staff else {}),
+            "script_state": script_state,
+            **(_call_intervention_context(call, script_state) if staff else {}),
             "call_types": dict(CallType.choices),
             "priorities": dict(Priority.choices),
         },
     )
 
 
-def _call_intervention_context(call) -> dict:
-    state = selectors.call_script_state(call=call)
+def _call_intervention_context(call, state) -> dict:
     default = None
     if call.plant_id:
         default = services.intervention_default_priority(call_type=call.call_type, plant=call.plant)
