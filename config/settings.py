@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "privacy",
+    "routing",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 

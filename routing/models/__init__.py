@@ -1,0 +1,20 @@
+from .classes import CallerClass, CallerClassRule
+from .operators import Line, OperatorProfile, OperatorStateChange, Skill, Team
+from .routes import CallRoute, Consult, RoutingDecision
+from .rules import Queue, RoutingRule, RuleSetVersion
+
+__all__ = [
+    "CallRoute",
+    "CallerClass",
+    "CallerClassRule",
+    "Consult",
+    "Line",
+    "OperatorProfile",
+    "OperatorStateChange",
+    "Queue",
+    "RoutingDecision",
+    "RoutingRule",
+    "RuleSetVersion",
+    "Skill",
+    "Team",
+]
