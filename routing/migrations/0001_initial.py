@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=80, verbose_name='name')),
                 ('region', models.CharField(blank=True, max_length=80, verbose_name='region')),
                 ('is_second_line', models.BooleanField(default=False, verbose_name='second line')),
+                ('consult_number', models.CharField(blank=True, help_text='What a first-line operator dials to consult this second-line team.', max_length=32, verbose_name='consult number')),
             ],
             options={
                 'verbose_name': 'team',

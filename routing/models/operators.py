@@ -30,6 +30,12 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=80)
     region = models.CharField(_("region"), max_length=80, blank=True)
     is_second_line = models.BooleanField(_("second line"), default=False)
+    consult_number = models.CharField(
+        _("consult number"),
+        max_length=32,
+        blank=True,
+        help_text=_("What a first-line operator dials to consult this second-line team."),
+    )
 
     class Meta:
         ordering = ["name"]
