@@ -105,6 +105,14 @@ class TelephonyEventType(models.TextChoices):
     RING = "ring", _("Ringing")
     ANSWER = "answer", _("Answered")
     HANGUP = "hangup", _("Hung up")
+    # The router's events (issue 17): what happens between the ring and the answer, and after.
+    QUEUED = "queued", _("Queued")
+    OFFERED = "offered", _("Offered to an operator")
+    ABANDONED = "abandoned", _("Abandoned while waiting")
+    CALLBACK_REQUESTED = "callback_requested", _("Caller asked to be called back")
+    CONSULT_STARTED = "consult_started", _("Second-line consult started")
+    CONSULT_ENDED = "consult_ended", _("Second-line consult ended")
+    TRANSFERRED = "transferred", _("Transferred")
 
 
 # Default priority of an intervention opened for a call of this type; the customer's class

@@ -12,3 +12,11 @@ class RoutingConfig(AppConfig):
     label = "routing"
     verbose_name = _("Routing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from telephony.ports import call_routing_register
+
+        from .services.events import RoutedCalls
+
+        # The webhook hands every call event to the router, in its transaction.
+        call_routing_register(RoutedCalls())

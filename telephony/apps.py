@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TelephonyConfig(AppConfig):
-    """The phone system's side: its signed webhook today; call routing and recordings next."""
+    """The phone system's side: its signed webhook, applying call events to the call log and
+    handing them to the router (``telephony.ports``)."""
 
     name = "telephony"
     verbose_name = _("Telephony")
@@ -13,5 +14,7 @@ class TelephonyConfig(AppConfig):
 
         from . import tasks  # noqa: F401  (Celery tasks registered)
         from .checks import telephony_secret_check
+        from .ports import ports_check
 
         checks.register(telephony_secret_check, "telephony")
+        checks.register(ports_check, "telephony")

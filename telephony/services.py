@@ -19,8 +19,11 @@ from dispatch.models import Call, TelephonyReceipt
 from dispatch.roles import has_role
 from dispatch.services import call_changes_apply, call_log
 from dispatch.timing import shifted
+from telephony import ports
 
 User = get_user_model()
+
+CALL_ENDING_EVENTS = frozenset({TelephonyEventType.HANGUP, TelephonyEventType.ABANDONED})
 
 
 def telephony_event_apply(
@@ -31,8 +34,11 @@ def telephony_event_apply(
     caller_number: str = "",
     line: str = "",
     agent: str = "",
+    callback_at: datetime | None = None,
 ) -> tuple[Call, bool]:
-    """Apply a ring / answer / hang-up event from the phone system; returns (call, created).
+    """Apply an event from the phone system; returns (call, created). The call log takes the
+    ring, answer and end (hang-up or abandon); every event then goes to the router
+    (``telephony.ports``), in the same transaction.
 
     Idempotent: a repeated event changes nothing. Events may arrive out of order: the first
     one seen for a call id creates the call at its own time.
@@ -65,8 +71,13 @@ def telephony_event_apply(
             if agent_user is not None:
                 changes["operator"] = agent_user
             call_changes_apply(call=call, actor=None, changes=changes, kind="call.answered")
-        elif event == TelephonyEventType.HANGUP and call.ended_at is None:
-            call_changes_apply(call=call, actor=None, changes={"ended_at": occurred_at}, kind="call.ended")
+        elif event in CALL_ENDING_EVENTS and call.ended_at is None:
+            # An end reported before the ring (out of order) cannot be earlier than the ring.
+            ended_at = max(occurred_at, call.received_at)
+            call_changes_apply(call=call, actor=None, changes={"ended_at": ended_at}, kind="call.ended")
+        ports.call_routing().event_applied(
+            call=call, event=event, occurred_at=occurred_at, agent=agent, callback_at=callback_at
+        )
         return call, created
 
 

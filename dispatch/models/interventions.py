@@ -170,7 +170,10 @@ class Callback(models.Model):
         _("status"), max_length=10, choices=CallbackStatus.choices, default=CallbackStatus.SCHEDULED
     )
     created_at = models.DateTimeField(_("scheduled at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty: the caller asked for it at the phone system's prompt (routing: "press 1").
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(

@@ -10,7 +10,13 @@ from dispatch.history import event_record
 from dispatch.transitions import TRANSITIONS
 
 from .call_scripts import call_script_answer, call_script_save
-from .callbacks import callback_cancel, callback_complete, callback_schedule, callbacks_remind
+from .callbacks import (
+    callback_cancel,
+    callback_complete,
+    callback_request_by_caller,
+    callback_schedule,
+    callbacks_remind,
+)
 from .calls import call_changes_apply, call_log, call_update
 from .field import intervention_step_apply, technician_duty_set, technician_position_record
 from .interventions import (
@@ -40,6 +46,7 @@ __all__ = [
     "call_update",
     "callback_cancel",
     "callback_complete",
+    "callback_request_by_caller",
     "callback_schedule",
     "callbacks_remind",
     "event_record",

@@ -85,6 +85,31 @@ def callback_schedule(
     return callback
 
 
+@transaction.atomic
+def callback_request_by_caller(*, call: Call, due_at, note: str = "") -> Callback:
+    """The caller chose, at the phone system's prompt, to be called back rather than wait (or
+    booked a time): a callback to the call's number, for any operator. The phone system is the
+    actor; a second request for the same call changes nothing."""
+    locked = Call.objects.select_for_update().get(pk=call.pk)
+    existing = Callback.objects.filter(
+        call=locked, created_by__isnull=True, status=CallbackStatus.SCHEDULED
+    ).first()
+    if existing is not None:
+        return existing
+    callback = Callback(
+        call=locked,
+        number=locked.caller_number,
+        due_at=due_at,
+        note=(note or "").strip(),
+        created_at=timezone.now(),
+        created_by=None,
+    )
+    callback.full_clean(validate_constraints=False)
+    callback.save()
+    event_record(subject=locked, kind="callback.scheduled", actor=None, data=_callback_data(callback))
+    return callback
+
+
 def _callback_finish(*, actor, callback: Callback, status: str, outcome: str, kind: str) -> Callback:
     require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
     locked = Callback.objects.select_for_update().get(pk=callback.pk)

@@ -1,48 +1,21 @@
-import time
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch.inputs import integer_parse, secret_matches
 from telephony import services
-from telephony.signatures import telephony_signature
+from telephony.permissions import HasTelephonySignature
 
 from .serializers import TelephonyEventSerializer
 
-# Unix seconds of at most 12 digits (until the year 33658): the header is not a place for more.
-MAX_TIMESTAMP = 10**12 - 1
-
-
-class HasTelephonySignature(BasePermission):
-    """The phone system proves itself with an HMAC of the timestamped body (``telephony.signatures``)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        secret = settings.PRONTO_TELEPHONY_SECRET
-        if not secret:
-            raise PermissionDenied("The telephony webhook is not configured (PRONTO_TELEPHONY_SECRET).")
-        timestamp = request.META.get("HTTP_X_PRONTO_TIMESTAMP", "")
-        signature = request.META.get("HTTP_X_PRONTO_SIGNATURE", "")
-        seconds = integer_parse(timestamp, minimum=0, maximum=MAX_TIMESTAMP)
-        if seconds is None:
-            raise PermissionDenied("Missing or malformed X-Pronto-Timestamp header.")
-        if abs(time.time() - seconds) > settings.PRONTO_TELEPHONY_MAX_SKEW_SECONDS:
-            raise PermissionDenied("X-Pronto-Timestamp is outside the accepted window.")
-        expected = telephony_signature(secret=secret, timestamp=timestamp, body=request.body)
-        if not secret_matches(expected, signature):
-            raise PermissionDenied("Bad signature.")
-        return True
-
 
 class TelephonyEventView(APIView):
-    """Ring / answer / hang-up events from the phone system fill in the call log by themselves."""
+    """The phone system's events fill in the call log by themselves and move the router's state."""
 
     authentication_classes: list[Any] = []
     permission_classes = [HasTelephonySignature]
@@ -74,6 +47,7 @@ class TelephonyEventView(APIView):
                 caller_number=data["caller"],
                 line=data["line"],
                 agent=data["agent"],
+                callback_at=data["callback_at"],
             )
         return Response(
             {"call": call.pk, "created": created},

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from .phone_views import QueuePollView, RouteView
+
+urlpatterns = [
+    path("telephony/route/", RouteView.as_view(), name="telephony-route"),
+    path("telephony/queue/", QueuePollView.as_view(), name="telephony-queue"),
+]

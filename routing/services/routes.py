@@ -1,0 +1,363 @@
+"""The router's decisions: what the phone system does with a call now, and which waiting calls
+to resume when operators come free. Each answer is recorded on the call (``RoutingDecision``).
+
+A call comes in: it is logged (``telephony``), classed, matched against the published rules,
+then offered to an able operator if none waits ahead of it in its queue, else queued. The phone
+system asks again when an offer fails (no answer, busy): the operator who let it ring out is
+paused ("redirect on no answer", as ACDs do) and the call goes to the next. Queued calls are
+resumed by the phone system's poll (``queue_resume``), highest priority first, then arrival.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from dispatch.choices import InterventionStatus, TelephonyEventType
+from dispatch.models import Call, Intervention
+from dispatch.phone_numbers import phone_number_normalize
+from dispatch.services import call_changes_apply
+from routing.choices import DecisionAction, OperatorState, PauseReason, RouteState, RuleAction
+from routing.classify import caller_class_find
+from routing.models import CallRoute, Line, OperatorProfile, RoutingDecision
+from routing.picking import operator_pick
+from routing.rules import SampleCall, rule_find, version_active, version_rules
+from routing.services.consults import consult_route
+from routing.services.operators import operator_state_move
+from routing.waits import wait_estimate_seconds
+from telephony.services import telephony_event_apply
+
+BASE_PRIORITY = 1000
+PRIORITY_PER_RANK = 100
+DEFAULT_OFFER_TIMEOUT = 15
+# SIP answers the phone system may give the caller when there is nothing to do.
+NOBODY_CODE = 480
+ACTIVE_CASE = [
+    InterventionStatus.OPEN,
+    InterventionStatus.ASSIGNED,
+    InterventionStatus.ACKNOWLEDGED,
+    InterventionStatus.ON_SITE,
+]
+
+
+@dataclass
+class RouteAnswer:
+    """What the phone system is told (``routing.api.serializers.RouteAnswerSerializer``)."""
+
+    action: str
+    uri: str = ""
+    agent: str = ""
+    extension: str = ""
+    timeout: int | None = None
+    position: int | None = None
+    priority: int | None = None
+    estimated_wait: int | None = None
+    announcement: str = ""
+    code: int | None = None
+    consult_of: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {key: value for key, value in asdict(self).items() if value not in ("", None)}
+
+
+def operator_uri(profile: OperatorProfile) -> str:
+    return profile.sip_uri or f"sip:{profile.extension}"
+
+
+def _caller_number(raw: str) -> str:
+    """The caller's number in E.164, or empty when withheld or not a phone number (the call is
+    routed all the same: a gas leak reported from a withheld number is still a gas leak)."""
+    try:
+        return phone_number_normalize(raw) if raw else ""
+    except ValidationError:
+        return ""
+
+
+def _decision(route: CallRoute, *, at: datetime, action: str, reason: str, **fields: object) -> None:
+    RoutingDecision.objects.create(
+        route=route, at=at, attempt=route.attempts, action=action, reason=reason, **fields
+    )
+
+
+def _route_start(call: Call, *, at: datetime) -> CallRoute:
+    plant = call.plant
+    line = Line.objects.select_related("customer").filter(number=call.line).first()
+    customer = plant.customer if plant is not None else (line.customer if line is not None else None)
+    match = caller_class_find(number=call.caller_number, plant=plant, customer=customer)
+    version = version_active()
+    rule = None
+    if version is not None:
+        sample = SampleCall(
+            line=call.line,
+            at=at,
+            number=call.caller_number,
+            caller_class=match.caller_class,
+            customer_id=customer.pk if customer is not None else None,
+        )
+        rule = rule_find(version_rules(version), sample)
+    route = CallRoute(
+        call=call,
+        caller_class=match.caller_class,
+        rule=rule,
+        queue=rule.queue if rule is not None else None,
+        priority=BASE_PRIORITY - PRIORITY_PER_RANK * match.caller_class.rank + (rule.priority if rule else 0),
+        arrived_at=at,
+    )
+    prefer_manager = rule is None or rule.prefer_personal_manager
+    prefer_owner = rule is None or rule.prefer_case_owner
+    if prefer_manager and match.personal_manager is not None:
+        route.preferred = OperatorProfile.objects.filter(user=match.personal_manager).first()
+    if route.preferred is None and prefer_owner and call.caller_number:
+        owner = _case_owner(call.caller_number)
+        if owner is not None:
+            route.preferred, route.preferred_team = owner, owner.team
+    route.save()
+    return route
+
+
+def _case_owner(number: str) -> OperatorProfile | None:
+    """The operator who took the call that opened this caller's case still open, if any."""
+    operator_id = (
+        Intervention.objects.filter(
+            status__in=ACTIVE_CASE, call__caller_number=number, call__operator__isnull=False
+        )
+        .order_by("-pk")
+        .values_list("call__operator_id", flat=True)
+        .first()
+    )
+    if operator_id is None:
+        return None
+    return OperatorProfile.objects.select_related("team").filter(user_id=operator_id).first()
+
+
+def _offer(route: CallRoute, operator: OperatorProfile, *, at: datetime, reason: str) -> RouteAnswer:
+    timeout = route.queue.offer_timeout_seconds if route.queue is not None else DEFAULT_OFFER_TIMEOUT
+    if operator.state != OperatorState.OFFERED or operator.current_call_id != route.call_id:
+        operator_state_move(
+            profile=operator, state=OperatorState.OFFERED, at=at, call=route.call, keep_idle_since=True
+        )
+    route.state = RouteState.OFFERED
+    route.operator = operator
+    route.offer_expires_at = at + timedelta(seconds=timeout)
+    route.save(update_fields=["state", "operator", "offer_expires_at", "attempts", "queue", "overflowed_at"])
+    if route.call.operator_id != operator.user_id and route.call.answered_at is None:
+        # The operator's screen opens the ringing call (dispatch's alerts): who it rings at.
+        call_changes_apply(
+            call=route.call, actor=None, changes={"operator": operator.user}, kind="call.offered"
+        )
+    uri = operator_uri(operator)
+    _decision(
+        route,
+        at=at,
+        action=DecisionAction.OFFER,
+        reason=reason,
+        operator=operator,
+        target=uri,
+        queue=route.queue,
+    )
+    return RouteAnswer(
+        action=DecisionAction.OFFER,
+        uri=uri,
+        agent=operator.user.get_username(),
+        extension=operator.extension,
+        timeout=timeout,
+        priority=route.priority,
+    )
+
+
+def _waiting_ahead(route: CallRoute) -> int:
+    ahead = CallRoute.objects.filter(
+        state__in=[RouteState.QUEUED, RouteState.RESERVED], queue=route.queue
+    ).exclude(pk=route.pk)
+    since = route.enqueued_at or route.arrived_at
+    return ahead.filter(
+        Q(priority__gt=route.priority) | Q(priority=route.priority, enqueued_at__lt=since)
+    ).count()
+
+
+def _enqueue(route: CallRoute, *, at: datetime, ahead: int, reason: str) -> RouteAnswer:
+    first_time = route.state != RouteState.QUEUED
+    route.state = RouteState.QUEUED
+    route.operator = None
+    route.enqueued_at = route.enqueued_at or at
+    position = ahead + 1
+    estimate = wait_estimate_seconds(queue=route.queue, line=route.call.line, position=position, at=at)
+    if first_time:
+        route.announced_wait_seconds = estimate
+    route.save(
+        update_fields=[
+            "state",
+            "operator",
+            "enqueued_at",
+            "announced_wait_seconds",
+            "attempts",
+            "queue",
+            "overflowed_at",
+        ]
+    )
+    _decision(
+        route,
+        at=at,
+        action=DecisionAction.QUEUE,
+        reason=reason,
+        queue=route.queue,
+        position=position,
+        estimated_wait_seconds=estimate,
+    )
+    return RouteAnswer(
+        action=DecisionAction.QUEUE,
+        position=position,
+        priority=route.priority,
+        estimated_wait=estimate,
+        announcement=route.queue.announcement if route.queue is not None else "",
+    )
+
+
+def _forward(route: CallRoute, *, at: datetime) -> RouteAnswer:
+    rule = route.rule
+    target = rule.forward_to if rule is not None else ""
+    if not target:
+        line = Line.objects.filter(number=route.call.line).first()
+        target = line.fallback_uri if line is not None else ""
+    if not target:
+        route.state = RouteState.ENDED
+        route.save(update_fields=["state", "attempts"])
+        _decision(
+            route, at=at, action=DecisionAction.REJECT, reason="forward rule without a number", target=""
+        )
+        return RouteAnswer(action=DecisionAction.REJECT, code=NOBODY_CODE)
+    route.state = RouteState.FORWARDED
+    route.finished_at = at
+    route.save(update_fields=["state", "finished_at", "attempts"])
+    _decision(
+        route,
+        at=at,
+        action=DecisionAction.FORWARD,
+        reason=f"rule {rule}" if rule else "fallback",
+        target=target,
+    )
+    return RouteAnswer(action=DecisionAction.FORWARD, uri=target)
+
+
+def _offer_failed(route: CallRoute, *, at: datetime, status: int) -> None:
+    """The offered phone did not take the call (rang out, busy, declined): pause the operator
+    so the next calls do not ring an empty desk, and put the call back at its place."""
+    operator = OperatorProfile.objects.select_for_update().get(pk=route.operator_id)
+    if operator.state == OperatorState.OFFERED and operator.current_call_id == route.call_id:
+        operator_state_move(
+            profile=operator, state=OperatorState.PAUSED, at=at, call=route.call, reason=PauseReason.NO_ANSWER
+        )
+    _decision(
+        route, at=at, action=DecisionAction.OFFER, reason=f"offer failed: SIP {status}", operator=operator
+    )
+    route.state = RouteState.QUEUED
+    route.enqueued_at = route.enqueued_at or route.arrived_at
+    route.operator = None
+
+
+def _overflow_if_due(route: CallRoute, *, at: datetime) -> None:
+    queue = route.queue
+    if queue is None or queue.overflow_queue_id is None or queue.overflow_after_seconds is None:
+        return
+    since = route.enqueued_at or route.arrived_at
+    if (at - since).total_seconds() >= queue.overflow_after_seconds:
+        route.queue = queue.overflow_queue
+        route.overflowed_at = at
+
+
+def route_decide(
+    *,
+    call_id: str,
+    caller: str,
+    line: str,
+    at: datetime,
+    attempt: int = 1,
+    previous: str = "",
+    previous_status: int = 0,
+) -> RouteAnswer:
+    """Answer the phone system's question about a call: offer, queue, forward or reject."""
+    with transaction.atomic():
+        consult = consult_route(call_id=call_id, caller=caller, line=line, at=at)
+        if consult is not None:
+            return RouteAnswer(**consult)
+        call, _created = telephony_event_apply(
+            call_id=call_id,
+            event=TelephonyEventType.RING,
+            occurred_at=at,
+            caller_number=_caller_number(caller),
+            line=line,
+        )
+        route = CallRoute.objects.select_for_update().filter(call=call).first()
+        if route is None:
+            route = _route_start(call, at=at)
+        route.call = call
+        route.attempts += 1
+        if route.state in (RouteState.ABANDONED, RouteState.ENDED, RouteState.CALLBACK) or call.is_ended:
+            _decision(route, at=at, action=DecisionAction.REJECT, reason="call already over")
+            route.save(update_fields=["attempts"])
+            return RouteAnswer(action=DecisionAction.REJECT, code=NOBODY_CODE)
+        if route.state == RouteState.FORWARDED or (
+            route.rule is not None and route.rule.action == RuleAction.FORWARD
+        ):
+            return _forward(route, at=at)
+        if (
+            previous_status >= 300
+            and route.state in (RouteState.OFFERED, RouteState.RESERVED)
+            and route.operator_id
+        ):
+            _offer_failed(route, at=at, status=previous_status)
+        if route.state == RouteState.RESERVED and route.operator is not None:
+            return _offer(route, route.operator, at=at, reason="operator reserved for the waiting call")
+        if route.state == RouteState.OFFERED and route.operator is not None:
+            # Asked again about a live offer (a retransmitted query): the same answer.
+            return _offer(route, route.operator, at=at, reason="offer repeated")
+        _overflow_if_due(route, at=at)
+        ahead = _waiting_ahead(route)
+        if ahead == 0:
+            operator = operator_pick(route, at=at)
+            if operator is not None:
+                reason = "preferred operator" if operator.pk == route.preferred_id else "longest idle"
+                return _offer(route, operator, at=at, reason=reason)
+        return _enqueue(route, at=at, ahead=ahead, reason="no operator free" if ahead == 0 else "calls ahead")
+
+
+def queue_resume(*, waiting: list[str], at: datetime) -> list[str]:
+    """Of the calls the phone system holds, those to ask about again now: an operator is
+    reserved for each (highest priority first, then the longest waiting)."""
+    resume: list[str] = []
+    if not waiting:
+        return resume
+    with transaction.atomic():
+        routes = (
+            CallRoute.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(call__external_id__in=waiting, state__in=[RouteState.QUEUED, RouteState.RESERVED])
+            .select_related("call", "queue", "queue__overflow_queue")
+            .order_by("-priority", "enqueued_at", "pk")
+        )
+        exhausted: set[int | None] = set()
+        for route in routes:
+            if route.state == RouteState.RESERVED:
+                resume.append(route.call.external_id)
+                continue
+            _overflow_if_due(route, at=at)
+            key = route.queue_id
+            if key in exhausted and route.preferred_id is None:
+                continue
+            operator = operator_pick(route, at=at)
+            if operator is None:
+                exhausted.add(key)
+                if route.overflowed_at == at:
+                    route.save(update_fields=["queue", "overflowed_at"])
+                continue
+            operator_state_move(
+                profile=operator, state=OperatorState.OFFERED, at=at, call=route.call, keep_idle_since=True
+            )
+            route.state = RouteState.RESERVED
+            route.operator = operator
+            route.save(update_fields=["state", "operator", "queue", "overflowed_at"])
+            resume.append(route.call.external_id)
+    return resume

@@ -1,0 +1,12 @@
+import pytest
+
+from routing.waits import snapshot_cache_clear
+from tests.routing.helpers import SECRET
+
+
+@pytest.fixture(autouse=True)
+def telephony_secret(settings):
+    settings.PRONTO_TELEPHONY_SECRET = SECRET
+    snapshot_cache_clear()
+    yield
+    snapshot_cache_clear()
