@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
+    path("", include("routing.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("", include("notifications.urls")),
