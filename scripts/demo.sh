@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up and start the whole demo on this machine: database, demo users for each role, the
 # web UI and API at http://127.0.0.1:${PORT:-8000}/, simulated plants (Modbus servers and MQTT
-# publishers), the telemetry listener and the fleet poller. Embedded defaults: SQLite, Celery
+# publishers), simulated calls (routing's phone system), the telemetry listener and the fleet poller. Embedded defaults: SQLite, Celery
 # tasks in-process. MQTT uses the broker at PRONTO_MQTT_HOST:PRONTO_MQTT_PORT (127.0.0.1:1883)
 # when one answers there, else a private Mosquitto (installed if missing). Ctrl-C stops everything.
 set -euo pipefail
@@ -11,6 +11,7 @@ cd "$ROOT"
 
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py seed_demo
+.venv/bin/python manage.py seed_routing_demo
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -40,6 +41,9 @@ pids+=($!)
 pids+=($!)
 .venv/bin/python manage.py telemetry_poll &
 pids+=($!)
+# The phone system, simulated: callers, the switch's queue and six operators' phones (routing).
+( sleep 3; exec .venv/bin/python manage.py simulate_calls --url "http://127.0.0.1:${PORT:-8000}" --rate "${PRONTO_DEMO_CALLS_PER_MINUTE:-4}" ) &
+pids+=($!)
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
   .venv/bin/celery -A config worker --beat -l INFO --concurrency 2 &
   pids+=($!)
@@ -54,5 +58,6 @@ echo "Pronto demo: http://${HOST:-127.0.0.1}:${PORT:-8000}/  (API docs at /api/d
 echo "Simulated plants: REMI-MI-001 normal, SOLL-BO-102 out of service, EDI-BO-103 unreachable (Modbus);"
 echo "GRF-MI-002 anomaly, ASC-BO-101 flapping (MQTT on $PRONTO_MQTT_HOST:$PRONTO_MQTT_PORT)."
 echo "Live check: GET /api/plants/<id>/status/ ; latest state: GET /api/plants/<id>/state/"
+echo "Simulated calls on lines 800100 (gas) and 800200 (lifts): see the wallboard at /wallboard/."
 echo "Sign in with one of the users above; Ctrl-C stops the demo."
 wait -n "${pids[@]}"

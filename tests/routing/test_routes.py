@@ -18,7 +18,6 @@ from routing.models import (
     Skill,
     Team,
 )
-from tests.factories import UserFactory
 from tests.routing.helpers import ask, operator, poll, report
 
 pytestmark = pytest.mark.django_db
