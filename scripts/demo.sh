@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up and start the whole demo on this machine: database, demo users for each role, the
 # web UI and API at http://127.0.0.1:${PORT:-8000}/, simulated plants (Modbus servers and MQTT
-# publishers), simulated calls (routing's phone system), the telemetry listener and the fleet poller. Embedded defaults: SQLite, Celery
-# tasks in-process. MQTT uses the broker at PRONTO_MQTT_HOST:PRONTO_MQTT_PORT (127.0.0.1:1883)
+# publishers), simulated calls (routing's phone system), the telemetry listener and the fleet
+# poller. Embedded defaults: SQLite, Celery tasks in-process. MQTT uses the broker at PRONTO_MQTT_HOST:PRONTO_MQTT_PORT (127.0.0.1:1883)
 # when one answers there, else a private Mosquitto (installed if missing). Ctrl-C stops everything.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
