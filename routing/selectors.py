@@ -58,7 +58,7 @@ def queue_figures(*, now: datetime) -> list[QueueFigures]:
         .values("queue_id")
         .annotate(waiting=Count("pk"), oldest=Min("enqueued_at"))
     )
-    names = dict(Queue.objects.values_list("pk", "name"))
+    names: dict[int | None, str] = dict(Queue.objects.values_list("pk", "name"))
     by_queue = {row["queue_id"]: row for row in rows}
     figures = []
     for queue_id in [*names, *([None] if None in by_queue else [])]:

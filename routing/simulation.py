@@ -237,7 +237,8 @@ class PhoneSystemSimulator:
         if not waiting:
             return
         answer = self._post("/api/telephony/queue/", {"waiting": waiting})
-        for call_id in (answer or {}).get("resume", []) or []:  # type: ignore[union-attr]
+        resume = answer.get("resume") if answer is not None else None
+        for call_id in resume if isinstance(resume, list) else []:
             call = self._calls.get(str(call_id))
             if call is not None and call.waiting:
                 self._ask(call)

@@ -55,13 +55,17 @@ def queue_snapshot(*, queue: Queue | None, line: str, at: datetime) -> QueueSnap
     connected = CallRoute.objects.filter(
         state=RouteState.CONNECTED, operator__in=able.values("pk"), connected_at__isnull=False
     ).values_list("connected_at", flat=True)
-    busy = tuple(max(0.0, (at - started).total_seconds()) for started in connected)
+    busy = tuple(max(0.0, (at - started).total_seconds()) for started in connected if started is not None)
     recent = (
         CallRoute.objects.filter(queue=queue, connected_at__isnull=False, finished_at__isnull=False)
         .order_by("-finished_at")
         .values_list("connected_at", "finished_at")[:RECENT_HANDLE_TIMES]
     )
-    handle = tuple((end - start).total_seconds() for start, end in recent if end > start)
+    handle = tuple(
+        (end - start).total_seconds()
+        for start, end in recent
+        if start is not None and end is not None and end > start
+    )
     wrap_ups = list(able.values_list("wrap_up_seconds", flat=True))
     snapshot = QueueSnapshot(
         able=len(wrap_ups),

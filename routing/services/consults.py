@@ -16,6 +16,7 @@ from django.db import transaction
 
 from dispatch.history import event_record
 from dispatch.models import Call
+from routing.answers import RouteAnswer
 from routing.choices import ConsultOutcome, DecisionAction, OperatorState, RouteState
 from routing.models import CallRoute, Consult, OperatorProfile, Team
 from routing.picking import operators_free
@@ -28,7 +29,7 @@ def _call_locked(call: Call) -> Call:
     return Call.objects.select_for_update().get(pk=call.pk)
 
 
-def consult_route(*, call_id: str, caller: str, line: str, at: datetime) -> dict[str, object] | None:
+def consult_route(*, call_id: str, caller: str, line: str, at: datetime) -> RouteAnswer | None:
     """The answer to an operator dialling a second-line team, or None when this is not one."""
     team = Team.objects.filter(is_second_line=True, consult_number=line).first() if line else None
     if team is None or not caller:
@@ -51,18 +52,18 @@ def consult_route(*, call_id: str, caller: str, line: str, at: datetime) -> dict
         .first()
     )
     if consultant is None:
-        return {"action": DecisionAction.REJECT, "code": BUSY_CODE}
+        return RouteAnswer(action=DecisionAction.REJECT, code=BUSY_CODE)
     operator_state_move(
         profile=consultant, state=OperatorState.OFFERED, at=at, call=route.call, keep_idle_since=True
     )
     Consult.objects.create(route=route, operator=asking, team=team, consultant=consultant, started_at=at)
-    return {
-        "action": DecisionAction.OFFER,
-        "uri": consultant.sip_uri or f"sip:{consultant.extension}",
-        "agent": consultant.user.get_username(),
-        "extension": consultant.extension,
-        "consult_of": route.call.external_id,
-    }
+    return RouteAnswer(
+        action=DecisionAction.OFFER,
+        uri=consultant.sip_uri or f"sip:{consultant.extension}",
+        agent=consultant.user.get_username(),
+        extension=consultant.extension,
+        consult_of=route.call.external_id or "",
+    )
 
 
 def _profile(agent: str) -> OperatorProfile | None:
@@ -89,7 +90,7 @@ def consult_started(*, route: CallRoute, agent: str, at: datetime) -> Consult | 
         if consultant is not None:
             consult.consultant = consultant
         consult.save(update_fields=["started_at", "consultant"])
-    if consult.consultant is not None:
+    if consult.consultant_id is not None:
         profile = OperatorProfile.objects.select_for_update().get(pk=consult.consultant_id)
         operator_state_move(profile=profile, state=OperatorState.ON_CALL, at=at, call=route.call)
     event_record(

@@ -10,7 +10,6 @@ resumed by the phone system's poll (``queue_resume``), highest priority first, t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -21,6 +20,7 @@ from dispatch.choices import InterventionStatus, TelephonyEventType
 from dispatch.models import Call, Intervention
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.services import call_changes_apply
+from routing.answers import RouteAnswer
 from routing.choices import DecisionAction, OperatorState, PauseReason, RouteState, RuleAction
 from routing.classify import caller_class_find
 from routing.models import CallRoute, Line, OperatorProfile, RoutingDecision
@@ -42,26 +42,6 @@ ACTIVE_CASE = [
     InterventionStatus.ACKNOWLEDGED,
     InterventionStatus.ON_SITE,
 ]
-
-
-@dataclass
-class RouteAnswer:
-    """What the phone system is told (``routing.api.serializers.RouteAnswerSerializer``)."""
-
-    action: str
-    uri: str = ""
-    agent: str = ""
-    extension: str = ""
-    timeout: int | None = None
-    position: int | None = None
-    priority: int | None = None
-    estimated_wait: int | None = None
-    announcement: str = ""
-    code: int | None = None
-    consult_of: str = ""
-
-    def as_json(self) -> dict[str, object]:
-        return {key: value for key, value in asdict(self).items() if value not in ("", None)}
 
 
 def operator_uri(profile: OperatorProfile) -> str:
@@ -110,7 +90,7 @@ def _route_start(call: Call, *, at: datetime) -> CallRoute:
     prefer_manager = rule is None or rule.prefer_personal_manager
     prefer_owner = rule is None or rule.prefer_case_owner
     if prefer_manager and match.personal_manager is not None:
-        route.preferred = OperatorProfile.objects.filter(user=match.personal_manager).first()
+        route.preferred = OperatorProfile.objects.filter(user_id=match.personal_manager.pk).first()
     if route.preferred is None and prefer_owner and call.caller_number:
         owner = _case_owner(call.caller_number)
         if owner is not None:
@@ -246,7 +226,7 @@ def _forward(route: CallRoute, *, at: datetime) -> RouteAnswer:
 def _offer_failed(route: CallRoute, *, at: datetime, status: int) -> None:
     """The offered phone did not take the call (rang out, busy, declined): pause the operator
     so the next calls do not ring an empty desk, and put the call back at its place."""
-    operator = OperatorProfile.objects.select_for_update().get(pk=route.operator_id)
+    operator = OperatorProfile.objects.select_for_update().get(pk=route.operator_id or 0)
     if operator.state == OperatorState.OFFERED and operator.current_call_id == route.call_id:
         operator_state_move(
             profile=operator, state=OperatorState.PAUSED, at=at, call=route.call, reason=PauseReason.NO_ANSWER
@@ -283,7 +263,7 @@ def route_decide(
     with transaction.atomic():
         consult = consult_route(call_id=call_id, caller=caller, line=line, at=at)
         if consult is not None:
-            return RouteAnswer(**consult)
+            return consult
         call, _created = telephony_event_apply(
             call_id=call_id,
             event=TelephonyEventType.RING,
@@ -341,7 +321,7 @@ def queue_resume(*, waiting: list[str], at: datetime) -> list[str]:
         exhausted: set[int | None] = set()
         for route in routes:
             if route.state == RouteState.RESERVED:
-                resume.append(route.call.external_id)
+                resume.append(route.call.external_id or "")
                 continue
             _overflow_if_due(route, at=at)
             key = route.queue_id
@@ -359,5 +339,5 @@ def queue_resume(*, waiting: list[str], at: datetime) -> list[str]:
             route.state = RouteState.RESERVED
             route.operator = operator
             route.save(update_fields=["state", "operator", "queue", "overflowed_at"])
-            resume.append(route.call.external_id)
+            resume.append(route.call.external_id or "")
     return resume

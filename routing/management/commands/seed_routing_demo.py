@@ -123,11 +123,11 @@ class Command(BaseCommand):
             profile.skills.set([skills[s] for s in owned])
         people = {"operator": ("2001", "lombardia"), "supervisor": ("2900", "lombardia")}
         for username, (extension, team) in people.items():
-            user = User.objects.filter(username=username).first()
-            if user is None:
+            person = User.objects.filter(username=username).first()
+            if person is None:
                 continue
             profile, _ = OperatorProfile.objects.get_or_create(
-                user=user, defaults={"state_since": now, "state": OperatorState.SIGNED_OFF}
+                user=person, defaults={"state_since": now, "state": OperatorState.SIGNED_OFF}
             )
             profile.extension, profile.sip_uri, profile.team = (
                 extension,
