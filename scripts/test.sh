@@ -18,7 +18,7 @@ DATABASE_URL="sqlite:///$(mktemp -d)/mypy.sqlite3" .venv/bin/mypy
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
-echo "== hylafax, kannel, redis and chromium (installed if missing; the tests start private instances on free ports)"
+echo "== hylafax, kannel, kamailio+sipp, redis and chromium (installed if missing; the tests start private instances on free ports)"
 if hylafax="$(bash scripts/ensure_hylafax.sh)"; then
   eval "$(echo "$hylafax" | sed 's/^/export PRONTO_TEST_/')"
   echo "$hylafax"
@@ -32,6 +32,13 @@ if [ -f scripts/ensure_kannel.sh ]; then
   else
     echo "warning: no Kannel: its tests skip (and fail under CI=true)" >&2
   fi
+fi
+
+if kamailio="$(bash scripts/ensure_kamailio.sh)"; then
+  eval "$(echo "$kamailio" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$kamailio"
+else
+  echo "warning: no Kamailio/SIPp: the call-routing cfg tests skip (and fail under CI=true)" >&2
 fi
 
 if redis="$(bash scripts/ensure_redis.sh)"; then

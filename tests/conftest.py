@@ -20,6 +20,7 @@ from .servers import (  # noqa: F401  (fixtures: real servers on free ports)
     mqtt_recorder,
     refused_address,
 )
+from .servers.sipp import sipp_lab  # noqa: F401  (fixture: SIPp phones and callers)
 
 REAL_MARKERS = ("real_component", "postgres")
 
