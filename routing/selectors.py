@@ -60,7 +60,7 @@ def queue_figures(*, now: datetime) -> list[QueueFigures]:
         .annotate(waiting=Count("pk"), oldest=Min("enqueued_at"))
     )
     names: dict[int | None, str] = dict(Queue.objects.values_list("pk", "name"))
-    by_queue: dict[int | None, dict[str, Any]] = {row["queue_id"]: row for row in rows}
+    by_queue: dict[int | None, Any] = {row["queue_id"]: row for row in rows}
     figures = []
     for queue_id in [*names, *([None] if None in by_queue else [])]:
         row = by_queue.get(queue_id)
