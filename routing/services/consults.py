@@ -118,7 +118,10 @@ def consult_ended(
     consult.save(update_fields=["ended_at", "outcome"])
     if outcome == ConsultOutcome.TOOK_BACK and consult.consultant_id is not None:
         profile = OperatorProfile.objects.select_for_update().get(pk=consult.consultant_id)
-        if profile.current_call_id == route.call_id:
+        if profile.current_call_id == route.call_id and profile.state == OperatorState.OFFERED:
+            # Given up before the second line answered: the consultant keeps their place.
+            operator_state_move(profile=profile, state=OperatorState.AVAILABLE, at=at, keep_idle_since=True)
+        elif profile.current_call_id == route.call_id:
             operator_state_move(profile=profile, state=OperatorState.WRAP_UP, at=at, call=route.call)
     event_record(
         subject=_call_locked(route.call),

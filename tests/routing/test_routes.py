@@ -165,3 +165,18 @@ def test_second_line_consult_then_transfer_is_recorded_on_the_call(groups):
     assert first.state == OperatorState.WRAP_UP and expert.state == OperatorState.ON_CALL
     kinds = list(Event.objects.filter(call=route.call).values_list("kind", flat=True))
     assert "call.consult_started" in kinds and "call.transferred" in kinds
+
+
+def test_a_consult_given_up_before_the_answer_frees_the_consultant(groups):
+    now = timezone.now()
+    operator("first", extension="201", idle_since=now - timedelta(hours=1))
+    team = Team.objects.create(code="l2", name="Second line", is_second_line=True, consult_number="7000")
+    expert = operator("expert", extension="301", team=team, idle_since=now - timedelta(minutes=3))
+    ask("cust-2", at=now)
+    report("cust-2", "answer", agent="first", at=now + timedelta(seconds=2))
+    assert ask("leg-2", caller="201", line="7000", at=now + timedelta(seconds=10))["agent"] == "expert"
+    report("cust-2", "consult_ended", agent="expert", at=now + timedelta(seconds=14))
+    expert.refresh_from_db()
+    assert expert.state == OperatorState.AVAILABLE and expert.idle_since == now - timedelta(minutes=3)
+    consult = CallRoute.objects.get(call__external_id="cust-2").consults.get()
+    assert consult.outcome == "took_back" and consult.ended_at == now + timedelta(seconds=14)
