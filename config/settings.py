@@ -235,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 30.0},
     "callbacks-remind": {"task": "dispatch.tasks.callbacks_remind", "schedule": 30.0},
+    # Operators held by offers a restarted switch forgot (routing/services/sweep.py).
+    "routes-sweep": {"task": "routing.tasks.routes_sweep", "schedule": 30.0},
     # Last month's service-level report to each customer's contacts; hourly, so a day the
     # worker was down is caught up (each customer's month is computed and sent once).
     "reports-monthly": {"task": "dispatch.tasks.reports_monthly_send", "schedule": 3600.0},

@@ -16,6 +16,7 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         from telephony.ports import call_routing_register
 
+        from . import tasks  # noqa: F401  (Celery tasks registered)
         from .services.events import RoutedCalls
 
         # The webhook hands every call event to the router, in its transaction.

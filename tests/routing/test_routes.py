@@ -180,3 +180,17 @@ def test_a_consult_given_up_before_the_answer_frees_the_consultant(groups):
     assert expert.state == OperatorState.AVAILABLE and expert.idle_since == now - timedelta(minutes=3)
     consult = CallRoute.objects.get(call__external_id="cust-2").consults.get()
     assert consult.outcome == "took_back" and consult.ended_at == now + timedelta(seconds=14)
+
+
+def test_the_sweep_frees_an_operator_whose_offer_the_switch_forgot(groups):
+    from routing.services.sweep import routes_sweep
+
+    now = timezone.now()
+    anna = operator("anna", idle_since=now - timedelta(minutes=10))
+    ask("lost", at=now - timedelta(minutes=5))
+    anna.refresh_from_db()
+    assert anna.state == OperatorState.OFFERED
+    assert routes_sweep(now=now - timedelta(minutes=5) + timedelta(seconds=10)) == 0
+    assert routes_sweep(now=now) == 1
+    anna.refresh_from_db()
+    assert anna.state == OperatorState.AVAILABLE and anna.idle_since == now - timedelta(minutes=10)
