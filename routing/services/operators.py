@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -54,21 +55,23 @@ def operator_state_move(
     return profile
 
 
-def operator_profile_for(user) -> OperatorProfile:
+def operator_profile_for(user: AbstractBaseUser) -> OperatorProfile:
     """The user's profile, made on first use (signed off) for operators and supervisors."""
-    profile = OperatorProfile.objects.filter(user=user).first()
+    profile = OperatorProfile.objects.filter(user_id=user.pk).first()
     if profile is not None:
         return profile
     if not has_role(user, Role.OPERATOR, Role.SUPERVISOR):
         raise PermissionDenied(_("Only operators and supervisors take calls."))
     profile, _created = OperatorProfile.objects.get_or_create(
-        user=user, defaults={"state_since": timezone.now()}
+        user_id=user.pk, defaults={"state_since": timezone.now()}
     )
     return profile
 
 
 @transaction.atomic
-def operator_state_choose(*, actor, state: str, reason: str = "", profile: OperatorProfile | None = None):
+def operator_state_choose(
+    *, actor: AbstractBaseUser, state: str, reason: str = "", profile: OperatorProfile | None = None
+) -> OperatorProfile:
     """The console's choice: available, paused (with a reason) or signed off. A supervisor may
     set another operator's state (sign off someone who left without doing it)."""
     if profile is None:

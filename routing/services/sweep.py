@@ -35,16 +35,16 @@ def routes_sweep(*, now: datetime) -> int:
             state=OperatorState.OFFERED, state_since__lt=now - RESERVATION_GRACE
         )
         for profile in stuck:
-            route = (
+            offer = (
                 CallRoute.objects.filter(call_id=profile.current_call_id).first()
                 if profile.current_call_id
                 else None
             )
             live_offer = (
-                route is not None
-                and route.operator_id == profile.pk
-                and route.state in (RouteState.OFFERED, RouteState.CONNECTED)
-                and (route.offer_expires_at is None or route.offer_expires_at + OFFER_GRACE > now)
+                offer is not None
+                and offer.operator_id == profile.pk
+                and offer.state in (RouteState.OFFERED, RouteState.CONNECTED)
+                and (offer.offer_expires_at is None or offer.offer_expires_at + OFFER_GRACE > now)
             )
             if not live_offer:
                 operator_state_move(
