@@ -19,12 +19,19 @@ from routing.services.operators import operator_state_move
 OFFER_GRACE = timedelta(seconds=60)
 # A reserved operator the phone system did not ring within this time is freed.
 RESERVATION_GRACE = timedelta(seconds=30)
+# Kamailio holds a queued call at most an hour (max_inv_lifetime): one waiting longer is lost,
+# and would only inflate the wallboard and every later caller's position.
+QUEUE_LIFETIME = timedelta(hours=1)
 
 
 def routes_sweep(*, now: datetime) -> int:
-    """Free operators held by lost offers and reservations; returns how many were freed."""
+    """Free operators held by lost offers and reservations, and close calls lost in queue;
+    returns how many operators were freed."""
     freed = 0
     with transaction.atomic():
+        CallRoute.objects.filter(state=RouteState.QUEUED, enqueued_at__lt=now - QUEUE_LIFETIME).update(
+            state=RouteState.ENDED, finished_at=now
+        )
         stale_reservations = CallRoute.objects.select_for_update(skip_locked=True).filter(
             state=RouteState.RESERVED, operator__state_since__lt=now - RESERVATION_GRACE
         )

@@ -194,3 +194,15 @@ def test_the_sweep_frees_an_operator_whose_offer_the_switch_forgot(groups):
     assert routes_sweep(now=now) == 1
     anna.refresh_from_db()
     assert anna.state == OperatorState.AVAILABLE and anna.idle_since == now - timedelta(minutes=10)
+
+
+def test_the_sweep_closes_calls_lost_in_queue(groups):
+    from routing.services.sweep import routes_sweep
+
+    now = timezone.now()
+    operator("anna", state=OperatorState.ON_CALL)
+    ask("old", at=now - timedelta(hours=2))
+    ask("new", at=now - timedelta(minutes=1))
+    routes_sweep(now=now)
+    states = dict(CallRoute.objects.values_list("call__external_id", "state"))
+    assert states == {"old": RouteState.ENDED, "new": RouteState.QUEUED}
