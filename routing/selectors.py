@@ -140,13 +140,16 @@ def wallboard(*, now: datetime | None = None) -> Wallboard:
     )
 
 
-def abandoned_calls(*, since: datetime) -> QuerySet[CallRoute]:
-    """Callers who hung up while waiting, newest first, each with whether a callback is already
-    scheduled or made for their call (``has_callback``)."""
+def abandoned_calls(*, since: datetime, until: datetime | None = None) -> QuerySet[CallRoute]:
+    """Callers who hung up while waiting (from ``since``, before ``until`` if given), newest
+    first, each with whether a callback is already scheduled or made for their call
+    (``has_callback``)."""
     callbacks = Callback.objects.filter(call_id=OuterRef("call_id"))
+    routes = CallRoute.objects.filter(state=RouteState.ABANDONED, finished_at__gte=since)
+    if until is not None:
+        routes = routes.filter(finished_at__lt=until)
     return (
-        CallRoute.objects.filter(state=RouteState.ABANDONED, finished_at__gte=since)
-        .select_related("call", "caller_class", "queue")
+        routes.select_related("call", "caller_class", "queue")
         .annotate(has_callback=Exists(callbacks))
         .order_by("-finished_at")
     )
@@ -155,3 +158,9 @@ def abandoned_calls(*, since: datetime) -> QuerySet[CallRoute]:
 def route_wait_seconds(route: CallRoute) -> int:
     end = route.connected_at or route.finished_at or timezone.now()
     return max(0, round((end - route.arrived_at).total_seconds()))
+
+
+def operator_profile_get(user) -> OperatorProfile | None:
+    """The user's profile as it is, or None: reading never makes one (``operator_profile_for``
+    does, on the first change of state)."""
+    return OperatorProfile.objects.filter(user_id=user.pk).first()

@@ -83,6 +83,9 @@ from notifications.tokens import status_token
 from privacy.services.requests import personal_request_export, personal_request_record
 from privacy.services.retention import legal_hold_set
 from reports import services as report_services
+from routing.models import CallRoute
+from routing.services.routes import route_decide
+from telephony.services import telephony_event_apply
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.factories import UserFactory
@@ -220,6 +223,23 @@ MATRIX = [
     R("alerts/sound/", "POST", body={"muted": "1", "next": "/calls/"},
       operator=To("/calls/"), technician=403, technician2=403, supervisor=To("/calls/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("alerts/sound/", "GET", **every(405)),
+    # Issue 17: live routing pages: the wallboard and its refresh, the console strip and its state buttons, abandoned calls and their "call back"
+    R("wallboard/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("wallboard/", "POST", **every(405)),
+    R("wallboard/live/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("wallboard/live/", "POST", **every(405)),
+    R("console/strip/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("console/strip/", "POST", **every(405)),
+    R("console/state/", "POST", body={"state": "available"},
+      operator=To("/board/"), technician=403, technician2=403, supervisor=To("/board/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("console/state/", "GET", **every(405)),
+    R("abandoned/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("abandoned/", "GET", query={"day": "not-a-day"}, label="a day that is not one",
+      operator=400, technician=403, technician2=403, supervisor=400, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("abandoned/", "POST", **every(405)),
+    R("abandoned/<int:pk>/callback/", "POST", url="/abandoned/{abandoned}/callback/",
+      operator=To("/abandoned/"), technician=403, technician2=403, supervisor=To("/abandoned/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("abandoned/<int:pk>/callback/", "GET", url="/abandoned/{abandoned}/callback/", **every(405)),
     R("outbox/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("outbox/", "POST", **every(405)),
     # the technicians' contact points, kept by the supervisors
@@ -659,6 +679,10 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         actor=operator, request=personal_request_record(actor=operator, **asked)
     )
     hold = legal_hold_set(actor=supervisor, reason="Claim", until=dt.date(2099, 12, 31), call=call2)
+    # Issue 17: a caller who hung up while waiting in the router's queue (nobody signed on).
+    route_decide(call_id="matrix-gone", caller="+390612345077", line="800100", at=now - timedelta(seconds=90))
+    telephony_event_apply(call_id="matrix-gone", event="abandoned", occurred_at=now - timedelta(seconds=30))
+    abandoned = CallRoute.objects.get(call__external_id="matrix-gone", state="abandoned")
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -666,6 +690,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "signoff2": signoff2.pk, "run": run.pk, "run2": run2.pk, "profile": profile.pk,
         "notification": notification.pk, "technician": technician.pk, "technician2_id": users["technician2"].pk,
         "contact_point": contact_point.pk, "privacy_request": privacy_request.pk, "privacy_answered": privacy_answered.pk, "hold": hold.pk,
+        "abandoned": abandoned.pk,
         "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "step_id": str(uuid.uuid4()),
     }  # fmt: skip
@@ -902,7 +927,7 @@ def test_each_row_reaches_its_route():
     ids = dict.fromkeys(
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
-         "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold"], 7,
+         "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:
