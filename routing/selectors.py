@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -160,7 +161,7 @@ def route_wait_seconds(route: CallRoute) -> int:
     return max(0, round((end - route.arrived_at).total_seconds()))
 
 
-def operator_profile_get(user) -> OperatorProfile | None:
+def operator_profile_get(user: AbstractBaseUser) -> OperatorProfile | None:
     """The user's profile as it is, or None: reading never makes one (``operator_profile_for``
     does, on the first change of state)."""
     return OperatorProfile.objects.filter(user_id=user.pk).first()

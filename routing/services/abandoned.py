@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from routing.models import CallRoute
 
 
 @transaction.atomic
-def abandoned_call_back(*, actor, route_id: int) -> Callback:
+def abandoned_call_back(*, actor: AbstractBaseUser, route_id: int) -> Callback:
     """Schedule a callback, due now, to the caller of an abandoned call: operators and
     supervisors. Locks the route, so two operators clicking at once make one callback; a call
     that already has one (booked by the caller's "press 1", or by a colleague) gets no second."""
