@@ -103,7 +103,8 @@ def test_the_wallboard_shows_the_mornings_figures(groups, gas_queue, now):
     assert figure(response, "wb-share") == "33%"
     assert "2 of 6" in text
     # The queue: two waiting, the longest since 95 s ago.
-    assert re.search(r"Gas emergencies 2 1:3[56] ", text), text
+    # Queued 95 s before the page was asked; a loaded machine takes a few seconds more to get there.
+    assert re.search(r"Gas emergencies 2 1:(3[5-9]|4\d) ", text), text
     # Operators by state: both on calls, one paused, one signed off (counted, not listed).
     counts = {state: figure(response, f"wb-state-{state}") for state in OperatorState.values}
     assert counts == {
