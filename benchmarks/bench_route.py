@@ -186,6 +186,25 @@ for i in range(20):
                              "sql_ms": 1000 * sum(float(q["time"]) for q in queries.captured_queries),
                              "wall_ms": 1000 * wall, "cpu_ms": 1000 * cpu}})
 out["statements_per_decision"] = {{k: round(v / 20, 2) for k, v in tables.most_common()}}
+# The same again under cProfile: cumulative ms per decision of the router's steps (inflated by the
+# profiler; compare them with each other).
+import cProfile, pstats
+profiler = cProfile.Profile()
+for i in range(20):
+    now = time.time()
+    body = json.dumps({{"call_id": f"profile-b-{{i}}", "caller": f"+3906123470{{i:02d}}", "line": "800200",
+                       "timestamp": now}}).encode()
+    stamp = str(int(now))
+    headers = {{"HTTP_X_PRONTO_TIMESTAMP": stamp,
+               "HTTP_X_PRONTO_SIGNATURE": telephony_signature(secret={SECRET!r}, timestamp=stamp, body=body)}}
+    profiler.runcall(client.post, "{REAL_PATH}", body, content_type="application/json", **headers)
+steps = {{}}
+for (path, _line, name), (_cc, calls, _tt, cumulative, _callers) in pstats.Stats(profiler).stats.items():
+    if ("/routing/" in path or "/telephony/" in path or "/dispatch/services" in path
+            or name in ("execute", "post")) and not name.startswith("<"):
+        key = path.rsplit("/", 2)[-2] + "/" + path.rsplit("/", 1)[-1] + ":" + name
+        steps[key] = round(cumulative / 20 * 1000, 2)
+out["profiled_ms_per_decision"] = dict(sorted(steps.items(), key=lambda kv: -kv[1])[:25])
 print("PROFILE=" + json.dumps(out))
 """
 
@@ -639,14 +658,14 @@ def main(argv: list[str] | None = None) -> int:
         f"(latency from the moment due; {open_info['dispatched_late_over_5ms']} dispatched > 5 ms late)"
     )
     print(
-        f"  {'endpoint / answer':<20}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"  {'endpoint / answer':<20}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}"
         "   service (sent to answered) p50 / p99 ms"
     )
     for key, s in table.items():
         if s["n"]:
             print(
-                f"  {key:<20}{s['n']:>6}{s['p50_ms']:>9.2f}{s['p95_ms']:>9.2f}"
-                f"{s['p99_ms']:>9.2f}{s['max_ms']:>9.2f}"
+                f"  {key:<20}{s['n']:>6}{s['p50_ms']:>10.1f}{s['p95_ms']:>10.1f}"
+                f"{s['p99_ms']:>10.1f}{s['max_ms']:>10.1f}"
                 f"   {s['service']['p50_ms']:9.2f} / {s['service']['p99_ms']:.2f}"
             )
     print(f"  phone system: {open_counts}")
@@ -683,6 +702,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {key:<8} median {values[len(values) // 2]:7.1f}   max {values[-1]:7.1f}")
     top = list(profile["statements_per_decision"].items())[:12]
     print("    statements per decision: " + ", ".join(f"{k.strip()} {v:g}" for k, v in top))
+    print("    under cProfile, ms per decision (inflated; compare the steps):")
+    for key, value in list(profile["profiled_ms_per_decision"].items())[:16]:
+        print(f"      {value:8.2f}  {key}")
     out = write_results(
         "bench_route",
         {
