@@ -1,13 +1,15 @@
 """ROOT_URLCONF for the benchmarks (PRONTO_URLCONF=benchmarks.bare_urls): the project's URLs plus
-the bare baselines: the create endpoint (bench_calls_api) and the board (bench_board)."""
+the bare baselines: the create endpoint (bench_calls_api), the board (bench_board) and the
+signed APIView (bench_route)."""
 
 from django.urls import include, path
 
 from benchmarks.bare.board import board_bare
-from benchmarks.bare.views import PingCreateView
+from benchmarks.bare.views import PingCreateView, SignedPingView
 
 urlpatterns = [
     path("bare/pings/", PingCreateView.as_view(), name="bench-bare-pings"),
+    path("bare/signed/", SignedPingView.as_view(), name="bench-bare-signed"),
     path("bare/board/", board_bare, name="bench-bare-board"),
     path("", include("config.urls")),
 ]

@@ -38,7 +38,7 @@ def _main_returns(path: Path) -> list[ast.Return]:
 
 
 def test_there_are_benchmarks():
-    assert len(BENCHMARKS) >= 7
+    assert len(BENCHMARKS) >= 9
 
 
 @pytest.mark.parametrize("path", BENCHMARKS, ids=lambda p: p.name)
@@ -59,3 +59,33 @@ def test_verdict_is_zero_only_when_the_target_holds_and_the_results_are_right():
     assert verdict(target_holds=False) == 1
     assert verdict(target_holds=True, results_right=False) == 2
     assert verdict(target_holds=False, results_right=False) == 2
+
+
+def test_bench_route_takes_the_options_of_its_brief(capsys):
+    from benchmarks import bench_route
+
+    with pytest.raises(SystemExit) as exit_info:
+        bench_route.main(["--help"])
+    assert exit_info.value.code == 0
+    usage = capsys.readouterr().out
+    for option in ("--quick", "--duration", "--rate", "--connections", "--keep", "--database-url"):
+        assert option in usage
+
+
+def test_bench_route_signs_each_request_once_like_the_phone_system():
+    """Every pre-signed request is a new call: a unique id, hence a unique (single-use) signature
+    that the server's check accepts (``HasTelephonySignature`` recomputes the same HMAC)."""
+    import random
+
+    from benchmarks import bench_route
+    from telephony.signatures import telephony_signature
+
+    rng = random.Random(1)
+    made = [bench_route.real_request(rng, 1_800_000_000.5) for _ in range(200)]
+    assert len({headers["X-Pronto-Signature"] for _p, _b, headers, _c in made}) == 200
+    path, body, headers, payload = made[0]
+    assert path == "/api/telephony/route/"
+    assert headers["X-Pronto-Signature"] == telephony_signature(
+        secret=bench_route.SECRET, timestamp=headers["X-Pronto-Timestamp"], body=body
+    )
+    assert payload["caller"].startswith("+39") and payload["timestamp"] == 1_800_000_000.5
