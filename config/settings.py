@@ -250,6 +250,13 @@ PRONTO_TELEPHONY_SECRET = env.str(
 )
 PRONTO_TELEPHONY_MAX_SKEW_SECONDS = env.int("PRONTO_TELEPHONY_MAX_SKEW_SECONDS", default=300)
 
+# Call routing (docs/telephony.md). The public holidays routing rules know (the `holidays`
+# library's country and subdivision codes), and how long each process keeps the reference tables
+# (classes, lines, teams, queues' skills) before reading them again: an edit applies within it.
+PRONTO_HOLIDAYS_COUNTRY = env.str("PRONTO_HOLIDAYS_COUNTRY", default="IT")
+PRONTO_HOLIDAYS_SUBDIVISION = env.str("PRONTO_HOLIDAYS_SUBDIVISION", default="")
+PRONTO_ROUTING_CATALOGUE_SECONDS = env.int("PRONTO_ROUTING_CATALOGUE_SECONDS", default=5)
+
 # Key of the history's hash chain (HMAC-SHA256). Changing it makes verify_history fail for
 # every event sealed before: rotate only with a documented re-seal. Production has no fallback
 # (dispatch.E023): a SECRET_KEY rotated for another reason must not break the chain.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from dispatch.models import Customer, Plant
-from routing.choices import ClassRuleKind
-from routing.models import CallerClass, CallerClassRule
+from routing.catalogue import catalogue
+from routing.models import CallerClass
 
 DEFAULT_CLASS_CODE = "silver"
 
@@ -27,29 +27,22 @@ class CallerClassMatch:
 
 def caller_class_find(*, number: str, plant: Plant | None, customer: Customer | None) -> CallerClassMatch:
     """The caller's class from the rules (number, plant, customer, prefix), then the defaults."""
-    rules = CallerClassRule.objects.select_related("caller_class", "personal_manager")
-    if number:
-        rule = rules.filter(kind=ClassRuleKind.NUMBER, number=number).first()
-        if rule is not None:
-            return CallerClassMatch(rule.caller_class, rule.personal_manager, f"number {number}")
-    if plant is not None:
-        rule = rules.filter(kind=ClassRuleKind.PLANT, plant=plant).first()
-        if rule is not None:
-            return CallerClassMatch(rule.caller_class, rule.personal_manager, f"plant {plant.code}")
-    if customer is not None:
-        rule = rules.filter(kind=ClassRuleKind.CUSTOMER, customer=customer).first()
-        if rule is not None:
-            return CallerClassMatch(rule.caller_class, rule.personal_manager, f"customer {customer.code}")
+    known = catalogue()
+    if number and number in known.number_rules:
+        rule = known.number_rules[number]
+        return CallerClassMatch(rule.caller_class, rule.personal_manager, f"number {number}")
+    if plant is not None and plant.pk in known.plant_rules:
+        rule = known.plant_rules[plant.pk]
+        return CallerClassMatch(rule.caller_class, rule.personal_manager, f"plant {plant.code}")
+    if customer is not None and customer.pk in known.customer_rules:
+        rule = known.customer_rules[customer.pk]
+        return CallerClassMatch(rule.caller_class, rule.personal_manager, f"customer {customer.code}")
     digits = number.lstrip("+")
     if digits:
-        best: CallerClassRule | None = None
-        for rule in rules.filter(kind=ClassRuleKind.PREFIX):
-            prefix = rule.prefix.lstrip("+")
-            if digits.startswith(prefix) and (best is None or len(prefix) > len(best.prefix.lstrip("+"))):
-                best = rule
-        if best is not None:
-            return CallerClassMatch(best.caller_class, best.personal_manager, f"prefix {best.prefix}")
-    classes = {caller_class.code: caller_class for caller_class in CallerClass.objects.all()}
+        for prefix, rule in known.prefix_rules:
+            if digits.startswith(prefix):
+                return CallerClassMatch(rule.caller_class, rule.personal_manager, f"prefix {rule.prefix}")
+    classes = known.classes_by_code
     if customer is not None and customer.service_class in classes:
         return CallerClassMatch(classes[customer.service_class], None, f"contract of {customer.code}")
     fallback = classes.get(DEFAULT_CLASS_CODE) or max(classes.values(), key=lambda c: c.rank, default=None)

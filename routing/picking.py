@@ -13,8 +13,9 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from routing.catalogue import catalogue
 from routing.choices import OperatorState
-from routing.models import CallRoute, Line, OperatorProfile, Queue
+from routing.models import CallRoute, OperatorProfile, Queue
 
 
 def operators_free(*, at: datetime) -> QuerySet[OperatorProfile]:
@@ -28,7 +29,7 @@ def operators_enabled(profiles: QuerySet[OperatorProfile], *, line: str) -> Quer
     """Enabled for ``line``: operators with no lines listed take every line."""
     line_links = OperatorProfile.lines.through.objects.filter(operatorprofile_id=OuterRef("pk"))
     on_line = line_links.filter(line__number=line)
-    if not line or not Line.objects.filter(number=line).exists():
+    if not line or line not in catalogue().lines:
         return profiles
     return profiles.filter(~Exists(line_links) | Exists(on_line))
 
@@ -39,7 +40,7 @@ def operators_skilled(
     if queue is None:
         return profiles
     skill_links = OperatorProfile.skills.through.objects.filter(operatorprofile_id=OuterRef("pk"))
-    for skill_id in queue.skills.values_list("pk", flat=True):
+    for skill_id in catalogue().queue_skills.get(queue.pk, ()):
         profiles = profiles.filter(Exists(skill_links.filter(skill_id=skill_id)))
     return profiles
 

@@ -15,8 +15,11 @@ import holidays
 from django.conf import settings
 from django.utils import timezone
 
+from routing.catalogue import version_rules
 from routing.choices import HolidayMatch
 from routing.models import CallerClass, RoutingRule, RuleSetVersion
+
+__all__ = ["SampleCall", "rule_find", "rule_matches", "version_active", "version_rules"]
 
 
 @dataclass(frozen=True)
@@ -78,14 +81,6 @@ def rule_matches(rule: RoutingRule, call: SampleCall) -> bool:
 
 def version_active() -> RuleSetVersion | None:
     return RuleSetVersion.objects.order_by("-number").first()
-
-
-def version_rules(version: RuleSetVersion) -> list[RoutingRule]:
-    return list(
-        version.rules.select_related("line", "queue", "queue__overflow_queue", "caller_class").order_by(
-            "position"
-        )
-    )
 
 
 def rule_find(rules: list[RoutingRule], call: SampleCall) -> RoutingRule | None:

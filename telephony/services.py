@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,9 @@ def telephony_event_apply(
     one seen for a call id creates the call at its own time.
     """
     agent_user = _telephony_agent(agent)
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction (the webhook's, the router's): an
+    # error here rolls the whole request back anyway.
+    with transaction.atomic(savepoint=False):
         call = Call.objects.select_for_update().filter(external_id=call_id).first()
         created = False
         if call is None:
@@ -90,13 +92,18 @@ def _telephony_agent(agent: str) -> AbstractBaseUser | None:
 
 
 def telephony_receipt_claim(*, signature: str) -> bool:
-    """Remember a webhook signature; False when it was seen before (a replay)."""
-    try:
-        with transaction.atomic():
-            TelephonyReceipt.objects.create(signature=signature, received_at=timezone.now())
-    except IntegrityError:
-        return False
-    return True
+    """Remember a webhook signature; False when it was seen before (a replay).
+
+    One statement, no savepoint: ``ON CONFLICT DO NOTHING`` (PostgreSQL, SQLite 3.35+) returns no
+    row when the signature is already there. Every phone-system request passes here."""
+    table = connection.ops.quote_name(TelephonyReceipt._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (signature, received_at) VALUES (%s, %s) "  # noqa: S608 (our own table name)
+            "ON CONFLICT (signature) DO NOTHING RETURNING id",
+            [signature, timezone.now()],
+        )
+        return cursor.fetchone() is not None
 
 
 def telephony_receipts_prune(*, older_than: timedelta) -> int:

@@ -17,8 +17,9 @@ from django.db import transaction
 from dispatch.history import event_record
 from dispatch.models import Call
 from routing.answers import RouteAnswer
+from routing.catalogue import catalogue
 from routing.choices import ConsultOutcome, DecisionAction, OperatorState, RouteState
-from routing.models import CallRoute, Consult, OperatorProfile, Team
+from routing.models import CallRoute, Consult, OperatorProfile
 from routing.picking import operators_free
 from routing.services.operators import operator_state_move
 
@@ -31,7 +32,7 @@ def _call_locked(call: Call) -> Call:
 
 def consult_route(*, call_id: str, caller: str, line: str, at: datetime) -> RouteAnswer | None:
     """The answer to an operator dialling a second-line team, or None when this is not one."""
-    team = Team.objects.filter(is_second_line=True, consult_number=line).first() if line else None
+    team = catalogue().consult_teams.get(line) if line else None
     if team is None or not caller:
         return None
     asking = (

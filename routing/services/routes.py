@@ -21,9 +21,10 @@ from dispatch.models import Call, Intervention
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.services import call_changes_apply
 from routing.answers import RouteAnswer
+from routing.catalogue import catalogue
 from routing.choices import DecisionAction, OperatorState, PauseReason, RouteState, RuleAction
 from routing.classify import caller_class_find
-from routing.models import CallRoute, Line, OperatorProfile, RoutingDecision
+from routing.models import CallRoute, OperatorProfile, RoutingDecision
 from routing.picking import operator_pick
 from routing.rules import SampleCall, rule_find, version_active, version_rules
 from routing.services.consults import consult_route
@@ -65,7 +66,7 @@ def _decision(route: CallRoute, *, at: datetime, action: str, reason: str, **fie
 
 def _route_start(call: Call, *, at: datetime) -> CallRoute:
     plant = call.plant
-    line = Line.objects.select_related("customer").filter(number=call.line).first()
+    line = catalogue().lines.get(call.line)
     customer = plant.customer if plant is not None else (line.customer if line is not None else None)
     match = caller_class_find(number=call.caller_number, plant=plant, customer=customer)
     version = version_active()
@@ -201,7 +202,7 @@ def _forward(route: CallRoute, *, at: datetime) -> RouteAnswer:
     rule = route.rule
     target = rule.forward_to if rule is not None else ""
     if not target:
-        line = Line.objects.filter(number=route.call.line).first()
+        line = catalogue().lines.get(route.call.line)
         target = line.fallback_uri if line is not None else ""
     if not target:
         route.state = RouteState.ENDED
@@ -260,7 +261,8 @@ def route_decide(
     previous_status: int = 0,
 ) -> RouteAnswer:
     """Answer the phone system's question about a call: offer, queue, forward or reject."""
-    with transaction.atomic():
+    # Inside the endpoint's transaction a savepoint would only cost two round trips.
+    with transaction.atomic(savepoint=False):
         consult = consult_route(call_id=call_id, caller=caller, line=line, at=at)
         if consult is not None:
             return consult
