@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.inputs import id_parse
@@ -29,6 +30,16 @@ class RowIdField(serializers.PrimaryKeyRelatedField):
         return row
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "08:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day, local to the centre, as HH:MM (seconds are accepted and dropped)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 def _row(queryset, **kwargs: Any) -> RowIdField:
     return RowIdField(queryset=queryset, required=False, allow_null=True, default=None, **kwargs)
 
@@ -45,8 +56,8 @@ class RuleWriteSerializer(serializers.Serializer[None]):
         default=list,
         help_text="0 = Monday … 6 = Sunday; empty: every day",
     )
-    time_from = serializers.TimeField(required=False, allow_null=True, default=None)
-    time_to = serializers.TimeField(
+    time_from = ClockTimeField(required=False, allow_null=True, default=None)
+    time_to = ClockTimeField(
         required=False, allow_null=True, default=None, help_text="may be before time_from: across midnight"
     )
     holidays = serializers.ChoiceField(
@@ -90,6 +101,8 @@ class RoutingRuleSerializer(serializers.ModelSerializer[RoutingRule]):
         read_only_fields = fields
 
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), read_only=True)
+    time_from = ClockTimeField(read_only=True, allow_null=True)
+    time_to = ClockTimeField(read_only=True, allow_null=True)
 
 
 class RuleSetVersionSerializer(serializers.ModelSerializer[RuleSetVersion]):
@@ -119,7 +132,7 @@ class RuleTestRequestSerializer(serializers.Serializer[None]):
     service = _row(Skill.objects.filter(kind=SkillKind.SERVICE))
     version = _row(RuleSetVersion.objects.all())
     rules = RuleWriteSerializer(  # type: ignore[call-arg]
-        many=True, max_length=MAX_RULES, required=False, allow_null=True, default=None
+        many=True, max_length=MAX_RULES, required=False, help_text="a draft to try instead of a version"
     )
 
 

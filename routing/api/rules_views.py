@@ -30,10 +30,6 @@ STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 SUPERVISORS = frozenset({Role.SUPERVISOR})
 
 
-def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
-    return dict(data)
-
-
 def test_result_json(result: RuleTestResult) -> dict[str, Any]:
     rule = result.rule
     return {
@@ -74,7 +70,7 @@ class RuleSetVersionViewSet(mixins.ListModelMixin, GenericViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         version = rulesets.ruleset_publish(
-            actor=request.user, rules=[_rule_fields(rule) for rule in data["rules"]], note=data["note"]
+            actor=request.user, rules=[dict(rule) for rule in data["rules"]], note=data["note"]
         )
         version = self.get_queryset().prefetch_related("rules").get(pk=version.pk)
         return Response(RuleSetVersionDetailSerializer(version).data, status=status.HTTP_201_CREATED)
@@ -85,14 +81,14 @@ class RuleSetVersionViewSet(mixins.ListModelMixin, GenericViewSet):
         payload = RuleTestRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        rules = data["rules"]
+        rules = data.get("rules")
         result = rulesets.rule_test(
             sample_line=data["line"],
             at=data["at"],
             number=data["number"],
             customer=data["customer"],
             service=data["service"],
-            rules=[_rule_fields(rule) for rule in rules] if rules is not None else None,
+            rules=[dict(rule) for rule in rules] if rules is not None else None,
             version=data["version"],
         )
         return Response(test_result_json(result))

@@ -404,7 +404,7 @@ def test_the_api_lists_publishes_reads_and_tests_versions(client_for, world):
     data = created.json()
     assert data["number"] == 2 and data["published_by"] == "supervisor"
     assert [(rule["position"], rule["name"], rule["time_from"]) for rule in data["rules"]] == [
-        (1, "Gas line", "08:00:00"),
+        (1, "Gas line", "08:00"),
         (2, "Rest", None),
     ]
     detail = supervisor.get(f"/api/routing/rule-versions/{data['id']}/")

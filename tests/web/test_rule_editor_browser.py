@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from routing.rules import version_active, version_rules
 from tests.routing.setup_world import routing_setup
+from tests.web.test_accessibility import axe_violations
 from tests.web.test_whole_flow import shoot
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
@@ -39,6 +40,7 @@ def test_a_supervisor_edits_a_rule_tests_it_on_a_sample_call_and_publishes_it(si
     expect(verdict).to_contain_text("VIP callers: does not match — the caller is Silver, the rule is for VIP")
     expect(verdict).to_contain_text("Gas line, Saturday morning: not reached")
     assert version_active().number == 1  # a test publishes nothing
+    assert axe_violations(page) == []
     shoot(page, "rule-editor")
 
     page.locator("#id_note").fill("Gas desk open until 19:00")
