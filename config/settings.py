@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "privacy.choices.RequestKind",
         "RequestStatusEnum": "privacy.choices.RequestStatus",
         "AccessKindEnum": "privacy.choices.AccessKind",
+        "RuleActionEnum": "routing.choices.RuleAction",
+        "DecisionActionEnum": "routing.choices.DecisionAction",
     },
 }
 

@@ -7,6 +7,7 @@ library for ``PRONTO_HOLIDAYS_COUNTRY`` (and its subdivision, if set).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -14,6 +15,8 @@ from functools import lru_cache
 import holidays
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from routing.catalogue import version_rules
 from routing.choices import HolidayMatch
@@ -56,27 +59,72 @@ def _in_window(moment: time, start: time | None, end: time | None) -> bool:
     return moment >= start or moment < end
 
 
-def rule_matches(rule: RoutingRule, call: SampleCall) -> bool:
+def rule_failures(rule: RoutingRule, call: SampleCall) -> Iterator[tuple[str, str]]:
+    """The conditions of ``rule`` that ``call`` does not meet, as (field, why), in the order
+    they are checked. Lazy: the router stops at the first (``rule_matches``); the editor's
+    "test against a sample call" lists them all, so the two can never disagree."""
     local = timezone.localtime(call.at)
     if rule.line_id is not None and (rule.line is None or rule.line.number != call.line):
-        return False
+        yield (
+            "line",
+            _("the call came in on line %(got)s, the rule is for %(want)s")
+            % {
+                "got": call.line or "—",
+                "want": rule.line.number if rule.line is not None else "?",
+            },
+        )
     if rule.weekdays and local.weekday() not in rule.weekdays:
-        return False
+        yield "weekdays", _("%(day)s is not one of the rule's days") % {"day": date_format(local, "l")}
     if not _in_window(local.time(), rule.time_from, rule.time_to):
-        return False
+        yield (
+            "time",
+            _("%(time)s is outside %(start)s–%(end)s")
+            % {
+                "time": local.strftime("%H:%M"),
+                "start": rule.time_from.strftime("%H:%M") if rule.time_from else "00:00",
+                "end": rule.time_to.strftime("%H:%M") if rule.time_to else "24:00",
+            },
+        )
     if rule.holidays != HolidayMatch.ANY_DAY:
         holiday = is_public_holiday(local.date())
         if holiday != (rule.holidays == HolidayMatch.HOLIDAYS):
-            return False
+            yield (
+                "holidays",
+                (
+                    _("%(day)s is a public holiday; the rule is for working days only")
+                    if holiday
+                    else _("%(day)s is not a public holiday; the rule is for public holidays only")
+                )
+                % {"day": local.date().isoformat()},
+            )
     if rule.caller_class_id is not None and (
         call.caller_class is None or rule.caller_class_id != call.caller_class.pk
     ):
-        return False
+        yield (
+            "caller_class",
+            _("the caller is %(got)s, the rule is for %(want)s")
+            % {
+                "got": call.caller_class or "—",
+                "want": rule.caller_class,
+            },
+        )
     if rule.number_prefix and not call.number.lstrip("+").startswith(rule.number_prefix.lstrip("+")):
-        return False
+        yield (
+            "number_prefix",
+            _("%(number)s does not start with %(prefix)s")
+            % {
+                "number": call.number or "—",
+                "prefix": rule.number_prefix,
+            },
+        )
     if rule.customer_id is not None and rule.customer_id != call.customer_id:
-        return False
-    return not (rule.service_id is not None and rule.service_id != call.service_id)
+        yield "customer", _("the call is not about the rule's customer")
+    if rule.service_id is not None and rule.service_id != call.service_id:
+        yield "service", _("the call is not for the rule's service")
+
+
+def rule_matches(rule: RoutingRule, call: SampleCall) -> bool:
+    return next(rule_failures(rule, call), None) is None
 
 
 def version_active() -> RuleSetVersion | None:

@@ -2,6 +2,7 @@ from .classes import CallerClass, CallerClassRule
 from .operators import Line, OperatorProfile, OperatorStateChange, Skill, Team
 from .routes import CallRoute, Consult, RoutingDecision
 from .rules import Queue, RoutingRule, RuleSetVersion
+from .setup import SetupChange
 
 __all__ = [
     "CallRoute",
@@ -15,6 +16,7 @@ __all__ = [
     "RoutingDecision",
     "RoutingRule",
     "RuleSetVersion",
+    "SetupChange",
     "Skill",
     "Team",
 ]

@@ -89,6 +89,7 @@ from telephony.services import telephony_event_apply
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.factories import UserFactory
+from tests.routing.setup_world import routing_setup
 
 ROLES = ("operator", "technician", "technician2", "supervisor", "utility", "utility_b", "norole", "anon")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -189,6 +190,34 @@ PRIVACY_REQUEST = {
     "requester": "Bruno Bianchi",
     "identity_check": "Passport seen",
 }
+
+# Issue 17: a rule of the routing editor's form, a sample call, the API's publish and test bodies.
+ROUTING_SAMPLE = {
+    "sample-line": "800100",
+    "sample-date": "2026-12-09",
+    "sample-time": "22:00",
+    "sample-number": "0612345678",
+}
+ROUTING_RULE_FORM = {
+    "base": "1",
+    "name": "Gas line, business hours",
+    "line": "{gas_line}",
+    "weekdays": ["0", "1", "2", "3", "4"],
+    "time_from": "08:00",
+    "time_to": "19:00",
+    "holidays": "working",
+    "action": "queue",
+    "queue": "{queue}",
+    "priority": "0",
+    "note": "Gas desk until 19:00",
+    "do": "publish",
+    **ROUTING_SAMPLE,
+}
+ROUTING_PUBLISH = {
+    "note": "Gas desk only",
+    "rules": [{"name": "Gas line", "line": "{gas_line}", "queue": "{queue}", "weekdays": [0, 1, 2, 3, 4]}],
+}
+ROUTING_TEST = {"line": "800100", "at": "2026-12-09T22:00:00+01:00", "number": "0612345678"}
 
 MATRIX = [
     # --- Django admin (see test_admin_routes_need_staff for every other admin/ pattern) ------------------------------------------------------------------------------
@@ -425,6 +454,56 @@ MATRIX = [
     R("privacy/holds/<int:pk>/release/", "POST", url="/privacy/holds/{hold}/release/",
       operator=403, technician=403, technician2=403, supervisor=To("/privacy/retention/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("privacy/holds/<int:pk>/release/", "GET", url="/privacy/holds/{hold}/release/", **every(405)),
+    # Issue 17: routing setup. Operators read the rules and try them on a sample call; supervisors edit them (each save
+    # publishes a version) and keep the catalogue (classes, class rules, skills, teams, lines, queues, operators' profiles).
+    R("routing/rules/", "GET", query=ROUTING_SAMPLE, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/", "POST", **every(405)),
+    R("routing/rules/new/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/new/", "POST", body=ROUTING_RULE_FORM,
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/rules/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/new/", "DELETE", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/", "GET", url="/routing/rules/3/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/", "GET", url="/routing/rules/99/", label="no such rule", operator=403, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/", "POST", url="/routing/rules/3/", body=ROUTING_RULE_FORM,
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/rules/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/", "POST", url="/routing/rules/3/", label="test the draft: nothing published", body={**ROUTING_RULE_FORM, "do": "test"},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/", "DELETE", url="/routing/rules/3/", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/remove/", "POST", url="/routing/rules/7/remove/",
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/rules/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/remove/", "GET", url="/routing/rules/7/remove/", **every(405)),
+    R("routing/rules/<int:position>/move/", "POST", url="/routing/rules/2/move/", body={"direction": "up"},
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/rules/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/move/", "POST", url="/routing/rules/1/move/", label="the first cannot go up", body={"direction": "up"},
+      operator=403, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/<int:position>/move/", "GET", url="/routing/rules/2/move/", **every(405)),
+    R("routing/rules/versions/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/versions/", "POST", **every(405)),
+    R("routing/rules/versions/<int:pk>/", "GET", url="/routing/rules/versions/{rule_version}/", query=ROUTING_SAMPLE,
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/versions/<int:pk>/", "POST", url="/routing/rules/versions/{rule_version}/", **every(405)),
+    R("routing/rules/versions/<int:pk>/restore/", "POST", url="/routing/rules/versions/{rule_version}/restore/", body={"note": "Back to v1"},
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/rules/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/rules/versions/<int:pk>/restore/", "GET", url="/routing/rules/versions/{rule_version}/restore/", **every(405)),
+    R("routing/setup/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/", "POST", **every(405)),
+    R("routing/setup/<slug:kind>/", "GET", url="/routing/setup/operators/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/", "GET", url="/routing/setup/wallboards/", label="no such kind", operator=403, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/", "POST", url="/routing/setup/queues/", **every(405)),
+    R("routing/setup/<slug:kind>/new/", "GET", url="/routing/setup/class-rules/new/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/new/", "POST", url="/routing/setup/lines/new/", body={"number": "800300", "name": "Water", "fallback_uri": "+390200100"},
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/setup/lines/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/new/", "DELETE", url="/routing/setup/lines/new/", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/<int:pk>/", "GET", url="/routing/setup/queues/{queue}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/<int:pk>/", "POST", url="/routing/setup/queues/{queue}/",
+      body={"code": "gas", "name": "Gas emergencies", "skills": ["{skill}"], "offer_timeout_seconds": "20"},
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/setup/queues/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/<int:pk>/", "DELETE", url="/routing/setup/queues/{queue}/", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/<int:pk>/delete/", "POST", url="/routing/setup/class-rules/{class_rule}/delete/",
+      operator=403, technician=403, technician2=403, supervisor=To("/routing/setup/class-rules/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/<int:pk>/delete/", "POST", url="/routing/setup/queues/{queue}/delete/", label="queues are not removed",
+      operator=403, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("routing/setup/<slug:kind>/<int:pk>/delete/", "GET", url="/routing/setup/class-rules/{class_rule}/delete/", **every(405)),
     # --- the API (token client) -----------------------------------------------------------------------------------------------------------------------------------------
     R("api/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=200, anon=401),
     R("api/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -563,6 +642,18 @@ MATRIX = [
     R("api/callbacks/<pk>/cancel/", "POST", url="/api/callbacks/{callback}/cancel/", body={"reason": "Caller rang back"},
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/callbacks/<pk>/cancel/", "GET", url="/api/callbacks/{callback}/cancel/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # Issue 17: routing setup. The rules' versions: staff read and try them, supervisors publish.
+    R("api/routing/rule-versions/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/rule-versions/", "POST", body=ROUTING_PUBLISH,
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/rule-versions/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/rule-versions/test/", "POST", body=ROUTING_TEST, changes=False,
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/rule-versions/test/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/rule-versions/<int:pk>/", "GET", url="/api/routing/rule-versions/{rule_version}/",
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/rule-versions/<int:pk>/", "DELETE", url="/api/routing/rule-versions/{rule_version}/",
+      operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     # the technician's shift
     R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -683,6 +774,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     route_decide(call_id="matrix-gone", caller="+390612345077", line="800100", at=now - timedelta(seconds=90))
     telephony_event_apply(call_id="matrix-gone", event="abandoned", occurred_at=now - timedelta(seconds=30))
     abandoned = CallRoute.objects.get(call__external_id="matrix-gone", state="abandoned")
+    routing = routing_setup(supervisor=supervisor, customer=customer, manager=operator)
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -693,6 +785,8 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "abandoned": abandoned.pk,
         "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "step_id": str(uuid.uuid4()),
+        "rule_version": routing["version"].pk, "queue": routing["gas_queue"].pk, "gas_line": routing["gas_line"].pk,
+        "skill": routing["gas"].pk, "class_rule": routing["classes"]["vip"].rules.get().pk,
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -927,7 +1021,8 @@ def test_each_row_reaches_its_route():
     ids = dict.fromkeys(
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
-         "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned"], 7,
+         "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
+         "queue", "gas_line", "skill", "class_rule"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:
