@@ -9,14 +9,16 @@ must apply to the same row (a queue renamed is still the queue the waiting calls
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.choices import Role
+from dispatch.roles import AnyUser as Actor
 from dispatch.roles import has_role
 from dispatch.services.common import require_role
 from routing.choices import ClassRuleKind
@@ -49,10 +51,12 @@ def row_as_json(row: models.Model) -> dict[str, Any]:
     return data
 
 
-def _kept(*, actor, row: models.Model, action: str, before: dict[str, Any] | None) -> None:
+def _kept(*, actor: Actor, row: models.Model, action: str, before: dict[str, Any] | None) -> None:
+    if actor is None or actor.pk is None:
+        raise PermissionDenied(_("A change to the routing setup needs a signed-in supervisor."))
     SetupChange.objects.create(
         at=timezone.now(),
-        actor=actor,
+        actor_id=actor.pk,
         model=row._meta.label_lower,
         object_id=row.pk,
         object_repr=str(row)[:200],
@@ -64,11 +68,11 @@ def _kept(*, actor, row: models.Model, action: str, before: dict[str, Any] | Non
 
 def _save(
     *,
-    actor,
+    actor: Actor,
     row: M,
     fields: dict[str, Any],
     m2m: dict[str, Any] | None = None,
-    check=None,
+    check: Callable[[Any, dict[str, Any]], Iterable[tuple[str, str]]] | None = None,
     exclude: tuple[str, ...] = (),
 ) -> M:
     """Set ``fields`` on ``row`` (new or locked), validate the model, save, set ``m2m``, log."""
@@ -107,12 +111,12 @@ def _save(
 
 
 @transaction.atomic
-def caller_class_save(*, actor, caller_class: CallerClass | None = None, **fields: Any) -> CallerClass:
+def caller_class_save(*, actor: Actor, caller_class: CallerClass | None = None, **fields: Any) -> CallerClass:
     """Create or change a caller class (code, name, rank, VIP, critical user, answer target)."""
     return _save(actor=actor, row=caller_class or CallerClass(), fields=fields)
 
 
-def _class_rule_check(rule: CallerClassRule, _m2m: dict[str, Any]):
+def _class_rule_check(rule: CallerClassRule, _m2m: dict[str, Any]) -> Iterator[tuple[str, str]]:
     targets: dict[str, str] = {
         ClassRuleKind.NUMBER: "number",
         ClassRuleKind.PREFIX: "prefix",
@@ -133,14 +137,16 @@ def _class_rule_check(rule: CallerClassRule, _m2m: dict[str, Any]):
 
 
 @transaction.atomic
-def caller_class_rule_save(*, actor, rule: CallerClassRule | None = None, **fields: Any) -> CallerClassRule:
+def caller_class_rule_save(
+    *, actor: Actor, rule: CallerClassRule | None = None, **fields: Any
+) -> CallerClassRule:
     """Create or change what puts callers in a class: a known number (with its personal manager),
     a plant, a customer contract or a number prefix. Only the kind's own field is set."""
     return _save(actor=actor, row=rule or CallerClassRule(), fields=fields, check=_class_rule_check)
 
 
 @transaction.atomic
-def caller_class_rule_delete(*, actor, rule: CallerClassRule) -> None:
+def caller_class_rule_delete(*, actor: Actor, rule: CallerClassRule) -> None:
     """Remove a class rule (the callers it named fall back to the next rule or the default)."""
     require_role(actor, Role.SUPERVISOR)
     locked = CallerClassRule.objects.select_for_update().get(pk=rule.pk)
@@ -150,12 +156,12 @@ def caller_class_rule_delete(*, actor, rule: CallerClassRule) -> None:
 
 
 @transaction.atomic
-def skill_save(*, actor, skill: Skill | None = None, **fields: Any) -> Skill:
+def skill_save(*, actor: Actor, skill: Skill | None = None, **fields: Any) -> Skill:
     """Create or change a skill (service, customer, language)."""
     return _save(actor=actor, row=skill or Skill(), fields=fields)
 
 
-def _team_check(team: Team, _m2m: dict[str, Any]):
+def _team_check(team: Team, _m2m: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if team.consult_number and not PHONE_TARGET.match(team.consult_number):
         yield "consult_number", _("A number or a SIP URI (sip:…).")
     if team.is_second_line and not team.consult_number:
@@ -163,12 +169,12 @@ def _team_check(team: Team, _m2m: dict[str, Any]):
 
 
 @transaction.atomic
-def team_save(*, actor, team: Team | None = None, **fields: Any) -> Team:
+def team_save(*, actor: Actor, team: Team | None = None, **fields: Any) -> Team:
     """Create or change a team (region, second line and its consult number)."""
     return _save(actor=actor, row=team or Team(), fields=fields, check=_team_check)
 
 
-def _line_check(line: Line, _m2m: dict[str, Any]):
+def _line_check(line: Line, _m2m: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if not re.fullmatch(r"\+?[0-9]{2,20}", line.number):
         yield "number", _("A line is a number: digits, optionally after a +.")
     if line.fallback_uri and not PHONE_TARGET.match(line.fallback_uri):
@@ -176,12 +182,12 @@ def _line_check(line: Line, _m2m: dict[str, Any]):
 
 
 @transaction.atomic
-def line_save(*, actor, line: Line | None = None, **fields: Any) -> Line:
+def line_save(*, actor: Actor, line: Line | None = None, **fields: Any) -> Line:
     """Create or change a line (its number, customer and off-hours fallback)."""
     return _save(actor=actor, row=line or Line(), fields=fields, check=_line_check)
 
 
-def _queue_check(queue: Queue, _m2m: dict[str, Any]):
+def _queue_check(queue: Queue, _m2m: dict[str, Any]) -> Iterator[tuple[str, str]]:
     overflow = queue.overflow_queue
     if (overflow is None) != (queue.overflow_after_seconds is None):
         yield "overflow_after_seconds", _("Overflow needs both a queue and the seconds after which.")
@@ -198,13 +204,13 @@ def _queue_check(queue: Queue, _m2m: dict[str, Any]):
 
 
 @transaction.atomic
-def queue_save(*, actor, queue: Queue | None = None, skills: Any = None, **fields: Any) -> Queue:
+def queue_save(*, actor: Actor, queue: Queue | None = None, skills: Any = None, **fields: Any) -> Queue:
     """Create or change a queue (skills needed, how long each operator rings, overflow)."""
     m2m = {"skills": list(skills)} if skills is not None else None
     return _save(actor=actor, row=queue or Queue(), fields=fields, m2m=m2m, check=_queue_check)
 
 
-def _profile_check(profile: OperatorProfile, _m2m: dict[str, Any]):
+def _profile_check(profile: OperatorProfile, _m2m: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if not has_role(profile.user, Role.OPERATOR, Role.SUPERVISOR):
         yield "user", _("Only operators and supervisors answer calls.")
     if profile.sip_uri and not re.fullmatch(r"sips?:[^\s@]+@[^\s]+", profile.sip_uri):
@@ -218,7 +224,7 @@ def _profile_check(profile: OperatorProfile, _m2m: dict[str, Any]):
 @transaction.atomic
 def operator_profile_save(
     *,
-    actor,
+    actor: Actor,
     profile: OperatorProfile | None = None,
     skills: Any = None,
     lines: Any = None,

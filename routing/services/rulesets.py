@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from dispatch.choices import Role
 from dispatch.inputs import id_parse, integer_parse
 from dispatch.models import Customer
+from dispatch.roles import AnyUser as Actor
 from dispatch.services.common import require_role
 from routing.choices import HolidayMatch, RuleAction, SkillKind
 from routing.classify import caller_class_find
@@ -217,7 +218,7 @@ def rules_build(rules: object) -> list[RoutingRule]:
 
 
 @transaction.atomic
-def ruleset_publish(*, actor, rules: list[dict[str, Any]], note: str) -> RuleSetVersion:
+def ruleset_publish(*, actor: Actor, rules: list[dict[str, Any]], note: str) -> RuleSetVersion:
     """Publish ``rules`` (first match wins, in this order) as version N+1; supervisors only.
     Every rule is validated first (``ValidationError`` keyed ``rules.<index>.<field>``); nothing
     is written unless all are right. Earlier versions are never touched: the calls they routed
@@ -235,7 +236,10 @@ def ruleset_publish(*, actor, rules: list[dict[str, Any]], note: str) -> RuleSet
     try:
         with transaction.atomic():
             version = RuleSetVersion.objects.create(
-                number=number, published_at=timezone.now(), published_by=actor, note=text
+                number=number,
+                published_at=timezone.now(),
+                published_by_id=actor.pk if actor is not None else None,
+                note=text,
             )
     except IntegrityError as exc:  # the very first version, published twice at the same moment
         raise ValidationError({"note": [_("Another version was published just now; try again.")]}) from exc
@@ -245,7 +249,7 @@ def ruleset_publish(*, actor, rules: list[dict[str, Any]], note: str) -> RuleSet
     return version
 
 
-def ruleset_restore(*, actor, version: RuleSetVersion, note: str = "") -> RuleSetVersion:
+def ruleset_restore(*, actor: Actor, version: RuleSetVersion, note: str = "") -> RuleSetVersion:
     """Publish a copy of an earlier version's rules as the newest version (restore)."""
     rules = [rule_as_dict(rule) for rule in version_rules(version)]
     return ruleset_publish(
