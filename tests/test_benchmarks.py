@@ -59,3 +59,20 @@ def test_verdict_is_zero_only_when_the_target_holds_and_the_results_are_right():
     assert verdict(target_holds=False) == 1
     assert verdict(target_holds=True, results_right=False) == 2
     assert verdict(target_holds=False, results_right=False) == 2
+
+
+def test_the_wait_estimate_benchmark_runs_a_quick_day():
+    """Pure Python (no database), so one short run fits the suite: a day at 8 operators, busy-hour
+    load 0.85, few samples: every waiting caller is scored once at arrival by the three
+    estimators, re-announcements every 30 s come on top, and the figures are plausible."""
+    from benchmarks.bench_wait_estimate import NAMES, simulate
+
+    result = simulate(8, 0.85, days=1, seed=3, samples=20)
+    assert 0 < result["waited"] < result["callers"]
+    assert result["waited"] + result["at_once"] == result["callers"]
+    for name in NAMES:
+        assert len(result["at_arrival"][name].errors) == result["waited"]
+        assert len(result["repeated"][name].errors) > 0
+        assert 0 < result["at_arrival"][name].rmse() < 10 * result["mean_wait"]
+    # the estimators announce different things (the anchors are not copies of ours)
+    assert result["at_arrival"]["ours"].errors != result["at_arrival"]["QL"].errors
