@@ -45,8 +45,9 @@ _NORMAL = statistics.NormalDist()
 _Z_TABLE: tuple[float, ...] = tuple(_NORMAL.inv_cdf((i + 0.5) / TABLE_SIZE) for i in range(TABLE_SIZE))
 # Fewer strata than this left above a call's elapsed time: sample its residual exactly.
 TAIL_STRATA = 64
-# Simulated departures per call: ~3.5 ms on this project's 2-core machine (one departure is a
-# table look-up and a heap replace, ~0.35 µs); 50 operators and 100 callers waiting get 64 runs.
+# Simulated departures per call: ~4 ms of CPU on this project's 2-core machine (a departure is a
+# table look-up and a heap replace); 50 operators and 100 callers waiting get 64 runs, 50 and 5 get
+# 174. Measured (bench, c=50, load 0.85, 6 days): 174 runs instead of 300 cost 0.03 s of RMSE.
 WORK_BUDGET = 9600
 MIN_BUDGET_SAMPLES = 16
 
@@ -210,20 +211,19 @@ def _shrunk_to_queue_length(
     times gain (measured at 8 operators: 64 plain samples were worse than QL). Where the gap
     stands out of the noise β is near 1 and the simulation speaks; where it does not, the
     announcement stays near QL, whose value is exact in expectation for memoryless calls."""
-    pairs = [
-        [(a + b) / 2 for a, b in zip(first, second, strict=True)]
-        for first, second in zip(runs[::2], runs[1::2], strict=True)
-    ]
-    estimates = []
-    for position, column in enumerate(zip(*pairs, strict=True)):
-        mean = math.fsum(column) / len(column)
+    estimates: list[float] = []
+    for position, column in enumerate(zip(*runs, strict=True)):
         if position < free_agents:
             estimates.append(0.0)
             continue
+        sums = [a + b for a, b in zip(column[::2], column[1::2], strict=True)]  # twice each pair mean
+        count = len(sums)
+        mean = sum(sums) / (2 * count)
         queue_length = (position - free_agents + 1) * cycle / agents
         gap = mean - queue_length
-        count = len(column)
-        noise = sum((x - mean) ** 2 for x in column) / ((count - 1) * count) if count > 1 else 0.0
+        # the variance of the mean of the pair means x = sum / 2: (Σx² − n·x̄²) / (n (n − 1))
+        spread = sum(x * x for x in sums) / 4 - count * mean * mean
+        noise = max(spread, 0.0) / (count * (count - 1)) if count > 1 else 0.0
         estimate = queue_length + gap * max(0.0, 1.0 - noise / (gap * gap)) if gap else mean
         # β varies by position: keep the announcements in queue order all the same
         estimates.append(max(estimate, estimates[-1]) if estimates else estimate)
