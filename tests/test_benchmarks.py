@@ -89,3 +89,20 @@ def test_bench_route_signs_each_request_once_like_the_phone_system():
         secret=bench_route.SECRET, timestamp=headers["X-Pronto-Timestamp"], body=body
     )
     assert payload["caller"].startswith("+39") and payload["timestamp"] == 1_800_000_000.5
+
+
+def test_the_wait_estimate_benchmark_runs_a_quick_day():
+    """Pure Python (no database), so one short run fits the suite: a day at 8 operators, busy-hour
+    load 0.7, few samples: every waiting caller is scored once at arrival by the three
+    estimators, re-announcements every 30 s come on top, and the figures are plausible."""
+    from benchmarks.bench_wait_estimate import NAMES, simulate
+
+    result = simulate(8, 0.7, days=1, seed=3, samples=16)
+    assert 0 < result["waited"] < result["callers"]
+    assert result["waited"] + result["at_once"] == result["callers"]
+    for name in NAMES:
+        assert len(result["at_arrival"][name].errors) == result["waited"]
+        assert len(result["repeated"][name].errors) > 0
+        assert 0 < result["at_arrival"][name].rmse() < 10 * result["mean_wait"]
+    # the estimators announce different things (the anchors are not copies of ours)
+    assert result["at_arrival"]["ours"].errors != result["at_arrival"]["QL"].errors
