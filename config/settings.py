@@ -216,6 +216,9 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "privacy.choices.RequestKind",
         "RequestStatusEnum": "privacy.choices.RequestStatus",
         "AccessKindEnum": "privacy.choices.AccessKind",
+        "OperatorStateEnum": "routing.choices.OperatorState",
+        "RouteStateEnum": "routing.choices.RouteState",
+        "DecisionActionEnum": "routing.choices.DecisionAction",
     },
 }
 

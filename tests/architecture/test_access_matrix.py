@@ -77,12 +77,15 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
-from dispatch.models import Intervention, PlantDocument, ServiceLevelProfile
+from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
 from privacy.services.requests import personal_request_export, personal_request_record
 from privacy.services.retention import legal_hold_set
 from reports import services as report_services
+from routing.models import CallerClass, Line, Queue, Skill, Team
+from routing.services.operators import operator_profile_for
+from routing.services.routes import route_decide
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.factories import UserFactory
@@ -543,6 +546,48 @@ MATRIX = [
     R("api/callbacks/<pk>/cancel/", "POST", url="/api/callbacks/{callback}/cancel/", body={"reason": "Caller rang back"},
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/callbacks/<pk>/cancel/", "GET", url="/api/callbacks/{callback}/cancel/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # Issue 17: routing API. The catalogue is read-only for the staff (the supervisors' writes are the
+    # setup pages'); a router's method that is not routed is 405 to every signed-in role.
+    R("api/routing/caller-classes/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-classes/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/caller-classes/<pk>/", "GET", url="/api/routing/caller-classes/{caller_class}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-classes/<pk>/", "DELETE", url="/api/routing/caller-classes/{caller_class}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/skills/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/skills/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/skills/<pk>/", "GET", url="/api/routing/skills/{skill}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/skills/<pk>/", "DELETE", url="/api/routing/skills/{skill}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/teams/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/teams/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/teams/<pk>/", "GET", url="/api/routing/teams/{team}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/teams/<pk>/", "DELETE", url="/api/routing/teams/{team}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/lines/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/lines/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/lines/<pk>/", "GET", url="/api/routing/lines/{line}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/lines/<pk>/", "DELETE", url="/api/routing/lines/{line}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/queues/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/queues/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/queues/<pk>/", "GET", url="/api/routing/queues/{queue}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/queues/<pk>/", "DELETE", url="/api/routing/queues/{queue}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/operators/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/operators/<pk>/", "GET", url="/api/routing/operators/{operator_profile}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<pk>/", "DELETE", url="/api/routing/operators/{operator_profile}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # The live side: one set of roles per view, refused before the method is looked at.
+    R("api/routing/wallboard/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/wallboard/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/me/state/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/me/state/", "POST", body={"state": "paused", "reason": "break"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/me/state/", "DELETE", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<int:pk>/state/", "POST", url="/api/routing/operators/{operator_profile}/state/", body={"state": "available"},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<int:pk>/state/", "GET", url="/api/routing/operators/{operator_profile}/state/",
+      operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/abandoned/", "GET", query={"date": "{today}"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/abandoned/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # A call's route: staff only, whatever the call; a call the router never saw is not found.
+    R("api/routing/calls/<int:pk>/route/", "GET", url="/api/routing/calls/{routed_call}/route/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/calls/<int:pk>/route/", "GET", url="/api/routing/calls/{call}/route/", label="not routed", operator=404, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/calls/<int:pk>/route/", "POST", url="/api/routing/calls/{routed_call}/route/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     # the technician's shift
     R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -659,6 +704,14 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         actor=operator, request=personal_request_record(actor=operator, **asked)
     )
     hold = legal_hold_set(actor=supervisor, reason="Claim", until=dt.date(2099, 12, 31), call=call2)
+    # Issue 17: the router's catalogue, an operator's profile and a routed call.
+    skill = Skill.objects.create(kind="service", code="gas", name="Gas")
+    team = Team.objects.create(code="north", name="North")
+    line = Line.objects.create(number="800100", name="Gas emergencies")
+    queue = Queue.objects.create(code="gas", name="Gas")
+    operator_profile = operator_profile_for(operator)
+    route_decide(call_id="matrix-routed", caller="+390612345001", line="800100", at=now)
+    routed_call = Call.objects.get(external_id="matrix-routed")
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -668,6 +721,9 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "contact_point": contact_point.pk, "privacy_request": privacy_request.pk, "privacy_answered": privacy_answered.pk, "hold": hold.pk,
         "now": now.isoformat(), "in_two_hours": timezone.localtime(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "step_id": str(uuid.uuid4()),
+        "caller_class": CallerClass.objects.get(code="gold").pk, "skill": skill.pk, "team": team.pk, "line": line.pk,
+        "queue": queue.pk, "operator_profile": operator_profile.pk, "routed_call": routed_call.pk,
+        "today": timezone.localdate(now).isoformat(),
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -902,8 +958,9 @@ def test_each_row_reaches_its_route():
     ids = dict.fromkeys(
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
-         "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold"], 7,
-    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
+         "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "caller_class", "skill",
+         "team", "line", "queue", "operator_profile", "routed_call"], 7,
+    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01"}  # fmt: skip
     wrong = []
     for row in MATRIX:
         url = row.url.format(**ids)
