@@ -4,6 +4,7 @@ queues and operators (with their live state). Read-only: the supervisors' writes
 
 from rest_framework import serializers
 
+from routing.choices import PauseReason
 from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, Skill, Team
 
 
@@ -60,6 +61,7 @@ class OperatorProfileSerializer(serializers.ModelSerializer[OperatorProfile]):
     username = serializers.CharField(source="user.username", read_only=True)
     full_name = serializers.CharField(source="user.get_full_name", read_only=True)
     is_active = serializers.BooleanField(source="user.is_active", read_only=True)
+    pause_reason = serializers.ChoiceField(choices=PauseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = OperatorProfile
