@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "privacy.choices.RequestStatus",
         "AccessKindEnum": "privacy.choices.AccessKind",
         "RuleActionEnum": "routing.choices.RuleAction",
+        "OperatorStateEnum": "routing.choices.OperatorState",
+        "RouteStateEnum": "routing.choices.RouteState",
         "DecisionActionEnum": "routing.choices.DecisionAction",
     },
 }

@@ -77,13 +77,14 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
-from dispatch.models import Intervention, PlantDocument, ServiceLevelProfile
+from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
 from privacy.services.requests import personal_request_export, personal_request_record
 from privacy.services.retention import legal_hold_set
 from reports import services as report_services
-from routing.models import CallRoute
+from routing.models import CallerClass, CallRoute, Team
+from routing.services.operators import operator_profile_for
 from routing.services.routes import route_decide
 from telephony.services import telephony_event_apply
 from telephony.signatures import telephony_signature
@@ -654,6 +655,48 @@ MATRIX = [
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/rule-versions/<int:pk>/", "DELETE", url="/api/routing/rule-versions/{rule_version}/",
       operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # Issue 17: routing API. The catalogue is read-only for the staff (the supervisors' writes are the
+    # setup pages'); a router's method that is not routed is 405 to every signed-in role.
+    R("api/routing/caller-classes/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-classes/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/caller-classes/<pk>/", "GET", url="/api/routing/caller-classes/{caller_class}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-classes/<pk>/", "DELETE", url="/api/routing/caller-classes/{caller_class}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/skills/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/skills/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/skills/<pk>/", "GET", url="/api/routing/skills/{skill}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/skills/<pk>/", "DELETE", url="/api/routing/skills/{skill}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/teams/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/teams/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/teams/<pk>/", "GET", url="/api/routing/teams/{team}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/teams/<pk>/", "DELETE", url="/api/routing/teams/{team}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/lines/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/lines/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/lines/<pk>/", "GET", url="/api/routing/lines/{line}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/lines/<pk>/", "DELETE", url="/api/routing/lines/{line}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/queues/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/queues/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/queues/<pk>/", "GET", url="/api/routing/queues/{queue}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/queues/<pk>/", "DELETE", url="/api/routing/queues/{queue}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/operators/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/operators/<pk>/", "GET", url="/api/routing/operators/{operator_profile}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<pk>/", "DELETE", url="/api/routing/operators/{operator_profile}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # The live side: one set of roles per view, refused before the method is looked at.
+    R("api/routing/wallboard/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/wallboard/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/me/state/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/me/state/", "POST", body={"state": "paused", "reason": "break"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/me/state/", "DELETE", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<int:pk>/state/", "POST", url="/api/routing/operators/{operator_profile}/state/", body={"state": "available"},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<int:pk>/state/", "GET", url="/api/routing/operators/{operator_profile}/state/",
+      operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/abandoned/", "GET", query={"date": "{today}"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/abandoned/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # A call's route: staff only, whatever the call; a call the router never saw is not found.
+    R("api/routing/calls/<int:pk>/route/", "GET", url="/api/routing/calls/{routed_call}/route/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/calls/<int:pk>/route/", "GET", url="/api/routing/calls/{call}/route/", label="not routed", operator=404, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/calls/<int:pk>/route/", "POST", url="/api/routing/calls/{routed_call}/route/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     # the technician's shift
     R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -775,6 +818,11 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     telephony_event_apply(call_id="matrix-gone", event="abandoned", occurred_at=now - timedelta(seconds=30))
     abandoned = CallRoute.objects.get(call__external_id="matrix-gone", state="abandoned")
     routing = routing_setup(supervisor=supervisor, customer=customer, manager=operator)
+    # Issue 17: the routing API's rows: a team, the operator's profile and a routed call.
+    team = Team.objects.create(code="north", name="North")
+    operator_profile = operator_profile_for(operator)
+    route_decide(call_id="matrix-routed", caller="+390612345001", line="800100", at=now)
+    routed_call = Call.objects.get(external_id="matrix-routed")
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -787,6 +835,9 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "step_id": str(uuid.uuid4()),
         "rule_version": routing["version"].pk, "queue": routing["gas_queue"].pk, "gas_line": routing["gas_line"].pk,
         "skill": routing["gas"].pk, "class_rule": routing["classes"]["vip"].rules.get().pk,
+        "caller_class": CallerClass.objects.get(code="gold").pk, "team": team.pk, "line": routing["gas_line"].pk,
+        "operator_profile": operator_profile.pk, "routed_call": routed_call.pk,
+        "today": timezone.localdate(now).isoformat(),
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -1022,8 +1073,8 @@ def test_each_row_reaches_its_route():
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
-         "queue", "gas_line", "skill", "class_rule"], 7,
-    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x"}  # fmt: skip
+         "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call"], 7,
+    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01"}  # fmt: skip
     wrong = []
     for row in MATRIX:
         url = row.url.format(**ids)

@@ -11,6 +11,10 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from notifications.models import ContactPoint
+from routing.choices import OperatorState
+from routing.models import Line, Queue, Skill, Team
+from routing.services.operators import operator_profile_for, operator_state_choose
+from routing.services.routes import route_decide
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.fuzz.wsgi import in_process_wsgi  # noqa: F401  (fixture)
 
@@ -43,6 +47,16 @@ def fuzz_world(users, plant, other_plant, settings):
         actor=technician, intervention=intervention_in(S.ACKNOWLEDGED, users=users, plant=plant),
         step_id=uuid.uuid4(), action="note", client_time=now, note="On my way",
     )  # fmt: skip
+    # The router (issue 17): a catalogue, operators' profiles, a call routed and one queued.
+    gas = Skill.objects.create(kind="service", code="gas", name="Gas")
+    Team.objects.create(code="l2", name="Second line", is_second_line=True, consult_number="7000")
+    Line.objects.create(number="800100", name="Gas emergencies", fallback_uri="sip:0200@centre-b")
+    Queue.objects.create(code="gas", name="Gas").skills.set([gas])
+    for name in ("operator", "supervisor"):
+        profile = operator_profile_for(users[name])
+        operator_state_choose(actor=users[name], profile=profile, state=OperatorState.AVAILABLE)
+    route_decide(call_id="fuzz-offered", caller="+390612345001", line="800100", at=now)
+    route_decide(call_id="fuzz-queued", caller="+390612345002", line="800100", at=now)
     return users
 
 
