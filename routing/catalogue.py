@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 
@@ -36,7 +37,9 @@ class Catalogue:
 
 _lock = threading.Lock()
 _current: Catalogue | None = None
-_rules_by_version: dict[int, list[RoutingRule]] = {}
+# Keyed by id and publication time: ids are never reused in production, but a test database
+# rolled back gives the next version the same id.
+_rules_by_version: dict[tuple[int, datetime], list[RoutingRule]] = {}
 
 
 def _load() -> Catalogue:
@@ -86,12 +89,14 @@ def catalogue_forget() -> None:
     global _current
     with _lock:
         _current = None
+        _rules_by_version.clear()
 
 
 def version_rules(version: RuleSetVersion) -> list[RoutingRule]:
     """The rules of a published version, in order (kept for good: versions never change)."""
+    key = (version.pk, version.published_at)
     with _lock:
-        cached = _rules_by_version.get(version.pk)
+        cached = _rules_by_version.get(key)
     if cached is not None:
         return cached
     rules = list(
@@ -100,5 +105,5 @@ def version_rules(version: RuleSetVersion) -> list[RoutingRule]:
         )
     )
     with _lock:
-        _rules_by_version[version.pk] = rules
+        _rules_by_version[key] = rules
     return rules

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from dispatch.choices import Role
 from dispatch.errors import TransitionNotAllowed
 from dispatch.models import Call
-from dispatch.roles import has_role
+from dispatch.roles import AnyUser, has_role
 from routing.choices import OperatorState, PauseReason
 from routing.models import OperatorProfile, OperatorStateChange
 from routing.states import console_change_allowed
@@ -70,10 +70,12 @@ def operator_profile_for(user: AbstractBaseUser) -> OperatorProfile:
 
 @transaction.atomic
 def operator_state_choose(
-    *, actor: AbstractBaseUser, state: str, reason: str = "", profile: OperatorProfile | None = None
+    *, actor: AnyUser, state: str, reason: str = "", profile: OperatorProfile | None = None
 ) -> OperatorProfile:
     """The console's choice: available, paused (with a reason) or signed off. A supervisor may
     set another operator's state (sign off someone who left without doing it)."""
+    if not isinstance(actor, AbstractBaseUser):
+        raise PermissionDenied(_("Only operators and supervisors take calls."))
     if profile is None:
         profile = operator_profile_for(actor)
     elif profile.user_id != actor.pk and not has_role(actor, Role.SUPERVISOR):
