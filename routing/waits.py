@@ -8,6 +8,7 @@ chooses the estimator and says why).
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ from datetime import datetime
 from routing.choices import OperatorState, RouteState
 from routing.models import CallRoute, OperatorProfile, Queue
 from routing.picking import operators_enabled, operators_free, operators_skilled
+from routing.wait_estimate import HandleTimes, wait_estimates
 
 RECENT_HANDLE_TIMES = 200
-DEFAULT_MEAN_HANDLE_SECONDS = 320.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class QueueSnapshot:
 
 
 _cache: dict[int | None, tuple[int, QueueSnapshot]] = {}
+_estimates: dict[int | None, tuple[QueueSnapshot, list[float]]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -81,19 +83,37 @@ def queue_snapshot(*, queue: Queue | None, line: str, at: datetime) -> QueueSnap
 
 def wait_estimate_seconds(*, queue: Queue | None, line: str, position: int, at: datetime) -> int | None:
     """Seconds until the caller at ``position`` (1 = next) is answered; None when nobody who
-    could answer is at work (the phone system then plays its "all busy" message instead)."""
+    could answer is at work (the phone system then plays its "all busy" message instead).
+
+    The conditional simulation of ``routing.wait_estimate``: each busy operator's remaining time
+    drawn given how long they have been on their call, the queue's handle times fitted from its
+    recent calls. One run gives every position; it is kept with the second's snapshot."""
     snapshot = queue_snapshot(queue=queue, line=line, at=at)
     if snapshot.able == 0:
         return None
-    mean = (
-        sum(snapshot.handle_times) / len(snapshot.handle_times)
-        if len(snapshot.handle_times) >= 20
-        else DEFAULT_MEAN_HANDLE_SECONDS
-    ) + snapshot.wrap_up_seconds
-    # Ibrahim & Whitt's queue-length predictor until routing.wait_estimate lands.
-    return round(position * mean / snapshot.able)
+    key = queue.pk if queue is not None else None
+    with _cache_lock:
+        known = _estimates.get(key)
+    if known is None or known[0] is not snapshot or len(known[1]) < position:
+        busy = list(snapshot.busy_elapsed[: snapshot.able - snapshot.free])
+        # Ringing operators have not started their call: elapsed 0.
+        busy += [0.0] * max(0, snapshot.able - snapshot.free - len(busy))
+        waiting = max(position, 2 * len(known[1]) if known is not None and known[0] is snapshot else 0, 8)
+        estimates = wait_estimates(
+            busy_elapsed=busy,
+            free_agents=snapshot.free,
+            waiting=waiting,
+            handle=HandleTimes.fit(snapshot.handle_times),
+            wrap_up=snapshot.wrap_up_seconds,
+            rng=random.Random(int(at.timestamp())),
+        )
+        known = (snapshot, estimates)
+        with _cache_lock:
+            _estimates[key] = known
+    return round(known[1][position - 1])
 
 
 def snapshot_cache_clear() -> None:
     with _cache_lock:
         _cache.clear()
+        _estimates.clear()

@@ -60,7 +60,8 @@ def test_calls_wait_in_class_order_and_are_resumed_as_operators_free_up(groups):
     second = ask("gold-1", caller="0612345003", at=now + timedelta(seconds=1))
     assert second["action"] == "queue" and second["position"] == 1
     third = ask("silver-2", caller="0612345004", at=now + timedelta(seconds=2))
-    assert third["position"] == 3 and third["estimated_wait"] == round(3 * (320 + 30) / 1)
+    # One operator, just started a call: three handle times (320 s by default) and wrap-ups ahead.
+    assert third["position"] == 3 and abs(third["estimated_wait"] - 3 * (320 + 30)) < 0.1 * 3 * (320 + 30)
     assert poll(["silver-1", "gold-1", "silver-2"]) == []
 
     busy.state, busy.idle_since = OperatorState.AVAILABLE, now
