@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OperatorState(models.TextChoices):
     """An operator's state for the router (phone events and the console move it)."""
 
     AVAILABLE = "available", _("Available")
-    OFFERED = "offered", _("Ringing")
+    OFFERED = "offered", pgettext_lazy("operator state", "Ringing")
     ON_CALL = "on_call", _("On a call")
     WRAP_UP = "wrap_up", _("Wrap-up")
     PAUSED = "paused", _("Paused")
@@ -56,7 +57,7 @@ class RouteState(models.TextChoices):
     OFFERED = "offered", _("Ringing at an operator")
     CONNECTED = "connected", _("Connected")
     FORWARDED = "forwarded", _("Forwarded")
-    ABANDONED = "abandoned", _("Abandoned")
+    ABANDONED = "abandoned", pgettext_lazy("route state", "Abandoned")
     CALLBACK = "callback", _("Callback requested")
     ENDED = "ended", _("Ended")
 
