@@ -33,6 +33,7 @@ class Catalogue:
     lines: dict[str, Line]
     consult_teams: dict[str, Team]
     queue_skills: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    active_version: RuleSetVersion | None = None
 
 
 _lock = threading.Lock()
@@ -69,6 +70,7 @@ def _load() -> Catalogue:
             for team in Team.objects.filter(is_second_line=True).exclude(consult_number="")
         },
         queue_skills={queue_id: tuple(sorted(skills)) for queue_id, skills in queue_skills.items()},
+        active_version=RuleSetVersion.objects.order_by("-number").first(),
     )
 
 

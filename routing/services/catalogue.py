@@ -21,6 +21,7 @@ from dispatch.choices import Role
 from dispatch.roles import AnyUser as Actor
 from dispatch.roles import has_role
 from dispatch.services.common import require_role
+from routing.catalogue import catalogue_forget
 from routing.choices import ClassRuleKind
 from routing.models import (
     CallerClass,
@@ -64,6 +65,9 @@ def _kept(*, actor: Actor, row: models.Model, action: str, before: dict[str, Any
         before=before,
         after=row_as_json(row) if action != SetupChange.Action.DELETED else None,
     )
+    # The router's cached copy of the tables (routing.catalogue): this process at once.
+    catalogue_forget()
+    transaction.on_commit(catalogue_forget)
 
 
 def _save(

@@ -26,7 +26,7 @@ from routing.choices import DecisionAction, OperatorState, PauseReason, RouteSta
 from routing.classify import caller_class_find
 from routing.models import CallRoute, OperatorProfile, RoutingDecision
 from routing.picking import operator_pick
-from routing.rules import SampleCall, rule_find, version_active, version_rules
+from routing.rules import SampleCall, rule_find, version_rules
 from routing.services.consults import consult_route
 from routing.services.operators import operator_state_move
 from routing.waits import wait_estimate_seconds
@@ -69,7 +69,7 @@ def _route_start(call: Call, *, at: datetime) -> CallRoute:
     line = catalogue().lines.get(call.line)
     customer = plant.customer if plant is not None else (line.customer if line is not None else None)
     match = caller_class_find(number=call.caller_number, plant=plant, customer=customer)
-    version = version_active()
+    version = catalogue().active_version
     rule = None
     if version is not None:
         sample = SampleCall(
@@ -96,8 +96,15 @@ def _route_start(call: Call, *, at: datetime) -> CallRoute:
         owner = _case_owner(call.caller_number)
         if owner is not None:
             route.preferred, route.preferred_team = owner, owner.team
-    route.save()
+    # Saved with the decision (one INSERT instead of an INSERT and an UPDATE).
     return route
+
+
+def _route_save(route: CallRoute, fields: list[str]) -> None:
+    if route.pk is None:
+        route.save(force_insert=True)
+    else:
+        route.save(update_fields=fields)
 
 
 def _case_owner(number: str) -> OperatorProfile | None:
@@ -124,7 +131,7 @@ def _offer(route: CallRoute, operator: OperatorProfile, *, at: datetime, reason:
     route.state = RouteState.OFFERED
     route.operator = operator
     route.offer_expires_at = at + timedelta(seconds=timeout)
-    route.save(update_fields=["state", "operator", "offer_expires_at", "attempts", "queue", "overflowed_at"])
+    _route_save(route, ["state", "operator", "offer_expires_at", "attempts", "queue", "overflowed_at"])
     if route.call.operator_id != operator.user_id and route.call.answered_at is None:
         # The operator's screen opens the ringing call (dispatch's alerts): who it rings at.
         call_changes_apply(
@@ -169,8 +176,9 @@ def _enqueue(route: CallRoute, *, at: datetime, ahead: int, reason: str) -> Rout
     estimate = wait_estimate_seconds(queue=route.queue, line=route.call.line, position=position, at=at)
     if first_time:
         route.announced_wait_seconds = estimate
-    route.save(
-        update_fields=[
+    _route_save(
+        route,
+        [
             "state",
             "operator",
             "enqueued_at",
@@ -178,7 +186,7 @@ def _enqueue(route: CallRoute, *, at: datetime, ahead: int, reason: str) -> Rout
             "attempts",
             "queue",
             "overflowed_at",
-        ]
+        ],
     )
     _decision(
         route,
@@ -213,7 +221,7 @@ def _forward(route: CallRoute, *, at: datetime) -> RouteAnswer:
         return RouteAnswer(action=DecisionAction.REJECT, code=NOBODY_CODE)
     route.state = RouteState.FORWARDED
     route.finished_at = at
-    route.save(update_fields=["state", "finished_at", "attempts"])
+    _route_save(route, ["state", "finished_at", "attempts"])
     _decision(
         route,
         at=at,
@@ -266,21 +274,22 @@ def route_decide(
         consult = consult_route(call_id=call_id, caller=caller, line=line, at=at)
         if consult is not None:
             return consult
-        call, _created = telephony_event_apply(
+        call, created = telephony_event_apply(
             call_id=call_id,
             event=TelephonyEventType.RING,
             occurred_at=at,
             caller_number=_caller_number(caller),
             line=line,
         )
-        route = CallRoute.objects.select_for_update().filter(call=call).first()
+        # A call just logged has no route yet: no need to look.
+        route = None if created else CallRoute.objects.select_for_update().filter(call=call).first()
         if route is None:
             route = _route_start(call, at=at)
         route.call = call
         route.attempts += 1
         if route.state in (RouteState.ABANDONED, RouteState.ENDED, RouteState.CALLBACK) or call.is_ended:
+            _route_save(route, ["attempts"])
             _decision(route, at=at, action=DecisionAction.REJECT, reason="call already over")
-            route.save(update_fields=["attempts"])
             return RouteAnswer(action=DecisionAction.REJECT, code=NOBODY_CODE)
         if route.state == RouteState.FORWARDED or (
             route.rule is not None and route.rule.action == RuleAction.FORWARD

@@ -20,6 +20,7 @@ from dispatch.inputs import id_parse, integer_parse
 from dispatch.models import Customer
 from dispatch.roles import AnyUser as Actor
 from dispatch.services.common import require_role
+from routing.catalogue import catalogue_forget
 from routing.choices import HolidayMatch, RuleAction, SkillKind
 from routing.classify import caller_class_find
 from routing.models import CallerClass, Line, Queue, RoutingRule, RuleSetVersion, Skill
@@ -246,6 +247,9 @@ def ruleset_publish(*, actor: Actor, rules: list[dict[str, Any]], note: str) -> 
     for position, rule in enumerate(built, start=1):
         rule.version, rule.position = version, position
     RoutingRule.objects.bulk_create(built)
+    # New calls in this process follow the new version at once (others within the catalogue's TTL).
+    catalogue_forget()
+    transaction.on_commit(catalogue_forget)
     return version
 
 
