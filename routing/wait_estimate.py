@@ -45,10 +45,12 @@ _NORMAL = statistics.NormalDist()
 _Z_TABLE: tuple[float, ...] = tuple(_NORMAL.inv_cdf((i + 0.5) / TABLE_SIZE) for i in range(TABLE_SIZE))
 # Fewer strata than this left above a call's elapsed time: sample its residual exactly.
 TAIL_STRATA = 64
-# Simulated departures per call: ~4 ms of CPU on this project's 2-core machine (a departure is a
-# table look-up and a heap replace); 50 operators and 100 callers waiting get 64 runs, 50 and 5 get
-# 174. Measured (bench, c=50, load 0.85, 6 days): 174 runs instead of 300 cost 0.03 s of RMSE.
-WORK_BUDGET = 9600
+# Simulated departures per call: ~12 ms of CPU on this project's 2-core machine (a departure is a
+# table look-up and a heap replace), spent once a second per queue (routing.waits keeps the run);
+# 50 operators and 100 callers waiting get 200 runs. At 9,600 (~4 ms) the bench's c=50, load 0.85
+# came out level with the queue-length predictor (13.785 vs 13.783 s): the noise of too few runs
+# ate the small gain elapsed times bring.
+WORK_BUDGET = 30000
 MIN_BUDGET_SAMPLES = 16
 
 
