@@ -180,3 +180,22 @@ def test_a_consult_given_up_before_the_answer_frees_the_consultant(groups):
     assert expert.state == OperatorState.AVAILABLE and expert.idle_since == now - timedelta(minutes=3)
     consult = CallRoute.objects.get(call__external_id="cust-2").consults.get()
     assert consult.outcome == "took_back" and consult.ended_at == now + timedelta(seconds=14)
+
+
+def test_a_transfer_to_the_consultant_on_the_line_logs_no_second_on_call(groups):
+    now = timezone.now()
+    operator("first", extension="201", idle_since=now - timedelta(hours=1))
+    team = Team.objects.create(code="l2", name="Second line", is_second_line=True, consult_number="7000")
+    expert = operator("expert", extension="301", team=team, idle_since=now)
+    ask("cust-3", at=now)
+    report("cust-3", "answer", agent="first", at=now + timedelta(seconds=2))
+    ask("leg-3", caller="201", line="7000", at=now + timedelta(seconds=10))
+    report("cust-3", "consult_started", agent="expert", at=now + timedelta(seconds=12))
+    report("cust-3", "transferred", agent="301", at=now + timedelta(seconds=40))
+    report("cust-3", "hangup", at=now + timedelta(seconds=90))
+    states = list(expert.state_changes.values_list("state", "at"))
+    assert states == [
+        ("offered", now + timedelta(seconds=10)),
+        ("on_call", now + timedelta(seconds=12)),
+        ("wrap_up", now + timedelta(seconds=90)),
+    ]
