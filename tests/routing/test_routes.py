@@ -1,8 +1,11 @@
 """The router's decisions through its signed endpoints, with the webhook's events."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.models import Call, Callback, Event
@@ -199,3 +202,35 @@ def test_a_transfer_to_the_consultant_on_the_line_logs_no_second_on_call(groups)
         ("on_call", now + timedelta(seconds=12)),
         ("wrap_up", now + timedelta(seconds=90)),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_poll_passes_over_a_call_an_event_holds(groups):
+    # An event or route question locks the call, then its route; the poll locks routes, and its
+    # operator state change locks the call at commit (foreign key): the other way round, which
+    # deadlocked under load. The poll now skips a held call; the next poll resumes it.
+    anna = operator("anna", state=OperatorState.ON_CALL)
+    assert ask("held")["action"] == "queue"
+    anna.state = OperatorState.AVAILABLE
+    anna.save()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            Call.objects.select_for_update().get(external_id="held")
+            locked.set()
+            release.wait(3)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(5)
+    started = time.monotonic()
+    try:
+        assert poll(["held"]) == []
+        assert time.monotonic() - started < 1.0, "the poll did not wait for the call"
+    finally:
+        release.set()
+        holder.join()
+    assert poll(["held"]) == ["held"]
