@@ -58,9 +58,22 @@ def kamailio(live_server):
     server.close()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _shipped_classes_left_behind(django_db_blocker):
+    """A transactional test's flush removes the rows of the data migrations; the tests after
+    this module (test_simulation.py among them) expect the shipped caller classes."""
+    yield
+    with django_db_blocker.unblock():
+        shipped_classes()
+
+
 @pytest.fixture(autouse=True)
 def classes(transactional_db, groups) -> dict[str, CallerClass]:
-    """The shipped caller classes (a transactional test's flush removes the migration's rows)."""
+    return shipped_classes()
+
+
+def shipped_classes() -> dict[str, CallerClass]:
+    """The shipped caller classes, made again if a flush removed them."""
     found = {}
     for code, name, rank, vip, critical, target in SHIPPED_CLASSES:
         found[code], _created = CallerClass.objects.get_or_create(
