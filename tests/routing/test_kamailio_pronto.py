@@ -656,9 +656,19 @@ def _storm(server: KamailioServer, lab: SippLab) -> None:
 
     answered_result.assert_ok()
     # An abandoner's CANCEL may cross the phone's 200 (glare): SIPp's scenario then fails that
-    # call; any other failure is a failure.
+    # call (the 200 shows in its trace, or in its error log as the unexpected answer); any other
+    # failure is a failure.
     glare = {cid for cid, messages in abandon_result.messages.items() if _glare(messages)}
-    assert report["sipp_abandoners"]["Failed call"] == len(glare) <= STORM_ABANDONERS // 10, (glare, report)
+    glare |= set(
+        re.findall(
+            r"for Call-Id '([^']+)': while expecting[^,]*, received 'SIP/2\.0 200", abandon_result.errors
+        )
+    )
+    assert report["sipp_abandoners"]["Failed call"] == len(glare) <= STORM_ABANDONERS // 10, (
+        glare,
+        report,
+        abandon_result.errors[-3000:],
+    )
     # The storm really was 600 calls in (about) 60 s.
     invites = sorted(sent(messages, "INVITE") for messages in sipp.values())
     assert invites[-1] - invites[0] < 62, f"arrivals spread over {invites[-1] - invites[0]:.1f} s"
@@ -673,11 +683,16 @@ def _storm(server: KamailioServer, lab: SippLab) -> None:
     for route in routes:
         call, messages = route.call, sipp[route.call.external_id]
         assert near(call.received_at, sent(messages, "INVITE")), call.external_id
-        if route.call.external_id in gave_up:
-            # Kamailio saw the CANCEL first: abandoned, even when the phone's 200 crossed it.
+        if route.call.external_id in glare:
+            # Whichever of the CANCEL and the phone's 200 reached Kamailio first: abandoned, or
+            # connected (SIPp's scenario then gives up on the call without a BYE Kamailio can route).
+            assert route.state in (RouteState.ABANDONED, RouteState.CONNECTED), (
+                call.external_id,
+                route.state,
+            )
+        elif route.call.external_id in gave_up:
             assert route.state == RouteState.ABANDONED, (call.external_id, route.state)
-            assert near(call.ended_at, sent(messages, "CANCEL"))
-            assert call.answered_at is None or call.external_id in glare
+            assert near(call.ended_at, sent(messages, "CANCEL")) and call.answered_at is None
         else:
             assert route.state == RouteState.ENDED
             assert near(call.answered_at, got(messages, 200)) and near(call.ended_at, sent(messages, "BYE"))
@@ -685,7 +700,7 @@ def _storm(server: KamailioServer, lab: SippLab) -> None:
     listed = {
         r.call.external_id for r in selectors.abandoned_calls(since=timezone.now() - timedelta(hours=1))
     }
-    assert listed == gave_up
+    assert gave_up - glare <= listed <= gave_up
     # Class order: mean wait per class ordered, and no lower class served while a higher-class
     # call had been waiting more than PRIORITY_SLACK_S (see _priority_inversions).
     done = [r for r in routes if r.state == RouteState.ENDED]
@@ -708,11 +723,10 @@ def _storm(server: KamailioServer, lab: SippLab) -> None:
 
 
 def _glare(messages: list[SipMessage]) -> bool:
-    """The caller sent CANCEL and then got a 200 to its INVITE."""
-    cancel = next((m.at for m in messages if m.direction == "S" and m.method == "CANCEL"), None)
-    return cancel is not None and any(
-        m.direction == "R" and m.status == 200 and m.cseq.endswith("INVITE") and m.at >= cancel
-        for m in messages
+    """The caller sent CANCEL and got a 200 to its INVITE too (they crossed)."""
+    cancelled = any(m.direction == "S" and m.method == "CANCEL" for m in messages)
+    return cancelled and any(
+        m.direction == "R" and m.status == 200 and m.cseq.endswith("INVITE") for m in messages
     )
 
 
