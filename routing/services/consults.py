@@ -150,7 +150,9 @@ def call_transferred(*, route: CallRoute, agent: str, at: datetime) -> None:
         if locked.current_call_id == route.call_id:
             operator_state_move(profile=locked, state=OperatorState.WRAP_UP, at=at, call=route.call)
     if target is not None:
-        operator_state_move(profile=target, state=OperatorState.ON_CALL, at=at, call=route.call)
+        if target.state != OperatorState.ON_CALL or target.current_call_id != route.call_id:
+            # The consultant is already on this call since the consult's answer: no second move.
+            operator_state_move(profile=target, state=OperatorState.ON_CALL, at=at, call=route.call)
         route.operator = target
         route.state = RouteState.CONNECTED
         route.save(update_fields=["operator", "state"])

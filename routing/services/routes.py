@@ -323,8 +323,11 @@ def queue_resume(*, waiting: list[str], at: datetime) -> list[str]:
     if not waiting:
         return resume
     with transaction.atomic():
+        # The calls too, skipping those an event or a route question holds: they take the call
+        # first, then the route, and this would take them the other way round (the new state
+        # change's foreign key locks the call at commit): a deadlock. A skipped call is next poll's.
         routes = (
-            CallRoute.objects.select_for_update(skip_locked=True, of=("self",))
+            CallRoute.objects.select_for_update(skip_locked=True, of=("self", "call"))
             .filter(call__external_id__in=waiting, state__in=[RouteState.QUEUED, RouteState.RESERVED])
             .select_related("call", "queue", "queue__overflow_queue")
             .order_by("-priority", "enqueued_at", "pk")

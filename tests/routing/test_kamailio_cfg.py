@@ -276,7 +276,7 @@ def test_consult_and_transfer_are_reported_on_the_customer_call(kamailio, pronto
         ("transferred", "2001"),
         ("hangup", ""),
     ]
-    assert event_names(pronto, consult_call) == ["offered"], "no answer/hangup of the consult's own"
+    assert event_names(pronto, consult_call) == [], "a consult reports nothing under its own call id"
     by_name = {e["event"]: e for e in pronto.events(customer_call)}
     # caller/line of the dialog behind each event: the consult's for consult_*, the customer's else.
     assert {n: (e["caller"], e["line"]) for n, e in by_name.items()} == {
@@ -294,3 +294,53 @@ def test_consult_and_transfer_are_reported_on_the_customer_call(kamailio, pronto
     assert abs(ended - first(consult_sipp, direction="S", method="BYE").at) < 1.0
     refer = first(result.messages[customer_call], direction="R", method="REFER").at
     assert abs(the_event(pronto, customer_call, "transferred")["timestamp"] - refer) < 1.0
+
+
+def test_consult_given_up_before_the_answer_is_consult_ended_on_the_customer_call(
+    kamailio, pronto, sipp_lab: SippLab
+):
+    # Anna (extension 1111) is on the customer's call; she dials the second line, Sara's phone
+    # rings and she gives up (CANCEL) before Sara answers. Then she dials again and Sara's busy
+    # phone... is not there at all: Pronto's offer fails (408), also reported as consult_ended.
+    anna = sipp_lab.phone("anna", ring_ms=200)
+    sara = sipp_lab.phone("sara", "phone_noanswer")
+    pronto.plan("1011", {"action": "offer", "uri": anna.uri, "agent": "anna", "timeout": 15})
+    customer = sipp_lab.start_calls(kamailio.address, [("1011", LINE)], duration_ms=4000)
+    pronto.wait_for(lambda p: any("answer" in event_names(p, c) for c in p.call_ids("1011")), what="answer")
+    customer_call = only_call(pronto, "1011")
+    pronto.plan(
+        "1111",
+        {"action": "offer", "uri": sara.uri, "agent": "sara", "timeout": 15, "consult_of": customer_call},
+    )
+
+    given_up = sipp_lab.call(
+        kamailio.address, [("1111", CONSULT_LINE)], scenario="caller_abandon", abandon_ms=500
+    )
+    pronto.plan(
+        "1111",
+        {"action": "offer", "uri": sara.uri, "agent": "sara", "timeout": 1, "consult_of": customer_call},
+    )
+    rang_out = sipp_lab.call(kamailio.address, [("1111", CONSULT_LINE)], scenario="caller_wait")
+    result = customer.wait()
+
+    given_up.assert_ok()
+    rang_out.assert_ok()
+    result.assert_ok()
+    pronto.wait_for(lambda p: "hangup" in event_names(p, customer_call), what="customer hangup")
+    events = [(e["event"], e["agent"]) for e in pronto.events(customer_call)]
+    assert events == [
+        ("offered", "anna"),
+        ("answer", "anna"),
+        ("consult_ended", "sara"),
+        ("consult_ended", "sara"),
+        ("hangup", ""),
+    ]
+    first_leg, second_leg = pronto.call_ids("1111")
+    assert event_names(pronto, first_leg) == [] and event_names(pronto, second_leg) == []
+    assert len(pronto.of("route", call_id=second_leg)) == 1, "a failed consult is not routed again"
+    ended = [e for e in pronto.events(customer_call) if e["event"] == "consult_ended"]
+    cancel = first(given_up.messages[first_leg], direction="S", method="CANCEL").at
+    assert abs(ended[0]["timestamp"] - cancel) < 1.0
+    assert (ended[0]["caller"], ended[0]["line"]) == ("1111", CONSULT_LINE)
+    failed = [m for m in rang_out.messages[second_leg] if m.direction == "R" and (m.status or 0) >= 300]
+    assert failed and failed[0].status == 408 and abs(ended[1]["timestamp"] - failed[0].at) < 1.0

@@ -1,8 +1,11 @@
 """The router's decisions through its signed endpoints, with the webhook's events."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.models import Call, Callback, Event
@@ -207,3 +210,54 @@ def test_the_sweep_closes_calls_lost_in_queue(groups):
     routes_sweep(now=now)
     states = dict(CallRoute.objects.values_list("call__external_id", "state"))
     assert states == {"old": RouteState.ENDED, "new": RouteState.QUEUED}
+
+
+def test_a_transfer_to_the_consultant_on_the_line_logs_no_second_on_call(groups):
+    now = timezone.now()
+    operator("first", extension="201", idle_since=now - timedelta(hours=1))
+    team = Team.objects.create(code="l2", name="Second line", is_second_line=True, consult_number="7000")
+    expert = operator("expert", extension="301", team=team, idle_since=now)
+    ask("cust-3", at=now)
+    report("cust-3", "answer", agent="first", at=now + timedelta(seconds=2))
+    ask("leg-3", caller="201", line="7000", at=now + timedelta(seconds=10))
+    report("cust-3", "consult_started", agent="expert", at=now + timedelta(seconds=12))
+    report("cust-3", "transferred", agent="301", at=now + timedelta(seconds=40))
+    report("cust-3", "hangup", at=now + timedelta(seconds=90))
+    states = list(expert.state_changes.values_list("state", "at"))
+    assert states == [
+        ("offered", now + timedelta(seconds=10)),
+        ("on_call", now + timedelta(seconds=12)),
+        ("wrap_up", now + timedelta(seconds=90)),
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_poll_passes_over_a_call_an_event_holds(groups):
+    # An event or route question locks the call, then its route; the poll locks routes, and its
+    # operator state change locks the call at commit (foreign key): the other way round, which
+    # deadlocked under load. The poll now skips a held call; the next poll resumes it.
+    anna = operator("anna", state=OperatorState.ON_CALL)
+    assert ask("held")["action"] == "queue"
+    anna.state = OperatorState.AVAILABLE
+    anna.save()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            Call.objects.select_for_update().get(external_id="held")
+            locked.set()
+            release.wait(3)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(5)
+    started = time.monotonic()
+    try:
+        assert poll(["held"]) == []
+        assert time.monotonic() - started < 1.0, "the poll did not wait for the call"
+    finally:
+        release.set()
+        holder.join()
+    assert poll(["held"]) == ["held"]

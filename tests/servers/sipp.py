@@ -280,9 +280,11 @@ class SippLab:
         abandon_ms: int | None = None,
         rate: int = 10,
         timeout_s: int = 30,
+        limit: int | None = None,
     ) -> SippCallRun:
         """Start dialling ``kamailio`` (``host:port``): one call per ``(caller, line)``, at
-        ``rate`` calls per second, in the background."""
+        ``rate`` calls per second, in the background. ``limit``: calls open at once (SIPp's
+        default, 3 x rate x duration, slows the rate down once calls queue)."""
         if scenario not in CALLER_SCENARIOS:
             raise ValueError(f"unknown caller scenario {scenario!r}; one of {CALLER_SCENARIOS}")
         if scenario == "caller_abandon" and abandon_ms is None:
@@ -309,6 +311,8 @@ class SippLab:
             f"{timeout_s}s",
             "-timeout_error",
         ]
+        if limit is not None:
+            command += ["-l", str(limit)]
         command += [
             "-trace_shortmsg",
             "-shortmessage_file",
