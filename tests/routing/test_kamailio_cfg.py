@@ -133,6 +133,25 @@ def test_caller_hears_503_when_pronto_fails(kamailio, pronto, sipp_lab: SippLab)
     assert len(pronto.of("route", call_id=call_id)) == 1
 
 
+def test_without_pronto_the_call_goes_to_the_fallback_centre(pronto, sipp_lab: SippLab):
+    """PRONTO_FALLBACK_URI: a gas leak reported while Pronto is down still reaches a person."""
+    other_centre = sipp_lab.phone("0612340000", ring_ms=200)
+    server = KamailioServer.create_or_skip(pronto_url=pronto.url, secret=SECRET)
+    server.stop()
+    server.environment["PRONTO_FALLBACK_URI"] = other_centre.uri
+    server.start()
+    try:
+        pronto.plan("1011", {"http_status": 500, "detail": "database down"})
+        result = sipp_lab.call(server.address, [("1011", LINE)], duration_ms=300)
+        result.assert_ok()
+        call_id = only_call(pronto, "1011")
+        assert [m.status for m in result.messages[call_id] if m.direction == "R"][-1] == 200
+    finally:
+        server.close()
+    other_centre.stop()
+    assert call_id in other_centre.messages(), "the fallback centre's phone took the call"
+
+
 def test_forward_sends_the_call_to_the_other_centre(kamailio, pronto, sipp_lab: SippLab):
     other_centre = sipp_lab.phone("0612345678", ring_ms=200)
     pronto.plan("1003", {"action": "forward", "uri": other_centre.uri})

@@ -101,6 +101,8 @@ class KamailioServer:
     host: str = LOOPBACK
     port: int = field(default_factory=free_udp_port)
     workers: int = 4
+    # Extra environment, e.g. PRONTO_FALLBACK_URI (where calls go when Pronto does not answer).
+    environment: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @classmethod
@@ -177,7 +179,12 @@ class KamailioServer:
         """Start; return once it answers an OPTIONS. ``RuntimeError`` with the log otherwise."""
         if self.running:
             return
-        env = {**os.environ, "PRONTO_URL": self.pronto_url, "PRONTO_TELEPHONY_SECRET": self.secret}
+        env = {
+            **os.environ,
+            "PRONTO_URL": self.pronto_url,
+            "PRONTO_TELEPHONY_SECRET": self.secret,
+            **self.environment,
+        }
         with self.log_path.open("ab") as log:
             # A session of its own: stop() signals the group (main process and its workers).
             self.process = subprocess.Popen(
