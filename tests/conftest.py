@@ -86,16 +86,23 @@ def english():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Role caches are keyed by user id, and ids repeat across tests."""
+    """Role caches are keyed by user id, the router's tables by row id, and ids repeat across tests."""
     from django.core.cache import cache
 
+    from routing.catalogue import catalogue_forget
+    from routing.waits import snapshot_cache_clear
     from telecontrol.selectors import plant_check_settings_forget
 
     cache.clear()
     plant_check_settings_forget()
+    # The router's per-process copies of its tables and queue states: ids repeat across tests.
+    catalogue_forget()
+    snapshot_cache_clear()
     yield
     cache.clear()
     plant_check_settings_forget()
+    catalogue_forget()
+    snapshot_cache_clear()
 
 
 @pytest.fixture
