@@ -3,6 +3,7 @@ regional teams and a second line, the lines with another centre as fallback, que
 classes by contract, a VIP and a hospital, a published rule set, the demo people's phones and
 six simulated operators that ``simulate_calls`` answers for. Repeatable."""
 
+import importlib
 from datetime import time
 from typing import Any
 
@@ -137,6 +138,19 @@ class Command(BaseCommand):
             profile.save()
             profile.skills.set([skills["gas"], skills["lifts"], skills["it"], skills["en"]])
 
+        # The shipped classes (migration 0002), made again if someone deleted them.
+        shipped = importlib.import_module("routing.migrations.0002_caller_classes").CLASSES
+        for code, name, rank, vip, critical, target in shipped:
+            CallerClass.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "rank": rank,
+                    "is_vip": vip,
+                    "is_critical": critical,
+                    "answer_target_seconds": target,
+                },
+            )
         classes = {c.code: c for c in CallerClass.objects.all()}
         manager = User.objects.filter(username=f"{SIMULATED_PREFIX}1").first()
         CallerClassRule.objects.update_or_create(
