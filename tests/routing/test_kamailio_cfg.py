@@ -141,10 +141,10 @@ def test_without_pronto_the_call_goes_to_the_fallback_centre(pronto, sipp_lab: S
     server.environment["PRONTO_FALLBACK_URI"] = other_centre.uri
     server.start()
     try:
-        pronto.plan("1011", {"http_status": 500, "detail": "database down"})
-        result = sipp_lab.call(server.address, [("1011", LINE)], duration_ms=300)
+        pronto.plan("1012", {"http_status": 500, "detail": "database down"})
+        result = sipp_lab.call(server.address, [("1012", LINE)], duration_ms=300)
         result.assert_ok()
-        call_id = only_call(pronto, "1011")
+        call_id = only_call(pronto, "1012")
         assert [m.status for m in result.messages[call_id] if m.direction == "R"][-1] == 200
     finally:
         server.close()
