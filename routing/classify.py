@@ -7,6 +7,7 @@ customer's line takes the class of that customer's contract (its service class),
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -51,3 +52,21 @@ def caller_class_find(*, number: str, plant: Plant | None, customer: Customer | 
             code=DEFAULT_CLASS_CODE, defaults={"name": "Silver", "rank": 4}
         )
     return CallerClassMatch(fallback, None, "default class")
+
+
+def caller_classes_shipped() -> dict[str, CallerClass]:
+    """The classes every centre starts with (migration 0002), made again where they are missing
+    (a test database flushed, a demo reset); by code."""
+    shipped = importlib.import_module("routing.migrations.0002_caller_classes").CLASSES
+    for code, name, rank, vip, critical, target in shipped:
+        CallerClass.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "rank": rank,
+                "is_vip": vip,
+                "is_critical": critical,
+                "answer_target_seconds": target,
+            },
+        )
+    return {caller_class.code: caller_class for caller_class in CallerClass.objects.all()}

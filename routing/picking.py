@@ -68,17 +68,3 @@ def operator_pick(route: CallRoute, *, at: datetime) -> OperatorProfile | None:
         if chosen is not None:
             return chosen
     return _lock_first(able)
-
-
-def operators_able_count(*, queue: Queue | None, line: str = "") -> int:
-    """Operators at work who could take this queue's calls (for the estimated wait)."""
-    staffed = OperatorProfile.objects.filter(
-        state__in=[
-            OperatorState.AVAILABLE,
-            OperatorState.OFFERED,
-            OperatorState.ON_CALL,
-            OperatorState.WRAP_UP,
-        ],
-        user__is_active=True,
-    )
-    return operators_skilled(operators_enabled(staffed, line=line), queue=queue).count()

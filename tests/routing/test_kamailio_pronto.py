@@ -11,7 +11,6 @@ is not what production runs, and under 40 concurrent requests a second it only m
 
 from __future__ import annotations
 
-import importlib
 import re
 import statistics
 import time
@@ -27,6 +26,7 @@ from dispatch.models import Call, Event, TelephonyReceipt
 from dispatch.services import call_log, intervention_open
 from routing import selectors
 from routing.choices import DecisionAction, OperatorState, PauseReason, RouteState, RuleAction
+from routing.classify import caller_classes_shipped
 from routing.models import (
     CallerClass,
     CallerClassRule,
@@ -48,7 +48,6 @@ pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True
 
 LINE = "800100"
 CONSULT_NUMBER = "7000"
-SHIPPED_CLASSES = importlib.import_module("routing.migrations.0002_caller_classes").CLASSES
 
 
 @pytest.fixture(scope="module")
@@ -74,19 +73,7 @@ def classes(transactional_db, groups) -> dict[str, CallerClass]:
 
 def shipped_classes() -> dict[str, CallerClass]:
     """The shipped caller classes, made again if a flush removed them."""
-    found = {}
-    for code, name, rank, vip, critical, target in SHIPPED_CLASSES:
-        found[code], _created = CallerClass.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "rank": rank,
-                "is_vip": vip,
-                "is_critical": critical,
-                "answer_target_seconds": target,
-            },
-        )
-    return found
+    return caller_classes_shipped()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ regional teams and a second line, the lines with another centre as fallback, que
 classes by contract, a VIP and a hospital, a published rule set, the demo people's phones and
 six simulated operators that ``simulate_calls`` answers for. Repeatable."""
 
-import importlib
 from datetime import time
 from typing import Any
 
@@ -16,8 +15,8 @@ from django.utils import timezone
 from dispatch.choices import Role
 from dispatch.models import Customer, Plant
 from routing.choices import ClassRuleKind, OperatorState, RuleAction
+from routing.classify import caller_classes_shipped
 from routing.models import (
-    CallerClass,
     CallerClassRule,
     Line,
     OperatorProfile,
@@ -139,19 +138,7 @@ class Command(BaseCommand):
             profile.skills.set([skills["gas"], skills["lifts"], skills["it"], skills["en"]])
 
         # The shipped classes (migration 0002), made again if someone deleted them.
-        shipped = importlib.import_module("routing.migrations.0002_caller_classes").CLASSES
-        for code, name, rank, vip, critical, target in shipped:
-            CallerClass.objects.get_or_create(
-                code=code,
-                defaults={
-                    "name": name,
-                    "rank": rank,
-                    "is_vip": vip,
-                    "is_critical": critical,
-                    "answer_target_seconds": target,
-                },
-            )
-        classes = {c.code: c for c in CallerClass.objects.all()}
+        classes = caller_classes_shipped()
         manager = User.objects.filter(username=f"{SIMULATED_PREFIX}1").first()
         CallerClassRule.objects.update_or_create(
             kind=ClassRuleKind.NUMBER,
