@@ -21,8 +21,8 @@ class ServiceLevelReportView(APIView):
     own (any other: 404)."""
 
     permission_classes = [HasActionRole]
-    action = "list"
-    action_roles = {"list": frozenset({Role.SUPERVISOR, Role.UTILITY})}
+    action = "read"
+    action_roles = {"read": frozenset({Role.SUPERVISOR, Role.UTILITY})}
 
     @extend_schema(
         parameters=[
