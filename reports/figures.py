@@ -215,8 +215,18 @@ MAX_DAYS = 366 * 5
 MAX_DAYS_BY_DAY = 366
 
 
+FIRST_YEAR = 2000
+LAST_YEAR = 2999
+
+
 def period_problem(date_from: dt.date, date_to: dt.date, group_by: str) -> str | None:
     """Why these days cannot make one report, or None."""
+    # Before 1900 a time zone's offset is local mean time (+00:49:56 in Rome), which no ISO 8601
+    # reader takes; no call centre's history goes back that far anyway.
+    if not (FIRST_YEAR <= date_from.year and date_to.year <= LAST_YEAR):
+        return str(
+            _("Reports cover the years %(first)d to %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
     days = (date_to - date_from).days + 1
     limit = MAX_DAYS_BY_DAY if group_by == ReportGrouping.DAY else MAX_DAYS
     if days < 1:
