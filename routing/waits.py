@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from routing.choices import OperatorState, RouteState
+from routing.choices import RouteState
 from routing.models import CallRoute, OperatorProfile, Queue
 from routing.picking import operators_enabled, operators_free, operators_skilled
+from routing.states import STAFFED
 from routing.wait_estimate import HandleTimes, wait_estimates
 
 RECENT_HANDLE_TIMES = 200
@@ -44,12 +45,7 @@ def queue_snapshot(*, queue: Queue | None, line: str, at: datetime) -> QueueSnap
     if cached is not None and cached[0] == second:
         return cached[1]
     working = OperatorProfile.objects.filter(
-        state__in=[
-            OperatorState.AVAILABLE,
-            OperatorState.OFFERED,
-            OperatorState.ON_CALL,
-            OperatorState.WRAP_UP,
-        ],
+        state__in=STAFFED,
         user__is_active=True,
     )
     able = operators_skilled(operators_enabled(working, line=line), queue=queue)
