@@ -9,13 +9,20 @@ decision holds (``SKIP LOCKED`` on PostgreSQL), so two calls never get one opera
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from routing.catalogue import catalogue
 from routing.choices import OperatorState
 from routing.models import CallRoute, OperatorProfile, Queue
+
+M = TypeVar("M", bound=Model)
 
 
 def operators_free(*, at: datetime) -> QuerySet[OperatorProfile]:
@@ -45,26 +52,117 @@ def operators_skilled(
     return profiles
 
 
-def _lock_first(profiles: QuerySet[OperatorProfile]) -> OperatorProfile | None:
-    return (
-        profiles.select_for_update(skip_locked=True, of=("self",))
-        .order_by("idle_since", "pk")
-        .select_related("user")
-        .first()
+@lru_cache(maxsize=64)
+def _pick_sql(*, vendor: str, skills: int, on_line: bool, one: bool, team: bool) -> tuple[str, int]:
+    """The pick as one statement: the ORM's version (Exists per skill, select_related, SKIP
+    LOCKED) cost more to compile than to run, on the busiest question of the router
+    (benchmarks/bench_route.py). Returns (sql, number of profile columns that lead each row)."""
+    profile_meta, user_meta = OperatorProfile._meta, get_user_model()._meta
+    profile_columns = [f"p.{quoted(str(field.column))}" for field in profile_meta.concrete_fields]
+    user_columns = [f"u.{quoted(str(field.column))}" for field in user_meta.concrete_fields]
+    skills_table = quoted(OperatorProfile.skills.through._meta.db_table)
+    lines_table = quoted(OperatorProfile.lines.through._meta.db_table)
+    where = [
+        f"(p.state = '{OperatorState.AVAILABLE}'"
+        f" OR (p.state = '{OperatorState.WRAP_UP}' AND p.wrap_up_until <= %(at)s))",
+        "u.is_active",
+        "NOT (p.sip_uri = '' AND p.extension = '')",
+    ]
+    if one:
+        where.append("p.id = %(operator)s")
+    if team:
+        where.append("p.team_id = %(team)s")
+    if on_line:
+        where.append(
+            f"(NOT EXISTS (SELECT 1 FROM {lines_table} l WHERE l.operatorprofile_id = p.id)"
+            f" OR EXISTS (SELECT 1 FROM {lines_table} l WHERE l.operatorprofile_id = p.id"
+            " AND l.line_id = %(line)s))"
+        )
+    for index in range(skills):
+        where.append(
+            f"EXISTS (SELECT 1 FROM {skills_table} s WHERE s.operatorprofile_id = p.id"
+            f" AND s.skill_id = %(skill{index})s)"
+        )
+    lock = " FOR UPDATE OF p SKIP LOCKED" if vendor == "postgresql" else ""
+    sql = (
+        f"SELECT {', '.join(profile_columns + user_columns)}"  # noqa: S608 (our own tables and columns)
+        f" FROM {quoted(profile_meta.db_table)} p JOIN {quoted(user_meta.db_table)} u ON u.id = p.user_id"
+        f" WHERE {' AND '.join(where)} ORDER BY p.idle_since, p.id LIMIT 1{lock}"
     )
+    return sql, len(profile_columns)
+
+
+def quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _lock_first(
+    *,
+    at: datetime,
+    line_id: int | None,
+    skill_ids: tuple[int, ...],
+    operator_id: int | None = None,
+    team_id: int | None = None,
+) -> OperatorProfile | None:
+    """Lock and load the longest-idle able operator (with their user), skipping locked rows."""
+    sql, width = _pick_sql(
+        vendor=connection.vendor,
+        skills=len(skill_ids),
+        on_line=line_id is not None,
+        one=operator_id is not None,
+        team=team_id is not None,
+    )
+    params: dict[str, datetime | int | None] = {
+        "at": at,
+        "line": line_id,
+        "operator": operator_id,
+        "team": team_id,
+    }
+    params.update({f"skill{index}": skill_id for index, skill_id in enumerate(skill_ids)})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    profile = _instance(OperatorProfile, row[:width])
+    profile.user = _instance(get_user_model(), row[width:])
+    return profile
+
+
+def _instance(model: type[M], values: Sequence[object]) -> M:
+    """A model instance from a raw row of its concrete columns, through the backend's converters
+    (SQLite hands datetimes over as text), as the ORM would build it."""
+    names, converters = _converters(model, connection.vendor)
+    converted = []
+    for (col, field_converters), value in zip(converters, values, strict=True):
+        for converter in field_converters:
+            value = converter(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)
+
+
+@lru_cache(maxsize=8)
+def _converters(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
+    fields = model._meta.concrete_fields
+    converters = []
+    for field in fields:
+        col = field.get_col(model._meta.db_table)
+        converters.append((col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
+    return [field.attname for field in fields], converters
 
 
 def operator_pick(route: CallRoute, *, at: datetime) -> OperatorProfile | None:
     """Lock and return the operator to offer ``route``'s call to, or None (it waits)."""
-    free = operators_enabled(operators_free(at=at), line=route.call.line)
+    line = catalogue().lines.get(route.call.line) if route.call.line else None
+    line_id = line.pk if line is not None else None
     if route.preferred_id is not None:
         # The personal manager / the case's operator: their relationship outweighs the queue's skills.
-        chosen = _lock_first(free.filter(pk=route.preferred_id))
+        chosen = _lock_first(at=at, line_id=line_id, skill_ids=(), operator_id=route.preferred_id)
         if chosen is not None:
             return chosen
-    able = operators_skilled(free, queue=route.queue)
+    skill_ids = catalogue().queue_skills.get(route.queue_id, ()) if route.queue_id is not None else ()
     if route.preferred_team_id is not None:
-        chosen = _lock_first(able.filter(team_id=route.preferred_team_id))
+        chosen = _lock_first(at=at, line_id=line_id, skill_ids=skill_ids, team_id=route.preferred_team_id)
         if chosen is not None:
             return chosen
-    return _lock_first(able)
+    return _lock_first(at=at, line_id=line_id, skill_ids=skill_ids)

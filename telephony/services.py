@@ -4,6 +4,7 @@ Each event lands on the call it names (``external_id``) through the call service
 ``dispatch``; the phone system is the actor (``actor=None``) and the call's source.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,13 +36,15 @@ def telephony_event_apply(
     line: str = "",
     agent: str = "",
     callback_at: datetime | None = None,
+    rings_at: Callable[[Call], AbstractBaseUser | None] | None = None,
 ) -> tuple[Call, bool]:
     """Apply an event from the phone system; returns (call, created). The call log takes the
     ring, answer and end (hang-up or abandon); every event then goes to the router
     (``telephony.ports``), in the same transaction.
 
     Idempotent: a repeated event changes nothing. Events may arrive out of order: the first
-    one seen for a call id creates the call at its own time.
+    one seen for a call id creates the call at its own time; ``rings_at`` (the router) may then
+    name who it rings at before it is logged (``call_log``).
     """
     agent_user = _telephony_agent(agent)
     # No savepoint of its own inside the caller's transaction (the webhook's, the router's): an
@@ -61,6 +64,7 @@ def telephony_event_apply(
                         line=line,
                         # The agent the call rings at: their screen opens it (dispatch:alerts).
                         operator=agent_user,
+                        rings_at=rings_at,
                     )
                 created = True
             except IntegrityError:

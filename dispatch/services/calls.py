@@ -1,7 +1,9 @@
 """Calls: logged by hand or by the phone system, completed and corrected until they end."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -158,11 +160,14 @@ def call_log(
     notes: str = "",
     source: str = CallSource.MANUAL,
     external_id: str | None = None,
+    rings_at: Callable[[Call], Any] | None = None,
 ) -> Call:
     """Record a call. Operators and supervisors log by hand; the phone system (``actor=None``,
     ``source=telephony``) through ``telephony_event_apply``.
 
     When the plant is not given, a known caller number identifies it (``plant_match`` says how).
+    ``rings_at``: for a call with no operator, who it rings at, asked with the call built but
+    not yet saved (the router's pick), so that the first event names them.
     """
     if source == CallSource.MANUAL:
         require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
@@ -195,6 +200,10 @@ def call_log(
         notes=notes or "",
         created_by=actor,
     )
+    if operator is None and rings_at is not None:
+        operator = rings_at(call)
+        _validate_operator(operator)
+        call.operator = operator
     call.duration_seconds = _call_duration(call)
     # The related objects were loaded (and their roles checked) above: no need to query them again.
     call.full_clean(exclude=CALL_RELATED_FIELDS, validate_unique=False, validate_constraints=False)

@@ -170,6 +170,9 @@
       var main = document.getElementById("main");
       if (main) { main.focus(); }
     }
+    // A call still ringing when this page opened was seen on the page before, so it brings no
+    // new tone; it rings here at once rather than at the next 4 s tick.
+    if (!newTone && !lastTone && alerts.querySelector("[data-ringing]")) { newTone = "call"; }
     if (newTone) { tone(newTone); }
     showBlocked();
   }

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 
 from dispatch.choices import InterventionStatus, TelephonyEventType
 from dispatch.models import Call, Intervention
@@ -25,7 +25,7 @@ from routing.catalogue import catalogue
 from routing.choices import DecisionAction, OperatorState, PauseReason, RouteState, RuleAction
 from routing.classify import caller_class_find
 from routing.models import CallRoute, OperatorProfile, RoutingDecision
-from routing.picking import operator_pick
+from routing.picking import operator_pick, quoted
 from routing.rules import SampleCall, rule_find, version_rules
 from routing.services.consults import consult_route
 from routing.services.operators import operator_state_move
@@ -91,11 +91,12 @@ def _route_start(call: Call, *, at: datetime) -> CallRoute:
     prefer_manager = rule is None or rule.prefer_personal_manager
     prefer_owner = rule is None or rule.prefer_case_owner
     if prefer_manager and match.personal_manager is not None:
-        route.preferred = OperatorProfile.objects.filter(user_id=match.personal_manager.pk).first()
-    if route.preferred is None and prefer_owner and call.caller_number:
+        manager = OperatorProfile.objects.filter(user_id=match.personal_manager.pk)
+        route.preferred_id = manager.values_list("pk", flat=True).first()
+    if route.preferred_id is None and prefer_owner and call.caller_number:
         owner = _case_owner(call.caller_number)
         if owner is not None:
-            route.preferred, route.preferred_team = owner, owner.team
+            route.preferred_id, route.preferred_team_id = owner
     # Saved with the decision (one INSERT instead of an INSERT and an UPDATE).
     return route
 
@@ -107,19 +108,28 @@ def _route_save(route: CallRoute, fields: list[str]) -> None:
         route.save(update_fields=fields)
 
 
-def _case_owner(number: str) -> OperatorProfile | None:
-    """The operator who took the call that opened this caller's case still open, if any."""
-    operator_id = (
-        Intervention.objects.filter(
-            status__in=ACTIVE_CASE, call__caller_number=number, call__operator__isnull=False
-        )
-        .order_by("-pk")
-        .values_list("call__operator_id", flat=True)
-        .first()
+_CASE_OWNER_SQL = """
+SELECT op.id, op.team_id FROM {intervention} i
+JOIN {call} c ON c.id = i.call_id
+JOIN {profile} op ON op.user_id = c.operator_id
+WHERE c.caller_number = %s AND i.status IN ({statuses})
+ORDER BY i.id DESC LIMIT 1
+"""
+
+
+def _case_owner(number: str) -> tuple[int, int | None] | None:
+    """(profile id, team id) of the operator who took the call that opened this caller's case
+    still open, if any. Raw SQL: asked for every call with a number (bench_route.py)."""
+    sql = _CASE_OWNER_SQL.format(
+        intervention=quoted(Intervention._meta.db_table),
+        call=quoted(Call._meta.db_table),
+        profile=quoted(OperatorProfile._meta.db_table),
+        statuses=", ".join(["%s"] * len(ACTIVE_CASE)),
     )
-    if operator_id is None:
-        return None
-    return OperatorProfile.objects.select_related("team").filter(user_id=operator_id).first()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [number, *ACTIVE_CASE])
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _offer(route: CallRoute, operator: OperatorProfile, *, at: datetime, reason: str) -> RouteAnswer:
@@ -158,13 +168,21 @@ def _offer(route: CallRoute, operator: OperatorProfile, *, at: datetime, reason:
 
 
 def _waiting_ahead(route: CallRoute) -> int:
-    ahead = CallRoute.objects.filter(
-        state__in=[RouteState.QUEUED, RouteState.RESERVED], queue=route.queue
-    ).exclude(pk=route.pk)
+    """Calls in the route's queue that go before it (higher priority, or as high and earlier)."""
     since = route.enqueued_at or route.arrived_at
-    return ahead.filter(
-        Q(priority__gt=route.priority) | Q(priority=route.priority, enqueued_at__lt=since)
-    ).count()
+    where = ["state IN (%s, %s)", "queue_id = %s" if route.queue_id is not None else "queue_id IS NULL"]
+    params: list[str | int | datetime | None] = [RouteState.QUEUED, RouteState.RESERVED]
+    if route.queue_id is not None:
+        params.append(route.queue_id)
+    if route.pk is not None:
+        where.append("id <> %s")
+        params.append(route.pk)
+    where.append("(priority > %s OR (priority = %s AND enqueued_at < %s))")
+    params += [route.priority, route.priority, since]
+    sql = f"SELECT COUNT(*) FROM {quoted(CallRoute._meta.db_table)} WHERE {' AND '.join(where)}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
 
 
 def _enqueue(route: CallRoute, *, at: datetime, ahead: int, reason: str) -> RouteAnswer:
@@ -258,6 +276,39 @@ def _overflow_if_due(route: CallRoute, *, at: datetime) -> None:
         route.overflowed_at = at
 
 
+class _FirstQuestion:
+    """A call the router has never seen is routed while it is being logged, before it is saved,
+    so that its first event already names the operator it rings at: one write where an update
+    of the call and a second event took three (the busiest question: benchmarks/bench_route.py)."""
+
+    def __init__(self, *, at: datetime) -> None:
+        self.at = at
+        self.route: CallRoute | None = None
+        self.operator: OperatorProfile | None = None
+        self.ahead = 0
+
+    def rings_at(self, call: Call) -> AbstractBaseUser | None:
+        route = self.route = _route_start(call, at=self.at)
+        if route.rule is not None and route.rule.action == RuleAction.FORWARD:
+            return None
+        _overflow_if_due(route, at=self.at)
+        self.ahead = _waiting_ahead(route)
+        if self.ahead == 0:
+            self.operator = operator_pick(route, at=self.at)
+        return self.operator.user if self.operator is not None else None
+
+    def answer(self, route: CallRoute, call: Call) -> RouteAnswer:
+        route.call = call
+        route.attempts = 1
+        if route.rule is not None and route.rule.action == RuleAction.FORWARD:
+            return _forward(route, at=self.at)
+        if self.operator is not None:
+            reason = "preferred operator" if self.operator.pk == route.preferred_id else "longest idle"
+            return _offer(route, self.operator, at=self.at, reason=reason)
+        reason = "no operator free" if self.ahead == 0 else "calls ahead"
+        return _enqueue(route, at=self.at, ahead=self.ahead, reason=reason)
+
+
 def route_decide(
     *,
     call_id: str,
@@ -274,13 +325,17 @@ def route_decide(
         consult = consult_route(call_id=call_id, caller=caller, line=line, at=at)
         if consult is not None:
             return consult
+        first = _FirstQuestion(at=at)
         call, created = telephony_event_apply(
             call_id=call_id,
             event=TelephonyEventType.RING,
             occurred_at=at,
             caller_number=_caller_number(caller),
             line=line,
+            rings_at=first.rings_at,
         )
+        if created and first.route is not None:
+            return first.answer(first.route, call)
         # A call just logged has no route yet: no need to look.
         route = None if created else CallRoute.objects.select_for_update().filter(call=call).first()
         if route is None:

@@ -39,6 +39,9 @@ def test_a_call_is_offered_to_the_longest_idle_operator_and_logged(groups):
     route = CallRoute.objects.get(call=call)
     assert route.state == RouteState.OFFERED and route.caller_class.code == "silver"
     assert route.decisions.get().reason == "longest idle"
+    # Routed while it was logged: the call's first event already names whom it rings at.
+    (logged,) = Event.objects.filter(call=call)
+    assert logged.kind == "call.logged" and logged.data["after"]["operator"] == "bruno"
 
     report("c-1", "offered", agent="bruno", at=now + timedelta(seconds=0.2))
     report("c-1", "answer", agent="bruno", at=now + timedelta(seconds=3))
@@ -88,6 +91,10 @@ def test_an_offer_that_rings_out_pauses_the_operator_and_goes_to_the_next(groups
     anna = CallRoute.objects.get(call__external_id="c-2").decisions.first().operator
     anna.refresh_from_db()
     assert anna.state == OperatorState.PAUSED and anna.pause_reason == PauseReason.NO_ANSWER
+    call = Call.objects.get(external_id="c-2")
+    assert call.operator.username == "bruno"
+    offered = Event.objects.filter(call=call).order_by("seq").values_list("kind", "data__after__operator")
+    assert list(offered) == [("call.logged", "anna"), ("call.offered", "bruno")]
 
 
 def test_skills_line_and_offhours_rules(groups):
