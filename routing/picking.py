@@ -9,7 +9,7 @@ decision holds (``SKIP LOCKED`` on PostgreSQL), so two calls never get one opera
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -52,26 +52,13 @@ def operators_skilled(
     return profiles
 
 
-@lru_cache(maxsize=64)
-def _pick_sql(*, vendor: str, skills: int, on_line: bool, one: bool, team: bool) -> tuple[str, int]:
-    """The pick as one statement: the ORM's version (Exists per skill, select_related, SKIP
-    LOCKED) cost more to compile than to run, on the busiest question of the router
-    (benchmarks/bench_route.py). Returns (sql, number of profile columns that lead each row)."""
-    profile_meta, user_meta = OperatorProfile._meta, get_user_model()._meta
-    profile_columns = [f"p.{quoted(str(field.column))}" for field in profile_meta.concrete_fields]
-    user_columns = [f"u.{quoted(str(field.column))}" for field in user_meta.concrete_fields]
+def able_where(*, skills: int, on_line: bool) -> list[str]:
+    """SQL conditions on ``p`` (a profile) and ``u`` (its user): an active user, enabled for the
+    line ``%(line)s`` (no lines listed: every line) and holding the skills ``%(skill0)s``...
+    (parameters by name; ``able_params`` fills them)."""
     skills_table = quoted(OperatorProfile.skills.through._meta.db_table)
     lines_table = quoted(OperatorProfile.lines.through._meta.db_table)
-    where = [
-        f"(p.state = '{OperatorState.AVAILABLE}'"
-        f" OR (p.state = '{OperatorState.WRAP_UP}' AND p.wrap_up_until <= %(at)s))",
-        "u.is_active",
-        "NOT (p.sip_uri = '' AND p.extension = '')",
-    ]
-    if one:
-        where.append("p.id = %(operator)s")
-    if team:
-        where.append("p.team_id = %(team)s")
+    where = ["u.is_active"]
     if on_line:
         where.append(
             f"(NOT EXISTS (SELECT 1 FROM {lines_table} l WHERE l.operatorprofile_id = p.id)"
@@ -83,13 +70,66 @@ def _pick_sql(*, vendor: str, skills: int, on_line: bool, one: bool, team: bool)
             f"EXISTS (SELECT 1 FROM {skills_table} s WHERE s.operatorprofile_id = p.id"
             f" AND s.skill_id = %(skill{index})s)"
         )
+    return where
+
+
+def able_params(*, line_id: int | None, skill_ids: tuple[int, ...]) -> dict[str, datetime | int | None]:
+    params: dict[str, datetime | int | None] = {"line": line_id}
+    params.update({f"skill{index}": skill_id for index, skill_id in enumerate(skill_ids)})
+    return params
+
+
+def able_from() -> str:
+    profiles, users = quoted(OperatorProfile._meta.db_table), quoted(get_user_model()._meta.db_table)
+    return f"{profiles} p JOIN {users} u ON u.id = p.user_id"
+
+
+@lru_cache(maxsize=64)
+def _pick_sql(*, vendor: str, skills: int, on_line: bool, one: bool, team: bool) -> tuple[str, int]:
+    """The pick as one statement: the ORM's version (Exists per skill, select_related, SKIP
+    LOCKED) cost more to compile than to run, on the busiest question of the router
+    (benchmarks/bench_route.py). Returns (sql, number of profile columns that lead each row)."""
+    profile_columns = [f"p.{quoted(str(field.column))}" for field in OperatorProfile._meta.concrete_fields]
+    user_columns = [f"u.{quoted(str(field.column))}" for field in get_user_model()._meta.concrete_fields]
+    where = [
+        f"(p.state = '{OperatorState.AVAILABLE}'"
+        f" OR (p.state = '{OperatorState.WRAP_UP}' AND p.wrap_up_until <= %(at)s))",
+        "NOT (p.sip_uri = '' AND p.extension = '')",
+        *able_where(skills=skills, on_line=on_line),
+    ]
+    if one:
+        where.append("p.id = %(operator)s")
+    if team:
+        where.append("p.team_id = %(team)s")
     lock = " FOR UPDATE OF p SKIP LOCKED" if vendor == "postgresql" else ""
     sql = (
-        f"SELECT {', '.join(profile_columns + user_columns)}"  # noqa: S608 (our own tables and columns)
-        f" FROM {quoted(profile_meta.db_table)} p JOIN {quoted(user_meta.db_table)} u ON u.id = p.user_id"
+        f"SELECT {', '.join(profile_columns + user_columns)} FROM {able_from()}"  # noqa: S608 (our own names)
         f" WHERE {' AND '.join(where)} ORDER BY p.idle_since, p.id LIMIT 1{lock}"
     )
     return sql, len(profile_columns)
+
+
+def as_datetime(value: object) -> datetime | None:
+    """A datetime read by raw SQL, through the backend's converter (SQLite gives naive datetimes,
+    or text when the column went through an aggregate)."""
+    if value is None:
+        return None
+    converted = _datetime_column_converter()(value)
+    return converted if isinstance(converted, datetime) else None
+
+
+@lru_cache(maxsize=1)
+def _datetime_column_converter() -> Callable[[object], object]:
+    field = OperatorProfile._meta.get_field("wrap_up_until")
+    col = field.get_col(OperatorProfile._meta.db_table)
+    converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+
+    def convert(value: object) -> object:
+        for converter in converters:
+            value = converter(value, col, connection)
+        return value
+
+    return convert
 
 
 def quoted(name: str) -> str:
@@ -112,13 +152,8 @@ def _lock_first(
         one=operator_id is not None,
         team=team_id is not None,
     )
-    params: dict[str, datetime | int | None] = {
-        "at": at,
-        "line": line_id,
-        "operator": operator_id,
-        "team": team_id,
-    }
-    params.update({f"skill{index}": skill_id for index, skill_id in enumerate(skill_ids)})
+    params = able_params(line_id=line_id, skill_ids=skill_ids)
+    params.update({"at": at, "operator": operator_id, "team": team_id})
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
