@@ -220,6 +220,9 @@ SPECTACULAR_SETTINGS = {
         "OperatorStateEnum": "routing.choices.OperatorState",
         "RouteStateEnum": "routing.choices.RouteState",
         "DecisionActionEnum": "routing.choices.DecisionAction",
+        # Read and written (the catalogue's writes): named once, as the reads named them before.
+        "SkillKindEnum": "routing.choices.SkillKind",
+        "CallerClassRuleKindEnum": "routing.choices.ClassRuleKind",
     },
 }
 

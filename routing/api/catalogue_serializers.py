@@ -1,6 +1,6 @@
 """The catalogue as the staff read it: caller classes and their rules, skills, teams, lines,
-queues and operators (with their live state). Read-only: the supervisors' writes go through
-``routing.services.setup*``."""
+queues and operators (with their live state). What the supervisors send to change it is
+``catalogue_write_serializers``; the answer to a write is the row as read here."""
 
 from rest_framework import serializers
 
@@ -12,6 +12,14 @@ class CallerClassRuleSerializer(serializers.ModelSerializer[CallerClassRule]):
     class Meta:
         model = CallerClassRule
         fields = ["id", "kind", "number", "prefix", "customer", "plant", "personal_manager", "note"]
+        read_only_fields = fields
+
+
+class CallerClassRuleDetailSerializer(CallerClassRuleSerializer):
+    """A rule on its own (``/api/routing/caller-class-rules/``): with the class it assigns."""
+
+    class Meta(CallerClassRuleSerializer.Meta):
+        fields = ["id", "caller_class", *CallerClassRuleSerializer.Meta.fields[1:]]
         read_only_fields = fields
 
 

@@ -1,9 +1,10 @@
-"""The router's API for the staff: the catalogue (read-only) and the live side."""
+"""The router's API for the staff: the catalogue (supervisors change it) and the live side."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .catalogue_views import (
+    CallerClassRuleViewSet,
     CallerClassViewSet,
     LineViewSet,
     OperatorProfileViewSet,
@@ -15,6 +16,7 @@ from .live_views import AbandonedCallsView, CallRouteView, MyStateView, Operator
 
 router = SimpleRouter()
 router.register("routing/caller-classes", CallerClassViewSet, basename="routing-caller-class")
+router.register("routing/caller-class-rules", CallerClassRuleViewSet, basename="routing-caller-class-rule")
 router.register("routing/skills", SkillViewSet, basename="routing-skill")
 router.register("routing/teams", TeamViewSet, basename="routing-team")
 router.register("routing/lines", LineViewSet, basename="routing-line")

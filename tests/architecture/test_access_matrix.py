@@ -219,6 +219,25 @@ ROUTING_PUBLISH = {
     "rules": [{"name": "Gas line", "line": "{gas_line}", "queue": "{queue}", "weekdays": [0, 1, 2, 3, 4]}],
 }
 ROUTING_TEST = {"line": "800100", "at": "2026-12-09T22:00:00+01:00", "number": "0612345678"}
+# Issue 17: the routing catalogue's writes over the API (supervisors): a new row of each kind, a change to one.
+ROUTING_CATALOGUE_NEW = {
+    "caller-classes": {"code": "platinum", "name": "Platinum", "rank": 2},
+    "caller-class-rules": {"caller_class": "{caller_class}", "kind": "prefix", "prefix": "+3902", "note": "Milan"},
+    "skills": {"kind": "language", "code": "de", "name": "German"},
+    "teams": {"code": "south", "name": "South", "region": "Campania"},
+    "lines": {"number": "800300", "name": "Water", "customer": "{customer}", "fallback_uri": "+390200100"},
+    "queues": {"code": "water", "name": "Water", "skills": ["{skill}"], "overflow_queue": "{queue}", "overflow_after_seconds": 60},
+    "operators": {"user": "{supervisor_id}", "extension": "299"},
+}  # fmt: skip
+ROUTING_CATALOGUE_CHANGE = {
+    "caller-classes": {"name": "Gold+"},
+    "caller-class-rules": {"note": "Mayor's office, new number"},
+    "skills": {"name": "Gas and heating"},
+    "teams": {"region": "Lombardy"},
+    "lines": {"name": "Gas (24 h)"},
+    "queues": {"offer_timeout_seconds": 25},
+    "operators": {"extension": "201", "wrap_up_seconds": 45},
+}  # fmt: skip
 
 MATRIX = [
     # --- Django admin (see test_admin_routes_need_staff for every other admin/ pattern) ------------------------------------------------------------------------------
@@ -655,31 +674,64 @@ MATRIX = [
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/rule-versions/<int:pk>/", "DELETE", url="/api/routing/rule-versions/{rule_version}/",
       operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
-    # Issue 17: routing API. The catalogue is read-only for the staff (the supervisors' writes are the
-    # setup pages'); a router's method that is not routed is 405 to every signed-in role.
+    # Issue 17: routing API. The staff read the catalogue, supervisors create and change its rows (PATCH: the
+    # fields sent; PUT is not served) and remove class rules; a router's method that is not routed is 405 to
+    # every signed-in role.
     R("api/routing/caller-classes/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
-    R("api/routing/caller-classes/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/caller-classes/", "POST", body=ROUTING_CATALOGUE_NEW["caller-classes"],
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/caller-classes/<pk>/", "GET", url="/api/routing/caller-classes/{caller_class}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-classes/<pk>/", "PATCH", url="/api/routing/caller-classes/{caller_class}/", body=ROUTING_CATALOGUE_CHANGE["caller-classes"],
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-classes/<pk>/", "PUT", url="/api/routing/caller-classes/{caller_class}/", body=ROUTING_CATALOGUE_NEW["caller-classes"], operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/caller-classes/<pk>/", "DELETE", url="/api/routing/caller-classes/{caller_class}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/caller-class-rules/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-class-rules/", "POST", body=ROUTING_CATALOGUE_NEW["caller-class-rules"],
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-class-rules/<pk>/", "GET", url="/api/routing/caller-class-rules/{class_rule}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-class-rules/<pk>/", "PATCH", url="/api/routing/caller-class-rules/{class_rule}/", body=ROUTING_CATALOGUE_CHANGE["caller-class-rules"],
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/caller-class-rules/<pk>/", "PUT", url="/api/routing/caller-class-rules/{class_rule}/", body=ROUTING_CATALOGUE_NEW["caller-class-rules"], operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/caller-class-rules/<pk>/", "DELETE", url="/api/routing/caller-class-rules/{class_rule}/", operator=403, technician=403, technician2=403, supervisor=204, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/skills/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
-    R("api/routing/skills/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/skills/", "POST", body=ROUTING_CATALOGUE_NEW["skills"],
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/skills/<pk>/", "GET", url="/api/routing/skills/{skill}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/skills/<pk>/", "PATCH", url="/api/routing/skills/{skill}/", body=ROUTING_CATALOGUE_CHANGE["skills"],
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/skills/<pk>/", "PUT", url="/api/routing/skills/{skill}/", body=ROUTING_CATALOGUE_NEW["skills"], operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/skills/<pk>/", "DELETE", url="/api/routing/skills/{skill}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/teams/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
-    R("api/routing/teams/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/teams/", "POST", body=ROUTING_CATALOGUE_NEW["teams"],
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/teams/<pk>/", "GET", url="/api/routing/teams/{team}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/teams/<pk>/", "PATCH", url="/api/routing/teams/{team}/", body=ROUTING_CATALOGUE_CHANGE["teams"],
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/teams/<pk>/", "PUT", url="/api/routing/teams/{team}/", body=ROUTING_CATALOGUE_NEW["teams"], operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/teams/<pk>/", "DELETE", url="/api/routing/teams/{team}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/lines/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
-    R("api/routing/lines/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/lines/", "POST", body=ROUTING_CATALOGUE_NEW["lines"],
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/lines/<pk>/", "GET", url="/api/routing/lines/{line}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/lines/<pk>/", "PATCH", url="/api/routing/lines/{line}/", body=ROUTING_CATALOGUE_CHANGE["lines"],
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/lines/<pk>/", "PUT", url="/api/routing/lines/{line}/", body=ROUTING_CATALOGUE_NEW["lines"], operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/lines/<pk>/", "DELETE", url="/api/routing/lines/{line}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/queues/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
-    R("api/routing/queues/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/queues/", "POST", body=ROUTING_CATALOGUE_NEW["queues"],
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/queues/<pk>/", "GET", url="/api/routing/queues/{queue}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/queues/<pk>/", "PATCH", url="/api/routing/queues/{queue}/", body=ROUTING_CATALOGUE_CHANGE["queues"],
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/queues/<pk>/", "PUT", url="/api/routing/queues/{queue}/", body=ROUTING_CATALOGUE_NEW["queues"], operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/queues/<pk>/", "DELETE", url="/api/routing/queues/{queue}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/operators/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
-    R("api/routing/operators/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/routing/operators/", "POST", body=ROUTING_CATALOGUE_NEW["operators"],
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/operators/<pk>/", "GET", url="/api/routing/operators/{operator_profile}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<pk>/", "PATCH", url="/api/routing/operators/{operator_profile}/", body=ROUTING_CATALOGUE_CHANGE["operators"],
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/routing/operators/<pk>/", "PUT", url="/api/routing/operators/{operator_profile}/", body=ROUTING_CATALOGUE_NEW["operators"], operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/routing/operators/<pk>/", "DELETE", url="/api/routing/operators/{operator_profile}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     # The live side: one set of roles per view, refused before the method is looked at.
     R("api/routing/wallboard/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
@@ -836,7 +888,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "rule_version": routing["version"].pk, "queue": routing["gas_queue"].pk, "gas_line": routing["gas_line"].pk,
         "skill": routing["gas"].pk, "class_rule": routing["classes"]["vip"].rules.get().pk,
         "caller_class": CallerClass.objects.get(code="gold").pk, "team": team.pk, "line": routing["gas_line"].pk,
-        "operator_profile": operator_profile.pk, "routed_call": routed_call.pk,
+        "operator_profile": operator_profile.pk, "routed_call": routed_call.pk, "supervisor_id": supervisor.pk,
         "today": timezone.localdate(now).isoformat(),
     }  # fmt: skip
     clients = {
