@@ -4,30 +4,23 @@
 # Playwright for Python; Playwright's own browser downloads are never used.
 set -euo pipefail
 
-say() { echo "ensure_chromium: $*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+# shellcheck source-path=SCRIPTDIR source=lib/install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/install.sh"
+TOOL_DIRS=(/usr/bin)
 find_browser() {
-  local path
-  for path in "${PRONTO_TEST_CHROMIUM:-}" "$(command -v chromium 2>/dev/null || true)" /usr/bin/chromium; do
-    if [ -n "$path" ] && [ -x "$path" ]; then echo "$path"; return 0; fi
-  done
-  return 1
+  if [ -n "${PRONTO_TEST_CHROMIUM:-}" ] && [ -x "$PRONTO_TEST_CHROMIUM" ]; then
+    echo "$PRONTO_TEST_CHROMIUM"
+  else
+    find_tool chromium
+  fi
 }
 usable() { local out; out="$("$1" --headless=new --no-sandbox --version 2>&1 || true)"; [[ "$out" == *Chromium* ]]; }
 
 browser="$(find_browser || true)"
 if [ -z "$browser" ]; then
-  if ! command -v apt-get >/dev/null; then
-    say "chromium is missing and there is no apt-get: install Chromium (Debian package chromium)"
-    exit 1
-  fi
-  if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
-    say "chromium is missing; run as root (or install sudo) to install it: apt-get install chromium"
-    exit 1
-  fi
-  say "installing chromium from Debian's packages"
-  as_root apt-get update -qq >/dev/null 2>&1 || true
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium </dev/null >/dev/null; then
+  require_installer "chromium is missing and there is no apt-get: install Chromium (Debian package chromium)" \
+    "chromium is missing; run as root (or install sudo) to install it: apt-get install chromium"
+  if ! apt_get_install chromium chromium; then
     say "apt-get could not install chromium"
     exit 1
   fi

@@ -19,25 +19,13 @@
 # postinst starts on the system spool is stopped again, by process id, afterwards.
 set -euo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=lib/install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/install.sh"
 INSTALL_TIMEOUT="${PRONTO_HYLAFAX_INSTALL_TIMEOUT:-900}"
+INSTALL_ENV=(DEBCONF_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true)
+INSTALL_STARTER="the package's postinst"
 SYSTEM_SPOOL=/var/spool/hylafax
 
-say() { echo "ensure_hylafax: $*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-# Debian puts the daemons in /usr/sbin, which is often not on a normal user's PATH.
-find_tool() {
-  local name="$1" path
-  for path in "$(command -v "$name" 2>/dev/null || true)" "/usr/sbin/$name" "/usr/bin/$name"; do
-    if [ -n "$path" ] && [ -x "$path" ]; then echo "$path"; return 0; fi
-  done
-  return 1
-}
-# hfaxd and faxq print nothing without a syslog, so "usable" means: executable, libraries resolve.
-usable() {
-  [ -x "$1" ] || return 1
-  if command -v ldd >/dev/null && ldd "$1" 2>/dev/null | grep -q "not found"; then return 1; fi
-  return 0
-}
 all_present() { find_tool hfaxd >/dev/null && find_tool faxq >/dev/null && find_tool faxstat >/dev/null; }
 # HylaFAX processes working on the system spool: private test spools always pass "-q <dir>".
 system_spool_pids() {
@@ -50,56 +38,30 @@ system_spool_pids() {
 }
 
 install_packages() {
-  if ! command -v apt-get >/dev/null; then
-    say "hfaxd/faxq are missing and there is no apt-get: install HylaFAX (hylafax-server, hylafax-client)"
-    exit 1
-  fi
-  if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
-    say "hfaxd/faxq are missing; run as root (or install sudo) to install them:"
-    say "  apt-get install hylafax-server hylafax-client"
-    exit 1
-  fi
-  local before after pid was_mounted=no created_policy=no status=0
-  before="$(system_spool_pids)"
+  require_installer \
+    "hfaxd/faxq are missing and there is no apt-get: install HylaFAX (hylafax-server, hylafax-client)" \
+    "hfaxd/faxq are missing; run as root (or install sudo) to install them:" \
+    "  apt-get install hylafax-server hylafax-client"
+  local pid was_mounted=no
   if mountpoint -q "$SYSTEM_SPOOL/etc" 2>/dev/null; then was_mounted=yes; fi
-  # invoke-rc.d asks policy-rc.d whether to start services; 101 means "no" (Docker images ship it).
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
-    created_policy=yes
-  fi
-  say "installing hylafax-server and hylafax-client from Debian's packages"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-  as_root env DEBIAN_FRONTEND=noninteractive DEBCONF_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true \
-    timeout --kill-after=30 "$INSTALL_TIMEOUT" \
-    apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    hylafax-server hylafax-client </dev/null >/dev/null || status=$?
-  if [ "$created_policy" = yes ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
-  # Stop what the postinst started (faxsetup runs faxq on the system spool), and only that.
-  after="$(system_spool_pids)"
-  for pid in $after; do
-    if ! grep -qx "$pid" <<<"$before"; then
-      say "stopping $(cat "/proc/$pid/comm" 2>/dev/null || echo process) $pid, started by the package's postinst"
-      as_root kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done
+  # TERM goes to what the postinst started (faxsetup runs faxq on the system spool), and only that;
+  # what still runs a second later gets KILL.
+  install_without_daemons system_spool_pids "hylafax-server and hylafax-client" hylafax-server hylafax-client
   sleep 1
-  for pid in $after; do
-    if ! grep -qx "$pid" <<<"$before" && [ -e "/proc/$pid" ]; then as_root kill -KILL "$pid" 2>/dev/null || true; fi
+  for pid in $STARTED_PIDS; do
+    if [ -e "/proc/$pid" ]; then as_root kill -KILL "$pid" 2>/dev/null || true; fi
   done
   # hylafax_wrapper bind-mounts /etc/hylafax on the spool's etc around faxsetup; a killed faxsetup
   # leaves the mount behind.
   if [ "$was_mounted" = no ] && mountpoint -q "$SYSTEM_SPOOL/etc" 2>/dev/null; then
     as_root umount "$SYSTEM_SPOOL/etc" || true
   fi
-  if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+  if [ "$INSTALL_STATUS" = 124 ] || [ "$INSTALL_STATUS" = 137 ]; then
     say "apt-get install did not finish within $INSTALL_TIMEOUT s and was stopped;"
     say "  finish the configuration with: DEBCONF_FRONTEND=noninteractive dpkg --configure -a"
     exit 1
   fi
-  if [ "$status" != 0 ]; then
-    say "apt-get could not install hylafax-server hylafax-client (exit $status)"
-    exit 1
-  fi
+  exit_unless_installed hylafax-server hylafax-client
 }
 
 if ! all_present; then
@@ -107,7 +69,8 @@ if ! all_present; then
 fi
 for tool in hfaxd faxq faxstat; do
   path="$(find_tool "$tool" || true)"
-  if [ -z "$path" ] || ! usable "$path"; then
+  # hfaxd and faxq print nothing without a syslog: no option to try.
+  if [ -z "$path" ] || ! executable_and_linked "$path"; then
     say "no working $tool found (tried PATH, /usr/sbin and /usr/bin; packages hylafax-server, hylafax-client)"
     exit 1
   fi

@@ -17,19 +17,13 @@
 # scripts started anyway is stopped again, by process id.
 set -euo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=lib/install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/install.sh"
+TOOL_DIRS=(/usr/sbin /usr/bin /usr/local/sbin)
 PACKAGES=(kamailio kamailio-utils-modules kamailio-extra-modules kamailio-json-modules kamailio-tls-modules sip-tester)
 # What deploy/kamailio/kamailio.cfg loads.
 MODULES=(kex corex tm tmx sl rr pv maxfwd textops siputils xlog htable rtimer http_client crypto jansson)
 
-say() { echo "ensure_kamailio: $*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-find_tool() {
-  local name="$1" path
-  for path in "$(command -v "$name" 2>/dev/null || true)" "/usr/sbin/$name" "/usr/bin/$name" "/usr/local/sbin/$name"; do
-    if [ -n "$path" ] && [ -x "$path" ]; then echo "$path"; return 0; fi
-  done
-  return 1
-}
 # The modules directory: Debian's multiarch place, else wherever tm.so is.
 find_modules() {
   local dir
@@ -52,39 +46,12 @@ all_present() {
 kamailio_pids() { pgrep -x kamailio 2>/dev/null | sort -u || true; }
 
 install_packages() {
-  if ! command -v apt-get >/dev/null; then
-    say "kamailio/sipp or a module is missing and there is no apt-get: install ${PACKAGES[*]}"
-    exit 1
-  fi
-  if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
-    say "kamailio/sipp or a module is missing; run as root (or install sudo) to install them:"
-    say "  apt-get install ${PACKAGES[*]}"
-    exit 1
-  fi
-  local before after pid created_policy=no status=0
-  before="$(kamailio_pids)"
-  # invoke-rc.d asks policy-rc.d whether to start services; 101 means "no".
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
-    created_policy=yes
-  fi
-  say "installing ${PACKAGES[*]} from Debian's packages"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-  as_root env DEBIAN_FRONTEND=noninteractive timeout --kill-after=30 900 \
-    apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "${PACKAGES[@]}" </dev/null >/dev/null || status=$?
-  if [ "$created_policy" = yes ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
-  after="$(kamailio_pids)"
-  for pid in $after; do
-    if ! grep -qx "$pid" <<<"$before"; then
-      say "stopping kamailio $pid, started by the package's scripts"
-      as_root kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done
-  if [ "$status" != 0 ]; then
-    say "apt-get could not install ${PACKAGES[*]} (exit $status)"
-    exit 1
-  fi
+  require_installer \
+    "kamailio/sipp or a module is missing and there is no apt-get: install ${PACKAGES[*]}" \
+    "kamailio/sipp or a module is missing; run as root (or install sudo) to install them:" \
+    "  apt-get install ${PACKAGES[*]}"
+  install_without_daemons kamailio_pids "${PACKAGES[*]}" "${PACKAGES[@]}"
+  exit_unless_installed "${PACKAGES[@]}"
 }
 
 if ! all_present; then

@@ -8,7 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if [ -n "${PRONTO_TEST_POSTGRES_URL:-}" ]; then echo "$PRONTO_TEST_POSTGRES_URL"; exit 0; fi
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+# shellcheck source-path=SCRIPTDIR source=lib/install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/install.sh"
 answers() { "$ROOT/.venv/bin/python" - "$1" <<'PY' >/dev/null 2>&1
 import sys, psycopg
 psycopg.connect(sys.argv[1], connect_timeout=3).close()
@@ -24,9 +25,7 @@ for candidate in "$(pg_config --bindir 2>/dev/null || true)" /usr/lib/postgresql
   if [ -n "$candidate" ] && [ -x "$candidate/initdb" ] && [ -x "$candidate/pg_ctl" ]; then bindir="$candidate"; fi
 done
 if [ -z "$bindir" ]; then
-  echo "ensure_postgres: installing PostgreSQL from Debian's packages" >&2
-  as_root apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  apt_get_install PostgreSQL postgresql
   bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
 fi
 

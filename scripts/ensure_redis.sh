@@ -6,38 +6,24 @@
 # that is left running (any redis-server the package's scripts started is stopped again).
 set -euo pipefail
 
-say() { echo "ensure_redis: $*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-find_server() {
-  local path
-  for path in "$(command -v redis-server 2>/dev/null || true)" /usr/bin/redis-server /usr/sbin/redis-server; do
-    if [ -n "$path" ] && [ -x "$path" ]; then echo "$path"; return 0; fi
-  done
-  return 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib/install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/install.sh"
+TOOL_DIRS=(/usr/bin /usr/sbin)
 usable() { local out; out="$("$1" --version 2>&1 || true)"; [[ "$out" == *"Redis server"* ]]; }
 
-server="$(find_server || true)"
+server="$(find_tool redis-server || true)"
 if [ -z "$server" ]; then
-  if ! command -v apt-get >/dev/null; then
-    say "redis-server is missing and there is no apt-get: install Redis (package redis-server)"
-    exit 1
-  fi
-  if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
-    say "redis-server is missing; run as root (or install sudo) to install it: apt-get install redis-server"
-    exit 1
-  fi
+  require_installer "redis-server is missing and there is no apt-get: install Redis (package redis-server)" \
+    "redis-server is missing; run as root (or install sudo) to install it: apt-get install redis-server"
   before="$(pgrep -x redis-server 2>/dev/null || true)"
-  say "installing redis-server from Debian's packages"
-  as_root apt-get update -qq >/dev/null 2>&1 || true
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server </dev/null >/dev/null; then
+  if ! apt_get_install redis-server redis-server; then
     say "apt-get could not install redis-server"
     exit 1
   fi
   for pid in $(pgrep -x redis-server 2>/dev/null || true); do
     if ! grep -qx "$pid" <<<"$before"; then as_root kill -TERM "$pid" 2>/dev/null || true; fi
   done
-  server="$(find_server || true)"
+  server="$(find_tool redis-server || true)"
 fi
 if [ -z "$server" ] || ! usable "$server"; then
   say "no working redis-server found (tried PATH, /usr/bin, /usr/sbin; package redis-server)"
