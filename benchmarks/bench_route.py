@@ -20,7 +20,10 @@ be sent, well inside PRONTO_TELEPHONY_MAX_SKEW_SECONDS):
    Latency is measured from the moment a request was due, so a server falling behind shows up
    (no coordinated omission). p50/p95/p99/max per endpoint and per answer (offer / queue).
 2. closed loop: ``--connections`` clients as fast as they go, ``--throughput-duration`` seconds,
-   interleaved bare, real, bare, real (``--rounds`` pairs): the ratio of requests/s.
+   interleaved bare, floor, real (``--rounds`` times): the ratio of requests/s. "floor" is the
+   bare view plus the statements of one offer (six writes, five reads, a savepoint) as plain SQL
+   on a scratch table (``SignedFloorView``): what any decision that writes what the router
+   writes would pay on this database, the ceiling of the real/bare ratio.
 
 The routing world (seeded through the ORM): 50 operators with SIP URIs in two teams, skills for
 gas, lifts and languages, three queues (gas, lifts, general) with required skills, a published
@@ -87,6 +90,7 @@ TARGET_RATIO = 0.50
 SECRET = "bench-telephony-secret-0123456789abcdef"
 REAL_PATH = "/api/telephony/route/"
 BARE_PATH = "/bare/signed/"
+FLOOR_PATH = "/bare/signed-floor/"
 EVENTS_PATH = "/api/telephony/events/"
 QUEUE_PATH = "/api/telephony/queue/"
 OPERATORS = 50
@@ -256,6 +260,14 @@ def real_request(rng: random.Random, at: float):
 def bare_request(rng: random.Random, at: float):
     payload = new_call(rng, at)
     return (*signed(BARE_PATH, payload, at), payload)
+
+
+def floor_request(rng: random.Random, at: float):
+    payload = new_call(rng, at)
+    return (*signed(FLOOR_PATH, payload, at), payload)
+
+
+REQUESTS = {"real": real_request, "bare": bare_request, "floor": floor_request}
 
 
 class Client:
@@ -470,8 +482,8 @@ def closed_loop(
 ) -> dict:
     rng = random.Random(hash(endpoint) & 0xFFFF)
     now = time.time()
-    make = real_request if endpoint == "real" else bare_request
-    budget = int(duration * (600 if endpoint == "real" else 2000))
+    make = REQUESTS[endpoint]
+    budget = int(duration * (2000 if endpoint == "bare" else 1000))
     requests = iter([make(rng, now + i / budget) for i in range(budget)])
     recorder = Recorder()
     deadline = time.perf_counter() + duration
@@ -560,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="pronto-bench-route-"))
     server: Gunicorn | None = None
     recorder = Recorder()
-    rounds: dict[str, list[dict]] = {"bare": [], "real": []}
+    rounds: dict[str, list[dict]] = {"bare": [], "floor": [], "real": []}
     try:
         log(f"recreating database {urlsplit(args.database_url).path.lstrip('/')}")
         db_recreate(args.database_url)
@@ -577,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         phone = PhoneSystem(port, recorder, hold=args.hold, patience=args.patience)
 
         log("warm-up (2 s closed loop each)")
-        for endpoint in ("bare", "real"):
+        for endpoint in ("bare", "floor", "real"):
             closed_loop(port, None, endpoint, connections=2, duration=2)
         django_snippet(RESET, env)
 
@@ -588,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         open_counts = dict(phone.counts)
 
         for round_no in range(1, args.rounds + 1):
-            for endpoint in ("bare", "real"):
+            for endpoint in ("bare", "floor", "real"):
                 django_snippet(RESET, env)
                 log(f"closed loop round {round_no}: {endpoint}, {args.connections} connections")
                 phone = PhoneSystem(port, Recorder(), hold=args.hold, patience=args.patience)
@@ -631,9 +643,11 @@ def main(argv: list[str] | None = None) -> int:
     p99 = decisions_all.get("p99_ms", float("inf"))
     bare_rps = sum(r["requests_per_s"] for r in rounds["bare"]) / len(rounds["bare"])
     real_rps = sum(r["requests_per_s"] for r in rounds["real"]) / len(rounds["real"])
-    ratio = real_rps / bare_rps
-    closed_errors = sum(r["error_count"] for r in rounds["bare"] + rounds["real"])
-    exhausted = any(r["exhausted"] for r in rounds["bare"] + rounds["real"])
+    floor_rps = sum(r["requests_per_s"] for r in rounds["floor"]) / len(rounds["floor"])
+    ratio, floor_ratio = real_rps / bare_rps, floor_rps / bare_rps
+    every_run = rounds["bare"] + rounds["floor"] + rounds["real"]
+    closed_errors = sum(r["error_count"] for r in every_run)
+    exhausted = any(r["exhausted"] for r in every_run)
     latency_holds, ratio_holds = p99 < TARGET_P99_MS, ratio >= TARGET_RATIO
     results_right = not recorder.errors and not closed_errors
 
@@ -673,13 +687,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  closed loop, {args.connections} connections, {args.throughput_duration:g} s each, interleaved")
     print(f"  {'run':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  answers")
     for round_no in range(args.rounds):
-        for endpoint in ("bare", "real"):
+        for endpoint in ("bare", "floor", "real"):
             r = rounds[endpoint][round_no]
             print(
                 f"  {endpoint + ' #' + str(r['round']):<22}{r['requests_per_s']:>9.1f}"
                 f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}  {r['actions']}"
             )
     print(f"  ratio real/bare: {ratio:.1%} ({real_rps:.1f} / {bare_rps:.1f} req/s)")
+    print(
+        f"  ratio floor/bare: {floor_ratio:.1%} ({floor_rps:.1f} req/s): the bare view plus an offer's "
+        "statements as plain SQL (benchmarks/bare/views.py SignedFloorView)"
+    )
     if exhausted:
         print("  NOTE: a closed-loop run used up its pre-signed requests before the end (rate is a floor)")
     print()
@@ -719,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
             "open_loop": {"latency": table, "info": open_info, "phone_system": open_counts},
             "closed_loop": rounds,
             "ratio": ratio,
+            "floor_ratio": floor_ratio,
             "p99_ms": p99,
             "targets": {"p99": latency_holds, "ratio": ratio_holds},
             "errors": recorder.errors[:20],
