@@ -336,8 +336,16 @@ def route_decide(
         )
         if created and first.route is not None:
             return first.answer(first.route, call)
-        # A call just logged has no route yet: no need to look.
-        route = None if created else CallRoute.objects.select_for_update().filter(call=call).first()
+        # A call just logged has no route yet: no need to look. Asked again (an offer failed, a
+        # reserved operator is free): what the answer reads comes with the locked route.
+        route = None
+        if not created:
+            route = (
+                CallRoute.objects.select_for_update(of=("self",))
+                .select_related("operator__user", "queue", "rule")
+                .filter(call=call)
+                .first()
+            )
         if route is None:
             route = _route_start(call, at=at)
         route.call = call
