@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "routing",
+    "clocks",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 

@@ -15,7 +15,16 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 APPS = [
     name
-    for name in ("dispatch", "telephony", "telecontrol", "notifications", "reports", "privacy", "routing")
+    for name in (
+        "dispatch",
+        "telephony",
+        "telecontrol",
+        "notifications",
+        "reports",
+        "privacy",
+        "routing",
+        "clocks",
+    )
     if (ROOT / name).is_dir()
 ]
 MAX_MODULE_LINES = 500

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClocksConfig(AppConfig):
+    """Service-level clocks: case types with their response, arrival and resolution targets per
+    priority and caller class, each measured on a calendar (24/7, or working hours with public
+    holidays and the patron saint, or a custom one). Builds on dispatch and routing (the caller
+    classes), never the reverse."""
+
+    name = "clocks"
+    label = "clocks"
+    verbose_name = _("Service-level clocks")
+    default_auto_field = "django.db.models.BigAutoField"
