@@ -12,3 +12,6 @@ class ClocksConfig(AppConfig):
     label = "clocks"
     verbose_name = _("Service-level clocks")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (Celery tasks registered)

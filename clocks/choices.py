@@ -19,3 +19,19 @@ class Metric(models.TextChoices):
 class TargetUnit(models.TextChoices):
     MINUTES = "minutes", _("Minutes")
     WORKING_DAYS = "working_days", _("Working days")
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    AMBER = "amber", _("Close to its target")
+    BREACHED = "breached", _("Late")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    MET_LATE = "met_late", _("Met late")
+
+
+class PauseReason(models.TextChoices):
+    CUSTOMER = "customer", _("Waiting for the customer")
+    PARTS = "parts", _("Waiting for parts")
+    ACCESS = "access", _("Waiting for access")
+    THIRD_PARTY = "third_party", _("Waiting for a third party")

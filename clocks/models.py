@@ -2,16 +2,17 @@
 
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import Priority
 
-from .choices import CalendarKind, Metric, TargetUnit
+from .choices import CalendarKind, Metric, PauseReason, TargetUnit
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -171,3 +172,100 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_type} {self.get_metric_display()} {self.amount} {self.get_unit_display()}"
+
+
+class CaseFile(models.Model):
+    """An intervention's case type and what set its service level: the caller's class when it
+    was opened, and its reach (plants or supply points affected)."""
+
+    intervention = models.OneToOneField(
+        "dispatch.Intervention", on_delete=models.CASCADE, primary_key=True, related_name="case_file"
+    )
+    case_type = models.ForeignKey(
+        CaseType, on_delete=models.PROTECT, related_name="+", verbose_name=_("case type")
+    )
+    caller_class = models.ForeignKey(
+        "routing.CallerClass",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("caller class"),
+    )
+    reach = models.PositiveIntegerField(
+        _("plants affected"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10_000_000)]
+    )
+
+    class Meta:
+        verbose_name = _("case file")
+        verbose_name_plural = _("case files")
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} {self.case_type}"
+
+
+class Clock(models.Model):
+    """One target running on one case: the target as it was when the clock started (a later
+    edit of the target does not move a running clock), and its due and amber instants, worked
+    out again whenever a pause starts or ends."""
+
+    intervention = models.ForeignKey("dispatch.Intervention", on_delete=models.CASCADE, related_name="clocks")
+    metric = models.CharField(_("metric"), max_length=12, choices=Metric.choices)
+    amount = models.PositiveIntegerField(_("target"))
+    unit = models.CharField(_("unit"), max_length=12, choices=TargetUnit.choices)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
+    amber_share = models.DecimalField(max_digits=3, decimal_places=2)
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    amber_at = models.DateTimeField(_("amber at"))
+    # When the breach sweep was done with it: its breach recorded, or it was met in time.
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["intervention", "due_at"]
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
+        constraints = [models.UniqueConstraint(fields=["intervention", "metric"], name="clocks_clock_once")]
+        indexes = [
+            # The breach sweep: clocks past due it has not settled.
+            models.Index(
+                fields=["due_at"],
+                name="clocks_clock_unsettled",
+                condition=Q(settled_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} {self.metric} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Pause(models.Model):
+    """The case waits on someone else: its clocks stop from ``started_at`` to ``ended_at``."""
+
+    intervention = models.ForeignKey("dispatch.Intervention", on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(_("reason"), max_length=16, choices=PauseReason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("paused at"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["intervention", "started_at"]
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        constraints = [
+            # At most one open pause per case.
+            models.UniqueConstraint(
+                fields=["intervention"], condition=Q(ended_at__isnull=True), name="clocks_one_open_pause"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="clocks_pause_ends_after",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} {self.reason} {self.started_at:%Y-%m-%d %H:%M}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -10,7 +13,8 @@ from django.db.models import Q
 
 from clocks import calendars
 from clocks.choices import CalendarKind
-from clocks.models import Calendar, CaseType, Target
+from clocks.models import Calendar, CaseType, Clock, Pause, Target
+from clocks.readings import clock_read
 
 
 def calendar_of(calendar: Calendar) -> calendars.Calendar:
@@ -33,6 +37,26 @@ def calendar_of(calendar: Calendar) -> calendars.Calendar:
     return calendars.Calendar(zone=zone, windows=windows, closed=calendars.ClosedDays(public, listed))
 
 
+# Calendars change rarely and are read for every clock planned: built once per process for a
+# minute (a supervisor's change reaches the other processes within it).
+CALENDAR_SECONDS = 60
+_calendars: dict[int, tuple[float, calendars.Calendar]] = {}
+
+
+def calendar_cached(calendar_id: int) -> calendars.Calendar:
+    now = monotonic()
+    known = _calendars.get(calendar_id)
+    if known is not None and now - known[0] < CALENDAR_SECONDS:
+        return known[1]
+    built = calendar_of(Calendar.objects.get(pk=calendar_id))
+    _calendars[calendar_id] = (now, built)
+    return built
+
+
+def calendars_forget() -> None:
+    _calendars.clear()
+
+
 def _wall(value: time) -> time:
     return value.replace(tzinfo=None)
 
@@ -50,3 +74,46 @@ def target_for(
     )
     found.sort(key=lambda t: (t.priority is None, t.caller_class_id is None))
     return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    metric: str
+    state: str
+    due_at: datetime
+    stopped_at: datetime | None
+
+
+def case_clocks(intervention_ids: Iterable[int], *, now: datetime) -> dict[int, list[CaseClock]]:
+    """Each case's clocks as they read at ``now``, soonest due first: two queries for any
+    number of cases (the due and amber instants are stored; no calendar is walked here)."""
+    ids = list(intervention_ids)
+    if not ids:
+        return {}
+    paused = dict(
+        Pause.objects.filter(intervention_id__in=ids, ended_at__isnull=True).values_list(
+            "intervention_id", "started_at"
+        )
+    )
+    found: dict[int, list[CaseClock]] = {}
+    rows = (
+        Clock.objects.filter(intervention_id__in=ids)
+        .order_by("due_at")
+        .values_list(
+            "intervention_id",
+            "metric",
+            "due_at",
+            "amber_at",
+            "intervention__acknowledged_at",
+            "intervention__arrived_at",
+            "intervention__completed_at",
+        )
+    )
+    for intervention_id, metric, due_at, amber_at, acknowledged, arrived, completed in rows:
+        stopped = {"response": acknowledged, "arrival": arrived, "resolution": completed}[metric]
+        since = paused.get(intervention_id)
+        reading = clock_read(
+            due_at=due_at, amber_at=amber_at, stopped_at=stopped, paused_since=since, now=now
+        )
+        found.setdefault(intervention_id, []).append(CaseClock(metric, reading.state, due_at, stopped))
+    return found

@@ -245,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
     "callbacks-remind": {"task": "dispatch.tasks.callbacks_remind", "schedule": 30.0},
     # Operators held by offers a restarted switch forgot (routing/services/sweep.py).
     "routes-sweep": {"task": "routing.tasks.routes_sweep", "schedule": 30.0},
+    # Service-level clocks past due recorded as breaches in the case's history (clocks/services.py).
+    "clocks-breaches": {"task": "clocks.tasks.clocks_breaches_record", "schedule": 30.0},
     # Last month's service-level report to each customer's contacts; hourly, so a day the
     # worker was down is caught up (each customer's month is computed and sent once).
     "reports-monthly": {"task": "dispatch.tasks.reports_monthly_send", "schedule": 3600.0},

@@ -308,7 +308,55 @@ def _resealed(event: Event, data: Data) -> str:
     return with_text(sentence, data.get("reason"))
 
 
+def _call_offered(event: Event, data: Data) -> str:
+    operator = after_of(data).get("operator")
+    if readable(operator):
+        return _("Call offered to %(operator)s.") % {"operator": operator}
+    return _("Call offered to an operator.")
+
+
+def _consult_started(event: Event, data: Data) -> str:
+    return _("Second-line consult with %(team)s started.") % {"team": label(data.get("team"))}
+
+
+def _consult_ended(event: Event, data: Data) -> str:
+    return _("Second-line consult ended after %(seconds)s s.") % {"seconds": label(data.get("seconds"))}
+
+
+def _transferred(event: Event, data: Data) -> str:
+    return _("Call transferred to %(operator)s.") % {"operator": label(data.get("to"))}
+
+
+def _case_typed(event: Event, data: Data) -> str:
+    return _("Case type: %(type)s.") % {"type": label(data.get("case_type_name") or data.get("case_type"))}
+
+
+def _case_paused(event: Event, data: Data) -> str:
+    return with_text(
+        _("Clocks paused (%(reason)s)") % {"reason": label(data.get("reason"))}, data.get("note")
+    )
+
+
+def _case_resumed(event: Event, data: Data) -> str:
+    return _("Clocks running again after %(seconds)s s.") % {"seconds": label(data.get("seconds"))}
+
+
+def _clock_breached(event: Event, data: Data) -> str:
+    return _("Target missed: %(metric)s was due at %(time)s.") % {
+        "metric": label(data.get("metric")),
+        "time": label(data.get("due_at")),
+    }
+
+
 SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
+    "call.offered": _call_offered,
+    "call.consult_started": _consult_started,
+    "call.consult_ended": _consult_ended,
+    "call.transferred": _transferred,
+    "case.typed": _case_typed,
+    "case.paused": _case_paused,
+    "case.resumed": _case_resumed,
+    "clock.breached": _clock_breached,
     "call.logged": _call_logged,
     "call.updated": _call_updated,
     "call.answered": _call_answered,

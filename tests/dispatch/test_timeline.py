@@ -20,7 +20,7 @@ from privacy.choices import AccessKind
 from .helpers import call_logged, intervention_in
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("dispatch", "notifications", "telecontrol", "telephony", "privacy", "reports")
+APPS = ("dispatch", "notifications", "telecontrol", "telephony", "privacy", "reports", "routing", "clocks")
 KIND = r"[\"']([a-z_]+\.[a-z_]+)[\"']"
 # ``kind="call.logged"`` (event_record, call_changes_apply, a variable set before the call) and
 # ``_record(intervention_id, "notification.sent", ...)`` (the notifications' own writer).
