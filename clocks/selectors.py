@@ -10,11 +10,16 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.db.models import Q
+from django.utils import timezone
 
 from clocks import calendars
 from clocks.choices import CalendarKind
 from clocks.models import Calendar, CaseType, Clock, Pause, Target
 from clocks.readings import clock_read
+
+
+def now() -> datetime:
+    return timezone.now()
 
 
 def calendar_of(calendar: Calendar) -> calendars.Calendar:

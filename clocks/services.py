@@ -25,7 +25,7 @@ from dispatch.choices import InterventionStatus, Role
 from dispatch.errors import TransitionNotAllowed
 from dispatch.history import event_record
 from dispatch.models import Intervention
-from dispatch.roles import has_role
+from dispatch.roles import AnyUser, has_role
 from routing.models import CallerClass
 
 # The intervention's own timestamp that stops each clock.
@@ -46,9 +46,10 @@ def clock_start_of(intervention: Intervention) -> datetime:
     return call.received_at if call is not None else intervention.opened_at
 
 
-def _require_staff(actor: AbstractBaseUser) -> None:
-    if not has_role(actor, Role.OPERATOR, Role.SUPERVISOR):
+def _staff(actor: AnyUser) -> AbstractBaseUser:
+    if not isinstance(actor, AbstractBaseUser) or not has_role(actor, Role.OPERATOR, Role.SUPERVISOR):
         raise PermissionDenied(_("Only operators and supervisors set a case's type and pauses."))
+    return actor
 
 
 def _pauses(intervention: Intervention, *, until: datetime) -> list[Span]:
@@ -73,7 +74,7 @@ def _plan(clock: Clock, pauses: Sequence[Span]) -> None:
 @transaction.atomic
 def case_file_set(
     *,
-    actor: AbstractBaseUser,
+    actor: AnyUser,
     intervention: Intervention,
     case_type: CaseType,
     caller_class: CallerClass | None = None,
@@ -82,7 +83,7 @@ def case_file_set(
     """Give the case its type (or a new one): its clocks start, or start again on the new type's
     targets, from the call's start. Clocks already stopped keep their outcome: a met response is
     not undone by a change of type."""
-    _require_staff(actor)
+    actor = _staff(actor)
     locked = (
         Intervention.objects.select_for_update(of=("self",)).select_related("call").get(pk=intervention.pk)
     )
@@ -139,14 +140,14 @@ def case_file_set(
 @transaction.atomic
 def pause_start(
     *,
-    actor: AbstractBaseUser,
+    actor: AnyUser,
     intervention: Intervention,
     reason: str,
     note: str = "",
     at: datetime | None = None,
 ) -> Pause:
     """The case waits on the customer, parts, access or a third party: its clocks stop."""
-    _require_staff(actor)
+    actor = _staff(actor)
     if reason not in PauseReason.values:
         raise ValidationError({"reason": _("Say what the case waits for.")})
     locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
@@ -163,9 +164,9 @@ def pause_start(
 
 
 @transaction.atomic
-def pause_end(*, actor: AbstractBaseUser, intervention: Intervention, at: datetime | None = None) -> Pause:
+def pause_end(*, actor: AnyUser, intervention: Intervention, at: datetime | None = None) -> Pause:
     """The wait is over: the clocks run again, due later by the open time the pause took."""
-    _require_staff(actor)
+    actor = _staff(actor)
     locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
     pause = Pause.objects.select_for_update().filter(intervention=locked, ended_at__isnull=True).first()
     if pause is None:

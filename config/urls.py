@@ -9,6 +9,7 @@ urlpatterns = [
     # Each app's API under /api/; dispatch's last, its router owns the API root.
     path("api/", include("telephony.api.urls")),
     path("api/", include("routing.api.urls")),
+    path("api/", include("clocks.api.urls")),
     path("api/", include("telecontrol.api.urls")),
     path("api/", include("notifications.api.urls")),
     path("api/", include("reports.api.urls")),

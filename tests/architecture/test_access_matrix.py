@@ -75,6 +75,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone
 
+from clocks.services import pause_start
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
@@ -749,6 +750,22 @@ MATRIX = [
     R("api/routing/calls/<int:pk>/route/", "GET", url="/api/routing/calls/{routed_call}/route/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/calls/<int:pk>/route/", "GET", url="/api/routing/calls/{call}/route/", label="not routed", operator=404, technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=401),
     R("api/routing/calls/<int:pk>/route/", "POST", url="/api/routing/calls/{routed_call}/route/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # Issue 18: service-level clocks. Case types: staff. A case's clocks: whoever may see the case
+    # (its technician, its utility, the staff). Typing and pausing a case: staff.
+    R("api/clocks/case-types/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/case-types/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/", "GET", url="/api/clocks/cases/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/", "GET", url="/api/clocks/cases/{intervention2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/", "POST", url="/api/clocks/cases/{intervention}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/type/", "POST", url="/api/clocks/cases/{intervention}/type/", body={"case_type": "emergency", "caller_class": "gold", "reach": 3},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/type/", "GET", url="/api/clocks/cases/{intervention}/type/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/pause/", "POST", url="/api/clocks/cases/{intervention}/pause/", body={"reason": "parts", "note": "Valve on order"},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/pause/", "GET", url="/api/clocks/cases/{intervention}/pause/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/resume/", "POST", url="/api/clocks/cases/{intervention2}/resume/", label="c2, paused",
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/cases/<int:pk>/resume/", "GET", url="/api/clocks/cases/{intervention}/resume/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     # the technician's shift
     R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -875,6 +892,8 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     operator_profile = operator_profile_for(operator)
     route_decide(call_id="matrix-routed", caller="+390612345001", line="800100", at=now)
     routed_call = Call.objects.get(external_id="matrix-routed")
+    # Issue 18: customer 2's case waits for the customer (its clocks paused).
+    pause_start(actor=operator, intervention=intervention2, reason="customer")
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,

@@ -1,0 +1,87 @@
+"""The clocks over the API: a case typed, read by its technician, paused and resumed."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dispatch import services
+from tests.dispatch.helpers import call_logged
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(users, plant):
+    call = call_logged(users, plant, received_at=timezone.now() - timedelta(minutes=50))
+    intervention = services.intervention_open(
+        actor=users["operator"], plant=plant, call=call, summary="Gas smell"
+    )
+    return services.intervention_assign(
+        actor=users["operator"], intervention=intervention, technician=users["technician"]
+    )
+
+
+def test_a_case_typed_over_the_api_shows_its_clocks_to_its_technician(case, client_for):
+    untyped = client_for("technician").get(f"/api/clocks/cases/{case.pk}/")
+    assert (
+        untyped.status_code == 200 and untyped.json()["case_type"] is None and untyped.json()["clocks"] == []
+    )
+
+    typed = client_for("supervisor").post(
+        f"/api/clocks/cases/{case.pk}/type/",
+        {"case_type": "emergency", "caller_class": "vip", "reach": 40},
+        format="json",
+    )
+
+    assert typed.status_code == 200, typed.content
+    body = client_for("technician").get(f"/api/clocks/cases/{case.pk}/").json()
+    assert (body["case_type"], body["caller_class"], body["reach"], body["paused"]) == (
+        "emergency",
+        "vip",
+        40,
+        None,
+    )
+    # 50 minutes after the call: the 15-minute response is late, the 60-minute arrival amber.
+    assert [(c["metric"], c["state"]) for c in body["clocks"]] == [
+        ("response", "breached"),
+        ("arrival", "amber"),
+    ]
+    types = client_for("operator").get("/api/clocks/case-types/").json()
+    emergency = next(t for t in types if t["code"] == "emergency")
+    assert {(t["metric"], t["amount"], t["unit"], t["calendar"]) for t in emergency["targets"]} == {
+        ("response", 15, "minutes", "always"),
+        ("arrival", 60, "minutes", "always"),
+    }
+
+
+def test_pause_and_resume_over_the_api(case, client_for):
+    operator = client_for("operator")
+    operator.post(f"/api/clocks/cases/{case.pk}/type/", {"case_type": "emergency"}, format="json")
+
+    paused = operator.post(
+        f"/api/clocks/cases/{case.pk}/pause/", {"reason": "access", "note": "Gate"}, format="json"
+    )
+    again = operator.post(f"/api/clocks/cases/{case.pk}/pause/", {"reason": "parts"}, format="json")
+    resumed = operator.post(f"/api/clocks/cases/{case.pk}/resume/")
+
+    assert paused.status_code == 201 and paused.json()["paused"]["reason"] == "access"
+    assert [c["state"] for c in paused.json()["clocks"]] == ["breached", "paused"]
+    assert again.status_code == 409
+    assert resumed.status_code == 200 and resumed.json()["paused"] is None
+    assert operator.post(f"/api/clocks/cases/{case.pk}/resume/").status_code == 409
+
+
+def test_bad_input_is_a_clear_400(case, client_for):
+    supervisor = client_for("supervisor")
+    unknown_type = supervisor.post(f"/api/clocks/cases/{case.pk}/type/", {"case_type": "nope"}, format="json")
+    unknown_class = supervisor.post(
+        f"/api/clocks/cases/{case.pk}/type/",
+        {"case_type": "incident", "caller_class": "platinum"},
+        format="json",
+    )
+    no_reason = supervisor.post(f"/api/clocks/cases/{case.pk}/pause/", {"reason": "lunch"}, format="json")
+    assert unknown_type.status_code == 400 and "case_type" in unknown_type.json()
+    assert unknown_class.status_code == 400 and "caller_class" in unknown_class.json()
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()
+    assert supervisor.get("/api/clocks/cases/999999/").status_code == 404
