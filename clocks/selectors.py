@@ -122,3 +122,16 @@ def case_clocks(intervention_ids: Iterable[int], *, now: datetime) -> dict[int, 
         )
         found.setdefault(intervention_id, []).append(CaseClock(metric, reading.state, due_at, stopped))
     return found
+
+
+# Which clock a one-line view (a board row) shows: the most pressing one still running.
+_URGENCY = {"breached": 0, "amber": 1, "running": 2, "paused": 3}
+
+
+def clock_most_urgent(clocks: Iterable[CaseClock]) -> CaseClock | None:
+    """Late first, then close to its target, running, paused; soonest due among equals. None
+    when every clock is met (or the case has none)."""
+    open_clocks = [clock for clock in clocks if clock.state in _URGENCY]
+    if not open_clocks:
+        return None
+    return min(open_clocks, key=lambda clock: (_URGENCY[clock.state], clock.due_at))

@@ -224,6 +224,9 @@ SPECTACULAR_SETTINGS = {
         # Read and written (the catalogue's writes): named once, as the reads named them before.
         "SkillKindEnum": "routing.choices.SkillKind",
         "CallerClassRuleKindEnum": "routing.choices.ClassRuleKind",
+        # Issue 18: the case types' priorities (any of them, or a target's), and why a case waits.
+        "PriorityEnum": "dispatch.choices.Priority",
+        "ClockPauseReasonEnum": "clocks.choices.PauseReason",
     },
 }
 
