@@ -135,3 +135,38 @@ def clock_most_urgent(clocks: Iterable[CaseClock]) -> CaseClock | None:
     if not open_clocks:
         return None
     return min(open_clocks, key=lambda clock: (_URGENCY[clock.state], clock.due_at))
+
+
+@dataclass(frozen=True)
+class LateClock:
+    intervention_id: int
+    plant: str
+    metric: str
+    due_at: datetime
+
+
+def clocks_late(*, now: datetime, limit: int = 50) -> list[LateClock]:
+    """Clocks past due on open cases that have not stopped (the supervisor's desk), most overdue
+    first; a case paused before its clock fell due is not late."""
+    stop_missing = (
+        Q(metric="response", intervention__acknowledged_at__isnull=True)
+        | Q(metric="arrival", intervention__arrived_at__isnull=True)
+        | Q(metric="resolution", intervention__completed_at__isnull=True)
+    )
+    rows = list(
+        Clock.objects.filter(stop_missing, due_at__lt=now)
+        .exclude(intervention__status__in=["closed", "cancelled"])
+        .order_by("due_at")
+        .values_list("intervention_id", "intervention__plant__code", "metric", "due_at")[: limit * 2]
+    )
+    paused = dict(
+        Pause.objects.filter(intervention_id__in={row[0] for row in rows}, ended_at__isnull=True).values_list(
+            "intervention_id", "started_at"
+        )
+    )
+    late = [
+        LateClock(pk, plant, metric, due_at)
+        for pk, plant, metric, due_at in rows
+        if paused.get(pk) is None or due_at < paused[pk]
+    ]
+    return late[:limit]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("", include("routing.urls")),
+    path("", include("clocks.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("", include("notifications.urls")),

@@ -479,6 +479,22 @@ MATRIX = [
     # publishes a version) and keep the catalogue (classes, class rules, skills, teams, lines, queues, operators' profiles).
     R("routing/rules/", "GET", query=ROUTING_SAMPLE, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("routing/rules/", "POST", **every(405)),
+    # Issue 18: a case's service-level panel (on its page, for whoever may see the case), its forms
+    # (staff, back to the case's page), and the late clocks on the desk (staff).
+    R("clocks/cases/<int:pk>/panel/", "GET", url="/clocks/cases/{intervention}/panel/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("clocks/cases/<int:pk>/panel/", "GET", url="/clocks/cases/{intervention2}/panel/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=LOGIN),
+    R("clocks/cases/<int:pk>/panel/", "POST", url="/clocks/cases/{intervention}/panel/", **every(405)),
+    R("clocks/cases/<int:pk>/type/", "POST", url="/clocks/cases/{intervention}/type/", body={"case_type": "incident", "reach": "2"},
+      operator=To("/interventions/{intervention}/#case-clocks"), technician=403, technician2=403, supervisor=To("/interventions/{intervention}/#case-clocks"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("clocks/cases/<int:pk>/type/", "GET", url="/clocks/cases/{intervention}/type/", **every(405)),
+    R("clocks/cases/<int:pk>/pause/", "POST", url="/clocks/cases/{intervention}/pause/", body={"reason": "parts", "note": "Valve"},
+      operator=To("/interventions/{intervention}/#case-clocks"), technician=403, technician2=403, supervisor=To("/interventions/{intervention}/#case-clocks"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("clocks/cases/<int:pk>/pause/", "GET", url="/clocks/cases/{intervention}/pause/", **every(405)),
+    R("clocks/cases/<int:pk>/resume/", "POST", url="/clocks/cases/{intervention2}/resume/", label="c2, paused",
+      operator=To("/interventions/{intervention2}/#case-clocks"), technician=403, technician2=403, supervisor=To("/interventions/{intervention2}/#case-clocks"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("clocks/cases/<int:pk>/resume/", "GET", url="/clocks/cases/{intervention2}/resume/", **every(405)),
+    R("clocks/late/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("clocks/late/", "POST", **every(405)),
     R("routing/rules/new/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("routing/rules/new/", "POST", body=ROUTING_RULE_FORM,
       operator=403, technician=403, technician2=403, supervisor=To("/routing/rules/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
