@@ -21,11 +21,13 @@ from clocks.choices import Metric, PauseReason
 from clocks.models import CaseFile, CaseType, Clock, Pause
 from clocks.readings import clock_plan
 from clocks.selectors import calendar_cached, target_for
+from clocks.severity import case_priority
 from dispatch.choices import InterventionStatus, Role
 from dispatch.errors import TransitionNotAllowed
 from dispatch.history import event_record
 from dispatch.models import Intervention
 from dispatch.roles import AnyUser, has_role
+from dispatch.services import intervention_priority_raise
 from routing.models import CallerClass
 
 # The intervention's own timestamp that stops each clock.
@@ -80,9 +82,10 @@ def case_file_set(
     caller_class: CallerClass | None = None,
     reach: int = 1,
 ) -> CaseFile:
-    """Give the case its type (or a new one): its clocks start, or start again on the new type's
-    targets, from the call's start. Clocks already stopped keep their outcome: a met response is
-    not undone by a change of type."""
+    """Give the case its type (or a new one): its priority rises if the type, the caller's class
+    or its reach call for more (never lowered here); its clocks start, or start again on the new
+    type's targets for that priority, from the call's start. Clocks already stopped keep their
+    outcome: a met response is not undone by a change of type."""
     actor = _staff(actor)
     locked = (
         Intervention.objects.select_for_update(of=("self",)).select_related("call").get(pk=intervention.pk)
@@ -95,6 +98,14 @@ def case_file_set(
         intervention=locked,
         defaults={"case_type": case_type, "caller_class": caller_class, "reach": reach},
     )
+    wanted = case_priority(
+        type_priority=case_type.default_priority,
+        vip_or_critical_user=caller_class is not None and (caller_class.is_vip or caller_class.is_critical),
+        reach=reach,
+    )
+    if wanted < locked.priority:
+        reason = _("case type %(type)s, %(reach)d plants affected") % {"type": case_type.name, "reach": reach}
+        locked = intervention_priority_raise(actor=actor, intervention=locked, priority=wanted, reason=reason)
     start = clock_start_of(locked)
     pauses = _pauses(locked, until=timezone.now())
     kept = []

@@ -29,6 +29,7 @@ from .interventions import (
     intervention_default_priority,
     intervention_note_add,
     intervention_open,
+    intervention_priority_raise,
     priority_for_customer,
 )
 from .personal_data import personal_erase, personal_erase_locked, technician_positions_clear
@@ -58,6 +59,7 @@ __all__ = [
     "intervention_complete",
     "intervention_default_priority",
     "intervention_note_add",
+    "intervention_priority_raise",
     "intervention_open",
     "intervention_step_apply",
     "priority_for_customer",

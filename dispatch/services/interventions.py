@@ -251,3 +251,30 @@ def intervention_note_add(*, actor, intervention: Intervention, text: str) -> Ev
             {"text": _("A note may be at most %(limit)d characters.") % {"limit": NOTES_MAX_LENGTH}}
         )
     return event_record(subject=locked, kind="intervention.note", actor=actor, data={"note": note})
+
+
+@transaction.atomic
+def intervention_priority_raise(
+    *, actor, intervention: Intervention, priority: int, reason: str
+) -> Intervention:
+    """Raise an open case's priority (its type, the caller's class or its reach call for more):
+    never lowered here, and said in its history with the reason."""
+    require_role(actor, Role.OPERATOR, Role.SUPERVISOR)
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Unknown priority.")})
+    locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+    if (
+        locked.status in (InterventionStatus.CLOSED, InterventionStatus.CANCELLED)
+        or priority >= locked.priority
+    ):
+        return locked
+    before = locked.priority
+    locked.priority = priority
+    locked.save(update_fields=["priority"])
+    event_record(
+        subject=locked,
+        kind="intervention.priority_raised",
+        actor=actor,
+        data={"before": {"priority": before}, "after": {"priority": priority}, "reason": reason},
+    )
+    return locked

@@ -10,6 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dispatch.choices import Priority
 from dispatch.models import Event, Intervention
 from dispatch.transitions import TRANSITIONS
 
@@ -327,6 +328,12 @@ def _transferred(event: Event, data: Data) -> str:
     return _("Call transferred to %(operator)s.") % {"operator": label(data.get("to"))}
 
 
+def _priority_raised(event: Event, data: Data) -> str:
+    value = after_of(data).get("priority")
+    shown = Priority(value).label if value in Priority.values else label(value)
+    return with_text(_("Priority raised to %(priority)s") % {"priority": shown}, data.get("reason"))
+
+
 def _case_typed(event: Event, data: Data) -> str:
     return _("Case type: %(type)s.") % {"type": label(data.get("case_type_name") or data.get("case_type"))}
 
@@ -353,6 +360,7 @@ SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "call.consult_started": _consult_started,
     "call.consult_ended": _consult_ended,
     "call.transferred": _transferred,
+    "intervention.priority_raised": _priority_raised,
     "case.typed": _case_typed,
     "case.paused": _case_paused,
     "case.resumed": _case_resumed,

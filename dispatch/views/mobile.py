@@ -14,9 +14,12 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from clocks.choices import ClockState, Metric
+from clocks.selectors import case_clocks
 from dispatch import selectors, services
 from dispatch.choices import DocumentKind, InterventionStatus, Role
 from dispatch.roles import has_role
@@ -136,8 +139,19 @@ def intervention(request, pk):
         )[::-1][:MOBILE_HISTORY],
         "steps": phone_steps(item.status),
         "map": map_links(plant),
+        # Issue 18: the case's service-level clocks (when it must be acknowledged, reached, done).
+        "clocks": _clocks(item.pk),
     }
     return render(request, "mobile/intervention.html", context)
+
+
+def _clocks(pk: int) -> list[dict]:
+    labels, states = dict(Metric.choices), dict(ClockState.choices)
+    found = case_clocks([pk], now=timezone.now()).get(pk, [])
+    return [
+        {"metric": labels[c.metric], "state": c.state, "label": states[c.state], "due_at": c.due_at}
+        for c in found
+    ]
 
 
 SW_ASSETS = ("technician.js", "mobile.css")

@@ -68,3 +68,10 @@ def test_the_desk_lists_the_cases_late_on_their_targets(case, browser, plant, us
     supervisor.post(f"/clocks/cases/{case.pk}/type/", {"case_type": "emergency", "reach": "1"})
     late = supervisor.get("/clocks/late/").content.decode()
     assert f"#{case.pk}" in late and "Response" in late and "Arrival" not in late
+
+
+def test_the_technicians_phone_shows_the_case_clocks(case, browser):
+    browser("operator").post(f"/clocks/cases/{case.pk}/type/", {"case_type": "emergency", "reach": "1"})
+    page = browser("technician").get(f"/m/interventions/{case.pk}/").content.decode()
+    assert '<li class="clock clock-breached">Response: Late' in page
+    assert '<li class="clock clock-running">Arrival on site: Running' in page
