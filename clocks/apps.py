@@ -14,4 +14,10 @@ class ClocksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from dispatch.ports import case_verification_register
+
         from . import tasks  # noqa: F401  (Celery tasks registered)
+        from .verification import CaseFileVerification
+
+        # The core's close asks whether a completed case is still in its verification period.
+        case_verification_register(CaseFileVerification())

@@ -16,6 +16,7 @@ from clocks import selectors, services
 from clocks.choices import ClockState, Metric
 from clocks.forms import CaseTypeForm, PauseForm
 from clocks.models import CaseFile, Pause
+from clocks.verification import CaseFileVerification
 from dispatch import selectors as dispatch_selectors
 from dispatch.errors import TransitionNotAllowed
 from dispatch.models import Intervention
@@ -55,6 +56,8 @@ def case_panel(request: HttpRequest, pk: int) -> HttpResponse:
             "staff": staff,
             "type_form": CaseTypeForm(initial=initial) if staff else None,
             "pause_form": PauseForm() if staff and pause is None else None,
+            "verifying_until": CaseFileVerification().verifying_until(intervention=intervention),
+            "now": now,
         },
     )
 

@@ -7,7 +7,7 @@ or roll back with the assignment; the plant's reported state is written into the
 history as it was when the call was tied to it — the core calls an interface it owns here,
 and the outer app registers its implementation in its ``AppConfig.ready()``. The wiring is
 explicit (no signal hides it) and ``manage.py check`` refuses to start without it
-(``dispatch.E010``/``E011``).
+(``dispatch.E010`` to ``E013``).
 """
 
 from __future__ import annotations
@@ -66,6 +66,14 @@ class AccessLog(Protocol):
         """``user`` just read ``kind`` (``privacy.choices.AccessKind``) of the row given."""
 
 
+class CaseVerification(Protocol):
+    """Whether a completed case may be closed yet: a case type may keep it in verification for
+    some days after the work, to see that all still works (``clocks``)."""
+
+    def verifying_until(self, *, intervention: Intervention) -> datetime | None:
+        """The end of the case's verification period, or None when it has none."""
+
+
 class _Registry:
     """One implementation per port, registered once at start-up."""
 
@@ -73,6 +81,7 @@ class _Registry:
         self.notifier: Notifier | None = None
         self.plant_telemetry: PlantTelemetry | None = None
         self.access_log: AccessLog | None = None
+        self.case_verification: CaseVerification | None = None
 
 
 _registry = _Registry()
@@ -88,6 +97,10 @@ def plant_telemetry_register(implementation: PlantTelemetry) -> None:
 
 def access_log_register(implementation: AccessLog) -> None:
     _registry.access_log = implementation
+
+
+def case_verification_register(implementation: CaseVerification) -> None:
+    _registry.case_verification = implementation
 
 
 class PortMissing(RuntimeError):
@@ -110,6 +123,12 @@ def access_log() -> AccessLog:
     if _registry.access_log is None:
         raise PortMissing("No AccessLog registered: is the privacy app installed?")
     return _registry.access_log
+
+
+def case_verification() -> CaseVerification:
+    if _registry.case_verification is None:
+        raise PortMissing("No CaseVerification registered: is the clocks app installed?")
+    return _registry.case_verification
 
 
 def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
@@ -138,6 +157,14 @@ def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.Che
                 "No AccessLog is registered: reading a caller's data would leave no trace.",
                 hint="Install the 'privacy' app (it registers one in its AppConfig.ready()).",
                 id="dispatch.E012",
+            )
+        )
+    if _registry.case_verification is None:
+        errors.append(
+            checks.Error(
+                "No CaseVerification is registered: a case could be closed before its verification.",
+                hint="Install the 'clocks' app (it registers one in its AppConfig.ready()).",
+                id="dispatch.E013",
             )
         )
     return errors

@@ -6,11 +6,12 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dispatch import ports
 from dispatch.choices import CALL_TYPE_PRIORITY, InterventionStatus, Priority, Role, ServiceClass
+from dispatch.errors import TransitionNotAllowed
 from dispatch.history import event_record, subject_save_with_first_event, value_plain
 from dispatch.models import NOTES_MAX_LENGTH, Call, Event, Intervention, InterventionAssignment, Plant
 from dispatch.roles import has_role
@@ -193,8 +194,15 @@ def intervention_close(*, actor, intervention: Intervention, override_reason: st
     """Close a completed intervention after reading its closing reason: supervisors only.
 
     While the plant still reports an anomaly or is out of service, closing needs
-    ``override_reason``; the reason and the plant's state go into the history."""
+    ``override_reason``; the reason and the plant's state go into the history. A case in its
+    type's verification period (``ports.case_verification``) is not closed before its end."""
     locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="close")
+    verifying_until = ports.case_verification().verifying_until(intervention=locked)
+    if verifying_until is not None and timezone.now() < verifying_until:
+        raise TransitionNotAllowed(
+            _("This case is in verification until %(until)s: it may be closed after that.")
+            % {"until": formats.date_format(timezone.localtime(verifying_until), "DATETIME_FORMAT")}
+        )
     faults = ports.plant_telemetry().faults_reported(plant=locked.plant)
     override = (override_reason or "").strip()
     changes = {"closed_at": timezone.now(), "closed_by": actor}

@@ -131,11 +131,19 @@ def test_the_core_refuses_to_start_without_its_ports(monkeypatch):
     monkeypatch.setattr(ports._registry, "notifier", None)
     monkeypatch.setattr(ports._registry, "plant_telemetry", None)
     monkeypatch.setattr(ports._registry, "access_log", None)
-    assert [error.id for error in ports.ports_check()] == ["dispatch.E010", "dispatch.E011", "dispatch.E012"]
+    monkeypatch.setattr(ports._registry, "case_verification", None)
+    assert [error.id for error in ports.ports_check()] == [
+        "dispatch.E010",
+        "dispatch.E011",
+        "dispatch.E012",
+        "dispatch.E013",
+    ]
     with pytest.raises(ports.PortMissing):
         ports.notifier()
     with pytest.raises(ports.PortMissing):
         ports.access_log()
+    with pytest.raises(ports.PortMissing):
+        ports.case_verification()
 
 
 def _task_names_in_code() -> set[str]:
