@@ -69,3 +69,32 @@ class CaseTypeChoiceSerializer(serializers.Serializer[Any]):
 class PauseSerializer(serializers.Serializer[Any]):
     reason = serializers.ChoiceField(choices=PauseReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class FiguresQuerySerializer(serializers.Serializer[Any]):
+    date_from = serializers.DateField(help_text="First day (local time), inclusive.")
+    date_to = serializers.DateField(help_text="Last day (local time), inclusive.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs["date_from"], attrs["date_to"]
+        if not (2000 <= start.year <= 2999 and 2000 <= end.year <= 2999):
+            raise serializers.ValidationError("Dates from 2000 to 2999.")
+        if end < start:
+            raise serializers.ValidationError({"date_to": "The last day is before the first."})
+        if (end - start).days > 366:
+            raise serializers.ValidationError({"date_to": "At most a year at a time."})
+        return attrs
+
+
+class FigureSerializer(serializers.Serializer[Any]):
+    case_type = serializers.CharField()
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    priority = serializers.IntegerField()
+    caller_class = serializers.CharField(help_text="Empty: no class.")
+    clocks = serializers.IntegerField()
+    met = serializers.IntegerField(help_text="Stopped within the target.")
+    late = serializers.IntegerField(help_text="Stopped late, or past due and still running.")
+    running = serializers.IntegerField(help_text="Still running, not yet due.")
+    share = serializers.FloatField(
+        allow_null=True, help_text="met / (met + late); null when none is decided."
+    )

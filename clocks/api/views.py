@@ -11,12 +11,20 @@ from rest_framework.views import APIView
 
 from clocks import selectors, services
 from clocks.models import CaseFile, CaseType, Pause
+from clocks.selectors import local_day_bounds
 from dispatch import selectors as dispatch_selectors
 from dispatch.api.permissions import HasActionRole
 from dispatch.choices import STAFF_ROLES, Role
 from dispatch.models import Intervention
 
-from .serializers import CaseClocksSerializer, CaseTypeChoiceSerializer, CaseTypeSerializer, PauseSerializer
+from .serializers import (
+    CaseClocksSerializer,
+    CaseTypeChoiceSerializer,
+    CaseTypeSerializer,
+    FigureSerializer,
+    FiguresQuerySerializer,
+    PauseSerializer,
+)
 
 EVERY_ROLE = frozenset(Role)
 
@@ -105,3 +113,25 @@ class CaseResumeView(_View):
         intervention = dispatch_selectors.intervention_get_for_user(user=request.user, pk=pk)
         services.pause_end(actor=request.user, intervention=intervention)
         return Response(CaseClocksSerializer(case_clocks_data(intervention)).data)
+
+
+class FiguresView(_View):
+    """How the clocks started in a period did, per case type, metric, priority and caller class:
+    met within target, late, still running, and the share met. Staff see every case; a utility
+    user its customer's."""
+
+    action_roles = {"use": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.UTILITY})}
+
+    @extend_schema(parameters=[FiguresQuerySerializer], responses={200: FigureSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        query = FiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = local_day_bounds(query.validated_data["date_from"], query.validated_data["date_to"])
+        rows = selectors.clock_figures(
+            interventions=dispatch_selectors.intervention_list_for_user(user=request.user),
+            start=start,
+            end=end,
+            now=selectors.now(),
+        )
+        data = [{**row.__dict__, "share": row.share} for row in rows]
+        return Response(FigureSerializer(data, many=True).data)

@@ -770,6 +770,8 @@ MATRIX = [
     # (its technician, its utility, the staff). Typing and pausing a case: staff.
     R("api/clocks/case-types/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/clocks/case-types/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/clocks/figures/", "GET", query={"date_from": "2026-01-01", "date_to": "2026-12-31"}, operator=200, technician=403, technician2=403, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
+    R("api/clocks/figures/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=405, utility_b=405, norole=403, anon=401),
     R("api/clocks/cases/<int:pk>/", "GET", url="/api/clocks/cases/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
     R("api/clocks/cases/<int:pk>/", "GET", url="/api/clocks/cases/{intervention2}/", label="c2", operator=200, technician=200, technician2=404, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
     R("api/clocks/cases/<int:pk>/", "POST", url="/api/clocks/cases/{intervention}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=403, anon=401),

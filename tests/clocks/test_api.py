@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from clocks.models import CaseType
+from clocks.services import case_file_set
 from dispatch import services
 from tests.dispatch.helpers import call_logged
 
@@ -85,3 +87,38 @@ def test_bad_input_is_a_clear_400(case, client_for):
     assert unknown_class.status_code == 400 and "caller_class" in unknown_class.json()
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
     assert supervisor.get("/api/clocks/cases/999999/").status_code == 404
+
+
+def test_figures_count_met_late_and_running_within_the_users_scope(case, users, other_plant, client_for):
+    start = case.call.received_at
+    case_file_set(
+        actor=users["operator"], intervention=case, case_type=CaseType.objects.get(code="emergency")
+    )
+    services.intervention_acknowledge(
+        actor=users["technician"], intervention=case, at=start + timedelta(minutes=10)
+    )
+    other = services.intervention_open(actor=users["operator"], plant=other_plant, summary="Other customer")
+    case_file_set(
+        actor=users["operator"], intervention=other, case_type=CaseType.objects.get(code="emergency")
+    )
+    today = timezone.localdate().isoformat()
+    query = {"date_from": today, "date_to": today}
+
+    staff = client_for("supervisor").get("/api/clocks/figures/", query).json()
+    mine = client_for("utility").get("/api/clocks/figures/", query).json()
+
+    def tally(rows, metric):
+        return [
+            (r["clocks"], r["met"], r["late"], r["running"], r["share"])
+            for r in rows
+            if r["metric"] == metric
+        ]
+
+    # Staff: both cases. The first was acknowledged in 10 minutes (met); its arrival, 50 minutes
+    # after the call, still runs. The other case's clocks started just now.
+    assert tally(staff, "response") == [(2, 1, 0, 1, 1.0)]
+    assert tally(staff, "arrival") == [(2, 0, 0, 2, None)]
+    # The utility user sees its own customer's case only.
+    assert tally(mine, "response") == [(1, 1, 0, 0, 1.0)]
+    bad = client_for("supervisor").get("/api/clocks/figures/", {"date_from": today, "date_to": "2020-01-01"})
+    assert bad.status_code == 400 and "date_to" in bad.json()
