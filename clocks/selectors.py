@@ -9,11 +9,11 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from clocks import calendars
-from clocks.choices import CalendarKind
+from clocks.choices import CalendarKind, ClockState
 from clocks.models import Calendar, CaseType, Clock, Pause, Target
 from clocks.readings import clock_read
 from dispatch.models import Intervention
@@ -234,3 +234,39 @@ def clock_figures(
         FigureRow(case_type, metric, priority, caller_class, sum(tally), tally[0], tally[1], tally[2])
         for (case_type, metric, priority, caller_class), tally in sorted(counts.items())
     ]
+
+
+def case_clocks_pressing(intervention_ids: Iterable[int], *, now: datetime) -> dict[int, CaseClock]:
+    """Each case's most pressing clock still running (``clock_most_urgent``), for a one-line
+    view: two queries, and only the clocks not yet stopped, each read with one instant (the
+    board lists 200 cases a refresh; reading every clock's five instants was a tenth of it)."""
+    ids = list(intervention_ids)
+    if not ids:
+        return {}
+    paused = dict(
+        Pause.objects.filter(intervention_id__in=ids, ended_at__isnull=True).values_list(
+            "intervention_id", "started_at"
+        )
+    )
+    running = (
+        Q(metric="response", intervention__acknowledged_at__isnull=True)
+        | Q(metric="arrival", intervention__arrived_at__isnull=True)
+        | Q(metric="resolution", intervention__completed_at__isnull=True)
+    )
+    rows = (
+        Clock.objects.filter(running, intervention_id__in=ids)
+        .annotate(amber_now=ExpressionWrapper(Q(amber_at__lte=now), output_field=BooleanField()))
+        .values_list("intervention_id", "metric", "due_at", "amber_now")
+        .order_by()
+    )
+    found: dict[int, list[CaseClock]] = {}
+    for intervention_id, metric, due_at, amber_now in rows:
+        since = paused.get(intervention_id)
+        if since is not None:
+            state = ClockState.BREACHED if due_at < since else ClockState.PAUSED
+        elif now > due_at:
+            state = ClockState.BREACHED
+        else:
+            state = ClockState.AMBER if amber_now else ClockState.RUNNING
+        found.setdefault(intervention_id, []).append(CaseClock(metric, state, due_at, None))
+    return {pk: clock for pk, clocks in found.items() if (clock := clock_most_urgent(clocks)) is not None}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clocks.choices import ClockState, Metric
-from clocks.selectors import CaseClock, case_clocks, clock_most_urgent
+from clocks.selectors import CaseClock, case_clocks_pressing
 from dispatch import selectors, services
 from dispatch.board import Board, board_for_user, board_interventions_for_user
 from dispatch.choices import InterventionStatus, Priority, Role
@@ -239,7 +239,7 @@ def _clock_text(texts: tuple[dict[str, str], dict[str, str]], clock: CaseClock |
 
 
 def _board_rows(
-    board: Board, badges: dict[int, PlantBadge], clocks: dict[int, CaseClock | None] | None = None
+    board: Board, badges: dict[int, PlantBadge], clocks: dict[int, CaseClock] | None = None
 ) -> list[BoardRow]:
     # Labels made plain strings once: a lazy one is translated again each time it is printed.
     priorities = {value: str(label) for value, label in Priority.choices}
@@ -349,8 +349,7 @@ def _board_context(request) -> dict:
     order = filterset.order
     board = board_for_user(user=request.user, interventions=filterset.qs, order=order)
     badges = plant_badges(plant_ids={i.plant_id for i in board.interventions}, now=board.now)
-    found = case_clocks([i.pk for i in board.interventions], now=board.now)
-    clocks = {pk: clock_most_urgent(each) for pk, each in found.items()}
+    clocks = case_clocks_pressing([i.pk for i in board.interventions], now=board.now)
     return {
         "board": board,
         "rows_html": _rows_html(_board_rows(board, badges, clocks)),

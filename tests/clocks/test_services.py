@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clocks.choices import ClockState
 from clocks.models import CaseType, Clock
-from clocks.selectors import case_clocks
+from clocks.selectors import case_clocks, case_clocks_pressing, clock_most_urgent
 from clocks.services import breaches_record, case_file_set, pause_end, pause_start
 from dispatch import services
 from dispatch.errors import TransitionNotAllowed
@@ -211,3 +211,17 @@ def test_case_clocks_reads_many_cases_in_two_queries(emergency_case, users, plan
     with django_assert_num_queries(2):
         found = case_clocks(ids, now=timezone.now())
     assert set(found) == set(ids) and all(len(clocks) == 2 for clocks in found.values())
+
+
+def test_the_boards_one_clock_is_the_most_pressing_of_the_full_reading(emergency_case, users):
+    start = emergency_case.call.received_at
+    for minutes in (1, 12, 16, 50, 70):
+        at = start + timedelta(minutes=minutes)
+        full = clock_most_urgent(case_clocks([emergency_case.pk], now=at)[emergency_case.pk])
+        assert case_clocks_pressing([emergency_case.pk], now=at)[emergency_case.pk] == full
+    services.intervention_assign(
+        actor=users["operator"], intervention=emergency_case, technician=users["technician"]
+    )
+    services.intervention_acknowledge(actor=users["technician"], intervention=emergency_case, at=start)
+    services.intervention_arrive(actor=users["technician"], intervention=emergency_case, at=start)
+    assert case_clocks_pressing([emergency_case.pk], now=start + timedelta(hours=2)) == {}
