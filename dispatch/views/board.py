@@ -11,7 +11,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -233,7 +233,8 @@ def _clock_text(texts: tuple[dict[str, str], dict[str, str]], clock: CaseClock |
     if clock is None:
         return ""
     templates, metrics = texts
-    due, today = localtime(clock.due_at), localtime(now).date()
+    zone = get_current_timezone()
+    due, today = clock.due_at.astimezone(zone), now.astimezone(zone).date()
     when = f"{due:%H:%M}" if due.date() == today else f"{due:%d/%m %H:%M}"
     return templates[clock.state] % {"metric": metrics[clock.metric], "time": when}
 
