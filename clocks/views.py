@@ -3,7 +3,9 @@ the supervisor's desk. Fragments loaded by the core's pages (htmx); the forms po
 back to the case's page."""
 
 from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -78,18 +80,25 @@ def _apply(request: HttpRequest, pk: int, action: Callable[[Intervention], objec
     return _back(pk)
 
 
-@require_POST
-@role_required(*STAFF)
-def case_type_set(request: HttpRequest, pk: int) -> HttpResponse:
-    form = CaseTypeForm(request.POST)
+def _form_apply(
+    request: HttpRequest, pk: int, form: forms.Form, action: Callable[[Intervention, dict[str, Any]], object]
+) -> HttpResponse:
+    """Validate ``form``, then run ``action`` with its data; what is refused comes back as a
+    message on the case's page."""
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _back(pk)
-    data = form.cleaned_data
-    return _apply(
+    return _apply(request, pk, lambda intervention: action(intervention, form.cleaned_data))
+
+
+@require_POST
+@role_required(*STAFF)
+def case_type_set(request: HttpRequest, pk: int) -> HttpResponse:
+    return _form_apply(
         request,
         pk,
-        lambda intervention: services.case_file_set(
+        CaseTypeForm(request.POST),
+        lambda intervention, data: services.case_file_set(
             actor=request.user,
             intervention=intervention,
             case_type=data["case_type"],
@@ -102,15 +111,11 @@ def case_type_set(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*STAFF)
 def case_pause(request: HttpRequest, pk: int) -> HttpResponse:
-    form = PauseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return _back(pk)
-    data = form.cleaned_data
-    return _apply(
+    return _form_apply(
         request,
         pk,
-        lambda intervention: services.pause_start(
+        PauseForm(request.POST),
+        lambda intervention, data: services.pause_start(
             actor=request.user, intervention=intervention, reason=data["reason"], note=data["note"]
         ),
     )
