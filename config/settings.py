@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "privacy",
+    "teams",
     "routing",
     "clocks",
 ]

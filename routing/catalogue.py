@@ -18,7 +18,8 @@ from datetime import datetime
 from django.conf import settings
 
 from routing.choices import ClassRuleKind
-from routing.models import CallerClass, CallerClassRule, Line, Queue, RoutingRule, RuleSetVersion, Team
+from routing.models import CallerClass, CallerClassRule, Line, Queue, RoutingRule, RuleSetVersion
+from teams.models import Team
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.choices import Role
 from dispatch.models import Customer
 from routing.choices import ClassRuleKind, HolidayMatch, RuleAction, SkillKind
-from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, Skill, Team
+from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, Skill
+from teams.models import Team
 
 WEEKDAYS = [
     (0, _("Mon")),

@@ -5,7 +5,8 @@ queues and operators (with their live state). What the supervisors send to chang
 from rest_framework import serializers
 
 from routing.choices import PauseReason
-from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, Skill, Team
+from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, Skill
+from teams.models import Team
 
 
 class CallerClassRuleSerializer(serializers.ModelSerializer[CallerClassRule]):

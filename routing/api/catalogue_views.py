@@ -22,8 +22,9 @@ from dispatch.access import found_or_404
 from dispatch.api.permissions import HasActionRole
 from dispatch.api.viewsets import GenericViewSet
 from dispatch.choices import STAFF_ROLES, Role
-from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, Skill, Team
+from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, Skill
 from routing.services import catalogue
+from teams.models import Team
 
 from .catalogue_serializers import (
     CallerClassRuleDetailSerializer,

@@ -15,8 +15,9 @@ from rest_framework import serializers
 
 from dispatch.models import Customer, Plant
 from routing.choices import ClassRuleKind, SkillKind
-from routing.models import CallerClass, Line, Queue, Skill, Team
+from routing.models import CallerClass, Line, Queue, Skill
 from routing.services.catalogue import PROFILE_LIVE_FIELDS
+from teams.models import Team
 
 from .rules_serializers import RowIdField
 

@@ -1,5 +1,5 @@
 from .classes import CallerClass, CallerClassRule
-from .operators import Line, OperatorProfile, OperatorStateChange, Skill, Team
+from .operators import Line, OperatorProfile, OperatorStateChange, Skill
 from .routes import CallRoute, Consult, RoutingDecision
 from .rules import Queue, RoutingRule, RuleSetVersion
 from .setup import SetupChange
@@ -18,5 +18,4 @@ __all__ = [
     "RuleSetVersion",
     "SetupChange",
     "Skill",
-    "Team",
 ]

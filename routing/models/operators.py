@@ -23,29 +23,6 @@ class Skill(models.Model):
         return self.name
 
 
-class Team(models.Model):
-    """A regional team of operators; a second-line team takes consults from the first line."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=80)
-    region = models.CharField(_("region"), max_length=80, blank=True)
-    is_second_line = models.BooleanField(_("second line"), default=False)
-    consult_number = models.CharField(
-        _("consult number"),
-        max_length=32,
-        blank=True,
-        help_text=_("What a first-line operator dials to consult this second-line team."),
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Line(models.Model):
     """A number (exchange line) the centre answers; its fallback is another centre's number."""
 
@@ -78,7 +55,9 @@ class OperatorProfile(models.Model):
     )
     extension = models.CharField(_("extension"), max_length=32, blank=True)
     sip_uri = models.CharField(_("SIP URI"), max_length=200, blank=True)
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
     skills = models.ManyToManyField(Skill, blank=True, related_name="operators", verbose_name=_("skills"))
     lines = models.ManyToManyField(
         Line,

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from routing.choices import ConsultOutcome, DecisionAction, RouteState
 
 from .classes import CallerClass
-from .operators import OperatorProfile, Team
+from .operators import OperatorProfile
 from .rules import Queue, RoutingRule
 
 
@@ -19,7 +19,7 @@ class CallRoute(models.Model):
     priority = models.IntegerField(default=0)
     state = models.CharField(max_length=12, choices=RouteState.choices, default=RouteState.NEW)
     preferred = models.ForeignKey(OperatorProfile, on_delete=models.SET_NULL, null=True, related_name="+")
-    preferred_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
+    preferred_team = models.ForeignKey("teams.Team", on_delete=models.SET_NULL, null=True, related_name="+")
     operator = models.ForeignKey(OperatorProfile, on_delete=models.SET_NULL, null=True, related_name="+")
     offer_expires_at = models.DateTimeField(null=True)
     arrived_at = models.DateTimeField()
@@ -69,7 +69,7 @@ class Consult(models.Model):
 
     route = models.ForeignKey(CallRoute, on_delete=models.PROTECT, related_name="consults")
     operator = models.ForeignKey(OperatorProfile, on_delete=models.PROTECT, related_name="+")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="+")
     consultant = models.ForeignKey(OperatorProfile, on_delete=models.PROTECT, null=True, related_name="+")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True)

@@ -23,16 +23,8 @@ from dispatch.roles import has_role
 from dispatch.services.common import require_role
 from routing.catalogue import catalogue_forget
 from routing.choices import ClassRuleKind
-from routing.models import (
-    CallerClass,
-    CallerClassRule,
-    Line,
-    OperatorProfile,
-    Queue,
-    SetupChange,
-    Skill,
-    Team,
-)
+from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, SetupChange, Skill
+from teams.models import Team
 
 M = TypeVar("M", bound=models.Model)
 

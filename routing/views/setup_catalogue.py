@@ -21,17 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch.choices import Role
 from dispatch.views.common import form_error_text, role_required
 from routing import forms as setup_forms
-from routing.models import (
-    CallerClass,
-    CallerClassRule,
-    Line,
-    OperatorProfile,
-    Queue,
-    SetupChange,
-    Skill,
-    Team,
-)
+from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, SetupChange, Skill
 from routing.services import catalogue
+from teams.models import Team
 
 CHANGES_LISTED = 50
 

@@ -84,9 +84,10 @@ from notifications.tokens import status_token
 from privacy.services.requests import personal_request_export, personal_request_record
 from privacy.services.retention import legal_hold_set
 from reports import services as report_services
-from routing.models import CallerClass, CallRoute, Team
+from routing.models import CallerClass, CallRoute
 from routing.services.operators import operator_profile_for
 from routing.services.routes import route_decide
+from teams.models import Team
 from telephony.services import telephony_event_apply
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in

@@ -24,6 +24,7 @@ APPS = [
         "privacy",
         "routing",
         "clocks",
+        "teams",
     )
     if (ROOT / name).is_dir()
 ]

@@ -12,9 +12,10 @@ from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from notifications.models import ContactPoint
 from routing.choices import OperatorState
-from routing.models import Line, Queue, Skill, Team
+from routing.models import Line, Queue, Skill
 from routing.services.operators import operator_profile_for, operator_state_choose
 from routing.services.routes import route_decide
+from teams.models import Team
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.fuzz.wsgi import in_process_wsgi  # noqa: F401  (fixture)
 

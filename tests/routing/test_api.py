@@ -16,7 +16,8 @@ from dispatch import services
 from dispatch.choices import Role
 from dispatch.services.api_tokens import api_token_issue
 from routing.choices import OperatorState, PauseReason
-from routing.models import CallerClass, CallerClassRule, CallRoute, Line, OperatorProfile, Queue, Skill, Team
+from routing.models import CallerClass, CallerClassRule, CallRoute, Line, OperatorProfile, Queue, Skill
+from teams.models import Team
 from tests.dispatch.helpers import call_logged
 from tests.factories import UserFactory
 from tests.fuzz.wsgi import in_process_wsgi  # noqa: F401  (fixture)

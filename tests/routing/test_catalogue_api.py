@@ -8,16 +8,8 @@ import pytest
 
 from dispatch.choices import Role
 from routing.catalogue import catalogue
-from routing.models import (
-    CallerClass,
-    CallerClassRule,
-    Line,
-    OperatorProfile,
-    Queue,
-    SetupChange,
-    Skill,
-    Team,
-)
+from routing.models import CallerClass, CallerClassRule, Line, OperatorProfile, Queue, SetupChange, Skill
+from teams.models import Team
 from tests.factories import UserFactory
 from tests.fuzz.wsgi import in_process_wsgi  # noqa: F401  (fixture)
 from tests.routing.helpers import operator

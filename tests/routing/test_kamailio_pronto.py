@@ -38,8 +38,8 @@ from routing.models import (
     RoutingRule,
     RuleSetVersion,
     Skill,
-    Team,
 )
+from teams.models import Team
 from tests.routing.helpers import SECRET, operator
 from tests.servers.kamailio import KamailioServer
 from tests.servers.sipp import SipMessage, SippLab, SippPhone, first

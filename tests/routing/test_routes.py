@@ -19,8 +19,8 @@ from routing.models import (
     RoutingRule,
     RuleSetVersion,
     Skill,
-    Team,
 )
+from teams.models import Team
 from tests.routing.helpers import ask, operator, poll, report
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from routing.choices import OperatorState, PauseReason
-from routing.models import Line, Queue, RoutingRule, RuleSetVersion, Team
+from routing.models import Line, Queue, RoutingRule, RuleSetVersion
 from routing.selectors import day_start
 from routing.services.operators import operator_state_choose
 from routing.waits import snapshot_cache_clear
+from teams.models import Team
 from tests.routing.helpers import SECRET, ask, operator, report
 from tests.web.test_accessibility import axe_violations
 from tests.web.test_whole_flow import shoot

@@ -16,17 +16,9 @@ from dispatch.choices import Role
 from dispatch.models import Customer, Plant
 from routing.choices import ClassRuleKind, OperatorState, RuleAction
 from routing.classify import caller_classes_shipped
-from routing.models import (
-    CallerClassRule,
-    Line,
-    OperatorProfile,
-    Queue,
-    RoutingRule,
-    RuleSetVersion,
-    Skill,
-    Team,
-)
+from routing.models import CallerClassRule, Line, OperatorProfile, Queue, RoutingRule, RuleSetVersion, Skill
 from routing.simulation import SIMULATED_PREFIX
+from teams.models import Team
 
 SKILLS = [
     ("service", "gas", "Gas"),
