@@ -7,6 +7,7 @@ so in the intervention's history; a breach is recorded once, by the sweep, as an
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -245,3 +246,13 @@ def breaches_record(*, now: datetime | None = None) -> int:
             )
             recorded += 1
     return recorded
+
+
+def shipped_setup_restore() -> None:
+    """The calendars, case types and targets every centre starts with (migration 0002), made
+    again where they are missing (a demo reset, a test database flushed); existing rows are left
+    as they are."""
+    from django.apps import apps
+
+    shipped = importlib.import_module("clocks.migrations.0002_shipped_calendars_and_case_types")
+    shipped.shipped_create(apps, None)

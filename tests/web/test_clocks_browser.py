@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clocks.models import CaseType
-from clocks.services import case_file_set
+from clocks.services import case_file_set, shipped_setup_restore
 from dispatch import services
 from tests.dispatch.helpers import call_logged
 
@@ -41,6 +41,7 @@ def test_a_case_turns_amber_then_late_on_the_board_and_the_desk_shows_the_breach
     signed_in, users, plant, settings, held_clock
 ):
     settings.PRONTO_BOARD_REFRESH_SECONDS = 1
+    shipped_setup_restore()  # a browser test before this one flushed the database
     start = held_clock.at
     call = call_logged(users, plant, caller_number="+39 02 4444 5555", received_at=start)
     case = services.intervention_open(actor=users["operator"], call=call, summary="Gas smell in the cellar")

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from clocks.models import CaseFile, CaseType
-from clocks.services import case_file_set
+from clocks.services import case_file_set, shipped_setup_restore
 from dispatch.choices import InterventionStatus, Priority, Role
 from dispatch.models import Intervention
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
         supervisor = get_user_model().objects.filter(groups__name=Role.SUPERVISOR, is_active=True).first()
         if supervisor is None:
             raise CommandError("No supervisor: run seed_demo first.")
+        shipped_setup_restore()
         types = {case_type.code: case_type for case_type in CaseType.objects.all()}
         typed = 0
         untyped = Intervention.objects.filter(status__in=OPEN).exclude(
