@@ -16,6 +16,14 @@ class Metric(models.TextChoices):
     RESOLUTION = "resolution", _("Resolution")
 
 
+# The intervention's own timestamp that stops each metric's clock.
+STOPPED_BY: dict[str, str] = {
+    Metric.RESPONSE: "acknowledged_at",
+    Metric.ARRIVAL: "arrived_at",
+    Metric.RESOLUTION: "completed_at",
+}
+
+
 class TargetUnit(models.TextChoices):
     MINUTES = "minutes", _("Minutes")
     WORKING_DAYS = "working_days", _("Working days")

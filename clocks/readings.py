@@ -61,7 +61,7 @@ class Reading:
 def clock_read(
     *,
     due_at: datetime,
-    amber_at: datetime,
+    amber_reached: bool,
     stopped_at: datetime | None,
     paused_since: datetime | None,
     now: datetime,
@@ -74,7 +74,7 @@ def clock_read(
         state = ClockState.BREACHED if due_at < paused_since else ClockState.PAUSED
     elif now > due_at:
         state = ClockState.BREACHED
-    elif now >= amber_at:
+    elif amber_reached:
         state = ClockState.AMBER
     else:
         state = ClockState.RUNNING

@@ -15,15 +15,27 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clocks import calendars
-from clocks.choices import CalendarKind, ClockState
+from clocks.choices import STOPPED_BY, CalendarKind
 from clocks.models import Calendar, CaseType, Clock, Pause, Target
 from clocks.readings import clock_read
 from dispatch.models import Intervention
 from routing.picking import as_datetime
 
+# The stopping timestamps in the order the readers below select them (Metric's order).
+_STOP_FIELDS = tuple(f"intervention__{field}" for field in STOPPED_BY.values())
 
-def now() -> datetime:
-    return timezone.now()
+
+def _stopped(metric: str, stops: tuple[datetime | None, ...]) -> datetime | None:
+    """The timestamp that stops ``metric``'s clock, from the row's ``_STOP_FIELDS`` values."""
+    return stops[list(STOPPED_BY).index(metric)]
+
+
+def _running() -> Q:
+    """Clocks whose case has not reached the timestamp that stops them."""
+    condition = Q()
+    for metric, field in STOPPED_BY.items():
+        condition |= Q(metric=metric, **{f"intervention__{field}__isnull": True})
+    return condition
 
 
 def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -117,21 +129,16 @@ def case_clocks(intervention_ids: Iterable[int], *, now: datetime) -> dict[int, 
     rows = (
         Clock.objects.filter(intervention_id__in=ids)
         .order_by("due_at")
-        .values_list(
-            "intervention_id",
-            "metric",
-            "due_at",
-            "amber_at",
-            "intervention__acknowledged_at",
-            "intervention__arrived_at",
-            "intervention__completed_at",
-        )
+        .values_list("intervention_id", "metric", "due_at", "amber_at", *_STOP_FIELDS)
     )
-    for intervention_id, metric, due_at, amber_at, acknowledged, arrived, completed in rows:
-        stopped = {"response": acknowledged, "arrival": arrived, "resolution": completed}[metric]
-        since = paused.get(intervention_id)
+    for intervention_id, metric, due_at, amber_at, *stops in rows:
+        stopped = _stopped(metric, tuple(stops))
         reading = clock_read(
-            due_at=due_at, amber_at=amber_at, stopped_at=stopped, paused_since=since, now=now
+            due_at=due_at,
+            amber_reached=now >= amber_at,
+            stopped_at=stopped,
+            paused_since=paused.get(intervention_id),
+            now=now,
         )
         found.setdefault(intervention_id, []).append(CaseClock(metric, reading.state, due_at, stopped))
     return found
@@ -161,13 +168,8 @@ class LateClock:
 def clocks_late(*, now: datetime, limit: int = 50) -> list[LateClock]:
     """Clocks past due on open cases that have not stopped (the supervisor's desk), most overdue
     first; a case paused before its clock fell due is not late."""
-    stop_missing = (
-        Q(metric="response", intervention__acknowledged_at__isnull=True)
-        | Q(metric="arrival", intervention__arrived_at__isnull=True)
-        | Q(metric="resolution", intervention__completed_at__isnull=True)
-    )
     rows = list(
-        Clock.objects.filter(stop_missing, due_at__lt=now)
+        Clock.objects.filter(_running(), due_at__lt=now)
         .exclude(intervention__status__in=["closed", "cancelled"])
         .order_by("due_at")
         .values_list("intervention_id", "intervention__plant__code", "metric", "due_at")[: limit * 2]
@@ -219,15 +221,13 @@ def clock_figures(
             "intervention__priority",
             "intervention__case_file__caller_class__code",
             "due_at",
-            "intervention__acknowledged_at",
-            "intervention__arrived_at",
-            "intervention__completed_at",
+            *_STOP_FIELDS,
         )
         .order_by()
     )
     counts: dict[tuple[str, str, int, str], list[int]] = {}
-    for case_type, metric, priority, caller_class, due_at, acknowledged, arrived, completed in rows:
-        stopped = {"response": acknowledged, "arrival": arrived, "resolution": completed}[metric]
+    for case_type, metric, priority, caller_class, due_at, *stops in rows:
+        stopped = _stopped(metric, tuple(stops))
         tally = counts.setdefault((case_type or "", metric, priority, caller_class or ""), [0, 0, 0])
         if stopped is not None:
             tally[0 if stopped <= due_at else 1] += 1
@@ -245,10 +245,11 @@ SELECT c.intervention_id, c.metric, {due}, c.amber_at <= %s,
           AND p.ended_at IS NULL LIMIT 1)
 FROM {clocks} c JOIN {interventions} i ON i.id = c.intervention_id
 WHERE c.intervention_id {ids}
-  AND ((c.metric = 'response' AND i.acknowledged_at IS NULL)
-    OR (c.metric = 'arrival' AND i.arrived_at IS NULL)
-    OR (c.metric = 'resolution' AND i.completed_at IS NULL))
+  AND ({running})
 """
+_RUNNING_SQL = " OR ".join(
+    f"(c.metric = '{metric}' AND i.{field} IS NULL)" for metric, field in STOPPED_BY.items()
+)
 
 
 def case_clocks_pressing(intervention_ids: Iterable[int], *, now: datetime) -> dict[int, CaseClock]:
@@ -280,6 +281,7 @@ def case_clocks_pressing(intervention_ids: Iterable[int], *, now: datetime) -> d
         clocks=quote(Clock._meta.db_table),
         interventions=quote(Intervention._meta.db_table),
         ids=where_ids,
+        running=_RUNNING_SQL,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -289,13 +291,10 @@ def case_clocks_pressing(intervention_ids: Iterable[int], *, now: datetime) -> d
         due_at, since = _instant(due_value), _instant(since_value)
         if due_at is None:
             continue
-        if since is not None:
-            state = ClockState.BREACHED if due_at < since else ClockState.PAUSED
-        elif now > due_at:
-            state = ClockState.BREACHED
-        else:
-            state = ClockState.AMBER if amber_now else ClockState.RUNNING
-        found.setdefault(intervention_id, []).append(CaseClock(metric, state, due_at, None))
+        reading = clock_read(
+            due_at=due_at, amber_reached=bool(amber_now), stopped_at=None, paused_since=since, now=now
+        )
+        found.setdefault(intervention_id, []).append(CaseClock(metric, reading.state, due_at, None))
     return {pk: clock for pk, clocks in found.items() if (clock := clock_most_urgent(clocks)) is not None}
 
 

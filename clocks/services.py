@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clocks.calendars import Span
-from clocks.choices import Metric, PauseReason
+from clocks.choices import STOPPED_BY, Metric, PauseReason
 from clocks.models import CaseFile, CaseType, Clock, Pause
 from clocks.readings import clock_plan
 from clocks.selectors import calendar_cached, target_for
@@ -31,12 +31,6 @@ from dispatch.roles import AnyUser, has_role
 from dispatch.services import intervention_priority_raise
 from routing.models import CallerClass
 
-# The intervention's own timestamp that stops each clock.
-STOPPED_BY = {
-    Metric.RESPONSE: "acknowledged_at",
-    Metric.ARRIVAL: "arrived_at",
-    Metric.RESOLUTION: "completed_at",
-}
 FINISHED = (InterventionStatus.CLOSED, InterventionStatus.CANCELLED)
 # How many clocks one sweep records at most (the next sweep takes the rest).
 SWEEP_BATCH = 2000
@@ -225,12 +219,12 @@ def breaches_record(*, now: datetime | None = None) -> int:
                 intervention_id__in={clock.intervention_id for clock in clocks}, ended_at__isnull=True
             ).values_list("intervention_id", "started_at")
         )
+        met_in_time = []
         for clock in clocks:
             intervention = clock.intervention
             stopped = getattr(intervention, STOPPED_BY[Metric(clock.metric)])
             if stopped is not None and stopped <= clock.due_at:
-                clock.settled_at = now  # met in time: nothing to record
-                clock.save(update_fields=["settled_at"])
+                met_in_time.append(clock.pk)  # nothing to record
                 continue
             since = paused.get(clock.intervention_id)
             if stopped is None and since is not None and since <= clock.due_at:
@@ -245,6 +239,7 @@ def breaches_record(*, now: datetime | None = None) -> int:
                 data={"metric": clock.metric, "due_at": clock.due_at.isoformat()},
             )
             recorded += 1
+        Clock.objects.filter(pk__in=met_in_time).update(settled_at=now)
     return recorded
 
 

@@ -3,6 +3,7 @@ technician, its utility, the staff), 404 for anyone else; typing and pausing it:
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -40,7 +41,7 @@ def case_clocks_data(intervention: Intervention) -> dict[str, Any]:
         CaseFile.objects.filter(intervention=intervention).select_related("case_type", "caller_class").first()
     )
     pause = Pause.objects.filter(intervention=intervention, ended_at__isnull=True).first()
-    clocks = selectors.case_clocks([intervention.pk], now=selectors.now()).get(intervention.pk, [])
+    clocks = selectors.case_clocks([intervention.pk], now=timezone.now()).get(intervention.pk, [])
     return {
         "intervention": intervention.pk,
         "case_type": case_file.case_type.code if case_file is not None else None,
@@ -131,7 +132,7 @@ class FiguresView(_View):
             interventions=dispatch_selectors.intervention_list_for_user(user=request.user),
             start=start,
             end=end,
-            now=selectors.now(),
+            now=timezone.now(),
         )
         data = [{**row.__dict__, "share": row.share} for row in rows]
         return Response(FigureSerializer(data, many=True).data)
