@@ -131,6 +131,7 @@ class PlantSerializer(serializers.ModelSerializer):
             "customer_name",
             "address",
             "municipality",
+            "province",
             "latitude",
             "longitude",
             "active",

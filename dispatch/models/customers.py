@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +69,15 @@ class Plant(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=PlantKind.choices)
     address = models.CharField(_("address"), max_length=300, blank=True)
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    province = models.CharField(
+        _("province"),
+        max_length=2,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z]{2}$", _("Two capital letters, as on a number plate (MI, TO …)."))
+        ],
+        help_text=_("Two-letter code (MI, TO …): the teams' areas use it."),
+    )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     active = models.BooleanField(_("in service"), default=True)
