@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "teams",
+    "oncall",
     "routing",
     "clocks",
 ]
