@@ -20,6 +20,7 @@ from clocks.models import Calendar, CaseType, Clock, Pause, Target
 from clocks.readings import clock_read
 from dispatch.models import Intervention
 from routing.picking import as_datetime
+from teams.selectors import team_codes_of_plants
 
 # The stopping timestamps in the order the readers below select them (Metric's order).
 _STOP_FIELDS = tuple(f"intervention__{field}" for field in STOPPED_BY.values())
@@ -196,6 +197,7 @@ class FigureRow:
     metric: str
     priority: int
     caller_class: str
+    team: str
     clocks: int
     met: int
     late: int
@@ -210,32 +212,35 @@ class FigureRow:
 def clock_figures(
     *, interventions: QuerySet[Intervention], start: datetime, end: datetime, now: datetime
 ) -> list[FigureRow]:
-    """Per case type, metric, priority and caller class: the clocks started in [start, end) on
-    the ``interventions`` given (a user's scope), computed from the stored instants and the
-    cases' own timestamps, so the same figures come out whenever they are asked."""
-    rows = (
+    """Per case type, metric, priority, caller class and team (the one whose area covers the
+    plant: ``teams.selectors.team_codes_of_plants``): the clocks started in [start, end) on the
+    ``interventions`` given (a user's scope), computed from the stored instants and the cases'
+    own timestamps, so the same figures come out whenever they are asked."""
+    rows = list(
         Clock.objects.filter(intervention__in=interventions, started_at__gte=start, started_at__lt=end)
         .values_list(
             "intervention__case_file__case_type__code",
             "metric",
             "intervention__priority",
             "intervention__case_file__caller_class__code",
+            "intervention__plant_id",
             "due_at",
             *_STOP_FIELDS,
         )
         .order_by()
     )
-    counts: dict[tuple[str, str, int, str], list[int]] = {}
-    for case_type, metric, priority, caller_class, due_at, *stops in rows:
+    team_of = team_codes_of_plants({row[4] for row in rows})
+    counts: dict[tuple[str, str, int, str, str], list[int]] = {}
+    for case_type, metric, priority, caller_class, plant_id, due_at, *stops in rows:
         stopped = _stopped(metric, tuple(stops))
-        tally = counts.setdefault((case_type or "", metric, priority, caller_class or ""), [0, 0, 0])
+        key = (case_type or "", metric, priority, caller_class or "", team_of.get(plant_id, ""))
+        tally = counts.setdefault(key, [0, 0, 0])
         if stopped is not None:
             tally[0 if stopped <= due_at else 1] += 1
         else:
             tally[1 if now > due_at else 2] += 1
     return [
-        FigureRow(case_type, metric, priority, caller_class, sum(tally), tally[0], tally[1], tally[2])
-        for (case_type, metric, priority, caller_class), tally in sorted(counts.items())
+        FigureRow(*key, sum(tally), tally[0], tally[1], tally[2]) for key, tally in sorted(counts.items())
     ]
 
 

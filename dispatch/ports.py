@@ -7,12 +7,12 @@ or roll back with the assignment; the plant's reported state is written into the
 history as it was when the call was tied to it — the core calls an interface it owns here,
 and the outer app registers its implementation in its ``AppConfig.ready()``. The wiring is
 explicit (no signal hides it) and ``manage.py check`` refuses to start without it
-(``dispatch.E010`` to ``E013``).
+(``dispatch.E010`` to ``E014``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from django.core import checks
 
@@ -74,6 +74,20 @@ class CaseVerification(Protocol):
         """The end of the case's verification period, or None when it has none."""
 
 
+class OnCallLookup(Protocol):
+    """Who of the technicians is on call for a plant: through the teams whose area covers it,
+    then their backup teams (``oncall``). The technician suggestion puts them first."""
+
+    def on_call_for(self, *, plant: Plant, at: datetime) -> list[OnCallEntry]:
+        """Those on call for ``plant`` at ``at``, in the order to call them."""
+
+
+class OnCallEntry(NamedTuple):
+    technician_id: int
+    team_name: str
+    via_backup: bool
+
+
 class _Registry:
     """One implementation per port, registered once at start-up."""
 
@@ -82,6 +96,7 @@ class _Registry:
         self.plant_telemetry: PlantTelemetry | None = None
         self.access_log: AccessLog | None = None
         self.case_verification: CaseVerification | None = None
+        self.on_call: OnCallLookup | None = None
 
 
 _registry = _Registry()
@@ -101,6 +116,10 @@ def access_log_register(implementation: AccessLog) -> None:
 
 def case_verification_register(implementation: CaseVerification) -> None:
     _registry.case_verification = implementation
+
+
+def on_call_register(implementation: OnCallLookup) -> None:
+    _registry.on_call = implementation
 
 
 class PortMissing(RuntimeError):
@@ -129,6 +148,12 @@ def case_verification() -> CaseVerification:
     if _registry.case_verification is None:
         raise PortMissing("No CaseVerification registered: is the clocks app installed?")
     return _registry.case_verification
+
+
+def on_call() -> OnCallLookup:
+    if _registry.on_call is None:
+        raise PortMissing("No OnCallLookup registered: is the oncall app installed?")
+    return _registry.on_call
 
 
 def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
@@ -165,6 +190,14 @@ def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.Che
                 "No CaseVerification is registered: a case could be closed before its verification.",
                 hint="Install the 'clocks' app (it registers one in its AppConfig.ready()).",
                 id="dispatch.E013",
+            )
+        )
+    if _registry.on_call is None:
+        errors.append(
+            checks.Error(
+                "No OnCallLookup is registered: the technician suggestion would ignore the on-call rotas.",
+                hint="Install the 'oncall' app (it registers one in its AppConfig.ready()).",
+                id="dispatch.E014",
             )
         )
     return errors

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dispatch.timing import as_utc, shifted
 
+from . import ports
 from .access import found_or_404, history_for_user, restrict
 from .choices import CallbackStatus, CallSource, DocumentKind, InterventionStatus, Priority, Role, SubjectType
 from .history import event_digest_of
@@ -330,13 +331,23 @@ class TechnicianSuggestion:
     distance_km: float | None
     open_interventions: int
     position_at: datetime | None = None
+    # On call for this plant now: through which team, and whether it is the backup team.
+    on_call_team: str = ""
+    on_call_via_backup: bool = False
+    on_call_rank: int | None = None
 
 
 def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
-    """Active technicians in the order to send them: on duty first, then those who work on this
-    kind of plant, then the nearest to it (by the position their phone last shared, if recent
-    enough: ``PRONTO_POSITION_MAX_AGE_MINUTES``; unknown last), then the least busy. Two queries."""
-    fresh_since = shifted(timezone.now(), -timedelta(minutes=settings.PRONTO_POSITION_MAX_AGE_MINUTES))
+    """Active technicians in the order to send them: those on call for the plant first (its own
+    teams' rotas, then their backup teams': ``ports.on_call``), then on duty, then those who work
+    on this kind of plant, then the nearest to it (by the position their phone last shared, if
+    recent enough: ``PRONTO_POSITION_MAX_AGE_MINUTES``; unknown last), then the least busy."""
+    now = timezone.now()
+    on_call = {
+        entry.technician_id: (rank, entry)
+        for rank, entry in enumerate(ports.on_call().on_call_for(plant=plant, at=now))
+    }
+    fresh_since = shifted(now, -timedelta(minutes=settings.PRONTO_POSITION_MAX_AGE_MINUTES))
     User = get_user_model()
     technicians = list(
         User.objects.filter(is_active=True, groups__name=Role.TECHNICIAN)
@@ -367,6 +378,7 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
             position_at = profile.position_at
             if plant.latitude is not None and plant.longitude is not None:
                 distance = _distance_km(profile.latitude, profile.longitude, plant.latitude, plant.longitude)
+        rank, entry = on_call.get(technician.pk, (None, None))
         suggestions.append(
             TechnicianSuggestion(
                 technician=technician,
@@ -375,10 +387,15 @@ def technicians_suggested(*, plant: Plant) -> list[TechnicianSuggestion]:
                 distance_km=distance,
                 open_interventions=busy.get(technician.pk, 0),
                 position_at=position_at,
+                on_call_team=entry.team_name if entry else "",
+                on_call_via_backup=bool(entry and entry.via_backup),
+                on_call_rank=rank,
             )
         )
     suggestions.sort(
         key=lambda s: (
+            s.on_call_rank is None,
+            s.on_call_rank or 0,
             not s.on_duty,
             not s.skilled,
             s.distance_km is None,

@@ -8,7 +8,7 @@ in fact, and 02:50 CEST to 02:05 CET on the last Sunday of October is "before". 
 change). Every elapsed time, age, wait and deadline in the code goes through these helpers.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -31,3 +31,17 @@ def seconds_between(start: datetime, end: datetime) -> float:
 def shifted(moment: datetime, delta: timedelta) -> datetime:
     """``moment`` plus ``delta`` of real time, in UTC (a deadline, a cut-off)."""
     return as_utc(moment) + delta
+
+
+# The years a period asked for (reports, figures, rosters, rotas) may fall in. Before 1900 a time
+# zone's offset is local mean time (+00:49:56 in Rome), which no ISO 8601 reader takes, and no
+# call centre's history goes back to 2000 anyway; the far end keeps dates four-digit.
+PERIOD_FIRST_YEAR = 2000
+PERIOD_LAST_YEAR = 2999
+
+
+def period_years_valid(first: date, last: date) -> bool:
+    return (
+        PERIOD_FIRST_YEAR <= first.year <= PERIOD_LAST_YEAR
+        and PERIOD_FIRST_YEAR <= last.year <= PERIOD_LAST_YEAR
+    )

@@ -12,3 +12,11 @@ class OncallConfig(AppConfig):
     label = "oncall"
     verbose_name = _("On-call rotas")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dispatch.ports import on_call_register
+
+        from .lookup import RotaOnCallLookup
+
+        # The core's technician suggestion asks who is on call for a plant.
+        on_call_register(RotaOnCallLookup())

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import ReportGrouping
 from dispatch.models import Customer, ServiceLevelProfile
+from dispatch.timing import PERIOD_FIRST_YEAR, PERIOD_LAST_YEAR, period_years_valid
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -215,17 +216,12 @@ MAX_DAYS = 366 * 5
 MAX_DAYS_BY_DAY = 366
 
 
-FIRST_YEAR = 2000
-LAST_YEAR = 2999
-
-
 def period_problem(date_from: dt.date, date_to: dt.date, group_by: str) -> str | None:
     """Why these days cannot make one report, or None."""
-    # Before 1900 a time zone's offset is local mean time (+00:49:56 in Rome), which no ISO 8601
-    # reader takes; no call centre's history goes back that far anyway.
-    if not (FIRST_YEAR <= date_from.year and date_to.year <= LAST_YEAR):
+    if not period_years_valid(date_from, date_to):
         return str(
-            _("Reports cover the years %(first)d to %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            _("Reports cover the years %(first)d to %(last)d.")
+            % {"first": PERIOD_FIRST_YEAR, "last": PERIOD_LAST_YEAR}
         )
     days = (date_to - date_from).days + 1
     limit = MAX_DAYS_BY_DAY if group_by == ReportGrouping.DAY else MAX_DAYS

@@ -19,6 +19,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clocks.choices import Metric
+from clocks.selectors import clock_figures, local_day_bounds
+from dispatch import selectors as dispatch_selectors
 from dispatch.choices import ReportGrouping, Role, Service
 from dispatch.inputs import id_parse
 from dispatch.models import Customer, ServiceLevelProfile, ServiceLevelSignOff
@@ -108,6 +111,11 @@ def service_levels(request):
     query = request.GET.copy()
     if report is not None:
         query["customer"] = str(report.customer.pk)
+    clock_rows = (
+        _clock_figures(request, customer=report.customer, first=report.date_from, last=report.date_to)
+        if report is not None
+        else []
+    )
     sign_offs = (
         ServiceLevelSignOff.objects.filter(customer=report.customer).select_related("signed_by")[:20]
         if report is not None
@@ -120,9 +128,27 @@ def service_levels(request):
             "form": form, "report": report, "profiles": profiles, "query": query.urlencode(),
             "sign_offs": sign_offs, "long_range": long_range,
             "inline_max_days": settings.PRONTO_REPORT_INLINE_MAX_DAYS,
-            "runs": selectors.report_runs_for_user(user=request.user)[:10],
+            "runs": selectors.report_runs_for_user(user=request.user)[:10], "clock_rows": clock_rows,
         },
     )  # fmt: skip
+
+
+def _clock_figures(request, *, customer: Customer, first: dt.date, last: dt.date) -> list[dict]:
+    """The service-level clocks of the customer's cases started in the period: share met per
+    case type, metric, priority, caller class and team (the same rows as /api/clocks/figures/)."""
+    start, end = local_day_bounds(first, last)
+    interventions = dispatch_selectors.intervention_list_for_user(user=request.user).filter(
+        plant__customer=customer
+    )
+    metric_label = dict(Metric.choices)
+    return [
+        {
+            **row.__dict__,
+            "share_percent": None if row.share is None else round(100 * row.share, 1),
+            "metric_label": metric_label.get(row.metric, row.metric),
+        }
+        for row in clock_figures(interventions=interventions, start=start, end=end, now=timezone.now())
+    ]
 
 
 @require_GET

@@ -65,7 +65,7 @@ def _load() -> Catalogue:
             ((rule.prefix.lstrip("+"), rule) for rule in by_kind[ClassRuleKind.PREFIX]),
             key=lambda pair: -len(pair[0]),
         ),
-        lines={line.number: line for line in Line.objects.select_related("customer")},
+        lines={line.number: line for line in Line.objects.select_related("customer", "on_call_team")},
         consult_teams={
             team.consult_number: team
             for team in Team.objects.filter(is_second_line=True).exclude(consult_number="")

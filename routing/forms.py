@@ -165,7 +165,7 @@ class TeamForm(forms.ModelForm):
 class LineForm(forms.ModelForm):
     class Meta:
         model = Line
-        fields = ["number", "name", "customer", "fallback_uri"]
+        fields = ["number", "name", "customer", "fallback_uri", "on_call_team"]
 
 
 class QueueForm(forms.ModelForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
@@ -39,3 +41,29 @@ def teams_of(*, user: AbstractBaseUser) -> QuerySet[Team]:
 
 def teams_led_by(*, user: AbstractBaseUser) -> QuerySet[Team]:
     return Team.objects.filter(leader_id=user.pk)
+
+
+def team_codes_of_plants(plant_ids: Iterable[int]) -> dict[int, str]:
+    """For each plant, the code of the team whose most specific piece of area covers it (ties by
+    team name; no team: absent). Two queries, whatever the number of plants: the figures per
+    team read thousands of cases at once."""
+    plants = list(Plant.objects.filter(pk__in=set(plant_ids)).values_list("pk", "municipality", "province"))
+    pieces = list(TeamArea.objects.values_list("kind", "plant_id", "name", "team__code", "team__name"))
+    by_plant: dict[int, list[tuple[str, str]]] = {}
+    by_name: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for kind, plant_id, name, code, team_name in pieces:
+        if kind == AreaKind.PLANT:
+            by_plant.setdefault(plant_id, []).append((team_name, code))
+        else:
+            by_name.setdefault((kind, name.strip().casefold()), []).append((team_name, code))
+    found: dict[int, str] = {}
+    for pk, municipality, province in plants:
+        for candidates in (
+            by_plant.get(pk),
+            by_name.get((AreaKind.MUNICIPALITY, municipality.strip().casefold())),
+            by_name.get((AreaKind.PROVINCE, province.strip().casefold())),
+        ):
+            if candidates:
+                found[pk] = min(candidates)[1]
+                break
+    return found

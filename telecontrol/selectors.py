@@ -246,6 +246,33 @@ def plant_status_snapshot(*, plant_id: int, now: datetime | None = None) -> dict
     return {"taken_at": now, "state": state, "alarms": alarms}
 
 
+@dataclass(frozen=True)
+class TelemetryDuring:
+    """How a telemetered plant did over a span (a case's verification after the work): the
+    alarms that were up at any moment of it. Not ``watched``: nothing to tell either way."""
+
+    watched: bool
+    start: datetime
+    end: datetime
+    alarms: list[PlantAlarm]
+
+    @property
+    def normal(self) -> bool:
+        return self.watched and not self.alarms
+
+
+def plant_telemetry_during(*, plant: Plant, start: datetime, end: datetime) -> TelemetryDuring:
+    """The alarms of ``plant`` up at some moment in [start, end): raised before its end and not
+    cleared before its start (comms losses included: a silent plant did not prove it works)."""
+    watched = PlantTelecontrol.objects.filter(plant=plant).exists()
+    alarms = list(
+        PlantAlarm.objects.filter(plant=plant, raised_at__lt=end)
+        .filter(Q(cleared_at__isnull=True) | Q(cleared_at__gt=start))
+        .order_by("raised_at")
+    )
+    return TelemetryDuring(watched=watched or bool(alarms), start=start, end=end, alarms=alarms)
+
+
 def plant_faults_reported(*, plant: Plant) -> list[str]:
     """What the plant still reports wrong: its latest flags and its fault alarms still up."""
     faults: list[str] = []

@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from clocks.choices import ClockState, Metric, PauseReason
 from clocks.models import CaseType, Target
+from dispatch.timing import PERIOD_FIRST_YEAR, PERIOD_LAST_YEAR, period_years_valid
 from routing.models import CallerClass
 
 
@@ -77,12 +79,15 @@ class FiguresQuerySerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs["date_from"], attrs["date_to"]
-        if not (2000 <= start.year <= 2999 and 2000 <= end.year <= 2999):
-            raise serializers.ValidationError("Dates from 2000 to 2999.")
+        if not period_years_valid(start, end):
+            raise serializers.ValidationError(
+                _("Dates from %(first)d to %(last)d.")
+                % {"first": PERIOD_FIRST_YEAR, "last": PERIOD_LAST_YEAR}
+            )
         if end < start:
-            raise serializers.ValidationError({"date_to": "The last day is before the first."})
+            raise serializers.ValidationError({"date_to": _("The last day comes before the first.")})
         if (end - start).days > 366:
-            raise serializers.ValidationError({"date_to": "At most a year at a time."})
+            raise serializers.ValidationError({"date_to": _("At most a year at a time.")})
         return attrs
 
 
@@ -91,6 +96,7 @@ class FigureSerializer(serializers.Serializer[Any]):
     metric = serializers.ChoiceField(choices=Metric.choices)
     priority = serializers.IntegerField()
     caller_class = serializers.CharField(help_text="Empty: no class.")
+    team = serializers.CharField(help_text="Code of the team whose area covers the plant; empty: none.")
     clocks = serializers.IntegerField()
     met = serializers.IntegerField(help_text="Stopped within the target.")
     late = serializers.IntegerField(help_text="Stopped late, or past due and still running.")

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +23,7 @@ from dispatch.views.common import ALL_ROLES, STAFF, form_error_text, role_requir
 from notifications.selectors import (
     notification_list_for_intervention,
 )
-from telecontrol.selectors import plant_faults_reported
+from telecontrol.selectors import TelemetryDuring, plant_faults_reported, plant_telemetry_during
 
 
 @require_GET
@@ -43,6 +44,7 @@ def intervention_detail(request, pk):
     if any(t.action == "assign" for t in actions):
         suggestions = selectors.technicians_suggested(plant=intervention.plant)
     access_logged(request, kind="intervention.page", intervention=intervention)
+    closing = any(t.action == "close" for t in actions)
     return render(
         request,
         "dispatch/intervention_detail.html",
@@ -50,9 +52,8 @@ def intervention_detail(request, pk):
             "intervention": intervention,
             "actions": actions,
             "suggestions": suggestions,
-            "plant_faults": plant_faults_reported(plant=intervention.plant)
-            if any(t.action == "close" for t in actions)
-            else [],
+            "plant_faults": plant_faults_reported(plant=intervention.plant) if closing else [],
+            "telemetry_since_work": _telemetry_since_work(intervention) if closing else None,
             "timeline": timeline_for(
                 request.user, selectors.event_list_for_subject(subject=intervention, user=request.user)
             ),
@@ -60,6 +61,17 @@ def intervention_detail(request, pk):
             **(_notifications_context(intervention) if staff else {"notifications": None}),
         },
     )
+
+
+def _telemetry_since_work(intervention) -> TelemetryDuring | None:
+    """For the supervisor who closes: how the plant's telemetry did from the end of the work to
+    now (the case type's verification days, when it has some, are this span)."""
+    if intervention.completed_at is None:
+        return None
+    during = plant_telemetry_during(
+        plant=intervention.plant, start=intervention.completed_at, end=timezone.now()
+    )
+    return during if during.watched else None
 
 
 @require_POST

@@ -50,7 +50,7 @@ class TeamSerializer(serializers.ModelSerializer[Team]):
 class LineSerializer(serializers.ModelSerializer[Line]):
     class Meta:
         model = Line
-        fields = ["id", "number", "name", "customer", "fallback_uri"]
+        fields = ["id", "number", "name", "customer", "fallback_uri", "on_call_team"]
         read_only_fields = fields
 
 

@@ -81,6 +81,11 @@ class LineWriteSerializer(serializers.Serializer[None]):
     name = serializers.CharField(max_length=80)
     customer = _row(Customer.objects.all(), allow_null=True)
     fallback_uri = _text(200, help_text="off hours: a number or a sip: URI")
+    on_call_team = _row(
+        Team.objects.all(),
+        allow_null=True,
+        help_text="off hours: ring whoever is on call for this team first",
+    )
 
 
 class QueueWriteSerializer(serializers.Serializer[None]):

@@ -37,6 +37,18 @@ class Line(models.Model):
         blank=True,
         help_text=_("SIP URI or number of the centre that answers when this one is closed."),
     )
+    on_call_team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("off hours: on call of"),
+        help_text=_(
+            "A forward without a number rings the mobile of whoever is on call for this team (or "
+            "its backup team) before the fallback."
+        ),
+    )
 
     class Meta:
         ordering = ["number"]

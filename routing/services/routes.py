@@ -17,14 +17,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from dispatch.choices import InterventionStatus, TelephonyEventType
-from dispatch.models import Call, Intervention
+from dispatch.models import Call, Intervention, UserProfile
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.services import call_changes_apply
+from oncall.selectors import on_call_by_team
 from routing.answers import RouteAnswer
 from routing.catalogue import catalogue
 from routing.choices import DecisionAction, OperatorState, PauseReason, RouteState, RuleAction
 from routing.classify import caller_class_find
-from routing.models import CallRoute, OperatorProfile, RoutingDecision
+from routing.models import CallRoute, Line, OperatorProfile, RoutingDecision
 from routing.picking import operator_pick, quoted
 from routing.rules import SampleCall, rule_find, version_rules
 from routing.services.consults import consult_route
@@ -227,9 +228,13 @@ def _enqueue(route: CallRoute, *, at: datetime, ahead: int, reason: str) -> Rout
 def _forward(route: CallRoute, *, at: datetime) -> RouteAnswer:
     rule = route.rule
     target = rule.forward_to if rule is not None else ""
+    reason = f"rule {rule}" if rule else "fallback"
     if not target:
         line = catalogue().lines.get(route.call.line)
-        target = line.fallback_uri if line is not None else ""
+        if line is not None and line.on_call_team_id is not None:
+            target, reason = _on_call_mobile(line, at=at, reason=reason)
+        if not target:
+            target = line.fallback_uri if line is not None else ""
     if not target:
         route.state = RouteState.ENDED
         route.save(update_fields=["state", "attempts"])
@@ -240,14 +245,28 @@ def _forward(route: CallRoute, *, at: datetime) -> RouteAnswer:
     route.state = RouteState.FORWARDED
     route.finished_at = at
     _route_save(route, ["state", "finished_at", "attempts"])
-    _decision(
-        route,
-        at=at,
-        action=DecisionAction.FORWARD,
-        reason=f"rule {rule}" if rule else "fallback",
-        target=target,
-    )
+    _decision(route, at=at, action=DecisionAction.FORWARD, reason=reason, target=target)
     return RouteAnswer(action=DecisionAction.FORWARD, uri=target)
+
+
+def _on_call_mobile(line: Line, *, at: datetime, reason: str) -> tuple[str, str]:
+    """The mobile number of whoever is on call at ``at`` for the line's team, else for its
+    backup team; ("", why) when nobody on call has a number (the caller takes the fallback)."""
+    team = line.on_call_team
+    assert team is not None
+    teams = [team.pk] + ([team.backup_team_id] if team.backup_team_id else [])
+    on_call = on_call_by_team(at=at, team_ids=teams)
+    numbers = dict(
+        UserProfile.objects.filter(user_id__in=[uid for ids in on_call.values() for uid in ids])
+        .exclude(mobile_number="")
+        .values_list("user_id", "mobile_number")
+    )
+    for team_id in teams:
+        for user_id in on_call.get(team_id, []):
+            if user_id in numbers:
+                backup = " (backup team)" if team_id != team.pk else ""
+                return numbers[user_id], f"{reason}: on call for {team.code}{backup}, user {user_id}"
+    return "", f"{reason}: nobody on call for {team.code} with a mobile number"
 
 
 def _offer_failed(route: CallRoute, *, at: datetime, status: int) -> None:

@@ -187,11 +187,14 @@ def rule_build(data: Mapping[str, Any], *, errors: dict[str, list[str]], key: st
     elif action == RuleAction.FORWARD:
         # A forward never queues; the queue a form may still hold is not kept.
         rule.queue = None
-        fallback = rule.line.fallback_uri if rule.line is not None else ""
+        fallback = (rule.line.fallback_uri or rule.line.on_call_team_id) if rule.line is not None else ""
         if not rule.forward_to and not fallback:
             fail(
                 "forward_to",
-                _("Give the number to forward to, or choose a line that has an off-hours fallback."),
+                _(
+                    "Give the number to forward to, or choose a line that has an off-hours fallback "
+                    "or an on-call team."
+                ),
             )
     else:
         fail("action", _("Queue the call or forward it."))

@@ -85,8 +85,9 @@ KINDS: dict[str, Kind] = {
     "lines": Kind(
         gettext_lazy("Lines"), Line, setup_forms.LineForm, catalogue.line_save, "line",
         ((gettext_lazy("Customer"), lambda line: line.customer or ""),
-         (gettext_lazy("Off-hours fallback"), lambda line: line.fallback_uri)),
-        related=("customer",),
+         (gettext_lazy("Off-hours fallback"), lambda line: line.fallback_uri),
+         (gettext_lazy("Off hours: on call of"), lambda line: line.on_call_team or "")),
+        related=("customer", "on_call_team"),
     ),
     "queues": Kind(
         gettext_lazy("Queues"), Queue, setup_forms.QueueForm, catalogue.queue_save, "queue",

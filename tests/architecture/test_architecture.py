@@ -126,11 +126,13 @@ def test_the_core_refuses_to_start_without_its_ports(monkeypatch):
     monkeypatch.setattr(ports._registry, "plant_telemetry", None)
     monkeypatch.setattr(ports._registry, "access_log", None)
     monkeypatch.setattr(ports._registry, "case_verification", None)
+    monkeypatch.setattr(ports._registry, "on_call", None)
     assert [error.id for error in ports.ports_check()] == [
         "dispatch.E010",
         "dispatch.E011",
         "dispatch.E012",
         "dispatch.E013",
+        "dispatch.E014",
     ]
     with pytest.raises(ports.PortMissing):
         ports.notifier()

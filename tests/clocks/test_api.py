@@ -122,3 +122,34 @@ def test_figures_count_met_late_and_running_within_the_users_scope(case, users, 
     assert tally(mine, "response") == [(1, 1, 0, 0, 1.0)]
     bad = client_for("supervisor").get("/api/clocks/figures/", {"date_from": today, "date_to": "2020-01-01"})
     assert bad.status_code == 400 and "date_to" in bad.json()
+
+
+def test_figures_are_split_by_the_team_whose_area_covers_the_plant(
+    case, users, plant, other_plant, client_for
+):
+    from teams.choices import AreaKind
+    from teams.models import Team
+    from teams.services import team_area_add
+
+    boss = users["supervisor"]
+    type(plant).objects.filter(pk=plant.pk).update(municipality="Milano", province="MI")
+    type(plant).objects.filter(pk=other_plant.pk).update(municipality="Monza", province="MB")
+    north, wide = (
+        Team.objects.create(code="north", name="North"),
+        Team.objects.create(code="wide", name="Wide"),
+    )
+    team_area_add(actor=boss, team=north, kind=AreaKind.MUNICIPALITY, name="milano")
+    team_area_add(actor=boss, team=wide, kind=AreaKind.PROVINCE, name="MI")
+    emergency = CaseType.objects.get(code="emergency")
+    case_file_set(actor=users["operator"], intervention=case, case_type=emergency)
+    other = services.intervention_open(actor=users["operator"], plant=other_plant, summary="Other customer")
+    case_file_set(actor=users["operator"], intervention=other, case_type=emergency)
+    today = timezone.localdate().isoformat()
+
+    rows = client_for("supervisor").get("/api/clocks/figures/", {"date_from": today, "date_to": today}).json()
+
+    # The municipality's team wins over the province's; a plant no team covers counts under "".
+    assert sorted((r["team"], r["clocks"]) for r in rows if r["metric"] == "response") == [
+        ("", 1),
+        ("north", 1),
+    ]

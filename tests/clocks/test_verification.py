@@ -41,3 +41,30 @@ def test_an_incident_stays_in_verification_three_days_after_the_work(users, plan
 def test_a_type_without_verification_closes_at_once(users, plant):
     done = _completed(users, plant, "service", completed_days_ago=0)
     assert services.intervention_close(actor=users["supervisor"], intervention=done).status == "closed"
+
+
+def test_the_closing_screen_tells_how_the_telemetry_did_during_verification(users, plant, browser):
+    from telecontrol.choices import AlarmKind, Protocol
+    from telecontrol.models import PlantAlarm, PlantTelecontrol
+
+    PlantTelecontrol.objects.create(plant=plant, protocol=Protocol.MQTT)
+    quiet = _completed(users, plant, "incident", completed_days_ago=4)
+    page = browser("supervisor").get(f"/interventions/{quiet.pk}/").content.decode()
+    assert "telemetry stayed normal since the work was completed" in page
+
+    # A pressure alarm two days after the work, cleared a day later: the supervisor sees it.
+    PlantAlarm.objects.create(
+        plant=plant, key="device:P-LOW", kind=AlarmKind.DEVICE, code="P-LOW", message="Low pressure",
+        source=Protocol.MQTT, raised_at=timezone.now() - timedelta(days=2),
+        cleared_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    page = browser("supervisor").get(f"/interventions/{quiet.pk}/").content.decode()
+    assert "the plant raised 1 alarm" in page and "P-LOW — Low pressure" in page
+    # An alarm cleared before the work ended does not count.
+    before = _completed(users, plant, "incident", completed_days_ago=0)
+    page = browser("supervisor").get(f"/interventions/{before.pk}/").content.decode()
+    assert "telemetry stayed normal" in page
+    # Operators do not close: no such section for them.
+    assert (
+        "telemetry-since-work" not in browser("operator").get(f"/interventions/{quiet.pk}/").content.decode()
+    )

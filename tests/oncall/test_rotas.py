@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dispatch.choices import Role
 from dispatch.errors import TransitionNotAllowed
@@ -188,3 +189,29 @@ def test_who_is_on_call_for_many_teams_takes_three_queries(users):
         result = on_call_by_team(at=at(2026, 11, 10, 12))
     assert len(queries) == 3
     assert len(result) == 20
+
+
+def test_the_suggestion_puts_those_on_call_first_then_the_backup_team(
+    users, north, north_rota, milan_plant, monkeypatch
+):
+    from dispatch.models import UserProfile
+    from dispatch.selectors import technicians_suggested
+
+    boss = users["supervisor"]
+    south = Team.objects.create(code="south", name="South")
+    dario = UserFactory(username="dario", role=Role.TECHNICIAN)
+    team_member_set(actor=boss, team=south, user=dario, role=MemberRole.TECHNICIAN)
+    rota_save(actor=boss, team=south, name="All", handover_weekday=0, handover_time=time(8),
+              starts_on=date(2026, 1, 5), members=[dario])  # fmt: skip
+    team_leadership_set(actor=boss, team=north, leader=north.people[0], backup_team=south)
+    # On duty and skilled would otherwise come first.
+    UserProfile.objects.update_or_create(
+        user=users["technician"], defaults={"on_duty": True, "skills": ["gas_cabin"]}
+    )
+    monkeypatch.setattr(timezone, "now", lambda: at(2026, 11, 10, 23))
+    suggestions = technicians_suggested(plant=milan_plant)
+    bruno = north.people[1]
+    assert [s.technician.pk for s in suggestions[:3]] == [bruno.pk, dario.pk, users["technician"].pk]
+    assert (suggestions[0].on_call_team, suggestions[0].on_call_via_backup) == ("North", False)
+    assert (suggestions[1].on_call_team, suggestions[1].on_call_via_backup) == ("South", True)
+    assert suggestions[2].on_call_team == ""

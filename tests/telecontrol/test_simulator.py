@@ -429,8 +429,10 @@ def test_simulate_plants_command_serves_the_demo_plants(mosquitto_broker, mqtt_r
 
     def probe():
         try:
-            wait_for_port("127.0.0.1", ports["REMI-MI-001"], timeout=5)
             for code in ("REMI-MI-001", "SOLL-BO-102", "RETE-MB-003"):
+                # Each plant's server starts on its own: on a loaded machine the later ones
+                # were not listening yet when the first one was.
+                wait_for_port("127.0.0.1", ports[code], timeout=5)
                 results[code] = asyncio.run(modbus_read("127.0.0.1", ports[code])).registers
             try:
                 socket.create_connection(("127.0.0.1", ports["EDI-BO-103"]), timeout=1).close()
