@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "teams",
     "routing",
     "clocks",
+    "shifts",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
