@@ -1,10 +1,13 @@
 """Shifts: the patterns a month's roster is generated from, the shifts themselves (one operator,
 one stretch of real time) and the minimum of operators each line needs per hour."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import PatternKind, ShiftSource
@@ -133,6 +136,11 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def overnight(self) -> bool:
+        """Ends on a later local day than it starts (one ending at midnight does not)."""
+        return timezone.localtime(self.ends_at - timedelta(microseconds=1)).date() > self.day
 
     @property
     def real_minutes(self) -> int:

@@ -8,6 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import holidays
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
@@ -81,6 +83,19 @@ def roster(*, team: Team, year: int, month: int) -> Roster:
     for shift in shifts:
         rows[shift.user_id].cells[column[shift.day]].append(shift)
     return Roster(team=team, days=days, rows=list(rows.values()))
+
+
+def public_holidays(days: list[date]) -> dict[date, str]:
+    """The centre's public holidays among ``days`` (settings ``PRONTO_HOLIDAYS_*``), by name: the
+    roster marks them; shifts run on them as on any other day."""
+    if not days:
+        return {}
+    calendar = holidays.country_holidays(
+        settings.PRONTO_HOLIDAYS_COUNTRY,
+        subdiv=settings.PRONTO_HOLIDAYS_SUBDIVISION or None,
+        years=sorted({day.year for day in days}),
+    )
+    return {day: str(calendar[day]) for day in days if day in calendar}
 
 
 def on_shift_now(*, at: datetime, team: Team | None = None, line: Line | None = None) -> list[Shift]:

@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .views import CoverageView, GenerateView, OnShiftView, ShiftDetailView, ShiftListView
+
+urlpatterns = [
+    path("shifts/", ShiftListView.as_view(), name="shifts"),
+    path("shifts/now/", OnShiftView.as_view(), name="shifts-now"),
+    path("shifts/coverage/", CoverageView.as_view(), name="shifts-coverage"),
+    path("shifts/generate/", GenerateView.as_view(), name="shifts-generate"),
+    path("shifts/<int:pk>/", ShiftDetailView.as_view(), name="shift"),
+]

@@ -1,0 +1,103 @@
+import re
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from routing.models import Line
+from shifts.models import MAX_SHIFT_MINUTES, ShiftPattern
+from shifts.services import YEARS
+from teams.models import Team
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class MonthField(forms.CharField):
+    """A month as the browser's month input sends it: YYYY-MM."""
+
+    widget = forms.TextInput(attrs={"type": "month"})
+
+    def to_python(self, value: object) -> tuple[int, int] | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        match = MONTH.match(text)
+        if match is None or not 1 <= int(match[2]) <= 12 or not YEARS[0] <= int(match[1]) <= YEARS[1]:
+            raise forms.ValidationError(_("A month as YYYY-MM, from %(first)s to %(last)s.") % {
+                "first": YEARS[0], "last": YEARS[1]})  # fmt: skip
+        return int(match[1]), int(match[2])
+
+
+class RosterQueryForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    month = MonthField(label=_("Month"), required=False)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class GenerateForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), widget=forms.HiddenInput)
+    month = MonthField(widget=forms.HiddenInput)
+    pattern = forms.ModelChoiceField(
+        label=_("Pattern"), queryset=ShiftPattern.objects.filter(active=True), to_field_name="code"
+    )
+
+
+class ShiftForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Operator"), queryset=None)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(
+        label=_("Ends"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Not after the start: the next day (a night shift)."),
+    )
+    break_minutes = forms.IntegerField(
+        label=_("Breaks (minutes)"), min_value=0, max_value=MAX_SHIFT_MINUTES, initial=0
+    )
+    lines = forms.ModelMultipleChoiceField(
+        label=_("Lines"),
+        queryset=Line.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None: every line."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = members
+
+    def clean_day(self) -> date:
+        day = self.cleaned_data["day"]
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise forms.ValidationError(
+                _("A year from %(first)s to %(last)s.") % {"first": YEARS[0], "last": YEARS[1]}
+            )
+        return day
+
+
+class CoverageForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    line = forms.ModelChoiceField(label=_("Line"), queryset=Line.objects.all(), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end:
+            if not (YEARS[0] <= start.year <= YEARS[1] and YEARS[0] <= end.year <= YEARS[1]):
+                raise forms.ValidationError(
+                    _("Dates from %(first)s to %(last)s.") % {"first": YEARS[0], "last": YEARS[1]}
+                )
+            if end < start:
+                self.add_error("date_to", _("The last day is before the first."))
+            elif (end - start).days >= 62:
+                self.add_error("date_to", _("At most 62 days at a time."))
+        return data
