@@ -1,5 +1,6 @@
 import re
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +35,7 @@ class RosterQueryForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
 
 
 class GenerateForm(forms.Form):
@@ -46,7 +47,7 @@ class GenerateForm(forms.Form):
 
 
 class ShiftForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Operator"), queryset=None)
+    user: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Operator"), queryset=None)
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.TimeField(label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end = forms.TimeField(
@@ -68,7 +69,7 @@ class ShiftForm(forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = members
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = members
 
     def clean_day(self) -> date:
         day = self.cleaned_data["day"]
@@ -89,7 +90,7 @@ class CoverageForm(forms.Form):
     line = forms.ModelChoiceField(label=_("Line"), queryset=Line.objects.all(), required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end:
             if not (YEARS[0] <= start.year <= YEARS[1] and YEARS[0] <= end.year <= YEARS[1]):

@@ -14,7 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from dispatch.choices import Role
-from dispatch.roles import has_role
+from dispatch.roles import AnyUser, has_role
 from routing.models import Line
 from teams.choices import MemberRole
 from teams.models import Team, TeamMembership
@@ -26,20 +26,24 @@ from .wallclock import day_bounds, hours_between, local, month_days
 COUNTS_IN_HOUR = timedelta(minutes=30)
 
 
-def teams_visible_to(*, user: AbstractBaseUser) -> QuerySet[Team]:
+def teams_visible_to(*, user: AnyUser) -> QuerySet[Team]:
     """Supervisors read every team's roster; an operator their own teams' and those they lead."""
     if has_role(user, Role.SUPERVISOR):
         return Team.objects.all()
+    if user is None or not user.is_authenticated:
+        return Team.objects.none()
     return Team.objects.filter(Q(memberships__user_id=user.pk) | Q(leader_id=user.pk)).distinct()
 
 
-def shifts_visible_to(*, user: AbstractBaseUser) -> QuerySet[Shift]:
+def shifts_visible_to(*, user: AnyUser) -> QuerySet[Shift]:
     if has_role(user, Role.SUPERVISOR):
         return Shift.objects.all()
+    if user is None or not user.is_authenticated:
+        return Shift.objects.none()
     return Shift.objects.filter(Q(team__in=teams_visible_to(user=user)) | Q(user_id=user.pk))
 
 
-def shift_get_for_user(*, user: AbstractBaseUser, pk: int) -> Shift:
+def shift_get_for_user(*, user: AnyUser, pk: int) -> Shift:
     """The shift ``pk`` if ``user`` may read it; ``Shift.DoesNotExist`` otherwise."""
     return shifts_visible_to(user=user).select_related("user", "team").get(pk=pk)
 

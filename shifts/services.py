@@ -51,6 +51,12 @@ def _require_editor(actor: Actor, team: Team | None) -> None:
         raise PermissionDenied(_("Only a supervisor or the team's leader may change its roster."))
 
 
+def _actor_id(actor: Actor) -> int:
+    if actor is None or actor.pk is None:
+        raise PermissionDenied(_("A change to a roster needs a signed-in user."))
+    return int(actor.pk)
+
+
 def _check_year(day: date, field: str) -> None:
     if not YEARS[0] <= day.year <= YEARS[1]:
         raise ValidationError(
@@ -125,7 +131,7 @@ def shift_save(
     shift.day, shift.starts_at, shift.ends_at = day, starts_at, ends_at
     shift.break_minutes, shift.note = break_minutes, (note or "").strip()[:200]
     shift.source, shift.pattern = ShiftSource.MANUAL, shift.pattern if shift.pk else None
-    shift.changed_by_id, shift.changed_at = actor.pk if actor else None, timezone.now()
+    shift.changed_by_id, shift.changed_at = _actor_id(actor), timezone.now()
     shift.full_clean(exclude=["lines", "changed_by"])
     shift.save()
     shift.lines.set(lines)
@@ -237,7 +243,7 @@ def roster_generate(
             made.append(Shift(
                 user_id=user.pk, team=team, day=day, starts_at=starts_at, ends_at=ends_at,
                 break_minutes=block.break_minutes, source=ShiftSource.GENERATED, pattern=pattern,
-                changed_by_id=actor.pk if actor else None, changed_at=changed_at,
+                changed_by_id=_actor_id(actor), changed_at=changed_at,
             ))  # fmt: skip
     Shift.objects.bulk_create(made)
     return Generated(created=len(made), replaced=replaced, kept=kept)

@@ -133,7 +133,9 @@ def _edit(request: HttpRequest, team: Team, shift: Shift | None, initial: dict[s
                 messages.success(request, _("Shift saved."))
                 return redirect(_roster_url(team, saved.day.year, saved.day.month))
         status = 400
-    day = initial["day"] if isinstance(initial.get("day"), date) else timezone.localdate()
+    day = initial.get("day")
+    if not isinstance(day, date):
+        day = timezone.localdate()
     back = _roster_url(team, day.year, day.month)
     context = {"form": form, "team": team, "shift": shift, "back": back}
     return render(request, "shifts/shift_form.html", context, status=status)
@@ -143,7 +145,8 @@ def _edit(request: HttpRequest, team: Team, shift: Shift | None, initial: dict[s
 @role_required(*STAFF)
 def shift_new(request: HttpRequest) -> HttpResponse:
     """A cell's form, empty: ``?team=&user=&day=`` from the roster."""
-    team = selectors.teams_visible_to(user=request.user).filter(pk=id_parse(request.GET.get("team"))).first()
+    team_id = id_parse(request.GET.get("team") or request.POST.get("team"))
+    team = selectors.teams_visible_to(user=request.user).filter(pk=team_id).first() if team_id else None
     if team is None:
         raise Http404
     initial: dict[str, object] = {"user": id_parse(request.GET.get("user")), "start": "08:00", "end": "17:00"}

@@ -78,7 +78,8 @@ def test_who_is_on_now_and_the_hours_under_the_minimum(users, crew, browser):
     for member, lines in ((crew["members"][1], []), (crew["members"][2], [crew["lifts"]])):
         shift_save(actor=users["supervisor"], user=member, team=crew["team"], day=begun.date(),
                    start=begun.time().replace(second=0, microsecond=0),
-                   end=(begun + timedelta(hours=10)).time().replace(second=0, microsecond=0), lines=lines)  # fmt: skip
+                   end=(begun + timedelta(hours=10)).time().replace(second=0, microsecond=0),
+                   lines=lines)  # fmt: skip
     now = browser("operator").get("/shifts/now/")
     assert now.status_code == 200 and "Op1" in now.content.decode() and "Op2" in now.content.decode()
     LineCoverageMinimum.objects.create(line=crew["gas"], from_hour=9, to_hour=10, minimum=1)
