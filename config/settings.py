@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         # Issue 18: the case types' priorities (any of them, or a target's), and why a case waits.
         "PriorityEnum": "dispatch.choices.Priority",
         "ClockPauseReasonEnum": "clocks.choices.PauseReason",
+        "ShiftSourceEnum": "shifts.choices.ShiftSource",
     },
 }
 

@@ -4,7 +4,7 @@ hours under a line's minimum."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -35,11 +35,16 @@ def _roster_url(team: Team | None, year: int, month: int) -> str:
     return reverse("shifts:roster") + "?" + urlencode(query)
 
 
+def _clock(at: datetime) -> str:
+    """09 for 09:00, 09:30 as it is: the grid has 31 columns to fit."""
+    return f"{at:%H}" if at.minute == 0 else f"{at:%H:%M}"
+
+
 def _cell(shift: Shift) -> dict[str, object]:
     starts, ends = local(shift.starts_at), local(shift.ends_at)
     return {
         "shift": shift,
-        "hours": f"{starts:%H:%M}–{ends:%H:%M}",
+        "hours": f"{_clock(starts)}–{_clock(ends)}",
         "overnight": shift.overnight,
         "real_hours": round(shift.real_minutes / 60, 1),
     }

@@ -25,6 +25,7 @@ APPS = [
         "routing",
         "clocks",
         "teams",
+        "shifts",
     )
     if (ROOT / name).is_dir()
 ]
