@@ -229,7 +229,9 @@ SPECTACULAR_SETTINGS = {
         # Issue 18: the case types' priorities (any of them, or a target's), and why a case waits.
         "PriorityEnum": "dispatch.choices.Priority",
         "ClockPauseReasonEnum": "clocks.choices.PauseReason",
+        # Issue 18, shifts: a shift's source (generated or manual); telecontrol's keeps its name.
         "ShiftSourceEnum": "shifts.choices.ShiftSource",
+        "SourceEnum": "telecontrol.choices.Protocol",
     },
 }
 

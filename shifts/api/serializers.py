@@ -88,6 +88,7 @@ class ShiftListQuerySerializer(_SpanQuerySerializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        self._check_span(attrs)  # the years first: a default month is worked out from them
         today = timezone.localdate()
         first = attrs.get("from") or (attrs.get("to") or today).replace(day=1)
         following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -77,6 +77,7 @@ def test_the_list_filters_and_bounds_and_shows_an_operator_only_their_teams(user
     reversed_ = supervisor.get("/api/shifts/", {"from": "2026-06-30", "to": "2026-06-01"})
     assert reversed_.status_code == 400 and set(reversed_.json()) == {"to"}
     assert supervisor.get("/api/shifts/", {"from": "0001-01-01", "to": "0001-01-02"}).status_code == 400
+    assert set(supervisor.get("/api/shifts/", {"from": "9999-12-31"}).json()) == {"from"}
     assert supervisor.get("/api/shifts/", {"team": "99999999999999999999"}).status_code == 400
     other = Shift.objects.get(team=crew["other"])
     assert client_for("operator").get(f"/api/shifts/{other.pk}/").status_code == 404

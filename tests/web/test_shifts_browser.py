@@ -13,10 +13,11 @@ from playwright.sync_api import expect
 
 from dispatch.choices import Role
 from routing.models import Line
-from shifts.models import Shift
+from shifts.models import LineCoverageMinimum, Shift
 from shifts.services import shift_save, shipped_patterns_restore
 from teams.models import Team, TeamMembership
 from tests.factories import UserFactory
+from tests.web.test_accessibility import axe_violations
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +28,8 @@ PEOPLE = [("marta", "Marta", "Rossi"), ("luca", "Luca", "Bianchi"), ("giulia", "
 def test_a_supervisor_generates_a_month_and_changes_a_cell(signed_in, users, live_server):
     shipped_patterns_restore()  # a browser test before this one flushed the database
     team = Team.objects.create(code="lombardia", name="Team Lombardia")
-    Line.objects.create(number="800100", name="Pronto intervento gas")
+    gas = Line.objects.create(number="800100", name="Pronto intervento gas")
+    LineCoverageMinimum.objects.create(line=gas, from_hour=0, to_hour=24, minimum=2)
     members = []
     for username, first, last in PEOPLE:
         member = UserFactory(username=username, first_name=first, last_name=last, role=Role.OPERATOR)
@@ -67,3 +69,9 @@ def test_a_supervisor_generates_a_month_and_changes_a_cell(signed_in, users, liv
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / "roster.png"), full_page=True)
+
+    # The three pages pass axe-core's WCAG 2.1 A and AA rules.
+    assert axe_violations(page) == []
+    for path in ("/shifts/now/", "/shifts/coverage/?date_from=2026-10-24&date_to=2026-10-25"):
+        page.goto(path)
+        assert axe_violations(page) == [], path
