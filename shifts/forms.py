@@ -1,12 +1,13 @@
 import re
-from datetime import date
+from datetime import date, time
 from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from routing.models import Line
-from shifts.models import MAX_SHIFT_MINUTES, ShiftPattern
+from shifts.choices import PatternKind
+from shifts.models import MAX_CYCLE_DAYS, MAX_SHIFT_MINUTES, ShiftPattern
 from shifts.services import YEARS
 from teams.models import Team
 
@@ -102,3 +103,37 @@ class CoverageForm(forms.Form):
             elif (end - start).days >= 62:
                 self.add_error("date_to", _("At most 62 days at a time."))
         return data
+
+
+BLOCK = re.compile(
+    r"^\s*(\d{1,2})\s+([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)(?:\s+(\d{1,3}))?\s*$"
+)
+
+
+class PatternForm(forms.Form):
+    """A custom pattern: one line per working day of the cycle, ``day HH:MM-HH:MM breaks``
+    (``0 08:00-17:00 60``); an end not after the start is on the next day."""
+
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=80)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PatternKind.choices, initial=PatternKind.CUSTOM)
+    cycle_days = forms.IntegerField(label=_("Cycle (days)"), min_value=1, max_value=MAX_CYCLE_DAYS, initial=7)
+    blocks = forms.CharField(
+        label=_("Working days"),
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 30}),
+        help_text=_("One per line: day of the cycle (0 is the first; Monday in a weekly pattern), "
+                    "start-end, break minutes. E.g. 0 08:00-17:00 60."),
+    )  # fmt: skip
+
+    def clean_blocks(self) -> list[tuple[int, time, int, int]]:
+        blocks = []
+        for number, line in enumerate(self.cleaned_data["blocks"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = BLOCK.match(line)
+            if match is None:
+                raise forms.ValidationError(_("Line %(n)s: day HH:MM-HH:MM breaks.") % {"n": number})
+            start = int(match[2]) * 60 + int(match[3])
+            length = (int(match[4]) * 60 + int(match[5]) - start) % (24 * 60) or 24 * 60
+            blocks.append((int(match[1]), time(int(match[2]), int(match[3])), length, int(match[6] or 0)))
+        return blocks

@@ -276,12 +276,20 @@ def pattern_save(
         errors["blocks"] = _("Blocks last 15 minutes to %(hours)s hours; breaks fit inside.") % {
             "hours": MAX_SHIFT_MINUTES // 60
         }
+    pattern = ShiftPattern.objects.select_for_update().filter(code=code).first() or ShiftPattern(code=code)
+    pattern.name, pattern.kind, pattern.cycle_days, pattern.active = (
+        (name or "").strip(),
+        kind,
+        cycle_days,
+        True,
+    )
+    try:
+        pattern.full_clean(validate_constraints=False)
+    except ValidationError as invalid:
+        errors.update({field: " ".join(messages) for field, messages in invalid.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    pattern, _created = ShiftPattern.objects.update_or_create(
-        code=code, defaults={"name": name, "kind": kind, "cycle_days": cycle_days, "active": True}
-    )
-    pattern.full_clean()
+    pattern.save()
     pattern.days.all().delete()
     PatternDay.objects.bulk_create(
         PatternDay(pattern=pattern, index=i, start=start, length_minutes=length, break_minutes=breaks)

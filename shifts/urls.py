@@ -12,4 +12,5 @@ urlpatterns = [
     path("shifts/<int:pk>/delete/", views.shift_remove, name="shift-delete"),
     path("shifts/now/", views.on_shift, name="now"),
     path("shifts/coverage/", views.coverage, name="coverage"),
+    path("shifts/patterns/", views.patterns, name="patterns"),
 ]

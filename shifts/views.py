@@ -17,12 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dispatch.choices import Role
 from dispatch.inputs import id_parse
+from dispatch.roles import has_role
 from dispatch.views.common import STAFF, role_required
 from routing.models import Line
 from shifts import selectors, services
-from shifts.forms import CoverageForm, GenerateForm, RosterQueryForm, ShiftForm
-from shifts.models import Shift
+from shifts.forms import CoverageForm, GenerateForm, PatternForm, RosterQueryForm, ShiftForm
+from shifts.models import Shift, ShiftPattern
 from shifts.wallclock import local
 from teams.choices import MemberRole
 from teams.models import Team
@@ -228,3 +230,28 @@ def coverage(request: HttpRequest) -> HttpResponse:
     ]
     context = {"form": form, "gaps": report.gaps, "rows": rows, "hours": len(report.hours)}
     return render(request, "shifts/coverage.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF)
+def patterns(request: HttpRequest) -> HttpResponse:
+    """The patterns a month is generated from, each working day of its cycle; supervisors add
+    custom ones (or change one by its code)."""
+    editor = has_role(request.user, Role.SUPERVISOR)
+    if request.method == "POST" and not editor:
+        raise PermissionDenied
+    form = PatternForm(request.POST or None) if editor else None
+    status = 200
+    if form is not None and request.method == "POST":
+        if form.is_valid():
+            try:
+                pattern = services.pattern_save(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Pattern %(name)s saved.") % {"name": pattern.name})
+                return redirect(reverse("shifts:patterns"))
+        status = 400
+    rows = ShiftPattern.objects.prefetch_related("days").order_by("name")
+    return render(request, "shifts/patterns.html", {"patterns": rows, "form": form}, status=status)

@@ -12,7 +12,8 @@ from rest_framework import serializers
 from dispatch.choices import STAFF_ROLES
 from routing.api.rules_serializers import ClockTimeField, RowIdField
 from routing.models import Line
-from shifts.models import MAX_SHIFT_MINUTES, Shift, ShiftPattern
+from shifts.choices import PatternKind
+from shifts.models import MAX_CYCLE_DAYS, MAX_SHIFT_MINUTES, Shift, ShiftPattern
 from shifts.services import YEARS
 from teams.models import Team
 
@@ -163,3 +164,21 @@ class GapSerializer(serializers.Serializer[Any]):
 class CoverageSerializer(serializers.Serializer[Any]):
     hours = HourSerializer(many=True)
     gaps = GapSerializer(many=True, help_text="Hours and lines with fewer operators than their minimum.")
+
+
+class PatternDaySerializer(serializers.Serializer[Any]):
+    index = serializers.IntegerField(
+        min_value=0, max_value=MAX_CYCLE_DAYS - 1, help_text="Day of the cycle; 0 first."
+    )
+    start = ClockTimeField(help_text="Local wall-clock start.")
+    length_minutes = serializers.IntegerField(min_value=15, max_value=MAX_SHIFT_MINUTES)
+    break_minutes = serializers.IntegerField(min_value=0, max_value=MAX_SHIFT_MINUTES, default=0)
+
+
+class PatternSerializer(serializers.Serializer[Any]):
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=80)
+    kind = serializers.ChoiceField(choices=PatternKind.choices, default=PatternKind.CUSTOM)
+    cycle_days = serializers.IntegerField(min_value=1, max_value=MAX_CYCLE_DAYS)
+    active = serializers.BooleanField(read_only=True)
+    days = PatternDaySerializer(many=True, help_text="The working days; the cycle's others are off.")

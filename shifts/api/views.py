@@ -18,7 +18,7 @@ from dispatch.api.permissions import HasActionRole
 from dispatch.choices import STAFF_ROLES
 from dispatch.inputs import id_parse
 from shifts import selectors, services
-from shifts.models import Shift
+from shifts.models import Shift, ShiftPattern
 
 from .serializers import (
     CoverageQuerySerializer,
@@ -27,6 +27,7 @@ from .serializers import (
     GenerateSerializer,
     NowQuerySerializer,
     OnShiftSerializer,
+    PatternSerializer,
     ShiftListQuerySerializer,
     ShiftSerializer,
     ShiftWriteSerializer,
@@ -152,3 +153,37 @@ class CoverageView(_View):
             date_from=data["from"], date_to=data["to"], line=data.get("line")
         )
         return Response(CoverageSerializer(coverage).data)
+
+
+def _pattern_data(pattern: ShiftPattern) -> dict[str, Any]:
+    fields = ("code", "name", "kind", "cycle_days", "active")
+    return {**{name: getattr(pattern, name) for name in fields}, "days": list(pattern.days.all())}
+
+
+class PatternsView(_View):
+    """The shift patterns, each working day of its cycle (the others are off)."""
+
+    @extend_schema(responses={200: PatternSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        rows = ShiftPattern.objects.prefetch_related("days").order_by("name")
+        return Response(PatternSerializer([_pattern_data(p) for p in rows], many=True).data)
+
+    @extend_schema(
+        request=PatternSerializer,
+        responses={
+            201: PatternSerializer,
+            400: REFUSED[400],
+            403: OpenApiResponse(description="Not a supervisor."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Add a pattern, or change the one with that code (supervisors)."""
+        payload = PatternSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        blocks = [(d["index"], d["start"], d["length_minutes"], d["break_minutes"]) for d in data["days"]]
+        pattern = services.pattern_save(
+            actor=request.user, code=data["code"], name=data["name"], kind=data["kind"],
+            cycle_days=data["cycle_days"], blocks=blocks,
+        )  # fmt: skip
+        return Response(PatternSerializer(_pattern_data(pattern)).data, status=status.HTTP_201_CREATED)

@@ -115,3 +115,22 @@ def test_generate_now_and_coverage(users, crew, client_for):
     now = client_for("operator").get("/api/shifts/now/", {"team": crew["team"].pk, "line": crew["lifts"].pk})
     assert now.status_code == 200
     assert crew["members"][3].pk in [s["user"] for s in now.json()["shifts"]]
+
+
+def test_patterns_are_listed_and_a_supervisor_adds_one(crew, client_for):
+    listed = client_for("operator").get("/api/shifts/patterns/").json()
+    night = next(p for p in listed if p["code"] == "12h-2-2-night")
+    assert night["days"] == [
+        {"index": 0, "start": "19:00", "length_minutes": 720, "break_minutes": 20},
+        {"index": 1, "start": "19:00", "length_minutes": 720, "break_minutes": 20},
+    ]
+    days = [{"index": n, "start": "06:00", "length_minutes": 480, "break_minutes": 30} for n in range(6)]
+    body = {"code": "8h-6-1", "name": "8h × 6/1", "cycle_days": 7, "days": days}
+    assert client_for("operator").post("/api/shifts/patterns/", body, format="json").status_code == 403
+    created = client_for("supervisor").post("/api/shifts/patterns/", body, format="json")
+    assert (
+        created.status_code == 201 and created.json()["kind"] == "custom" and len(created.json()["days"]) == 6
+    )
+    weekly_body = {**body, "kind": "five_two", "cycle_days": 5}
+    weekly = client_for("supervisor").post("/api/shifts/patterns/", weekly_body, format="json")
+    assert weekly.status_code == 400 and set(weekly.json()) == {"cycle_days", "blocks"}

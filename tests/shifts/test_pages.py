@@ -5,7 +5,7 @@ from datetime import date, time, timedelta
 import pytest
 from django.utils import timezone
 
-from shifts.models import LineCoverageMinimum, Shift
+from shifts.models import LineCoverageMinimum, Shift, ShiftPattern
 from shifts.services import shift_save
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,22 @@ def test_who_is_on_now_and_the_hours_under_the_minimum(users, crew, browser):
     assert page.content.decode().count('class="gap"') == 1
     bad = browser("supervisor").get("/shifts/coverage/", {"date_from": "2026-01-01", "date_to": "2026-06-01"})
     assert bad.status_code == 400 and "At most 62 days" in bad.content.decode()
+
+
+def test_a_supervisor_adds_a_custom_pattern_operators_only_read_them(users, crew, browser):
+    supervisor = browser("supervisor")
+    page = supervisor.get("/shifts/patterns/")
+    assert page.status_code == 200 and "12h × 2/2 night" in page.content.decode()
+    body = {"code": "6h-evening", "name": "6h evenings", "kind": "custom", "cycle_days": "3",
+            "blocks": "0 16:00-22:00 15\n1 22:00-04:00 15\n"}  # fmt: skip
+    assert supervisor.post("/shifts/patterns/", body).status_code == 302
+    pattern = ShiftPattern.objects.get(code="6h-evening")
+    assert [(d.index, d.start, d.length_minutes, d.break_minutes) for d in pattern.days.all()] == [
+        (0, time(16), 360, 15), (1, time(22), 360, 15)
+    ]  # fmt: skip
+    bad = supervisor.post("/shifts/patterns/", {**body, "blocks": "5 08:00-17:00"})
+    assert bad.status_code == 400 and "One block at most per day" in bad.content.decode()
+    operator = browser("operator")
+    read = operator.get("/shifts/patterns/")
+    assert read.status_code == 200 and "Save the pattern" not in read.content.decode()
+    assert operator.post("/shifts/patterns/", {**body, "code": "other"}).status_code == 403
