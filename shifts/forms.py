@@ -137,3 +137,25 @@ class PatternForm(forms.Form):
             length = (int(match[4]) * 60 + int(match[5]) - start) % (24 * 60) or 24 * 60
             blocks.append((int(match[1]), time(int(match[2]), int(match[3])), length, int(match[6] or 0)))
         return blocks
+
+
+WEEKDAYS = [
+    ("0", _("Mon")), ("1", _("Tue")), ("2", _("Wed")), ("3", _("Thu")),
+    ("4", _("Fri")), ("5", _("Sat")), ("6", _("Sun")),
+]  # fmt: skip
+
+
+class MinimumForm(forms.Form):
+    line = forms.ModelChoiceField(label=_("Line"), queryset=Line.objects.all())
+    weekdays = forms.MultipleChoiceField(
+        label=_("Weekdays"),
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[d for d, _l in WEEKDAYS],
+    )
+    from_hour = forms.IntegerField(label=_("From hour"), min_value=0, max_value=23, initial=8)
+    to_hour = forms.IntegerField(label=_("To hour (not included)"), min_value=1, max_value=24, initial=20)
+    minimum = forms.IntegerField(label=_("Minimum operators"), min_value=1, max_value=500, initial=1)
+
+    def clean_weekdays(self) -> str:
+        return "".join(sorted(self.cleaned_data["weekdays"]))

@@ -26,7 +26,7 @@ from teams.choices import MemberRole
 from teams.models import Team, TeamMembership
 
 from .choices import PatternKind, ShiftSource
-from .models import MAX_CYCLE_DAYS, MAX_SHIFT_MINUTES, PatternDay, Shift, ShiftPattern
+from .models import MAX_CYCLE_DAYS, MAX_SHIFT_MINUTES, LineCoverageMinimum, PatternDay, Shift, ShiftPattern
 from .wallclock import month_days, wall_span, wall_span_until
 
 YEARS = (2000, 2100)
@@ -305,3 +305,30 @@ def shipped_patterns_restore() -> None:
 
     shipped = importlib.import_module("shifts.migrations.0002_shipped_patterns")
     shipped.shipped_create(apps, None)
+
+
+@transaction.atomic
+def coverage_minimum_add(
+    *, actor: Actor, line: Line, weekdays: str, from_hour: int, to_hour: int, minimum: int
+) -> LineCoverageMinimum:
+    """At least ``minimum`` operators on ``line`` those weekdays (digits, 0 = Monday), local hours
+    ``from_hour`` up to ``to_hour`` (supervisors). A night is two rows (0-7 and 19-24)."""
+    require_role(actor, Role.SUPERVISOR)
+    row = LineCoverageMinimum(
+        line=line,
+        weekdays="".join(sorted(set(weekdays))),
+        from_hour=from_hour,
+        to_hour=to_hour,
+        minimum=minimum,
+    )
+    row.full_clean(validate_constraints=False)
+    if not from_hour < to_hour:
+        raise ValidationError({"to_hour": _("After the first hour.")})
+    row.save()
+    return row
+
+
+@transaction.atomic
+def coverage_minimum_remove(*, actor: Actor, row: LineCoverageMinimum) -> None:
+    require_role(actor, Role.SUPERVISOR)
+    LineCoverageMinimum.objects.filter(pk=row.pk).delete()

@@ -13,4 +13,6 @@ urlpatterns = [
     path("shifts/now/", views.on_shift, name="now"),
     path("shifts/coverage/", views.coverage, name="coverage"),
     path("shifts/patterns/", views.patterns, name="patterns"),
+    path("shifts/minimums/", views.minimums, name="minimums"),
+    path("shifts/minimums/<int:pk>/delete/", views.minimum_remove, name="minimum-delete"),
 ]

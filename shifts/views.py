@@ -23,8 +23,16 @@ from dispatch.roles import has_role
 from dispatch.views.common import STAFF, role_required
 from routing.models import Line
 from shifts import selectors, services
-from shifts.forms import CoverageForm, GenerateForm, PatternForm, RosterQueryForm, ShiftForm
-from shifts.models import Shift, ShiftPattern
+from shifts.forms import (
+    WEEKDAYS,
+    CoverageForm,
+    GenerateForm,
+    MinimumForm,
+    PatternForm,
+    RosterQueryForm,
+    ShiftForm,
+)
+from shifts.models import LineCoverageMinimum, Shift, ShiftPattern
 from shifts.wallclock import local
 from teams.choices import MemberRole
 from teams.models import Team
@@ -255,3 +263,41 @@ def patterns(request: HttpRequest) -> HttpResponse:
         status = 400
     rows = ShiftPattern.objects.prefetch_related("days").order_by("name")
     return render(request, "shifts/patterns.html", {"patterns": rows, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF)
+def minimums(request: HttpRequest) -> HttpResponse:
+    """The minimum of operators per line and hour the coverage is measured against; supervisors
+    add and remove them."""
+    editor = has_role(request.user, Role.SUPERVISOR)
+    if request.method == "POST" and not editor:
+        raise PermissionDenied
+    form = MinimumForm(request.POST or None) if editor else None
+    status = 200
+    if form is not None and request.method == "POST":
+        if form.is_valid():
+            try:
+                services.coverage_minimum_add(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Minimum added."))
+                return redirect(reverse("shifts:minimums"))
+        status = 400
+    rows = LineCoverageMinimum.objects.select_related("line").order_by("line__number", "from_hour")
+    labels = dict(WEEKDAYS)
+    listed = [{"row": row, "weekdays": " ".join(str(labels[d]) for d in row.weekdays)} for row in rows]
+    return render(request, "shifts/minimums.html", {"rows": listed, "form": form}, status=status)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def minimum_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    row = LineCoverageMinimum.objects.filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    services.coverage_minimum_remove(actor=request.user, row=row)
+    messages.success(request, _("Minimum removed."))
+    return redirect(reverse("shifts:minimums"))

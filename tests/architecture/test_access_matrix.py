@@ -87,6 +87,7 @@ from reports import services as report_services
 from routing.models import CallerClass, CallRoute
 from routing.services.operators import operator_profile_for
 from routing.services.routes import route_decide
+from shifts.models import LineCoverageMinimum
 from shifts.services import shift_save
 from teams.models import Team, TeamMembership
 from telephony.services import telephony_event_apply
@@ -809,6 +810,13 @@ MATRIX = [
     R("shifts/patterns/", "POST", body={"code": "6h-evening", "name": "6h evenings", "kind": "custom", "cycle_days": "3", "blocks": "0 16:00-22:00 15"},
       operator=403, technician=403, technician2=403, supervisor=To("/shifts/patterns/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("shifts/patterns/", "PUT", **every(405)),
+    R("shifts/minimums/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/minimums/", "POST", body={"line": "{line}", "weekdays": ["0", "1"], "from_hour": "8", "to_hour": "20", "minimum": "2"},
+      operator=403, technician=403, technician2=403, supervisor=To("/shifts/minimums/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/minimums/", "PUT", **every(405)),
+    R("shifts/minimums/<int:pk>/delete/", "POST", url="/shifts/minimums/{minimum}/delete/",
+      operator=403, technician=403, technician2=403, supervisor=To("/shifts/minimums/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/minimums/<int:pk>/delete/", "GET", url="/shifts/minimums/{minimum}/delete/", **every(405)),
     R("api/shifts/", "GET", query={"from": "2026-06-01", "to": "2026-06-30", "team": "{team}"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/shifts/", "POST", body={"user": "{operator_id}", "team": "{team}", "day": "2026-06-02", "start": "08:00", "end": "17:00"}, operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/shifts/", "PUT", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
@@ -959,6 +967,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     shift = shift_save(
         actor=supervisor, user=operator, team=team, day=dt.date(2026, 6, 1), start=dt.time(8), end=dt.time(17)
     )
+    minimum = LineCoverageMinimum.objects.create(line=routing["gas_line"], from_hour=0, to_hour=24, minimum=1)
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -974,7 +983,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "caller_class": CallerClass.objects.get(code="gold").pk, "team": team.pk, "line": routing["gas_line"].pk,
         "operator_profile": operator_profile.pk, "routed_call": routed_call.pk, "supervisor_id": supervisor.pk,
         "today": timezone.localdate(now).isoformat(),
-        "shift": shift.pk, "operator_id": operator.pk, "shift_roster": f"/shifts/?month=2026-06&team={team.pk}",
+        "shift": shift.pk, "operator_id": operator.pk, "minimum": minimum.pk, "shift_roster": f"/shifts/?month=2026-06&team={team.pk}",
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -1211,7 +1220,7 @@ def test_each_row_reaches_its_route():
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
-         "shift"], 7,
+         "shift", "minimum"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01"}  # fmt: skip
     wrong = []
     for row in MATRIX:

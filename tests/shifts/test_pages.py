@@ -108,3 +108,21 @@ def test_a_supervisor_adds_a_custom_pattern_operators_only_read_them(users, crew
     read = operator.get("/shifts/patterns/")
     assert read.status_code == 200 and "Save the pattern" not in read.content.decode()
     assert operator.post("/shifts/patterns/", {**body, "code": "other"}).status_code == 403
+
+
+def test_a_supervisor_sets_the_minimums_the_coverage_reads(users, crew, browser):
+    supervisor = browser("supervisor")
+    body = {"line": crew["gas"].pk, "weekdays": ["5", "6"], "from_hour": "19", "to_hour": "24"}
+    body["minimum"] = "2"
+    assert supervisor.post("/shifts/minimums/", body).status_code == 302
+    row = LineCoverageMinimum.objects.get()
+    assert (row.weekdays, row.from_hour, row.to_hour, row.minimum) == ("56", 19, 24, 2)
+    assert "Sat Sun" in supervisor.get("/shifts/minimums/").content.decode()
+    backwards = supervisor.post("/shifts/minimums/", {**body, "from_hour": "20", "to_hour": "8"})
+    assert backwards.status_code == 400 and LineCoverageMinimum.objects.count() == 1
+    operator = browser("operator")
+    assert operator.get("/shifts/minimums/").status_code == 200
+    assert operator.post("/shifts/minimums/", body).status_code == 403
+    assert operator.post(f"/shifts/minimums/{row.pk}/delete/").status_code == 403
+    assert supervisor.post(f"/shifts/minimums/{row.pk}/delete/").status_code == 302
+    assert not LineCoverageMinimum.objects.exists()

@@ -73,6 +73,6 @@ def test_a_supervisor_generates_a_month_and_changes_a_cell(signed_in, users, liv
     # The pages pass axe-core's WCAG 2.1 A and AA rules.
     assert axe_violations(page) == []
     coverage = "/shifts/coverage/?date_from=2026-10-24&date_to=2026-10-25"
-    for path in ("/shifts/now/", coverage, "/shifts/patterns/"):
+    for path in ("/shifts/now/", coverage, "/shifts/patterns/", "/shifts/minimums/"):
         page.goto(path)
         assert axe_violations(page) == [], path
