@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "oncall",
     "routing",
     "clocks",
+    "shifts",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -229,6 +230,9 @@ SPECTACULAR_SETTINGS = {
         # Issue 18: the case types' priorities (any of them, or a target's), and why a case waits.
         "PriorityEnum": "dispatch.choices.Priority",
         "ClockPauseReasonEnum": "clocks.choices.PauseReason",
+        # Issue 18, shifts: a shift's source (generated or manual); telecontrol's keeps its name.
+        "ShiftSourceEnum": "shifts.choices.ShiftSource",
+        "SourceEnum": "telecontrol.choices.Protocol",
     },
 }
 

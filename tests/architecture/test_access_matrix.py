@@ -87,7 +87,9 @@ from reports import services as report_services
 from routing.models import CallerClass, CallRoute
 from routing.services.operators import operator_profile_for
 from routing.services.routes import route_decide
-from teams.models import Team
+from shifts.models import LineCoverageMinimum
+from shifts.services import shift_save
+from teams.models import Team, TeamMembership
 from telephony.services import telephony_event_apply
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in
@@ -785,6 +787,53 @@ MATRIX = [
     R("api/clocks/cases/<int:pk>/resume/", "POST", url="/api/clocks/cases/{intervention2}/resume/", label="c2, paused",
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/clocks/cases/<int:pk>/resume/", "GET", url="/api/clocks/cases/{intervention}/resume/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # Issue 18, shifts: the roster, its cells' forms, who is on now, coverage. Staff read (the
+    # operator is in team north, whose roster it reads, but does not lead it); generating and
+    # editing are the supervisor's (and a team leader's, tests/shifts/). The API alike.
+    R("shifts/", "GET", query={"team": "{team}", "month": "2026-06"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/", "POST", **every(405)),
+    R("shifts/generate/", "POST", body={"team": "{team}", "month": "2026-06", "pattern": "9h-5-2"}, operator=403, technician=403, technician2=403, supervisor=To("{shift_roster}"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/generate/", "GET", **every(405)),
+    R("shifts/new/", "GET", query={"team": "{team}", "user": "{operator_id}", "day": "2026-06-02"}, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/new/", "POST", body={"team": "{team}", "user": "{operator_id}", "day": "2026-06-02", "start": "08:00", "end": "17:00", "break_minutes": "60"}, operator=403, technician=403, technician2=403, supervisor=To("{shift_roster}"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/new/", "PUT", **every(405)),
+    R("shifts/<int:pk>/", "GET", url="/shifts/{shift}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/<int:pk>/", "POST", url="/shifts/{shift}/", body={"user": "{operator_id}", "day": "2026-06-01", "start": "09:00", "end": "18:00", "break_minutes": "30"}, operator=403, technician=403, technician2=403, supervisor=To("{shift_roster}"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/<int:pk>/", "PUT", url="/shifts/{shift}/", **every(405)),
+    R("shifts/<int:pk>/delete/", "POST", url="/shifts/{shift}/delete/", operator=403, technician=403, technician2=403, supervisor=To("{shift_roster}"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/<int:pk>/delete/", "GET", url="/shifts/{shift}/delete/", **every(405)),
+    R("shifts/now/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/now/", "POST", **every(405)),
+    R("shifts/coverage/", "GET", query={"date_from": "2026-06-01", "date_to": "2026-06-30"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/coverage/", "POST", **every(405)),
+    R("shifts/patterns/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/patterns/", "POST", body={"code": "6h-evening", "name": "6h evenings", "kind": "custom", "cycle_days": "3", "blocks": "0 16:00-22:00 15"},
+      operator=403, technician=403, technician2=403, supervisor=To("/shifts/patterns/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/patterns/", "PUT", **every(405)),
+    R("shifts/minimums/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/minimums/", "POST", body={"line": "{line}", "weekdays": ["0", "1"], "from_hour": "8", "to_hour": "20", "minimum": "2"},
+      operator=403, technician=403, technician2=403, supervisor=To("/shifts/minimums/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/minimums/", "PUT", **every(405)),
+    R("shifts/minimums/<int:pk>/delete/", "POST", url="/shifts/minimums/{minimum}/delete/",
+      operator=403, technician=403, technician2=403, supervisor=To("/shifts/minimums/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("shifts/minimums/<int:pk>/delete/", "GET", url="/shifts/minimums/{minimum}/delete/", **every(405)),
+    R("api/shifts/", "GET", query={"from": "2026-06-01", "to": "2026-06-30", "team": "{team}"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/", "POST", body={"user": "{operator_id}", "team": "{team}", "day": "2026-06-02", "start": "08:00", "end": "17:00"}, operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/", "PUT", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/<int:pk>/", "GET", url="/api/shifts/{shift}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/<int:pk>/", "PUT", url="/api/shifts/{shift}/", body={"user": "{operator_id}", "team": "{team}", "day": "2026-06-01", "start": "19:00", "end": "07:00"}, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/<int:pk>/", "DELETE", url="/api/shifts/{shift}/", operator=403, technician=403, technician2=403, supervisor=204, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/<int:pk>/", "POST", url="/api/shifts/{shift}/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/now/", "GET", query={"team": "{team}", "line": "{line}"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/now/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/coverage/", "GET", query={"from": "2026-06-01", "to": "2026-06-30", "line": "{line}"}, operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/coverage/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/generate/", "POST", body={"team": "{team}", "year": 2026, "month": 6, "pattern": "9h-5-2"}, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/generate/", "GET", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/patterns/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/patterns/", "POST", body={"code": "6h-evening", "name": "6h evenings", "cycle_days": 3, "days": [{"index": 0, "start": "16:00", "length_minutes": 360}]},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/shifts/patterns/", "PUT", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     # the technician's shift
     R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -913,6 +962,12 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     routed_call = Call.objects.get(external_id="matrix-routed")
     # Issue 18: customer 2's case waits for the customer (its clocks paused).
     pause_start(actor=operator, intervention=intervention2, reason="customer")
+    # Issue 18, shifts: the operator in team north (not its leader) with a shift on 1 June 2026.
+    TeamMembership.objects.create(team=team, user=operator, role="operator")
+    shift = shift_save(
+        actor=supervisor, user=operator, team=team, day=dt.date(2026, 6, 1), start=dt.time(8), end=dt.time(17)
+    )
+    minimum = LineCoverageMinimum.objects.create(line=routing["gas_line"], from_hour=0, to_hour=24, minimum=1)
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -928,6 +983,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "caller_class": CallerClass.objects.get(code="gold").pk, "team": team.pk, "line": routing["gas_line"].pk,
         "operator_profile": operator_profile.pk, "routed_call": routed_call.pk, "supervisor_id": supervisor.pk,
         "today": timezone.localdate(now).isoformat(),
+        "shift": shift.pk, "operator_id": operator.pk, "minimum": minimum.pk, "shift_roster": f"/shifts/?month=2026-06&team={team.pk}",
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -1163,7 +1219,8 @@ def test_each_row_reaches_its_route():
         ["call", "call2", "intervention", "intervention2", "plant", "plant2", "customer", "customer2", "document",
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
-         "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call"], 7,
+         "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
+         "shift", "minimum"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01"}  # fmt: skip
     wrong = []
     for row in MATRIX:
