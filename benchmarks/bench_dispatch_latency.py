@@ -232,8 +232,8 @@ class Gateways:
             "PRONTO_SMTP_HOST": self.smtp.host,
             "PRONTO_SMTP_PORT": str(self.smtp.port),
             "PRONTO_EMAIL_FROM": "pronto@example.net",
-            # Long enough that nothing escalates during the run.
-            **{f"PRONTO_ACK_TIMEOUT_{p}_MINUTES": "600" for p in ("CRITICAL", "HIGH", "NORMAL", "LOW")},
+            # Nothing escalates during the run: the escalation chains run from their own beat
+            # task (escalations.tasks.escalations_sweep), not from the notifications' sweep.
         }
         if self.hylafax:
             env.update(

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "routing",
     "clocks",
     "shifts",
+    "escalations",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -211,6 +212,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        "EscalationChannelEnum": "escalations.choices.StepChannel",
         "PlantKindEnum": "dispatch.choices.PlantKind",
         "AlarmKindEnum": "telecontrol.choices.AlarmKind",
         "CheckOutcomeEnum": "telecontrol.choices.CheckOutcome",
@@ -256,6 +258,8 @@ CELERY_BEAT_SCHEDULE = {
     "routes-sweep": {"task": "routing.tasks.routes_sweep", "schedule": 30.0},
     # Service-level clocks past due recorded as breaches in the case's history (clocks/services.py).
     "clocks-breaches": {"task": "clocks.tasks.clocks_breaches_record", "schedule": 30.0},
+    # Escalation chains: start, stop, pause and fire the steps due (escalations/services.py).
+    "escalations-sweep": {"task": "escalations.tasks.escalations_sweep", "schedule": 30.0},
     # Last month's service-level report to each customer's contacts; hourly, so a day the
     # worker was down is caught up (each customer's month is computed and sent once).
     "reports-monthly": {"task": "dispatch.tasks.reports_monthly_send", "schedule": 3600.0},
@@ -447,17 +451,8 @@ PRONTO_NOTIFICATION_TASK_TIME_LIMIT_SECONDS = env.int(
 # Gateways without push delivery reports (HylaFAX) are asked by the sweeper about rows sent
 # within this many hours; a row still "sent" after that is left alone.
 PRONTO_DELIVERY_POLL_MAX_HOURS = env.int("PRONTO_DELIVERY_POLL_MAX_HOURS", default=48)
-# Minutes to acknowledge an assignment, per priority (1 critical .. 4 low), before the summary is
-# sent again on the technician's next channel and the supervisors are warned.
-PRONTO_ACK_TIMEOUT_MINUTES = {
-    1: env.int("PRONTO_ACK_TIMEOUT_CRITICAL_MINUTES", default=5),
-    2: env.int("PRONTO_ACK_TIMEOUT_HIGH_MINUTES", default=10),
-    3: env.int("PRONTO_ACK_TIMEOUT_NORMAL_MINUTES", default=20),
-    4: env.int("PRONTO_ACK_TIMEOUT_LOW_MINUTES", default=60),
-}
 # A callback not done this many minutes after its time is flagged overdue.
 PRONTO_CALLBACK_OVERDUE_MINUTES = env.int("PRONTO_CALLBACK_OVERDUE_MINUTES", default=5)
-PRONTO_ESCALATION_MAX_ROUNDS = env.int("PRONTO_ESCALATION_MAX_ROUNDS", default=3)
 # Attachments of plant documents to emails: at most this many bytes in all.
 PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES = env.int("PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
 

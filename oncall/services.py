@@ -134,7 +134,7 @@ def override_set(
     reason: str = "",
 ) -> RotaCover:
     """Put ``user`` on call for a span, whatever the rotation says (approved as it is made)."""
-    rota = Rota.objects.select_for_update().select_related("team").get(pk=rota.pk)
+    rota = Rota.objects.select_for_update(of=("self",)).select_related("team").get(pk=rota.pk)
     _require_lead(actor, rota.team)
     _span_check(starts_at, ends_at)
     if user.pk not in _team_technicians(rota.team):
@@ -194,7 +194,7 @@ def swap_request(
 @transaction.atomic
 def swap_decide(*, actor: Actor, cover: RotaCover, approve: bool) -> RotaCover:
     """The leader (or a supervisor) approves or refuses a requested swap."""
-    cover = RotaCover.objects.select_for_update().select_related("rota__team").get(pk=cover.pk)
+    cover = RotaCover.objects.select_for_update(of=("self",)).select_related("rota__team").get(pk=cover.pk)
     _require_lead(actor, cover.rota.team)
     if cover.status != CoverStatus.REQUESTED:
         raise TransitionNotAllowed(
@@ -212,7 +212,7 @@ def swap_decide(*, actor: Actor, cover: RotaCover, approve: bool) -> RotaCover:
 @transaction.atomic
 def cover_withdraw(*, actor: Actor, cover: RotaCover) -> RotaCover:
     """The one who asked withdraws a swap not yet decided; the leader withdraws any cover."""
-    cover = RotaCover.objects.select_for_update().select_related("rota__team").get(pk=cover.pk)
+    cover = RotaCover.objects.select_for_update(of=("self",)).select_related("rota__team").get(pk=cover.pk)
     own = actor is not None and cover.requested_by_id == actor.pk and cover.status == CoverStatus.REQUESTED
     if not own:
         _require_lead(actor, cover.rota.team)

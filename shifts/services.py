@@ -105,7 +105,7 @@ def shift_save(
     shift of the same operator (any team). Takes a lock on the operator's row."""
     _require_editor(actor, team)
     if shift is not None:
-        shift = Shift.objects.select_for_update().select_related("team").get(pk=shift.pk)
+        shift = Shift.objects.select_for_update(of=("self",)).select_related("team").get(pk=shift.pk)
         _require_editor(actor, shift.team)
     _check_year(day, "day")
     _check_member(user, team)
@@ -141,7 +141,7 @@ def shift_save(
 @transaction.atomic
 def shift_delete(*, actor: Actor, shift: Shift) -> None:
     """Remove a shift (the leader of its team, or a supervisor)."""
-    shift = Shift.objects.select_for_update().select_related("team").get(pk=shift.pk)
+    shift = Shift.objects.select_for_update(of=("self",)).select_related("team").get(pk=shift.pk)
     _require_editor(actor, shift.team)
     shift.delete()
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from dispatch.models import Plant
 
@@ -28,6 +29,43 @@ def teams_covering(*, plant: Plant) -> list[Team]:
         if piece.team_id not in best or rank < best[piece.team_id][0]:
             best[piece.team_id] = (rank, piece.team)
     return [team for _rank, team in sorted(best.values(), key=lambda item: (item[0], item[1].name))]
+
+
+def teams_covering_many(*, plants: Iterable[Plant]) -> dict[int, list[Team]]:
+    """``teams_covering`` for many plants at once (the escalation sweep's thousands of cases):
+    per plant id, its teams, the most specific first. One query."""
+    plants = list(plants)
+    if not plants:
+        return {}
+    municipalities = {p.municipality.strip().lower() for p in plants if p.municipality.strip()}
+    provinces = {p.province.strip().lower() for p in plants if p.province.strip()}
+    condition = Q(kind=AreaKind.PLANT, plant_id__in=[p.pk for p in plants])
+    condition |= Q(kind=AreaKind.MUNICIPALITY, name_lower__in=municipalities)
+    condition |= Q(kind=AreaKind.PROVINCE, name_lower__in=provinces)
+    pieces = list(
+        TeamArea.objects.annotate(name_lower=Lower("name"))
+        .filter(condition)
+        .select_related("team", "team__backup_team", "team__leader")
+    )
+    by_key: dict[tuple[str, str], list[TeamArea]] = {}
+    for piece in pieces:
+        key = str(piece.plant_id) if piece.kind == AreaKind.PLANT else piece.name.strip().lower()
+        by_key.setdefault((piece.kind, key), []).append(piece)
+    covering: dict[int, list[Team]] = {}
+    for plant in plants:
+        keys = [
+            (AreaKind.PLANT, str(plant.pk)),
+            (AreaKind.MUNICIPALITY, plant.municipality.strip().lower()),
+            (AreaKind.PROVINCE, plant.province.strip().lower()),
+        ]
+        best: dict[int, tuple[int, Team]] = {}
+        for kind, key in keys:
+            for area in by_key.get((kind, key), []) if key else []:
+                rank = AREA_SPECIFICITY[kind]
+                if area.team_id not in best or rank < best[area.team_id][0]:
+                    best[area.team_id] = (rank, area.team)
+        covering[plant.pk] = [team for _r, team in sorted(best.values(), key=lambda i: (i[0], i[1].name))]
+    return covering
 
 
 def team_members(*, team: Team, role: MemberRole | None = None) -> QuerySet[TeamMembership]:

@@ -355,7 +355,28 @@ def _clock_breached(event: Event, data: Data) -> str:
     }
 
 
+def _escalation_step(event: Event, data: Data) -> str:
+    # Issue 18, escalations: each step as it fired; who it found, on what, or why nobody.
+    step = _("Escalation step %(position)s (%(target)s)") % {
+        "position": label(data.get("position")),
+        "target": label(data.get("target")).replace("_", " "),
+    }
+    if data.get("outcome") == "nobody":
+        return with_text(step + ": " + _("nobody"), data.get("note"))
+    who = label(data.get("user_name")) if data.get("user_name") else ""
+    return with_text(f"{step}: {who} {data.get('sent_on') or ''}".strip(), data.get("note"))
+
+
+def _escalation_stopped(event: Event, data: Data) -> str:
+    return _("Escalation stopped before step %(position)s: %(reason)s.") % {
+        "position": label(data.get("position")),
+        "reason": label(data.get("reason")),
+    }
+
+
 SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
+    "escalation.step": _escalation_step,
+    "escalation.stopped": _escalation_stopped,
     "call.offered": _call_offered,
     "call.consult_started": _consult_started,
     "call.consult_ended": _consult_ended,

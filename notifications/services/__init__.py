@@ -12,20 +12,22 @@ Every step is written into the intervention's history (``notification.*`` events
 By subject: ``outbox`` (the rows the business changes ask for, files emailed to a customer's
 contacts, and the helpers that write the outbox's steps into the history), ``delivery``
 (sending one row, its attempts and retries, delivery receipts), ``sweep`` (the sweeper: lost
-tasks, dead workers, delivery polls), ``escalation`` (unacknowledged assignments, the
-supervisors' warnings), ``replies`` (acknowledgements by SMS) and ``contact_points`` (the
+tasks, dead workers, delivery polls), ``escalation`` (the supervisors' warnings; unacknowledged
+assignments are the ``escalations`` app's), ``replies`` (acknowledgements by SMS) and ``contact_points`` (the
 technicians' channels, kept by the supervisors). Callers import from here.
 """
 
 from .contact_points import contact_point_add, contact_point_change, contact_point_set_active
 from .delivery import notification_deliver, notification_receipt_apply, retry_delay
-from .escalation import ack_timeout, acknowledgements_escalate
 from .outbox import (
     contact_points_for,
     email_files_send,
+    notification_build,
     notifications_for_assignment,
     notifications_for_callback,
     notifications_for_cancel,
+    notifications_queue_many,
+    row_summary,
 )
 from .replies import sms_reply_apply
 from .sweep import DELIVERY_POLL_BATCH, deliveries_poll, notifications_sweep
@@ -38,7 +40,6 @@ __all__ = [
     "notification_receipt_apply",
     "notifications_sweep",
     "deliveries_poll",
-    "acknowledgements_escalate",
     "sms_reply_apply",
     "retry_delay",
     "email_files_send",
@@ -47,6 +48,8 @@ __all__ = [
     "contact_point_set_active",
     # Public in the former single module too.
     "contact_points_for",
-    "ack_timeout",
+    "notification_build",
+    "notifications_queue_many",
+    "row_summary",
     "DELIVERY_POLL_BATCH",
 ]

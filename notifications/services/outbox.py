@@ -156,6 +156,32 @@ def _notifications_create(
     return created
 
 
+def notification_build(
+    *, intervention: Intervention, reason: str, point: ContactPoint, now: datetime, escalation_step: int = 0
+) -> Notification:
+    """An unsaved outbox row about ``intervention`` to ``point`` (``notifications_queue_many``
+    saves many at once)."""
+    return _notification_build(
+        intervention=intervention, reason=reason, point=point, now=now, escalation_step=escalation_step
+    )
+
+
+def notifications_queue_many(rows: list[Notification]) -> list[Notification]:
+    """Insert outbox rows of many interventions in one statement and queue their delivery for
+    after the caller's commit. The caller writes their history (``row_summary``), in bulk too:
+    the escalation sweep fires thousands of steps at once."""
+    if not rows:
+        return rows
+    created = Notification.objects.bulk_create(rows)
+    _deliver_after_commit(created)
+    return created
+
+
+def row_summary(row: Notification) -> dict:
+    """How the history names an outbox row (``notification.queued`` and the following events)."""
+    return _row_summary(row)
+
+
 # ----------------------------------------------------------------------------------------------
 # What the business changes ask for (called inside their transaction)
 

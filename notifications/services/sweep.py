@@ -1,6 +1,6 @@
 """The sweeper, safe to run beside the workers: re-sends rows whose task was lost, takes back
 rows whose worker died mid-call (asking the gateway first whether it took the message, so it is
-never sent twice), escalates unacknowledged assignments, and asks the gateways without push
+never sent twice), and asks the gateways without push
 delivery reports (HylaFAX) what became of what they took.
 """
 
@@ -28,7 +28,6 @@ from notifications.models import Notification
 from notifications.services.outbox import NOTIFICATION_SEND
 
 from .delivery import _message_for, _send_later, notification_receipt_apply
-from .escalation import acknowledgements_escalate
 from .outbox import _record, _row_summary
 
 logger = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ S = NotificationStatus
 
 def notifications_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Re-send what is due and was never picked up, take back rows whose worker died mid-call,
-    escalate unacknowledged assignments, and ask gateways without push delivery reports about
+    and ask gateways without push delivery reports about
     what they took (``deliveries_poll``). Safe to run concurrently with workers."""
     now = now or timezone.now()
     # Pending and due for a while: their task was lost (a broker restart, a crash before enqueue).
@@ -57,12 +56,10 @@ def notifications_sweep(*, now: datetime | None = None) -> dict[str, int]:
     )[:200]:
         if _stuck_recover(pk, stuck_before=stuck_before):
             taken_back += 1
-    escalated = acknowledgements_escalate(now=now)
     polled = deliveries_poll(now=now)
     return {
         "resent": len(due),
         "taken_back": taken_back,
-        "escalated": escalated,
         "delivery_polled": polled["polled"],
         "delivery_settled": polled["settled"],
     }

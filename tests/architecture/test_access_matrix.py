@@ -79,6 +79,7 @@ from clocks.services import pause_start
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
+from escalations.models import EscalationChain
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
 from privacy.services.requests import personal_request_export, personal_request_record
@@ -834,6 +835,27 @@ MATRIX = [
     R("api/shifts/patterns/", "POST", body={"code": "6h-evening", "name": "6h evenings", "cycle_days": 3, "days": [{"index": 0, "start": "16:00", "length_minutes": 360}]},
       operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/shifts/patterns/", "PUT", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # Issue 18, escalations: a case's timeline (panel and API): the staff and its technician, 404 for
+    # another technician's case; the chains and their editor: supervisors (the API's list: staff).
+    R("escalations/cases/<int:pk>/panel/", "GET", url="/escalations/cases/{intervention}/panel/", operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("escalations/cases/<int:pk>/panel/", "POST", url="/escalations/cases/{intervention}/panel/", **every(405)),
+    R("escalations/chains/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("escalations/chains/", "POST", **every(405)),
+    R("escalations/chains/<int:pk>/", "GET", url="/escalations/chains/{chain}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("escalations/chains/<int:pk>/", "POST", url="/escalations/chains/{chain}/",
+      body={"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "12", "form-0-order": "1",
+            "form-0-delay_minutes": "0", "form-0-target": "supervisor_on_duty", "form-0-channel": "first", "publish": "1"},
+      operator=403, technician=403, technician2=403, supervisor=To("/escalations/chains/{chain}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("escalations/chains/<int:pk>/", "DELETE", url="/escalations/chains/{chain}/", **every(405)),
+    R("api/escalations/chains/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/escalations/chains/", "POST", body={"name": "Emergencies", "case_type": "emergency", "priority": 1, "steps": [{"delay_minutes": 0, "target": "supervisor_on_duty", "channel": "first"}]},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/escalations/chains/", "DELETE", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/escalations/chains/<int:pk>/publish/", "POST", url="/api/escalations/chains/{chain}/publish/", body={"steps": [{"delay_minutes": 0, "target": "team_leader", "channel": "sms"}]},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/escalations/chains/<int:pk>/publish/", "GET", url="/api/escalations/chains/{chain}/publish/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/escalations/cases/<int:pk>/", "GET", url="/api/escalations/cases/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/escalations/cases/<int:pk>/", "POST", url="/api/escalations/cases/{intervention}/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     # the technician's shift
     R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -984,6 +1006,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "operator_profile": operator_profile.pk, "routed_call": routed_call.pk, "supervisor_id": supervisor.pk,
         "today": timezone.localdate(now).isoformat(),
         "shift": shift.pk, "operator_id": operator.pk, "minimum": minimum.pk, "shift_roster": f"/shifts/?month=2026-06&team={team.pk}",
+        "chain": EscalationChain.objects.get(case_type__isnull=True, priority=1).pk,
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -1220,7 +1243,7 @@ def test_each_row_reaches_its_route():
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
-         "shift", "minimum"], 7,
+         "shift", "minimum", "chain"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01"}  # fmt: skip
     wrong = []
     for row in MATRIX:

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from dispatch import services as dispatch_services
-from notifications import services
+from escalations.models import EscalationStep
+from escalations.services import escalations_sweep
 from notifications.models import Notification
 from tests.dispatch.helpers import call_logged
 
@@ -40,7 +41,8 @@ def test_an_unacknowledged_assignment_escalates_on_time_across_a_change(
     too_early,
     due,
 ):
-    settings.PRONTO_ACK_TIMEOUT_MINUTES = {1: 5, 2: 5, 3: 5, 4: 5}
+    # Every shipped chain re-sends after 5 minutes (escalations: the chains are data).
+    EscalationStep.objects.filter(position=2).update(delay_minutes=5)
     # Assigned at that moment (the services take the clock's time; interventions have no other writer).
     with monkeypatch.context() as patch, django_capture_on_commit_callbacks(execute=False):
         patch.setattr(timezone, "now", lambda: datetime.fromisoformat(assigned).astimezone(UTC))
@@ -49,6 +51,8 @@ def test_an_unacknowledged_assignment_escalates_on_time_across_a_change(
         )
     # ``now`` as a caller in the local zone would pass it.
     with django_capture_on_commit_callbacks(execute=False):
-        assert services.acknowledgements_escalate(now=datetime.fromisoformat(too_early).astimezone(ROME)) == 0
-        assert services.acknowledgements_escalate(now=datetime.fromisoformat(due).astimezone(ROME)) == 1
+        escalations_sweep(now=datetime.fromisoformat(assigned).astimezone(ROME))
+        escalations_sweep(now=datetime.fromisoformat(too_early).astimezone(ROME))
+        assert not Notification.objects.filter(intervention=intervention, reason="escalated").exists()
+        escalations_sweep(now=datetime.fromisoformat(due).astimezone(ROME))
     assert Notification.objects.filter(intervention=intervention, reason="escalated").count() == 1

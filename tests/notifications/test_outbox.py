@@ -117,8 +117,7 @@ def test_email_carries_the_plant_documents_marked_for_assignments(
 def test_gateway_down_then_back_sends_everything_once(
     reachable, intervention, fake_gateway, django_capture_on_commit_callbacks, settings
 ):
-    # Acknowledgement escalation is tested on its own below.
-    settings.PRONTO_ACK_TIMEOUT_MINUTES = {1: 600, 2: 600, 3: 600, 4: 600}
+    # The notifications' sweep no longer escalates: the escalation chains do (tests/escalations).
     fake_gateway.script = ["down", "down", "down"]
     assign_and_deliver(reachable, intervention, django_capture_on_commit_callbacks)
     rows = list(Notification.objects.filter(intervention=intervention))
@@ -244,34 +243,40 @@ def test_cancelling_tells_the_technician(
     assert all("CANCEL" in n.body.upper() for n in cancelled)
 
 
-def test_no_acknowledgement_resends_on_the_next_channel_and_warns_the_supervisor(
-    reachable, intervention, fake_gateway, django_capture_on_commit_callbacks, settings
+def test_no_acknowledgement_resends_on_the_next_channel_through_the_shipped_chain(
+    reachable, intervention, fake_gateway, django_capture_on_commit_callbacks
 ):
-    settings.PRONTO_ACK_TIMEOUT_MINUTES = {1: 5, 2: 10, 3: 20, 4: 60}
+    """Today's rule, now the shipped escalation chain of the case's priority: after the
+    priority's time the summary goes again on the technician's next channel."""
+    from escalations.services import escalations_sweep
+
     assign_and_deliver(reachable, intervention, django_capture_on_commit_callbacks)
     intervention.refresh_from_db()
-    timeout = timedelta(minutes=settings.PRONTO_ACK_TIMEOUT_MINUTES[intervention.priority])
-    assert (
-        services.acknowledgements_escalate(now=intervention.assigned_at + timeout - timedelta(seconds=1)) == 0
-    )
+    timeout = timedelta(minutes={1: 5, 2: 10, 3: 20, 4: 60}[intervention.priority])
+    escalations_sweep(now=intervention.assigned_at)
+    escalations_sweep(now=intervention.assigned_at + timeout - timedelta(seconds=1))
+    assert not Notification.objects.filter(intervention=intervention, reason="escalated").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.acknowledgements_escalate(now=intervention.assigned_at + timeout) == 1
-        # The same period again: nothing more.
-        assert services.acknowledgements_escalate(now=intervention.assigned_at + timeout) == 0
+        escalations_sweep(now=intervention.assigned_at + timeout)
+        escalations_sweep(now=intervention.assigned_at + timeout)  # the same instant again: nothing more
     escalated = Notification.objects.get(intervention=intervention, reason="escalated")
-    assert escalated.channel == "email" and escalated.escalation_step == 1
-    warning = Notification.objects.get(reason="supervisor_warning", recipient="boss@example.net")
-    # Due at the sweep's time (simulated here, ahead of the clock): then they go out.
-    assert {escalated.next_attempt_at, warning.next_attempt_at} == {intervention.assigned_at + timeout}
-    Notification.objects.filter(pk__in=[escalated.pk, warning.pk]).update(next_attempt_at=timezone.now())
+    assert escalated.channel == "email" and escalated.escalation_step == 2
+    # Due at the sweep's time (simulated here, ahead of the clock): then it goes out.
+    assert escalated.next_attempt_at == intervention.assigned_at + timeout
+    Notification.objects.filter(pk=escalated.pk).update(next_attempt_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         notification_send(escalated.pk)
-        notification_send(warning.pk)
     escalated.refresh_from_db()
-    assert escalated.status == "sent" and fake_gateway.sent[-2].recipient == "tech@example.net"
-    assert "notification.ack_overdue" in kinds(intervention)
+    assert escalated.status == "sent" and fake_gateway.sent[-1].recipient == "tech@example.net"
+    assert "escalation.step" in kinds(intervention)
     dispatch_services.intervention_acknowledge(actor=reachable["technician"], intervention=intervention)
-    assert services.acknowledgements_escalate(now=intervention.assigned_at + 10 * timeout) == 0
+    escalations_sweep(now=intervention.assigned_at + 10 * timeout)
+    assert (
+        Notification.objects.filter(
+            intervention=intervention, reason__in=["escalated", "supervisor_warning"]
+        ).count()
+        == 1
+    )
 
 
 def test_the_embedded_outbox_stores_what_would_be_sent(

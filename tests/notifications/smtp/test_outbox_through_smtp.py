@@ -62,7 +62,6 @@ def test_assignment_email_and_fax_reach_the_real_smtp_servers(
 def test_smtp_down_then_back_sends_each_once(
     users, plant, gateways, django_capture_on_commit_callbacks, settings
 ):
-    settings.PRONTO_ACK_TIMEOUT_MINUTES = {1: 600, 2: 600, 3: 600, 4: 600}
     technician = users["technician"]
     ContactPoint.objects.create(user=technician, channel="email", address="tech@example.net")
     gateways.stop()
