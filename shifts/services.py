@@ -21,6 +21,7 @@ from dispatch.choices import STAFF_ROLES, Role
 from dispatch.roles import AnyUser as Actor
 from dispatch.roles import has_role
 from dispatch.services.common import require_role
+from dispatch.timing import PERIOD_FIRST_YEAR, PERIOD_LAST_YEAR
 from routing.models import Line
 from teams.choices import MemberRole
 from teams.models import Team, TeamMembership
@@ -29,7 +30,8 @@ from .choices import PatternKind, ShiftSource
 from .models import MAX_CYCLE_DAYS, MAX_SHIFT_MINUTES, LineCoverageMinimum, PatternDay, Shift, ShiftPattern
 from .wallclock import month_days, wall_span, wall_span_until
 
-YEARS = (2000, 2100)
+# The same years as every other period of the product (reports, figures, rotas).
+YEARS = (PERIOD_FIRST_YEAR, PERIOD_LAST_YEAR)
 
 
 def may_edit_roster(actor: Actor, team: Team | None) -> bool:

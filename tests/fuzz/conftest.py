@@ -3,6 +3,7 @@
 import time
 import uuid
 from collections import defaultdict
+from datetime import time as clock_time
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,9 @@ from routing.choices import OperatorState
 from routing.models import Line, Queue, Skill
 from routing.services.operators import operator_profile_for, operator_state_choose
 from routing.services.routes import route_decide
+from shifts.services import shift_save
 from teams.models import Team
+from teams.services import team_member_set
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.fuzz.wsgi import in_process_wsgi  # noqa: F401  (fixture)
 
@@ -58,6 +61,14 @@ def fuzz_world(users, plant, other_plant, settings):
         operator_state_choose(actor=users[name], profile=profile, state=OperatorState.AVAILABLE)
     route_decide(call_id="fuzz-offered", caller="+390612345001", line="800100", at=now)
     route_decide(call_id="fuzz-queued", caller="+390612345002", line="800100", at=now)
+    # Teams and shifts (issue 18): a regional team with both kinds of member and a shift today.
+    region = Team.objects.create(code="north", name="North")
+    for name, role in (("operator", "operator"), ("technician", "technician")):
+        team_member_set(actor=users["supervisor"], team=region, user=users[name], role=role)
+    shift_save(
+        actor=users["supervisor"], user=users["operator"], team=region, day=timezone.localdate(now),
+        start=clock_time(8), end=clock_time(17), break_minutes=60,
+    )  # fmt: skip
     return users
 
 
