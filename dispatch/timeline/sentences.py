@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from dispatch.choices import Priority
 from dispatch.models import Event, Intervention
@@ -338,10 +338,35 @@ def _case_typed(event: Event, data: Data) -> str:
     return _("Case type: %(type)s.") % {"type": label(data.get("case_type_name") or data.get("case_type"))}
 
 
+# The codes the outer apps store in their events (clocks' pause reasons, escalations' targets and
+# stop reasons), in words: the history is the core's to read, so the words live here.
+CODED_WORDS: Mapping[str, Any] = {
+    "customer": gettext_lazy("waiting for the customer"),
+    "parts": gettext_lazy("waiting for parts"),
+    "access": gettext_lazy("waiting for access"),
+    "third_party": gettext_lazy("waiting for a third party"),
+    "assigned_technician": gettext_lazy("the assigned technician"),
+    "on_call": gettext_lazy("the technician on call"),
+    "on_call_backup": gettext_lazy("the backup team's technician on call"),
+    "team_leader": gettext_lazy("the team leader"),
+    "supervisor_on_duty": gettext_lazy("the supervisors on duty"),
+    "acknowledged": gettext_lazy("acknowledged"),
+    "cancelled": gettext_lazy("cancelled"),
+    "reassigned": gettext_lazy("re-assigned"),
+    "finished": gettext_lazy("no longer waiting for an acknowledgement"),
+}
+
+
+def coded(value: Any) -> str:
+    """A stored code in words where it is one of ``CODED_WORDS``, else as ``label`` puts it."""
+    if isinstance(value, str) and value in CODED_WORDS:
+        return str(CODED_WORDS[value])
+    return label(value)
+
+
 def _case_paused(event: Event, data: Data) -> str:
-    return with_text(
-        _("Clocks paused (%(reason)s)") % {"reason": label(data.get("reason"))}, data.get("note")
-    )
+    paused = _("Clocks paused (%(reason)s)") % {"reason": coded(data.get("reason"))}
+    return with_text(paused, data.get("note"))
 
 
 def _case_resumed(event: Event, data: Data) -> str:
@@ -359,7 +384,7 @@ def _escalation_step(event: Event, data: Data) -> str:
     # Issue 18, escalations: each step as it fired; who it found, on what, or why nobody.
     step = _("Escalation step %(position)s (%(target)s)") % {
         "position": label(data.get("position")),
-        "target": label(data.get("target")).replace("_", " "),
+        "target": coded(data.get("target")),
     }
     if data.get("outcome") == "nobody":
         return with_text(step + ": " + _("nobody"), data.get("note"))
@@ -370,12 +395,20 @@ def _escalation_step(event: Event, data: Data) -> str:
 def _escalation_stopped(event: Event, data: Data) -> str:
     return _("Escalation stopped before step %(position)s: %(reason)s.") % {
         "position": label(data.get("position")),
-        "reason": label(data.get("reason")),
+        "reason": coded(data.get("reason")),
+    }
+
+
+def _escalation_handover_refused(event: Event, data: Data) -> str:
+    return _("The escalation could not hand the case to %(user)s (%(why)s): told instead.") % {
+        "user": label(data.get("user_name")),
+        "why": label(data.get("why")),
     }
 
 
 SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "escalation.step": _escalation_step,
+    "escalation.handover_refused": _escalation_handover_refused,
     "escalation.stopped": _escalation_stopped,
     "call.offered": _call_offered,
     "call.consult_started": _consult_started,

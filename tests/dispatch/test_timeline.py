@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from dispatch import selectors, services
 from dispatch.choices import InterventionStatus as S
@@ -20,7 +21,10 @@ from privacy.choices import AccessKind
 from .helpers import call_logged, intervention_in
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("dispatch", "notifications", "telecontrol", "telephony", "privacy", "reports", "routing", "clocks")
+APPS = (
+    "dispatch", "notifications", "telecontrol", "telephony", "privacy", "reports", "routing", "clocks",
+    "teams", "oncall", "shifts", "escalations",
+)  # fmt: skip
 KIND = r"[\"']([a-z_]+\.[a-z_]+)[\"']"
 # ``kind="call.logged"`` (event_record, call_changes_apply, a variable set before the call) and
 # ``_record(intervention_id, "notification.sent", ...)`` (the notifications' own writer).
@@ -58,7 +62,7 @@ def test_the_scan_finds_the_kinds_written_every_way():
     for kind in (
         "call.logged",
         "notification.sent",
-        "notification.ack_overdue",
+        "notification.supervisor_warned",
         "intervention.close",
         "history.resealed",
     ):
@@ -128,6 +132,20 @@ def test_representative_sentences_in_english_with_local_times():
         "Personal data erased (caller_number, 1 value) because of request #12."
     )
     assert event_sentence(_event("made.up", {})) == "made.up"
+
+
+def test_codes_stored_by_the_outer_apps_read_as_words_in_both_languages():
+    step = {"position": 3, "target": "on_call_backup", "outcome": "nobody"}
+    assert event_sentence(_event("escalation.step", step)) == (
+        "Escalation step 3 (the backup team's technician on call): nobody."
+    )
+    stopped = {"position": 2, "reason": "acknowledged"}
+    assert event_sentence(_event("escalation.stopped", stopped)) == (
+        "Escalation stopped before step 2: acknowledged."
+    )
+    assert event_sentence(_event("case.paused", {"reason": "parts"})) == "Clocks paused (waiting for parts)."
+    with translation.override("it"):
+        assert "reperibil" in event_sentence(_event("escalation.step", step))
 
 
 @pytest.mark.django_db
