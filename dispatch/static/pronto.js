@@ -135,8 +135,11 @@
       if (kind) { tone(kind); }
     }).catch(function () {});
   }
-  document.addEventListener("pointerdown", unlock, true);
-  document.addEventListener("keydown", unlock, true);
+  // Browsers differ on which of these grants the page its "user activation" (a pointerdown may
+  // not, the click after it does): each tries, the first that works plays what was held.
+  ["pointerdown", "pointerup", "click", "keydown", "keyup"].forEach(function (name) {
+    document.addEventListener(name, unlock, true);
+  });
 
   function update(alerts, fresh) {
     var shown = {}, seen = seenKeys(), newTone = null, hadFocus = alerts.contains(document.activeElement);
