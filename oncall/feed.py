@@ -5,7 +5,7 @@ event instead of adding a second one)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
@@ -29,17 +29,31 @@ def feed_get(*, token: str) -> CalendarFeed | None:
     return CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
 
 
-def span_uid(span: OnCallSpan, user_id: int) -> str:
-    """Stable per span: the rota, the person, the instants, the cover that made it (if any)."""
-    key = f"{span.rota_id}:{user_id}:{span.starts_at.astimezone(UTC):%Y%m%dT%H%M%S}:"
-    key += f"{span.ends_at.astimezone(UTC):%Y%m%dT%H%M%S}:{span.cover_id or ''}"
+def feed_window(at: datetime) -> tuple[datetime, datetime]:
+    """From the local midnight a month before ``at`` to the one three months after: whole days,
+    so that the same span reads the same all day long."""
+    today = timezone.localdate(at)
+    start = timezone.make_aware(datetime.combine(today - PAST, time()))
+    return start, timezone.make_aware(datetime.combine(today + AHEAD, time()))
+
+
+def span_uid(span: OnCallSpan, user_id: int, window_start: datetime) -> str:
+    """Stable per span: the rota, the person, the cover that made it (if any) and the span's
+    start, or its end for the span the window cuts at its start (a span the window cuts at its
+    end keeps its start; a span is never longer than the window)."""
+    edge = f"end:{span.ends_at.astimezone(UTC):%Y%m%dT%H%M%S}" if span.starts_at <= window_start else (
+        f"start:{span.starts_at.astimezone(UTC):%Y%m%dT%H%M%S}"
+    )  # fmt: skip
+    key = f"{span.rota_id}:{user_id}:{span.cover_id or ''}:{edge}"
     return hashlib.sha256(key.encode()).hexdigest()[:32] + "@pronto.oncall"
 
 
 def calendar_ics(*, user: AbstractBaseUser, at: datetime | None = None) -> bytes:
-    """``user``'s spans on call from a month ago to three months ahead, as an iCalendar."""
+    """``user``'s spans on call from a month ago to three months ahead (``feed_window``), as an
+    iCalendar."""
     at = at or timezone.now()
-    spans = user_spans(user=user, start=at - PAST, end=at + AHEAD)
+    start, end = feed_window(at)
+    spans = user_spans(user=user, start=start, end=end)
     teams = dict(Rota.objects.filter(pk__in={s.rota_id for s in spans}).values_list("pk", "team_id"))
     names = dict(Team.objects.filter(pk__in=set(teams.values())).values_list("pk", "name"))
     calendar = Calendar()
@@ -49,7 +63,7 @@ def calendar_ics(*, user: AbstractBaseUser, at: datetime | None = None) -> bytes
     stamp = at.astimezone(UTC)
     for span in spans:
         event = Event()
-        event.add("uid", span_uid(span, user.pk))
+        event.add("uid", span_uid(span, user.pk, start))
         event.add("dtstamp", stamp)
         event.add("dtstart", span.starts_at.astimezone(UTC))
         event.add("dtend", span.ends_at.astimezone(UTC))
