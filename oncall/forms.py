@@ -17,6 +17,13 @@ WEEKDAYS = [
 ]  # fmt: skip
 
 
+class PersonField(forms.ModelChoiceField):
+    """A person by name (the username when there is none)."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
 def _moment(label) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
@@ -57,7 +64,7 @@ class RotaForm(forms.Form):
         people = technicians_of(team)
         current = list(rota.members.values_list("user_id", flat=True)) if rota is not None else []
         for turn in range(max(people.count(), 1)):
-            self.fields[f"turn_{turn}"] = forms.ModelChoiceField(
+            self.fields[f"turn_{turn}"] = PersonField(
                 label=_("Turn %(n)s") % {"n": turn + 1},
                 queryset=people,
                 required=turn == 0,
@@ -85,6 +92,8 @@ class _CoverForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def __init__(self, *args, team: Team, people, **kwargs):
+        # Both forms may be on one page (a leader who takes turns): ids of their own.
+        kwargs.setdefault("auto_id", f"{self.person}_%s")
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["rota"]).queryset = Rota.objects.filter(
             team=team, active=True
@@ -95,13 +104,11 @@ class _CoverForm(forms.Form):
 
 
 class OverrideForm(_CoverForm):
-    user = forms.ModelChoiceField(label=_("On call"), queryset=get_user_model().objects.none())
+    user = PersonField(label=_("On call"), queryset=get_user_model().objects.none())
     field_order = ["rota", "user", "starts_at", "ends_at", "reason"]
 
 
 class SwapForm(_CoverForm):
-    taker = forms.ModelChoiceField(
-        label=_("Colleague who takes it"), queryset=get_user_model().objects.none()
-    )
+    taker = PersonField(label=_("Colleague who takes it"), queryset=get_user_model().objects.none())
     person = "taker"
     field_order = ["rota", "taker", "starts_at", "ends_at", "reason"]

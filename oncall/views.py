@@ -25,12 +25,13 @@ from dispatch.roles import has_role
 from dispatch.views.common import role_required
 from oncall import selectors, services
 from oncall.choices import CoverStatus
-from oncall.forms import OverrideForm, RotaForm, SwapForm, technicians_of
+from oncall.forms import WEEKDAYS, OverrideForm, RotaForm, SwapForm, technicians_of
 from oncall.models import Rota, RotaCover
 from teams.models import Team
 
 READERS = (Role.OPERATOR, Role.SUPERVISOR, Role.TECHNICIAN)
 WEEKS = 8
+DAYS = dict(WEEKDAYS)
 
 
 def _team(request: HttpRequest, pk: int) -> Team:
@@ -108,7 +109,9 @@ def _page(request: HttpRequest, team: Team, status: int = 200, **forms: object) 
     asks = has_role(request.user, Role.TECHNICIAN) and in_rota
     context: dict[str, object] = {
         "team": team,
-        "rotas": [{"rota": rota, "weeks": _weeks(rota, names)} for rota in rotas],
+        "rotas": [
+            {"rota": rota, "weeks": _weeks(rota, names), "day": DAYS[rota.handover_weekday]} for rota in rotas
+        ],
         "covers": covers,
         "leads": leads,
         "me": request.user.pk,

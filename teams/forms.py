@@ -12,8 +12,16 @@ from teams.choices import AreaKind, MemberRole
 from teams.models import Team
 
 
+class PersonField(forms.ModelChoiceField):
+    """A person by name and username."""
+
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
 def people() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return PersonField(
         label=_("Person"),
         queryset=get_user_model()
         .objects.filter(is_active=True, groups__name__in=[Role.OPERATOR, Role.SUPERVISOR, Role.TECHNICIAN])

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from dispatch.timing import PERIOD_FIRST_YEAR, PERIOD_LAST_YEAR
 from oncall.choices import OnCallSource
 from oncall.models import Rota, RotaCover
-from routing.api.rules_serializers import ClockTimeField, RowIdField
+from teams.api.fields import ClockTimeField, RowIdField
 from teams.models import Team
 
 MAX_SPAN = timedelta(days=92)

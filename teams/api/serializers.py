@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from dispatch.models import Plant
-from routing.api.rules_serializers import RowIdField
+from teams.api.fields import RowIdField
 from teams.choices import AreaKind, MemberRole
 from teams.models import Team, TeamArea, TeamChange, TeamMembership
 
