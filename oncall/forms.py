@@ -1,6 +1,6 @@
 """The on-call forms: a rota (its hand-over and its turns in order), an override, a swap."""
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -79,7 +79,7 @@ class RotaForm(forms.Form):
         ]  # fmt: skip
         return data
 
-    def save_kwargs(self) -> dict[str, object]:
+    def save_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         keys = ("name", "handover_weekday", "handover_time", "starts_on", "members")
         return {key: data[key] for key in keys}

@@ -4,7 +4,10 @@ or renewed one is a 404."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,11 +27,12 @@ from oncall.views import READERS
 def my_feed(request: HttpRequest) -> HttpResponse:
     """GET shows the address (none yet: a button makes one); POST makes a new one, which ends
     the old."""
+    user = cast(AbstractBaseUser, request.user)  # signed in: role_required
     if request.method == "POST":
-        services.calendar_feed_renew(actor=request.user, user=request.user)
+        services.calendar_feed_renew(actor=user, user=user)
         messages.success(request, _("A new address: subscribe to it again; the old one no longer answers."))
         return redirect(reverse("oncall:my-feed"))
-    feed = CalendarFeed.objects.filter(user_id=request.user.pk).first()
+    feed = CalendarFeed.objects.filter(user_id=user.pk).first()
     url = request.build_absolute_uri(reverse("oncall:feed", args=[feed.token])) if feed else ""
     return render(request, "oncall/feed.html", {"feed": feed, "url": url})
 

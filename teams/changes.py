@@ -106,7 +106,7 @@ class _Reader:
                 "who": self.who(after.get("taker")),
             }
         if what == "swap.decided":
-            status = {"approved": _("approved"), "refused": _("refused")}.get(after.get("status"), "")
+            status = {"approved": _("approved"), "refused": _("refused")}.get(str(after.get("status")), "")
             return _("Swap #%(cover)s %(status)s.") % {"cover": before.get("cover"), "status": status}
         if what == "cover.withdrawn":
             return _("Cover #%(cover)s withdrawn.") % {"cover": before.get("cover")}

@@ -79,7 +79,7 @@ class SpanSerializer(serializers.Serializer[Any]):
     user = serializers.IntegerField(source="user_id")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    source = serializers.ChoiceField(choices=OnCallSource.choices)
+    source = serializers.ChoiceField(choices=OnCallSource.choices)  # type: ignore[assignment]  # the span's
     replaced = serializers.IntegerField(source="replaced_id", allow_null=True)
     cover = serializers.IntegerField(source="cover_id", allow_null=True)
 
