@@ -117,11 +117,12 @@ def _page(request: HttpRequest, team: Team, status: int = 200, **forms: object) 
         "me": request.user.pk,
         "error": forms.get("error"),
     }
-    if leads and rotas:
+    # A form sent back with its errors is shown whoever sent it (nothing the user typed is lost).
+    if (leads and rotas) or "override_form" in forms:
         context["override_form"] = forms.get("override_form") or OverrideForm(
             team=team, people=technicians, initial={"rota": rotas[0].pk}
         )
-    if asks and rotas:
+    if (asks and rotas) or "swap_form" in forms:
         context["swap_form"] = forms.get("swap_form") or SwapForm(
             team=team, people=technicians.exclude(pk=request.user.pk), initial=_swap_initial(request, rotas)
         )

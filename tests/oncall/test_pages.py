@@ -89,6 +89,22 @@ def test_a_technician_asks_for_a_swap_and_the_leader_approves(users, north, runn
     assert again.status_code == 409 and "already" in again.content.decode()
 
 
+def test_a_swap_outside_ones_turn_comes_back_with_the_reason(users, north, running, client):
+    anna, bruno, carla = north.people
+    client.force_login(bruno)  # not on call this week
+    start = timezone.now() + timedelta(hours=1)
+    body = {"rota": running.pk, "taker": carla.pk, "starts_at": local(start),
+            "ends_at": local(start + timedelta(hours=3)), "reason": "Wedding"}  # fmt: skip
+    refused = client.post(f"/oncall/teams/{north.pk}/swap/", body)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "You are not on call for the whole of this span." in html and "Wedding" in html
+    assert not RotaCover.objects.exists()
+    # The technician's phone links to the rotas and the calendar.
+    phone = client.get("/m/").content.decode()
+    assert 'href="/oncall/"' in phone and 'href="/oncall/feed/"' in phone
+
+
 def test_the_one_who_asked_withdraws_a_swap(users, north, running, client):
     anna, bruno, _carla = north.people
     start = timezone.now() + timedelta(hours=1)
