@@ -235,6 +235,12 @@ SPECTACULAR_SETTINGS = {
         # Issue 18, shifts: a shift's source (generated or manual); telecontrol's keeps its name.
         "ShiftSourceEnum": "shifts.choices.ShiftSource",
         "SourceEnum": "telecontrol.choices.Protocol",
+        # Issue 18, teams and on-call: the area's pieces, a member's part, the covers, a span's source.
+        "AreaKindEnum": "teams.choices.AreaKind",
+        "MemberRoleEnum": "teams.choices.MemberRole",
+        "CoverKindEnum": "oncall.choices.CoverKind",
+        "CoverStatusEnum": "oncall.choices.CoverStatus",
+        "OnCallSourceEnum": "oncall.choices.OnCallSource",
     },
 }
 

@@ -13,10 +13,13 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from dispatch.choices import Role
 from dispatch.models import Plant
+from dispatch.roles import has_role
 from teams.models import Team
 from teams.selectors import teams_covering
 
@@ -192,3 +195,38 @@ def user_spans(*, user: AbstractBaseUser, start: datetime, end: datetime) -> lis
     for rota in Rota.objects.filter(pk__in=rota_ids, active=True).select_related("team"):
         spans.extend(span for span in rota_spans(rota=rota, start=start, end=end) if span.user_id == user.pk)
     return sorted(spans, key=lambda span: span.starts_at)
+
+
+def oncall_teams_visible_to(*, user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Team]:
+    """Operators and supervisors read every team's rota (they send the technicians); a
+    technician the teams it is in or leads."""
+    if has_role(user, Role.OPERATOR, Role.SUPERVISOR):
+        return Team.objects.all()
+    if user is None or not user.is_authenticated or not has_role(user, Role.TECHNICIAN):
+        return Team.objects.none()
+    return Team.objects.filter(Q(memberships__user_id=user.pk) | Q(leader_id=user.pk)).distinct()
+
+
+def rota_get_for_user(*, user: AbstractBaseUser | AnonymousUser | None, pk: int) -> Rota:
+    """A rota of a team ``user`` may read; ``Rota.DoesNotExist`` otherwise (a 404)."""
+    return Rota.objects.select_related("team").get(pk=pk, team__in=oncall_teams_visible_to(user=user))
+
+
+def cover_get_for_user(*, user: AbstractBaseUser | AnonymousUser | None, pk: int) -> RotaCover:
+    """A cover of a rota ``user`` may read; ``RotaCover.DoesNotExist`` otherwise (a 404)."""
+    return RotaCover.objects.select_related("rota__team", "user", "replaced").get(
+        pk=pk, rota__team__in=oncall_teams_visible_to(user=user)
+    )
+
+
+def rota_weeks(*, rota: Rota, at: datetime, weeks: int) -> list[tuple[datetime, datetime, list[OnCallSpan]]]:
+    """The rota's ``weeks`` weeks from the one running at ``at``: each week's hand-overs and who
+    is on call in it (the rotation cut by the approved covers). Four queries."""
+    first = max(week_of(rota, at), 0)
+    start, end = handover_at(rota, first), handover_at(rota, first + weeks)
+    spans = rota_spans(rota=rota, start=start, end=end)
+    result = []
+    for week in range(first, first + weeks):
+        begins, ends = handover_at(rota, week), handover_at(rota, week + 1)
+        result.append((begins, ends, [s for s in spans if s.starts_at < ends and s.ends_at > begins]))
+    return result

@@ -30,14 +30,15 @@ from .selectors import rota_spans
 COVER_MAX = timedelta(days=31)
 
 
-def _may_lead(actor: Actor, team: Team) -> bool:
+def may_lead(actor: Actor, team: Team) -> bool:
+    """A supervisor, or the team's leader: who sets its rotas and overrides and decides swaps."""
     return has_role(actor, Role.SUPERVISOR) or (
         actor is not None and actor.pk is not None and team.leader_id == actor.pk
     )
 
 
 def _require_lead(actor: Actor, team: Team) -> None:
-    if not _may_lead(actor, team):
+    if not may_lead(actor, team):
         raise PermissionDenied(_("Only a supervisor or the team's leader can do this."))
 
 

@@ -82,6 +82,7 @@ from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfi
 from escalations.models import EscalationChain
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
+from oncall.services import calendar_feed_renew, rota_save, swap_request
 from privacy.services.requests import personal_request_export, personal_request_record
 from privacy.services.retention import legal_hold_set
 from reports import services as report_services
@@ -91,6 +92,7 @@ from routing.services.routes import route_decide
 from shifts.models import LineCoverageMinimum
 from shifts.services import shift_save
 from teams.models import Team, TeamMembership
+from teams.services import team_area_add, team_member_set
 from telephony.services import telephony_event_apply
 from telephony.signatures import telephony_signature
 from tests.dispatch.helpers import call_logged, intervention_in
@@ -864,6 +866,114 @@ MATRIX = [
     R("api/me/position/", "POST", body={"latitude": 45.4642, "longitude": 9.19, "accuracy_m": 12, "at": "{now}"},
       operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/position/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # Issue 18, teams: staff read every team; supervisors change members, area, leader and backup
+    # (tests/teams/). The API alike.
+    R("teams/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("teams/", "POST", **every(405)),
+    R("teams/<int:pk>/", "GET", url="/teams/{team}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("teams/<int:pk>/", "POST", url="/teams/{team}/", **every(405)),
+    R("teams/<int:pk>/members/", "POST", url="/teams/{team}/members/", body={"user": "{technician2_id}", "role": "technician"},
+      operator=403, technician=403, technician2=403, supervisor=To("/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("teams/<int:pk>/members/", "GET", url="/teams/{team}/members/", **every(405)),
+    R("teams/<int:pk>/members/<int:user_id>/delete/", "POST", url="/teams/{team}/members/{operator_id}/delete/",
+      operator=403, technician=403, technician2=403, supervisor=To("/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("teams/<int:pk>/members/<int:user_id>/delete/", "GET", url="/teams/{team}/members/{operator_id}/delete/", **every(405)),
+    R("teams/<int:pk>/areas/", "POST", url="/teams/{team}/areas/", body={"kind": "province", "name": "MI"},
+      operator=403, technician=403, technician2=403, supervisor=To("/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("teams/<int:pk>/areas/", "GET", url="/teams/{team}/areas/", **every(405)),
+    R("teams/<int:pk>/areas/<int:area_id>/delete/", "POST", url="/teams/{team}/areas/{team_area}/delete/",
+      operator=403, technician=403, technician2=403, supervisor=To("/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("teams/<int:pk>/areas/<int:area_id>/delete/", "GET", url="/teams/{team}/areas/{team_area}/delete/", **every(405)),
+    R("teams/<int:pk>/leadership/", "POST", url="/teams/{team}/leadership/", body={"leader": "{supervisor_id}", "backup_team": ""},
+      operator=403, technician=403, technician2=403, supervisor=To("/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("teams/<int:pk>/leadership/", "GET", url="/teams/{team}/leadership/", **every(405)),
+    R("api/teams/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/", "POST", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/", "GET", url="/api/teams/{team}/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/", "PUT", url="/api/teams/{team}/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/members/", "POST", url="/api/teams/{team}/members/", body={"user": "{technician2_id}", "role": "technician"},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/members/", "GET", url="/api/teams/{team}/members/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/members/<int:user_id>/", "DELETE", url="/api/teams/{team}/members/{operator_id}/",
+      operator=403, technician=403, technician2=403, supervisor=204, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/members/<int:user_id>/", "GET", url="/api/teams/{team}/members/{operator_id}/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/areas/", "POST", url="/api/teams/{team}/areas/", body={"kind": "province", "name": "MI"},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/areas/", "GET", url="/api/teams/{team}/areas/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/areas/<int:area_id>/", "DELETE", url="/api/teams/{team}/areas/{team_area}/",
+      operator=403, technician=403, technician2=403, supervisor=204, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/areas/<int:area_id>/", "GET", url="/api/teams/{team}/areas/{team_area}/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/leadership/", "PUT", url="/api/teams/{team}/leadership/", body={"leader": "{supervisor_id}", "backup_team": None},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/leadership/", "GET", url="/api/teams/{team}/leadership/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/changes/", "GET", url="/api/teams/{team}/changes/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/teams/<int:pk>/changes/", "POST", url="/api/teams/{team}/changes/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # Issue 18, on-call: team north's rota has ``technician`` alone (always on call), who asked a
+    # swap of ``colleague`` (another of north's technicians); technician2 is in no team (its
+    # teams' rows: 404). Staff read every team; a rota, an override and a decision are the
+    # supervisor's or the leader's (the service: 403 with the reason on the page).
+    R("oncall/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/", "POST", **every(405)),
+    R("oncall/teams/<int:pk>/", "GET", url="/oncall/teams/{team}/", operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/teams/<int:pk>/", "POST", url="/oncall/teams/{team}/", **every(405)),
+    R("oncall/teams/<int:pk>/rotas/new/", "GET", url="/oncall/teams/{team}/rotas/new/", operator=403, technician=403, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/teams/<int:pk>/rotas/new/", "POST", url="/oncall/teams/{team}/rotas/new/",
+      body={"name": "Water", "handover_weekday": "0", "handover_time": "08:00", "starts_on": "2026-06-01", "turn_0": "{technician}"},
+      operator=403, technician=403, technician2=404, supervisor=To("/oncall/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/teams/<int:pk>/rotas/new/", "PUT", url="/oncall/teams/{team}/rotas/new/", **every(405)),
+    R("oncall/teams/<int:pk>/override/", "POST", url="/oncall/teams/{team}/override/",
+      body={"rota": "{rota}", "user": "{colleague}", "starts_at": "{oncall_from_local}", "ends_at": "{oncall_to_local}"},
+      operator=403, technician=403, technician2=404, supervisor=To("/oncall/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/teams/<int:pk>/override/", "GET", url="/oncall/teams/{team}/override/", **every(405)),
+    R("oncall/teams/<int:pk>/swap/", "POST", url="/oncall/teams/{team}/swap/",
+      body={"rota": "{rota}", "taker": "{colleague}", "starts_at": "{oncall_from_local}", "ends_at": "{oncall_to_local}"},
+      operator=403, technician=To("/oncall/teams/{team}/"), technician2=404, supervisor=403, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/teams/<int:pk>/swap/", "GET", url="/oncall/teams/{team}/swap/", **every(405)),
+    R("oncall/rotas/<int:pk>/", "GET", url="/oncall/rotas/{rota}/", operator=403, technician=403, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/rotas/<int:pk>/", "POST", url="/oncall/rotas/{rota}/",
+      body={"name": "Gas", "handover_weekday": "1", "handover_time": "09:00", "starts_on": "2026-06-01", "turn_0": "{technician}", "turn_1": "{colleague}"},
+      operator=403, technician=403, technician2=404, supervisor=To("/oncall/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/rotas/<int:pk>/", "PUT", url="/oncall/rotas/{rota}/", **every(405)),
+    R("oncall/covers/<int:pk>/decide/", "POST", url="/oncall/covers/{cover}/decide/", body={"decision": "approve"},
+      operator=403, technician=403, technician2=404, supervisor=To("/oncall/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/covers/<int:pk>/decide/", "GET", url="/oncall/covers/{cover}/decide/", **every(405)),
+    R("oncall/covers/<int:pk>/withdraw/", "POST", url="/oncall/covers/{cover}/withdraw/",
+      operator=403, technician=To("/oncall/teams/{team}/"), technician2=404, supervisor=To("/oncall/teams/{team}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/covers/<int:pk>/withdraw/", "GET", url="/oncall/covers/{cover}/withdraw/", **every(405)),
+    R("oncall/feed/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/feed/", "POST", operator=To("/oncall/feed/"), technician=To("/oncall/feed/"), technician2=To("/oncall/feed/"), supervisor=To("/oncall/feed/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("oncall/feed/", "PUT", **every(405)),
+    # The calendar address: the token is the key, whoever asks (a wrong one: tests/oncall/test_feed.py).
+    R("oncall/feed/<str:token>.ics", "GET", url="/oncall/feed/{feed_token}.ics", **every(200)),
+    R("oncall/feed/<str:token>.ics", "POST", url="/oncall/feed/{feed_token}.ics", **every(405)),
+    R("api/oncall/now/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/now/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/", "POST", body={"team": "{team}", "name": "Water", "handover_weekday": 0, "handover_time": "08:00", "starts_on": "2026-06-01", "members": ["{technician}"]},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/", "PUT", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/", "GET", url="/api/oncall/rotas/{rota}/", operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/", "PUT", url="/api/oncall/rotas/{rota}/",
+      body={"team": "{team}", "name": "Gas", "handover_weekday": 1, "handover_time": "09:00", "starts_on": "2026-06-01", "members": ["{technician}", "{colleague}"]},
+      operator=403, technician=403, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/", "DELETE", url="/api/oncall/rotas/{rota}/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/spans/", "GET", url="/api/oncall/rotas/{rota}/spans/", query={"from": "{oncall_from}", "to": "{oncall_to}"},
+      operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/spans/", "POST", url="/api/oncall/rotas/{rota}/spans/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/covers/", "GET", url="/api/oncall/rotas/{rota}/covers/", operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/covers/", "POST", url="/api/oncall/rotas/{rota}/covers/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/overrides/", "POST", url="/api/oncall/rotas/{rota}/overrides/", body={"user": "{colleague}", "starts_at": "{oncall_from}", "ends_at": "{oncall_to}"},
+      operator=403, technician=403, technician2=404, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/overrides/", "GET", url="/api/oncall/rotas/{rota}/overrides/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/swaps/", "POST", url="/api/oncall/rotas/{rota}/swaps/", body={"taker": "{colleague}", "starts_at": "{oncall_from}", "ends_at": "{oncall_to}"},
+      operator=403, technician=201, technician2=404, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/rotas/<int:pk>/swaps/", "GET", url="/api/oncall/rotas/{rota}/swaps/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/covers/<int:pk>/decide/", "POST", url="/api/oncall/covers/{cover}/decide/", body={"approve": True},
+      operator=403, technician=403, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/covers/<int:pk>/decide/", "GET", url="/api/oncall/covers/{cover}/decide/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/covers/<int:pk>/withdraw/", "POST", url="/api/oncall/covers/{cover}/withdraw/",
+      operator=403, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/oncall/covers/<int:pk>/withdraw/", "GET", url="/api/oncall/covers/{cover}/withdraw/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
 ]  # fmt: skip
 
 
@@ -990,6 +1100,23 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         actor=supervisor, user=operator, team=team, day=dt.date(2026, 6, 1), start=dt.time(8), end=dt.time(17)
     )
     minimum = LineCoverageMinimum.objects.create(line=routing["gas_line"], from_hour=0, to_hour=24, minimum=1)
+    # Issue 18, teams and on-call: north's area (Turin's province); its technicians ``technician``
+    # (alone in the rota, so always on call) and ``colleague``, whom the technician asked to take
+    # two hours tomorrow; the technician's calendar address.
+    team_area = team_area_add(actor=supervisor, team=team, kind="province", name="TO")
+    colleague = UserFactory(username="colleague", role="technician")
+    for person in (technician, colleague):
+        team_member_set(actor=supervisor, team=team, user=person, role="technician")
+    rota = rota_save(
+        actor=supervisor, team=team, name="Gas", handover_weekday=0, handover_time=dt.time(8),
+        starts_on=timezone.localdate(now) - timedelta(days=14), members=[technician],
+    )  # fmt: skip
+    oncall_from = (now + timedelta(days=1)).replace(microsecond=0)
+    oncall_to = oncall_from + timedelta(hours=2)
+    cover = swap_request(
+        actor=technician, rota=rota, taker=colleague, starts_at=oncall_from, ends_at=oncall_to
+    )
+    feed = calendar_feed_renew(actor=technician, user=technician)
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -1007,6 +1134,10 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "today": timezone.localdate(now).isoformat(),
         "shift": shift.pk, "operator_id": operator.pk, "minimum": minimum.pk, "shift_roster": f"/shifts/?month=2026-06&team={team.pk}",
         "chain": EscalationChain.objects.get(case_type__isnull=True, priority=1).pk,
+        "team_area": team_area.pk, "colleague": colleague.pk, "rota": rota.pk, "cover": cover.pk,
+        "feed_token": feed.token, "oncall_from": oncall_from.isoformat(), "oncall_to": oncall_to.isoformat(),
+        "oncall_from_local": timezone.localtime(oncall_from).strftime("%Y-%m-%dT%H:%M"),
+        "oncall_to_local": timezone.localtime(oncall_to).strftime("%Y-%m-%dT%H:%M"),
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -1243,8 +1374,8 @@ def test_each_row_reaches_its_route():
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
-         "shift", "minimum", "chain"], 7,
-    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01"}  # fmt: skip
+         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover"], 7,
+    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:
         url = row.url.format(**ids)

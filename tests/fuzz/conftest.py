@@ -12,13 +12,14 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from notifications.models import ContactPoint
+from oncall.services import rota_save, swap_request
 from routing.choices import OperatorState
 from routing.models import Line, Queue, Skill
 from routing.services.operators import operator_profile_for, operator_state_choose
 from routing.services.routes import route_decide
 from shifts.services import shift_save
 from teams.models import Team
-from teams.services import team_member_set
+from teams.services import team_area_add, team_member_set
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.fuzz.wsgi import in_process_wsgi  # noqa: F401  (fixture)
 
@@ -68,6 +69,19 @@ def fuzz_world(users, plant, other_plant, settings):
     shift_save(
         actor=users["supervisor"], user=users["operator"], team=region, day=timezone.localdate(now),
         start=clock_time(8), end=clock_time(17), break_minutes=60,
+    )  # fmt: skip
+    # On call (issue 18): the technician alone in the team's rota since last week, a swap asked of
+    # technician2 for tomorrow, an area (Milan's province).
+    team_member_set(actor=users["supervisor"], team=region, user=users["technician2"], role="technician")
+    team_area_add(actor=users["supervisor"], team=region, kind="province", name="MI")
+    rota = rota_save(
+        actor=users["supervisor"], team=region, name="Gas", handover_weekday=0, handover_time=clock_time(8),
+        starts_on=timezone.localdate(now) - timedelta(days=7), members=[users["technician"]],
+    )  # fmt: skip
+    tomorrow = now + timedelta(days=1)
+    swap_request(
+        actor=users["technician"], rota=rota, taker=users["technician2"], starts_at=tomorrow,
+        ends_at=tomorrow + timedelta(hours=2),
     )  # fmt: skip
     return users
 

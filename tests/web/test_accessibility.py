@@ -80,6 +80,10 @@ STAFF_PAGES = [
     ("utility", "/reports/service-levels/?date_from=2026-01-01&date_to=2026-12-31"),
     ("supervisor", "/reports/standards/"),
     ("supervisor", "/reports/standards/{profile}/"),
+    # Issue 18: the teams and who is on call (a team's own pages: tests/web/test_oncall_browser.py).
+    ("supervisor", "/teams/"),
+    ("operator", "/oncall/"),
+    ("operator", "/oncall/feed/"),
 ]
 PHONE_PAGES = [("technician", "/m/"), ("technician", "/m/interventions/{open}/")]
 
