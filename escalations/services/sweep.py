@@ -366,7 +366,9 @@ def _step_fire(
     ]
     item.notifications = rows
     row.sent_on = ",".join(sorted({r.channel for r in rows}))
-    if person is None:
+    if step.target == StepTarget.SUPERVISOR_ON_DUTY and not context.supervisors_on_shift:
+        row.note = _("no supervisor on shift: every supervisor (%(count)s)") % {"count": len(found.people)}
+    elif person is None:
         row.note = _("%(count)s people") % {"count": len([p for p in found.points.values() if p])}
     return item
 
