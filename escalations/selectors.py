@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
-from dispatch.choices import Role
 from clocks.models import Pause
+from dispatch.choices import Role
 from dispatch.models import Intervention
 from shifts.selectors import on_shift_now
 
