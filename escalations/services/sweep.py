@@ -390,16 +390,14 @@ def _step_data(item: _Fired, *, last: bool) -> dict[str, Any]:
 
 def _handover(item: _Fired, *, now: datetime) -> None:
     """Hand the case to the technician on call found, so it is on their phone: an assignment
-    like an operator's, by the supervisor who published the chain's version (the one who set
-    the rule). Refused (the publisher no longer a supervisor, the person not a technician): the
-    person is told on the step's channel instead, and the history says why."""
+    by the system itself (``intervention_assign(actor=None)``; the history says "system").
+    Refused (the person not an active technician, the case's technician already, the case no
+    longer active): the person is told on the step's channel instead, and the history and the
+    step's row say why."""
     run, person = item.run, item.handover_to
-    publisher = run.version.published_by
     try:
-        if publisher is None:
-            raise PermissionDenied(_("the chain's version has no publisher"))
         with transaction.atomic():
-            assigned = intervention_assign(actor=publisher, intervention=item.intervention, technician=person)
+            assigned = intervention_assign(actor=None, intervention=item.intervention, technician=person)
         # This run follows the case to its new technician (the sweep's stop test compares them).
         run.assignment_at = assigned.assigned_at or now
         EscalationRun.objects.filter(pk=run.pk).update(assignment_at=run.assignment_at)

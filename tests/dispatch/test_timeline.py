@@ -20,7 +20,10 @@ from privacy.choices import AccessKind
 from .helpers import call_logged, intervention_in
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("dispatch", "notifications", "telecontrol", "telephony", "privacy", "reports", "routing", "clocks")
+APPS = (
+    "dispatch", "notifications", "telecontrol", "telephony", "privacy", "reports", "routing", "clocks",
+    "escalations",
+)  # fmt: skip
 KIND = r"[\"']([a-z_]+\.[a-z_]+)[\"']"
 # ``kind="call.logged"`` (event_record, call_changes_apply, a variable set before the call) and
 # ``_record(intervention_id, "notification.sent", ...)`` (the notifications' own writer).
@@ -58,7 +61,7 @@ def test_the_scan_finds_the_kinds_written_every_way():
     for kind in (
         "call.logged",
         "notification.sent",
-        "notification.ack_overdue",
+        "notification.supervisor_warned",
         "intervention.close",
         "history.resealed",
     ):
