@@ -120,6 +120,7 @@ def _activity():
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "select pid, state, wait_event_type, left(query, 150) from pg_stat_activity where datname = current_database()"
+            "select pid, state, wait_event_type, left(query, 150) from pg_stat_activity"
+            " where datname = current_database()"
         )
         return cursor.fetchall()
