@@ -62,9 +62,9 @@ def rows_insert(model: type[M], objs: Sequence[M | dict[str, Any]], *, returning
     converters = [_converter(f, connection) for f in fields]
     attnames = [f.attname for f in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    pk_column = quote(opts.pk.column)
+    pk_column = quote(str(opts.pk.column))
     per_statement = max(1, MAX_PARAMS // len(fields))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), per_statement):

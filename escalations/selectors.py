@@ -3,6 +3,7 @@ timeline (the steps fired and those still to come)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,7 +36,7 @@ class OnDuty:
     """The supervisors a "supervisor on duty" step reaches; ``on_shift`` False: nobody was on
     shift, so they are every active supervisor (the timeline says so)."""
 
-    people: list[AbstractBaseUser]
+    people: Sequence[AbstractBaseUser]
     on_shift: bool
 
 

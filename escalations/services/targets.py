@@ -63,7 +63,7 @@ class TargetContext:
         self.supervisors_on_shift = True
         if StepTarget.SUPERVISOR_ON_DUTY in targets:
             on_duty = supervisors_on_duty(now)
-            self.supervisors, self.supervisors_on_shift = on_duty.people, on_duty.on_shift
+            self.supervisors, self.supervisors_on_shift = list(on_duty.people), on_duty.on_shift
             users.update({user.pk: user for user in self.supervisors})
         self.users = users
         self.points: dict[int, list[ContactPoint]] = defaultdict(list)
