@@ -405,8 +405,9 @@ def _handover(item: _Fired, *, now: datetime) -> None:
         why = " ".join(getattr(refusal, "messages", [str(refusal)]))
         item.row.note = (_("not assigned (%(why)s): told instead") % {"why": why})[:200]
         item.row.sent_on = ""
+        # Only the case's row: PostgreSQL refuses FOR UPDATE on an outer join's nullable side.
         locked = (
-            Intervention.objects.select_for_update()
+            Intervention.objects.select_for_update(of=("self",))
             .select_related("plant", "call", "technician")
             .get(pk=item.intervention.pk)
         )
