@@ -28,8 +28,35 @@ Actor = AbstractBaseUser | None
 EventData = dict[str, Any]
 
 
+def _plain_copy(value: Any) -> Any:
+    """A copy of ``value`` when it holds only what JSON holds as it is (string keys, no tuples,
+    no dates), else ``_NOT_PLAIN``."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        copied = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NOT_PLAIN
+            copied[key] = item = _plain_copy(item)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+        return copied
+    if kind is list:
+        items = [_plain_copy(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in items) else items
+    return _NOT_PLAIN
+
+
+_NOT_PLAIN = object()
+
+
 def json_plain(value: Any) -> Any:
     """``value`` with dates, decimals and UUIDs turned into strings: what the JSON column returns."""
+    copied = _plain_copy(value)  # most events' data: copied without the JSON round trip
+    if copied is not _NOT_PLAIN:
+        return copied
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
@@ -127,6 +154,18 @@ def event_build(
 ) -> BuiltEvent:
     """An unsaved event at ``seq`` of ``subject``'s chain, its digest computed over its data with
     the personal values sealed apart (``dispatch.personal``)."""
+    fields, personal = event_values(
+        subject=subject, kind=kind, actor=actor, data=data, seq=seq, prev_hash=prev_hash
+    )
+    return BuiltEvent(Event(**fields), personal)
+
+
+def event_values(
+    *, subject: Call | Intervention, kind: str, actor: Actor, data: EventData | None, seq: int, prev_hash: str
+) -> tuple[dict[str, Any], list[PersonalDatum]]:
+    """``event_build``'s event as its columns' values by attribute name, ``hash`` included (for
+    ``dispatch.bulk.rows_insert``: thousands of events without a model instance each), and the
+    personal data it refers to."""
     if isinstance(subject, Call):
         subject_type, call_id, intervention_id = SubjectType.CALL, subject.pk, None
     else:
@@ -148,7 +187,8 @@ def event_build(
         "data": sealed.data,
         "prev_hash": prev_hash,
     }
-    return BuiltEvent(Event(**fields, hash=event_digest(event_canonical(**fields))), sealed.personal)
+    fields["hash"] = event_digest(event_canonical(**fields))
+    return fields, sealed.personal
 
 
 def event_record(

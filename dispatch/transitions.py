@@ -30,6 +30,9 @@ class Transition:
     roles: frozenset[str]
     # True: among the roles, only the technician the intervention is assigned to may act.
     assigned_technician_only: bool = False
+    # True: the system itself (``actor=None``, recorded as "system") may act too: an escalation
+    # step hands a case nobody acknowledged to the technician on call.
+    system: bool = False
 
 
 ACTIVE = frozenset({S.OPEN, S.ASSIGNED, S.ACKNOWLEDGED, S.ON_SITE})
@@ -37,7 +40,14 @@ ACTIVE = frozenset({S.OPEN, S.ASSIGNED, S.ACKNOWLEDGED, S.ON_SITE})
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("assign", _("Assign"), ACTIVE, S.ASSIGNED, frozenset({Role.OPERATOR, Role.SUPERVISOR})),
+        Transition(
+            "assign",
+            _("Assign"),
+            ACTIVE,
+            S.ASSIGNED,
+            frozenset({Role.OPERATOR, Role.SUPERVISOR}),
+            system=True,
+        ),
         Transition(
             "acknowledge",
             _("Acknowledge"),
@@ -69,8 +79,11 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def user_may(*, user, intervention, action: str) -> bool:
-    """Whether ``user``'s role allows ``action`` on this intervention, whatever its state."""
+    """Whether ``user``'s role allows ``action`` on this intervention, whatever its state.
+    ``user`` None: the system, which may take the transitions marked ``system``."""
     transition = TRANSITIONS[action]
+    if user is None:
+        return transition.system
     if user_roles(user).isdisjoint(transition.roles):
         return False
     return not transition.assigned_technician_only or intervention.technician_id == user.pk

@@ -16,4 +16,22 @@ class StepForm(forms.Form):
     remove = forms.BooleanField(label=_("Remove"), required=False)
 
 
-StepFormSet = forms.formset_factory(StepForm, extra=1, max_num=12, absolute_max=13)
+class BaseStepFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        """Each kept row its own order number: two rows with one number have no order."""
+        if any(self.errors):
+            return
+        seen: set[int] = set()
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("remove"):
+                continue
+            if data["order"] in seen:
+                raise forms.ValidationError(
+                    _("Two rows have the order %(order)s: give each row its own number.")
+                    % {"order": data["order"]}
+                )
+            seen.add(data["order"])
+
+
+StepFormSet = forms.formset_factory(StepForm, formset=BaseStepFormSet, extra=1, max_num=12, absolute_max=13)

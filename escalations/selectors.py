@@ -3,6 +3,7 @@ timeline (the steps fired and those still to come)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,8 +11,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
+from clocks.models import Pause
 from dispatch.choices import Role
 from dispatch.models import Intervention
+from shifts.selectors import on_shift_now
 
 from .choices import RunState
 from .models import EscalationChain, EscalationChainVersion, EscalationRun, EscalationRunStep, EscalationStep
@@ -28,10 +31,25 @@ class PublishedChain:
     steps: list[EscalationStep]
 
 
-def supervisors_on_duty(at: datetime) -> QuerySet[AbstractBaseUser]:
-    """The supervisors a "supervisor on duty" step reaches at ``at``: for now every active
-    supervisor. The one place to wire the shifts' rosters into when they exist."""
-    return get_user_model().objects.filter(is_active=True, groups__name=Role.SUPERVISOR).order_by("pk")
+@dataclass(frozen=True)
+class OnDuty:
+    """The supervisors a "supervisor on duty" step reaches; ``on_shift`` False: nobody was on
+    shift, so they are every active supervisor (the timeline says so)."""
+
+    people: Sequence[AbstractBaseUser]
+    on_shift: bool
+
+
+def supervisors_on_duty(at: datetime) -> OnDuty:
+    """The active supervisors on shift at ``at`` (``shifts.selectors.on_shift_now``, whatever
+    their team or lines); when none is, every active supervisor: a warning nobody reads is worse
+    than one read by a supervisor off shift. Three queries."""
+    supervisors = get_user_model().objects.filter(is_active=True, groups__name=Role.SUPERVISOR).order_by("pk")
+    on_shift = {shift.user_id for shift in on_shift_now(at=at)}
+    people = [user for user in supervisors if user.pk in on_shift] if on_shift else []
+    if people:
+        return OnDuty(people, on_shift=True)
+    return OnDuty(list(supervisors), on_shift=False)
 
 
 def chains_published() -> dict[ChainKey, PublishedChain]:
@@ -76,8 +94,8 @@ def version_steps(version_ids: list[int]) -> dict[int, list[EscalationStep]]:
 
 @dataclass(frozen=True)
 class ComingStep:
-    """A step not fired yet, with when it falls due (None: after a step not fired yet finds
-    somebody, or while the case is paused)."""
+    """A step not fired yet, with when it falls due (None: while the case is paused, after the
+    pause)."""
 
     step: EscalationStep
     due_at: datetime | None
@@ -106,7 +124,15 @@ def case_timeline(*, intervention: Intervention) -> CaseTimeline:
     fired = list(run.fired.select_related("user").order_by("position"))
     coming: list[ComingStep] = []
     if run.state == RunState.RUNNING:
-        due: datetime | None = None if run.paused_at else run.next_due_at
+        # Paused: the sweep holds the run (or will, at its next pass, for a pause begun before
+        # the step fell due); the steps to come fall due after the pause, not at a time known now.
+        paused = run.paused_at is not None or (
+            run.next_due_at is not None
+            and Pause.objects.filter(
+                intervention=intervention, ended_at__isnull=True, started_at__lt=run.next_due_at
+            ).exists()
+        )
+        due: datetime | None = None if paused else run.next_due_at
         for step in run.version.steps.filter(position__gte=run.next_position).order_by("position"):
             if step.position != run.next_position and due is not None:
                 due = due + timedelta(minutes=step.delay_minutes)

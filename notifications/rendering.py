@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dispatch.choices import Priority
 from dispatch.models import Intervention
 
 from .choices import Channel, NotificationReason
@@ -43,25 +45,38 @@ def intervention_link(intervention: Intervention) -> str:
     return settings.PRONTO_PUBLIC_URL + path.replace(_LINK_SENTINEL, str(intervention.pk))
 
 
-def _headline(intervention: Intervention, reason: str) -> str:
+@functools.lru_cache(maxsize=8)
+def _texts(language: str) -> dict[str, Any]:
+    """The translated sentences of the texts (and the priorities' names) in ``language``, looked
+    up once: the escalation sweep renders thousands of texts at once, and ``gettext`` under
+    ``translation.override`` cost most of each one."""
+    with translation.override(language):
+        return {
+            "cancelled": _("CANCELLED intervention #%(id)s %(plant)s"),
+            "reassigned_away": _("Intervention #%(id)s %(plant)s is now assigned to someone else"),
+            "supervisor_warning": _("Not acknowledged: intervention #%(id)s %(plant)s"),
+            "headline": _("Intervention #%(id)s P%(priority)s %(plant)s"),
+            "priority": _("Priority: %(priority)s"),
+            "plant": _("Plant: %(code)s %(place)s"),
+            "map": _("Map: %(url)s"),
+            "summary": _("Summary: %(summary)s"),
+            "call": _("Call at %(time)s from %(number)s"),
+            "technician": _("Technician: %(name)s"),
+            "acknowledge": _("Reply OK %(id)s to this SMS, or open the link, to acknowledge."),
+            "sms_acknowledge": _("Reply OK %(id)s to acknowledge."),
+            "priorities": {value: str(label) for value, label in Priority.choices},
+        }
+
+
+def _headline(intervention: Intervention, reason: str, texts: dict[str, Any]) -> str:
     plant = intervention.plant
     if reason == NotificationReason.CANCELLED:
-        return _("CANCELLED intervention #%(id)s %(plant)s") % {"id": intervention.pk, "plant": plant.code}
+        return texts["cancelled"] % {"id": intervention.pk, "plant": plant.code}
     if reason == NotificationReason.REASSIGNED_AWAY:
-        return _("Intervention #%(id)s %(plant)s is now assigned to someone else") % {
-            "id": intervention.pk,
-            "plant": plant.code,
-        }
+        return texts["reassigned_away"] % {"id": intervention.pk, "plant": plant.code}
     if reason == NotificationReason.SUPERVISOR_WARNING:
-        return _("Not acknowledged: intervention #%(id)s %(plant)s") % {
-            "id": intervention.pk,
-            "plant": plant.code,
-        }
-    return _("Intervention #%(id)s P%(priority)s %(plant)s") % {
-        "id": intervention.pk,
-        "priority": intervention.priority,
-        "plant": plant.code,
-    }
+        return texts["supervisor_warning"] % {"id": intervention.pk, "plant": plant.code}
+    return texts["headline"] % {"id": intervention.pk, "priority": intervention.priority, "plant": plant.code}
 
 
 def _place(intervention: Intervention) -> str:
@@ -69,23 +84,24 @@ def _place(intervention: Intervention) -> str:
     return ", ".join(part for part in (plant.name, plant.address, plant.municipality) if part)
 
 
-def _detail_lines(intervention: Intervention, reason: str) -> list[str]:
+def _detail_lines(intervention: Intervention, reason: str, texts: dict[str, Any]) -> list[str]:
     plant = intervention.plant
+    priority = texts["priorities"].get(intervention.priority, str(intervention.priority))
     lines = [
-        _headline(intervention, reason),
-        _("Priority: %(priority)s") % {"priority": intervention.get_priority_display()},
-        _("Plant: %(code)s %(place)s") % {"code": plant.code, "place": _place(intervention)},
+        _headline(intervention, reason, texts),
+        texts["priority"] % {"priority": priority},
+        texts["plant"] % {"code": plant.code, "place": _place(intervention)},
     ]
     if plant.latitude is not None and plant.longitude is not None:
         lines.append(
-            _("Map: %(url)s")
+            texts["map"]
             % {"url": f"https://www.openstreetmap.org/?mlat={plant.latitude}&mlon={plant.longitude}&zoom=17"}
         )
-    lines.append(_("Summary: %(summary)s") % {"summary": intervention.summary})
+    lines.append(texts["summary"] % {"summary": intervention.summary})
     call = intervention.call
     if call is not None:
         lines.append(
-            _("Call at %(time)s from %(number)s")
+            texts["call"]
             % {
                 "time": timezone.localtime(call.received_at).strftime("%d/%m/%Y %H:%M"),
                 "number": call.caller_number or "-",
@@ -93,36 +109,30 @@ def _detail_lines(intervention: Intervention, reason: str) -> list[str]:
         )
     technician = intervention.technician
     if technician is not None:
-        lines.append(
-            _("Technician: %(name)s") % {"name": technician.get_full_name() or technician.get_username()}
-        )
+        lines.append(texts["technician"] % {"name": technician.get_full_name() or technician.get_username()})
     if reason in (NotificationReason.ASSIGNED, NotificationReason.ESCALATED):
-        lines.append(
-            _("Reply OK %(id)s to this SMS, or open the link, to acknowledge.") % {"id": intervention.pk}
-        )
+        lines.append(texts["acknowledge"] % {"id": intervention.pk})
     lines.append(intervention_link(intervention))
     return lines
 
 
 def notification_render(*, intervention: Intervention, reason: str, channel: str) -> Rendered:
     """Subject and text of one notification, in the site's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = "[Pronto] " + _headline(intervention, reason)
-        if channel == Channel.SMS:
-            plant = intervention.plant
-            place = _place(intervention) or plant.name
-            text = f"{_headline(intervention, reason)}: {place}. {intervention.summary}"
-            if reason in (NotificationReason.ASSIGNED, NotificationReason.ESCALATED):
-                text += " " + _("Reply OK %(id)s to acknowledge.") % {"id": intervention.pk}
-            return Rendered(
-                subject, sms_fit(text, link=intervention_link(intervention), max_parts=SMS_MAX_PARTS)
-            )
-        return Rendered(subject, "\n".join(_detail_lines(intervention, reason)))
+    texts = _texts(settings.LANGUAGE_CODE)
+    headline = _headline(intervention, reason, texts)
+    subject = "[Pronto] " + headline
+    if channel == Channel.SMS:
+        plant = intervention.plant
+        place = _place(intervention) or plant.name
+        text = f"{headline}: {place}. {intervention.summary}"
+        if reason in (NotificationReason.ASSIGNED, NotificationReason.ESCALATED):
+            text += " " + texts["sms_acknowledge"] % {"id": intervention.pk}
+        return Rendered(subject, sms_fit(text, link=intervention_link(intervention), max_parts=SMS_MAX_PARTS))
+    return Rendered(subject, "\n".join(_detail_lines(intervention, reason, texts)))
 
 
 def fax_lines(intervention: Intervention, reason: str) -> list[str]:
-    with translation.override(settings.LANGUAGE_CODE):
-        return _detail_lines(intervention, reason)[1:]
+    return _detail_lines(intervention, reason, _texts(settings.LANGUAGE_CODE))[1:]
 
 
 def callback_render(*, callback, channel: str) -> Rendered:

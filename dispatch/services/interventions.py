@@ -124,8 +124,11 @@ def _intervention_apply(
 
 @transaction.atomic
 def intervention_assign(*, actor, intervention: Intervention, technician) -> Intervention:
-    """Assign (or re-assign) to a technician; operators and supervisors only. The technician is
-    remembered among those ever assigned to it (``InterventionAssignment``)."""
+    """Assign (or re-assign) to a technician; operators and supervisors, or the system itself
+    (``actor=None``: an escalation step handing the case to the technician on call; the history
+    records "system" as who did it). The technician is remembered among those ever assigned to
+    it (``InterventionAssignment``). Refused: a technician not active or not a technician, the
+    one it is assigned to already (ValidationError), a case no longer active (TransitionNotAllowed)."""
     locked, transition = _intervention_lock_and_check(actor=actor, intervention=intervention, action="assign")
     if technician is None or not technician.is_active or not has_role(technician, Role.TECHNICIAN):
         raise ValidationError({"technician": _("Choose an active technician.")})

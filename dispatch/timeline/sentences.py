@@ -400,16 +400,16 @@ def _escalation_stopped(event: Event, data: Data) -> str:
 
 
 def _escalation_handover_refused(event: Event, data: Data) -> str:
-    return _("The escalation could not hand the case to %(user)s (%(why)s): told instead.") % {
-        "user": label(data.get("user_name")),
+    return _("The escalation did not assign the case to %(name)s (%(why)s): told instead.") % {
+        "name": label(data.get("user_name")),
         "why": label(data.get("why")),
     }
 
 
 SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "escalation.step": _escalation_step,
-    "escalation.handover_refused": _escalation_handover_refused,
     "escalation.stopped": _escalation_stopped,
+    "escalation.handover_refused": _escalation_handover_refused,
     "call.offered": _call_offered,
     "call.consult_started": _consult_started,
     "call.consult_ended": _consult_ended,

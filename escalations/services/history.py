@@ -9,8 +9,9 @@ from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
+from dispatch.bulk import rows_insert
 from dispatch.choices import SubjectType
-from dispatch.history import event_build
+from dispatch.history import event_values
 from dispatch.models import Event, Intervention, PersonalDatum
 
 
@@ -40,20 +41,19 @@ class EventBatch:
 
     def save(self) -> int:
         heads = _chain_heads(sorted(self._queued))
-        events: list[Event] = []
+        events: list[dict[str, Any]] = []
         personal: list[PersonalDatum] = []
         for intervention_id, queued in self._queued.items():
             seq, prev_hash = heads.get(intervention_id, (0, ""))
             for intervention, kind, data in queued:
                 seq += 1
-                built = event_build(
+                fields, sealed = event_values(
                     subject=intervention, kind=kind, actor=None, data=data, seq=seq, prev_hash=prev_hash
                 )
-                prev_hash = built.event.hash
-                events.append(built.event)
-                personal.extend(built.personal)
-        if personal:
-            PersonalDatum.objects.bulk_create(personal)
-        Event.objects.bulk_create(events)
+                prev_hash = fields["hash"]
+                events.append(fields)
+                personal.extend(sealed)
+        rows_insert(PersonalDatum, personal)
+        rows_insert(Event, events)
         self._queued.clear()
         return len(events)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
@@ -19,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clocks.models import Pause
+from dispatch.bulk import rows_insert
 from dispatch.choices import InterventionStatus
 from dispatch.errors import TransitionNotAllowed
-from dispatch.models import Intervention
+from dispatch.models import Intervention, Plant
 from dispatch.services import event_record, intervention_assign
 from dispatch.timing import as_utc
 from escalations.choices import RunState, StepChannel, StepOutcome, StepTarget, StopReason
@@ -176,13 +178,7 @@ def _batch_process(*, now: datetime, after: int, batch: int, counts: Counter[str
         return 0, after
     last = runs[-1].pk
     # The cases' row locks order their history chains; one held by someone else: next sweep.
-    interventions = {
-        i.pk: i
-        for i in Intervention.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk__in={run.intervention_id for run in runs})
-        .select_related("plant", "call", "technician")
-        .order_by("pk")
-    }
+    interventions = _interventions_locked({run.intervention_id for run in runs})
     steps_of = version_steps(sorted({run.version_id for run in runs}))
     pauses: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for intervention_id, started_at, ended_at in (
@@ -229,9 +225,33 @@ def _batch_process(*, now: datetime, after: int, batch: int, counts: Counter[str
     for item in fired:
         if item.handover_to is not None:
             _handover(item, now=now)
-    EscalationRunStep.objects.bulk_create([item.row for item in fired])
+    rows_insert(EscalationRunStep, [item.row for item in fired])
     _runs_update(changed)
     return len(runs), last
+
+
+def _interventions_locked(ids: set[int]) -> dict[int, Intervention]:
+    """The cases, locked, with their calls, plants and technicians: each plant and technician
+    made once, however many cases share it (thousands of cases, a few hundred plants)."""
+    interventions = {
+        i.pk: i
+        for i in Intervention.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=ids)
+        .select_related("call")
+        .order_by("pk")
+    }
+    plants = Plant.objects.in_bulk({i.plant_id for i in interventions.values()})
+    technicians = get_user_model().objects.in_bulk(
+        {i.technician_id for i in interventions.values() if i.technician_id}
+    )
+    plant_field, technician_field = (
+        Intervention._meta.get_field("plant"),
+        Intervention._meta.get_field("technician"),
+    )
+    for intervention in interventions.values():
+        plant_field.set_cached_value(intervention, plants[intervention.plant_id])
+        technician_field.set_cached_value(intervention, technicians.get(intervention.technician_id))
+    return interventions
 
 
 def _runs_update(changed: list[tuple[EscalationRun, tuple[str, ...]]]) -> None:
@@ -346,7 +366,9 @@ def _step_fire(
     ]
     item.notifications = rows
     row.sent_on = ",".join(sorted({r.channel for r in rows}))
-    if person is None:
+    if step.target == StepTarget.SUPERVISOR_ON_DUTY and not context.supervisors_on_shift:
+        row.note = _("no supervisor on shift: every supervisor (%(count)s)") % {"count": len(found.people)}
+    elif person is None:
         row.note = _("%(count)s people") % {"count": len([p for p in found.points.values() if p])}
     return item
 
@@ -368,16 +390,14 @@ def _step_data(item: _Fired, *, last: bool) -> dict[str, Any]:
 
 def _handover(item: _Fired, *, now: datetime) -> None:
     """Hand the case to the technician on call found, so it is on their phone: an assignment
-    like an operator's, by the supervisor who published the chain's version (the one who set
-    the rule). Refused (the publisher no longer a supervisor, the person not a technician): the
-    person is told on the step's channel instead, and the history says why."""
+    by the system itself (``intervention_assign(actor=None)``; the history says "system").
+    Refused (the person not an active technician, the case's technician already, the case no
+    longer active): the person is told on the step's channel instead, and the history and the
+    step's row say why."""
     run, person = item.run, item.handover_to
-    publisher = run.version.published_by
     try:
-        if publisher is None:
-            raise PermissionDenied(_("the chain's version has no publisher"))
         with transaction.atomic():
-            assigned = intervention_assign(actor=publisher, intervention=item.intervention, technician=person)
+            assigned = intervention_assign(actor=None, intervention=item.intervention, technician=person)
         # This run follows the case to its new technician (the sweep's stop test compares them).
         run.assignment_at = assigned.assigned_at or now
         EscalationRun.objects.filter(pk=run.pk).update(assignment_at=run.assignment_at)
@@ -385,8 +405,9 @@ def _handover(item: _Fired, *, now: datetime) -> None:
         why = " ".join(getattr(refusal, "messages", [str(refusal)]))
         item.row.note = (_("not assigned (%(why)s): told instead") % {"why": why})[:200]
         item.row.sent_on = ""
+        # Only the case's row: PostgreSQL refuses FOR UPDATE on an outer join's nullable side.
         locked = (
-            Intervention.objects.select_for_update()
+            Intervention.objects.select_for_update(of=("self",))
             .select_related("plant", "call", "technician")
             .get(pk=item.intervention.pk)
         )

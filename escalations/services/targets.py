@@ -59,8 +59,11 @@ class TargetContext:
                 self.on_call = on_call_by_team(at=now, team_ids=team_ids)
                 wanted = {uid for ids in self.on_call.values() for uid in ids} - set(users)
                 users.update(get_user_model().objects.in_bulk(wanted))
+        # False: nobody on shift, the step reaches every active supervisor (its row says so).
+        self.supervisors_on_shift = True
         if StepTarget.SUPERVISOR_ON_DUTY in targets:
-            self.supervisors = list(supervisors_on_duty(now))
+            on_duty = supervisors_on_duty(now)
+            self.supervisors, self.supervisors_on_shift = list(on_duty.people), on_duty.on_shift
             users.update({user.pk: user for user in self.supervisors})
         self.users = users
         self.points: dict[int, list[ContactPoint]] = defaultdict(list)

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dispatch.access import restrict
+from dispatch.bulk import rows_insert
 from dispatch.choices import DocumentKind
 from dispatch.models import Callback, Contact, Intervention, PlantDocument
 from dispatch.queue import task_enqueue_each_on_commit
@@ -172,7 +173,8 @@ def notifications_queue_many(rows: list[Notification]) -> list[Notification]:
     the escalation sweep fires thousands of steps at once."""
     if not rows:
         return rows
-    created = Notification.objects.bulk_create(rows)
+    rows_insert(Notification, rows, returning_pk=True)
+    created = rows
     _deliver_after_commit(created)
     return created
 

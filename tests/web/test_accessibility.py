@@ -60,7 +60,13 @@ def world(users, plant):
             actor=users["technician"], intervention=intervention, step_id=uuid.uuid4(), action="photo",
             client_time=timezone.now(), photo=photo_file(),
         )  # fmt: skip
-    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id}
+    # The escalation chains migration escalations/0002 ships (the chain editor's page).
+    from escalations.models import EscalationChain
+    from escalations.services import shipped_chains_restore
+
+    shipped_chains_restore()
+    chain = EscalationChain.objects.get(case_type__isnull=True, priority=1)
+    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id, "chain": chain.pk}
 
 
 STAFF_PAGES = [
@@ -84,6 +90,8 @@ STAFF_PAGES = [
     ("supervisor", "/teams/"),
     ("operator", "/oncall/"),
     ("operator", "/oncall/feed/"),
+    ("supervisor", "/escalations/chains/"),
+    ("supervisor", "/escalations/chains/{chain}/"),
 ]
 PHONE_PAGES = [("technician", "/m/"), ("technician", "/m/interventions/{open}/")]
 
@@ -97,6 +105,7 @@ def test_the_page_passes_the_wcag_aa_checks(signed_in, world, role, path):
         open=world["open"].pk,
         done=world["done"].pk,
         customer=world["customer"],
+        chain=world["chain"],
         profile=ServiceLevelProfile.objects.get(customer__isnull=True, service="gas").pk,
     )
     page = signed_in(role, phone=(role, path) in PHONE_PAGES, path=url)
