@@ -389,7 +389,17 @@ def _escalation_step(event: Event, data: Data) -> str:
     if data.get("outcome") == "nobody":
         return with_text(step + ": " + _("nobody"), data.get("note"))
     who = label(data.get("user_name")) if data.get("user_name") else ""
-    return with_text(f"{step}: {who} {data.get('sent_on') or ''}".strip(), data.get("note"))
+    return with_text(f"{step}: {who} {_sent_on(data.get('sent_on'))}".strip(), data.get("note"))
+
+
+def _sent_on(value: Any) -> str:
+    """The channels a step used (``sms,email``), in words; a step that rode on the assignment's own
+    messages says so in its note."""
+    channels = [part for part in str(value or "").split(",") if part and part != "assignment"]
+    if not channels:
+        return ""
+    names = {"sms": "SMS", "email": _("email"), "fax": _("fax")}
+    return _("by %(channels)s") % {"channels": ", ".join(names.get(part, part) for part in channels)}
 
 
 def _escalation_stopped(event: Event, data: Data) -> str:

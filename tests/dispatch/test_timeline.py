@@ -139,6 +139,16 @@ def test_codes_stored_by_the_outer_apps_read_as_words_in_both_languages():
     assert event_sentence(_event("escalation.step", step)) == (
         "Escalation step 3 (the backup team's technician on call): nobody."
     )
+    fired = {
+        "position": 2,
+        "target": "on_call",
+        "outcome": "notified",
+        "user_name": "Nora",
+        "sent_on": "email,sms",
+    }
+    assert event_sentence(_event("escalation.step", fired)) == (
+        "Escalation step 2 (the technician on call): Nora by email, SMS."
+    )
     stopped = {"position": 2, "reason": "acknowledged"}
     assert event_sentence(_event("escalation.stopped", stopped)) == (
         "Escalation stopped before step 2: acknowledged."
