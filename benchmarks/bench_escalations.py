@@ -58,6 +58,15 @@ def parse_args(argv):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument(
+        "--steady",
+        type=int,
+        metavar="MINUTES",
+        default=0,
+        help="instead of the burst: the assignments spread evenly over MINUTES, a sweep every 30 s "
+        "of the clock until every chain is over (the shipped critical chain lasts 20 minutes, so "
+        "with --steady 20 all the runs are open at once at the end of the spread)",
+    )
     database_arguments(parser, DEFAULT_DATABASE_URL)
     return parser.parse_args(argv)
 
@@ -77,7 +86,7 @@ def _sqlite_setup(database_url: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def seed(runs: int):
+def seed(runs: int, spread_minutes: int = 0):
     from datetime import date
     from datetime import time as wall
 
@@ -129,7 +138,8 @@ def seed(runs: int):
         [
             Intervention(
                 plant=plants[n % PLANTS], summary="Gas smell", priority=1, status=InterventionStatus.ASSIGNED,
-                technician=technicians[n % TECHNICIANS], opened_at=t0, assigned_at=t0,
+                technician=technicians[n % TECHNICIANS], opened_at=t0,
+                assigned_at=t0 + timedelta(seconds=n * spread_minutes * 60 / runs),
             )
             for n in range(runs)
         ],
@@ -161,7 +171,9 @@ def main(argv=None) -> int:
         published = []
         dispatch.queue.task_send = lambda name, *a, **o: published.append(a)  # the broker: not timed
         log(f"seeding {args.runs:,} assigned cases")
-        t0 = seed(args.runs)
+        t0 = seed(args.runs, args.steady)
+        if args.steady:
+            return _steady(args, t0, escalations_sweep)
         figures = []
         labels = ["start + step 1 (with the assignment)", "step 2: technician's next channel",
                   "step 3: backup team's on call", "step 4: team leader", "step 5: supervisors"]  # fmt: skip
@@ -221,6 +233,40 @@ def main(argv=None) -> int:
     finally:
         if not on_sqlite and not args.keep:
             db_drop_quietly(args.database_url)
+
+
+def _steady(args, t0, escalations_sweep) -> int:
+    """Sweeps every 30 s of the clock over runs that start, step and end at their own times: how
+    long each sweep takes with how many chains open."""
+    from escalations.models import EscalationRun
+
+    sweeps = []
+    now, end = t0, t0 + timedelta(minutes=args.steady + 21)
+    while now <= end:
+        started, cpu = time.perf_counter(), time.process_time()
+        counts = escalations_sweep(now=now)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        running = EscalationRun.objects.filter(state="running").count()
+        sweeps.append({"at_s": (now - t0).total_seconds(), "seconds": elapsed, "cpu_seconds": cpu,
+                       "running": running, "counts": counts})  # fmt: skip
+        now += timedelta(seconds=30)
+    times = sorted(f["seconds"] for f in sweeps)
+    busiest = max(sweeps, key=lambda f: f["seconds"])
+    peak = max(f["running"] for f in sweeps)
+    ok = times[-1] < TARGET_SECONDS
+    fired = sum(f["counts"].get("step_notified", 0) for f in sweeps)
+    right = EscalationRun.objects.filter(state="exhausted").count() == args.runs
+    print()
+    print(f"Escalation sweep, steady: {args.runs:,} chains started over {args.steady} min, one sweep a 30 s")
+    print(f"  {machine_line()}")
+    print(f"  sweeps {len(sweeps)}, chains open at the peak {peak:,}, steps fired {fired:,}")
+    print(f"  sweep time p50 {times[len(times) // 2]:.2f} s, max {times[-1]:.2f} s "
+          f"({busiest['running']:,} open, {busiest['counts']})")  # fmt: skip
+    print(f"  target: every sweep < {TARGET_SECONDS:g} s -> {'holds' if ok else 'MISSED'}")
+    results = {"runs": args.runs, "spread_minutes": args.steady, "sweeps": sweeps}
+    out = write_results("escalations-steady", {**results, "target_holds": ok, "results_right": right})
+    log(f"results written to {out}")
+    return verdict(target_holds=ok, results_right=right)
 
 
 if __name__ == "__main__":
