@@ -32,10 +32,6 @@ pytestmark = [
     pytest.mark.real_component,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    # Unfinished (issue 18, point 2): the worker logs the assignment's SMS "sent", yet this test
-    # still reads its row "sending" after 30 s while a connection sits idle in a transaction;
-    # not understood yet. Runs, so that a fix shows as XPASS.
-    pytest.mark.xfail(reason="the step-1 SMS row is read as 'sending' (under investigation)", strict=False),
 ]
 
 # Every step by SMS, so that each one is a message on the fake phone network.
@@ -89,11 +85,15 @@ def test_every_step_of_a_chain_reaches_kannel_through_the_real_worker(users, wor
         rows = Notification.objects.filter(intervention=case, reason=reason, channel="sms")
         if position > 1:
             rows = rows.filter(escalation_step=position)
+        # Read afresh at every poll (a queryset iterated once keeps its first rows), and the
+        # message built at the deadline, with the rows and the worker's log as they are then.
         wait_until(
-            lambda rows=rows: rows.exists() and all(r.status == "delivered" for r in rows),
+            lambda rows=rows: _statuses(rows) and set(_statuses(rows)) == {"delivered"},
             30,
-            f"step {position}'s SMS delivered; rows {list(rows.values_list('status', flat=True))}; "
-            f"worker log:\n{process.log()[-2000:]}\n{_activity()}",
+            lambda rows=rows, position=position: (
+                f"step {position}'s SMS delivered; rows {_statuses(rows)}; "
+                f"worker log:\n{process.log()[-2000:]}\n{_activity()}"
+            ),
         )
         got = [m for m in kannel.phone.messages() if m.receiver == NUMBERS[who]]
         assert any(f"#{case.pk}" in m.text("gsm7") for m in got), f"step {position}: no SMS to {who}"
@@ -113,6 +113,10 @@ def test_every_step_of_a_chain_reaches_kannel_through_the_real_worker(users, wor
     delivered = case.events.filter(kind="notification.delivered")
     steps_delivered = {Notification.objects.get(pk=e.data["notification"]).escalation_step for e in delivered}
     assert {2, 3, 4, 5, 6} <= steps_delivered
+
+
+def _statuses(rows) -> list[str]:
+    return list(rows.values_list("status", flat=True))
 
 
 def _activity():

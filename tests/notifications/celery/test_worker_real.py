@@ -36,14 +36,16 @@ FAX_NUMBER = "+390298765432"
 FAX_ADDRESS = "390298765432@fax.example.net"
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
+def wait_until(condition: Callable[[], object], timeout: float, what: str | Callable[[], str]) -> object:
+    """``condition()`` polled until true; ``what`` (or what it returns, called only on failure, so
+    that the rows and the log it shows are those at the deadline) says what did not happen."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout} s: {what}")
+            pytest.fail(f"not within {timeout} s: {what() if callable(what) else what}")
         time.sleep(0.05)
 
 
@@ -177,8 +179,10 @@ def test_an_assignment_reaches_kannel_and_smtp_through_a_real_worker_and_the_sms
     wait_until(
         lambda: _statuses(intervention) == {"sms": "delivered", "email": "sent", "fax": "sent"},
         30,
-        f"every row out and the SMS delivered; rows {_statuses(intervention)}; worker log:\n"
-        f"{process.log()[-2000:]}",
+        lambda: (
+            f"every row out and the SMS delivered; rows {_statuses(intervention)}; worker log:\n"
+            f"{process.log()[-2000:]}"
+        ),
     )
     sink.wait_for(2)
     by_recipient = {tuple(m.rcpt_tos): m.message() for m in sink.messages}
@@ -219,7 +223,7 @@ def test_gateways_down_then_back_everything_goes_once(users, plant, technician, 
     wait_until(
         lambda: _statuses(intervention) == {"sms": "delivered", "email": "sent", "fax": "sent"},
         30,
-        f"every row out once the gateways are back; rows {_statuses(intervention)}",
+        lambda: f"every row out once the gateways are back; rows {_statuses(intervention)}",
     )
     time.sleep(1.5)  # a doubled send would arrive within the retry period (at most 1 s here)
     assert sorted(tuple(m.rcpt_tos) for m in sink.messages) == [(FAX_ADDRESS,), (EMAIL,)]
@@ -241,7 +245,7 @@ def test_a_slow_gateway_never_holds_the_worker(users, plant, technician, sink, k
     wait_until(
         lambda: _statuses(intervention).get("sms") == "delivered",
         30,
-        f"the SMS delivered despite the slow SMTP server; rows {_statuses(intervention)}",
+        lambda: f"the SMS delivered despite the slow SMTP server; rows {_statuses(intervention)}",
     )
     attempts = wait_until(
         lambda: list(
