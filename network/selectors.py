@@ -1,0 +1,206 @@
+"""Reads of the supply network: a node, what feeds it (up to the root), what it feeds, and the
+reach of a fault there (the node and every node downstream, with their supply points).
+
+The walks are recursive queries (``WITH RECURSIVE``, the same SQL on SQLite and PostgreSQL) over
+``network_supplynode`` by its feeder index: one statement for the reach's figures, one for the
+first rows of its list, one for the chain upward, whatever the depth. Each walk stops at
+``MAX_DEPTH`` levels: the services keep the network a tree, and the bound keeps a ring someone
+wrote past them (by hand in the database) from running forever.
+
+What a user sees goes through the access layer (``dispatch.access.restrict`` on ``Plant``): a
+utility user's lists and figures hold only its own customer's plants. The ``*_ids`` helpers
+(for the major incidents, which work for everybody) are not restricted: their callers are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import F, QuerySet
+
+from dispatch.access import restrict, visibility_of
+from dispatch.models import Plant
+from dispatch.roles import AnyUser, user_roles
+
+from .models import NetworkChange, SupplyNode
+
+# Deeper than any real network (cabin, regulator, street, building, riser, lift: six or seven);
+# a bound on the walks, not a rule the services enforce.
+MAX_DEPTH = 1000
+# How many of a reach's nodes a page or the API lists at most (the figures cover all of them).
+REACH_LIST_DEFAULT = 200
+REACH_LIST_MAX = 1000
+
+NODE = SupplyNode._meta.db_table
+PLANT = Plant._meta.db_table
+
+
+@dataclass(frozen=True)
+class ReachNode:
+    """A node in a reach: the plant, how many steps below the fault, the supply points it serves."""
+
+    plant_id: int
+    code: str
+    name: str
+    kind: str
+    depth: int
+    supply_points: int
+
+
+@dataclass(frozen=True)
+class ReachLevel:
+    depth: int
+    nodes: int
+    supply_points: int
+
+
+@dataclass
+class Reach:
+    """The reach of a fault at ``plant_id``: the plant itself (depth 0) and every node downstream.
+    ``nodes`` and ``total_supply_points`` count all of them (that the reader may see);
+    ``listed`` holds the first ``limit`` of them by depth then code, from ``offset``."""
+
+    plant_id: int
+    nodes: int = 0
+    total_supply_points: int = 0
+    depth: int = 0
+    levels: list[ReachLevel] = field(default_factory=list)
+    listed: list[ReachNode] = field(default_factory=list)
+    limit: int = REACH_LIST_DEFAULT
+    offset: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.offset + len(self.listed) < self.nodes
+
+
+def _downstream_cte(roots: Sequence[int]) -> tuple[str, list[Any]]:
+    """``down(plant_id, depth, points)``: the roots at depth 0 and everything they feed."""
+    marks = ", ".join(["%s"] * len(roots))
+    base = " UNION ALL ".join(
+        [f"SELECT CAST(%s AS BIGINT), 0, COALESCE((SELECT supply_points FROM {NODE} WHERE plant_id = %s), 0)"]
+        * len(roots)
+    )
+    sql = (
+        f"WITH RECURSIVE down(plant_id, depth, points) AS ({base} "
+        f"UNION ALL SELECT n.plant_id, d.depth + 1, n.supply_points FROM {NODE} n "
+        f"JOIN down d ON n.feeder_id = d.plant_id WHERE d.depth < %s AND n.plant_id NOT IN ({marks})) "
+    )
+    params: list[Any] = [value for root in roots for value in (root, root)]
+    return sql, [*params, MAX_DEPTH, *roots]
+
+
+def _visible_filter(user: AnyUser, *, column: str) -> tuple[str, list[Any]] | None:
+    """A SQL condition on ``column`` (a plant id) keeping the plants ``user`` may see: "" for a
+    role that sees every plant, None for one that sees none."""
+    if user_roles(user) & visibility_of(Plant).everyone:
+        return "", []
+    try:
+        sql, params = restrict(Plant.objects.all(), user).values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return f" WHERE {column} IN ({sql})", list(params)
+
+
+def reach(
+    *,
+    plant: Plant,
+    user: AnyUser = None,
+    limit: int = REACH_LIST_DEFAULT,
+    offset: int = 0,
+    everything: bool = False,
+) -> Reach:
+    """The reach of a fault at ``plant`` as ``user`` sees it (``everything=True``: unrestricted,
+    for code that works for everybody). Two statements: the figures per depth, then the first
+    ``limit`` nodes (by depth, then code) from ``offset``; ``limit=0`` lists none."""
+    result = Reach(plant_id=plant.pk, limit=limit, offset=offset)
+    visible = ("", []) if everything else _visible_filter(user, column="d.plant_id")
+    if visible is None:
+        return result
+    where, where_params = visible
+    cte, params = _downstream_cte([plant.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{cte}SELECT d.depth, COUNT(*), SUM(d.points) FROM down d{where} "
+            "GROUP BY d.depth ORDER BY d.depth",
+            [*params, *where_params],
+        )
+        result.levels = [
+            ReachLevel(depth, count, int(points or 0)) for depth, count, points in cursor.fetchall()
+        ]
+        result.nodes = sum(level.nodes for level in result.levels)
+        result.total_supply_points = sum(level.supply_points for level in result.levels)
+        result.depth = max((level.depth for level in result.levels), default=0)
+        if limit > 0 and offset < result.nodes:
+            cursor.execute(
+                f"{cte}SELECT d.plant_id, p.code, p.name, p.kind, d.depth, d.points FROM down d "
+                f"JOIN {PLANT} p ON p.id = d.plant_id{where} ORDER BY d.depth, p.code LIMIT %s OFFSET %s",
+                [*params, *where_params, limit, offset],
+            )
+            result.listed = [ReachNode(*row) for row in cursor.fetchall()]
+    return result
+
+
+def reach_ids(*, plant_ids: Iterable[int]) -> set[int]:
+    """Every plant within the reach of any of ``plant_ids`` (themselves included), unrestricted:
+    for the major incidents ("which plants does this outage cover")."""
+    roots = sorted(set(plant_ids))
+    if not roots:
+        return set()
+    cte, params = _downstream_cte(roots)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{cte}SELECT DISTINCT plant_id FROM down", params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def upstream_ids(*, plant: Plant | int) -> list[int]:
+    """The plants that feed ``plant``, nearest first, up to the root (one statement),
+    unrestricted: a call on a plant finds the incidents declared on any of these."""
+    plant_id = plant if isinstance(plant, int) else plant.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(plant_id, depth) AS ("
+            f"SELECT feeder_id, 1 FROM {NODE} WHERE plant_id = %s AND feeder_id IS NOT NULL "
+            f"UNION ALL SELECT n.feeder_id, u.depth + 1 FROM {NODE} n JOIN up u ON n.plant_id = u.plant_id "
+            f"WHERE n.feeder_id IS NOT NULL AND u.depth < %s) "
+            f"SELECT plant_id FROM up ORDER BY depth",
+            [plant_id, MAX_DEPTH],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def within_reach(*, plant: Plant | int, of: Plant | int) -> bool:
+    """Whether a fault at ``of`` reaches ``plant``: the same plant, or one of its feeders."""
+    plant_id = plant if isinstance(plant, int) else plant.pk
+    of_id = of if isinstance(of, int) else of.pk
+    return plant_id == of_id or of_id in upstream_ids(plant=plant_id)
+
+
+def node_get(*, plant: Plant) -> SupplyNode | None:
+    """The plant's node, or None (a root serving nobody by itself)."""
+    return SupplyNode.objects.filter(plant=plant).select_related("feeder").first()
+
+
+def feeders(*, plant: Plant, user: AnyUser) -> list[Plant]:
+    """The chain upward, nearest feeder first, as ``user`` sees it (a feeder of another customer
+    is left out for a utility user)."""
+    ids = upstream_ids(plant=plant)
+    found = restrict(Plant.objects.filter(pk__in=ids), user).in_bulk()
+    return [found[pk] for pk in ids if pk in found]
+
+
+def children(*, plant: Plant, user: AnyUser) -> QuerySet[Plant]:
+    """The plants ``plant`` feeds directly, with their ``supply_points``, by code."""
+    fed = Plant.objects.filter(supply_node__feeder=plant).annotate(
+        supply_points=F("supply_node__supply_points")
+    )
+    return restrict(fed, user).order_by("code")
+
+
+def changes(*, plant: Plant, limit: int = 20) -> QuerySet[NetworkChange]:
+    """The latest changes to the plant's node (supervisors' pages)."""
+    return NetworkChange.objects.filter(plant=plant).select_related("actor")[:limit]
