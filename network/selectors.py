@@ -2,8 +2,8 @@
 reach of a fault there (the node and every node downstream, with their supply points).
 
 The walks are recursive queries (``WITH RECURSIVE``, the same SQL on SQLite and PostgreSQL) over
-``network_supplynode`` by its feeder index: one statement for the reach's figures, one for the
-first rows of its list, one for the chain upward, whatever the depth. Each walk stops at
+``network_supplynode`` by its feeder index: one statement for a reach (its figures and the first
+rows of its list), one for the chain upward, whatever the depth. Each walk stops at
 ``MAX_DEPTH`` levels: the services keep the network a tree, and the bound keeps a ring someone
 wrote past them (by hand in the database) from running forever.
 
@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from dispatch.access import restrict, visibility_of
 from dispatch.models import Plant
@@ -94,16 +95,18 @@ def _downstream_cte(roots: Sequence[int]) -> tuple[str, list[Any]]:
     return sql, [*params, MAX_DEPTH, *roots]
 
 
-def _visible_filter(user: AnyUser, *, column: str) -> tuple[str, list[Any]] | None:
-    """A SQL condition on ``column`` (a plant id) keeping the plants ``user`` may see: "" for a
-    role that sees every plant, None for one that sees none."""
+def _visible_condition(user: AnyUser) -> tuple[str, list[Any]] | None:
+    """A SQL condition on ``d.plant_id`` keeping the plants ``user`` may see (the access layer's
+    own filter, correlated: one index probe per node reached, not a scan of every plant the
+    user sees): "TRUE" for a role that sees every plant, None for one that sees none."""
     if user_roles(user) & visibility_of(Plant).everyone:
-        return "", []
+        return "1 = 1", []
+    visible = restrict(Plant.objects.filter(pk=RawSQL("d.plant_id", ())), user).values("pk")
     try:
-        sql, params = restrict(Plant.objects.all(), user).values("pk").query.sql_with_params()
+        sql, params = visible.query.sql_with_params()
     except EmptyResultSet:
         return None
-    return f" WHERE {column} IN ({sql})", list(params)
+    return f"EXISTS ({sql})", list(params)
 
 
 def reach(
@@ -115,33 +118,47 @@ def reach(
     everything: bool = False,
 ) -> Reach:
     """The reach of a fault at ``plant`` as ``user`` sees it (``everything=True``: unrestricted,
-    for code that works for everybody). Two statements: the figures per depth, then the first
-    ``limit`` nodes (by depth, then code) from ``offset``; ``limit=0`` lists none."""
+    for code that works for everybody): the figures per depth, and ``limit`` nodes (by depth,
+    then code) from ``offset`` (``limit=0``: none). One statement, the walk made once: the list
+    joins and sorts only the levels it needs (those up to where ``offset + limit`` nodes are
+    reached), not every node of a root's reach."""
     result = Reach(plant_id=plant.pk, limit=limit, offset=offset)
-    visible = ("", []) if everything else _visible_filter(user, column="d.plant_id")
+    visible = ("1 = 1", []) if everything else _visible_condition(user)
     if visible is None:
         return result
-    where, where_params = visible
+    condition, condition_params = visible
     cte, params = _downstream_cte([plant.pk])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{cte}SELECT d.depth, COUNT(*), SUM(d.points) FROM down d{where} "
-            "GROUP BY d.depth ORDER BY d.depth",
-            [*params, *where_params],
+    sql = (
+        f"{cte}, levels AS (SELECT d.depth, COUNT(*) AS nodes, SUM(d.points) AS points FROM down d "
+        f"WHERE {condition} GROUP BY d.depth), "
+        "cut AS (SELECT COALESCE(MIN(depth), %s) AS depth FROM "
+        "(SELECT depth, SUM(nodes) OVER (ORDER BY depth) AS upto FROM levels) c WHERE upto >= %s) "
+        "SELECT 0, depth, nodes, points, NULL, NULL, NULL FROM levels"
+    )
+    args = [*params, *condition_params, MAX_DEPTH, offset + limit]
+    if limit > 0:
+        sql += (
+            " UNION ALL SELECT 1, depth, plant_id, points, code, name, kind FROM ("
+            f"SELECT d.depth, d.plant_id, d.points, p.code, p.name, p.kind FROM down d JOIN {PLANT} p "
+            f"ON p.id = d.plant_id WHERE d.depth <= (SELECT depth FROM cut) AND {condition} "
+            "ORDER BY d.depth, p.code LIMIT %s OFFSET %s) listed"
         )
-        result.levels = [
-            ReachLevel(depth, count, int(points or 0)) for depth, count, points in cursor.fetchall()
-        ]
-        result.nodes = sum(level.nodes for level in result.levels)
-        result.total_supply_points = sum(level.supply_points for level in result.levels)
-        result.depth = max((level.depth for level in result.levels), default=0)
-        if limit > 0 and offset < result.nodes:
-            cursor.execute(
-                f"{cte}SELECT d.plant_id, p.code, p.name, p.kind, d.depth, d.points FROM down d "
-                f"JOIN {PLANT} p ON p.id = d.plant_id{where} ORDER BY d.depth, p.code LIMIT %s OFFSET %s",
-                [*params, *where_params, limit, offset],
-            )
-            result.listed = [ReachNode(*row) for row in cursor.fetchall()]
+        args += [*condition_params, limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        rows = cursor.fetchall()
+    result.levels = sorted(
+        (ReachLevel(depth, count, int(points or 0)) for part, depth, count, points, *_ in rows if part == 0),
+        key=lambda level: level.depth,
+    )
+    result.listed = sorted(
+        (ReachNode(pk, code, name, kind, depth, points) for part, depth, pk, points, code, name, kind in rows
+         if part == 1),
+        key=lambda node: (node.depth, node.code),
+    )  # fmt: skip
+    result.nodes = sum(level.nodes for level in result.levels)
+    result.total_supply_points = sum(level.supply_points for level in result.levels)
+    result.depth = max((level.depth for level in result.levels), default=0)
     return result
 
 

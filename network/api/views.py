@@ -59,11 +59,15 @@ def node_data(*, plant: Plant, user: Any, limit: int, offset: int) -> dict[str, 
 
 class _View(APIView):
     permission_classes = [HasActionRole]
-    action = "read"
+    action: str | None = "read"
     action_roles = {"read": READERS, "write": WRITERS}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.action = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            self.action = None  # not served: 405 for every role alike (HasActionRole lets it by)
+        else:
+            self.action = "read" if method in ("get", "head", "options") else "write"
         super().initial(request, *args, **kwargs)
 
 

@@ -1,11 +1,11 @@
 """A small network of customer 1 (c1), with one building of customer 2 (c2) in it:
 
-    CAB (cabin, 0)
-    ├── REG1 (regulator, 0)
-    │   ├── B1 (building, 20) ── L1 (lift, 4), L2 (lift, 4)
-    │   └── B2 (building, 30, customer 2)
-    └── REG2 (regulator, 0)
-        └── B3 (building, 10)
+CAB (cabin, 0)
+├── REG1 (regulator, 0)
+│   ├── B1 (building, 20) ── L1 (lift, 4), L2 (lift, 4)
+│   └── B2 (building, 30, customer 2)
+└── REG2 (regulator, 0)
+    └── B3 (building, 10)
 """
 
 import pytest

@@ -21,7 +21,12 @@ def test_a_plants_node_its_chain_children_and_reach(network, client_for):
     assert [p["code"] for p in data["feeders"]] == ["CAB"]
     assert [(c["code"], c["supply_points"]) for c in data["children"]] == [("B1", 20), ("B2", 30)]
     reach = data["reach"]
-    assert (reach["nodes"], reach["total_supply_points"], reach["depth"], reach["truncated"]) == (5, 58, 2, False)
+    assert (reach["nodes"], reach["total_supply_points"], reach["depth"], reach["truncated"]) == (
+        5,
+        58,
+        2,
+        False,
+    )
     assert [n["code"] for n in reach["listed"]] == ["REG1", "B1", "B2", "L1", "L2"]
 
 
@@ -60,7 +65,9 @@ def test_a_ring_or_a_bad_value_is_400_keyed_by_field(network, client_for):
     assert answer.status_code == 400 and "feeder" in answer.json()
     answer = api.patch(url(network["CAB"]), {"feeder": network["CAB"].code}, format="json")
     assert answer.status_code == 400 and "feeder" in answer.json()
-    assert api.patch(url(network["B1"]), {"supply_points": -1}, format="json").json().keys() == {"supply_points"}
+    assert api.patch(url(network["B1"]), {"supply_points": -1}, format="json").json().keys() == {
+        "supply_points"
+    }
     assert api.put(url(network["B1"]), {"supply_points": 1}, format="json").json().keys() == {"feeder"}
     assert api.patch(url(network["B1"]), {"feeder": "NOPE"}, format="json").status_code == 400
 
@@ -82,4 +89,7 @@ def test_the_import_multipart(network, client_for):
     assert answer.status_code == 400
     assert [m.split(",")[0] for m in answer.json()["file"]] == ["Line 2"]
     assert SupplyNode.objects.get(plant=network["B3"]).supply_points == 11
-    assert client_for("operator").post("/api/network/import/", {"file": good}, format="multipart").status_code == 403
+    assert (
+        client_for("operator").post("/api/network/import/", {"file": good}, format="multipart").status_code
+        == 403
+    )

@@ -30,7 +30,13 @@ GOOD = "code,parent_code,supply_points\nE1,R1,20\nE2,R1,30\nA1,E1,4\nR1,C1,0\nR2
 def test_a_good_file_with_parents_later_in_it(plants, users):
     result = network_import(actor=users["supervisor"], content=GOOD)
     assert (result.rows, result.created, result.changed, result.unchanged) == (6, 5, 0, 1)
-    assert feeders() == {"E1": ("R1", 20), "E2": ("R1", 30), "A1": ("E1", 4), "R1": ("C1", 0), "R2": ("C1", 0)}
+    assert feeders() == {
+        "E1": ("R1", 20),
+        "E2": ("R1", 30),
+        "A1": ("E1", 4),
+        "R1": ("C1", 0),
+        "R2": ("C1", 0),
+    }
     assert NetworkChange.objects.filter(kind="imported").count() == 5
 
 

@@ -22,13 +22,17 @@ def test_a_plant_cannot_feed_itself(network, users):
 @pytest.mark.parametrize("downstream", ["REG1", "B1", "L1"])
 def test_a_plant_cannot_be_fed_by_one_it_feeds(network, users, downstream):
     with pytest.raises(ValidationError) as refused:
-        supply_node_set(actor=users["supervisor"], plant=network["CAB"], feeder=network[downstream], supply_points=0)
+        supply_node_set(
+            actor=users["supervisor"], plant=network["CAB"], feeder=network[downstream], supply_points=0
+        )
     assert "ring" in refused.value.message_dict["feeder"][0]
     assert SupplyNode.objects.filter(plant=network["CAB"]).first() is None
 
 
 def test_moving_a_subtree_elsewhere_is_fine_and_kept_in_the_log(network, users):
-    node = supply_node_set(actor=users["supervisor"], plant=network["B1"], feeder=network["REG2"], supply_points=25)
+    node = supply_node_set(
+        actor=users["supervisor"], plant=network["B1"], feeder=network["REG2"], supply_points=25
+    )
     assert (node.feeder_id, node.supply_points) == (network["REG2"].pk, 25)
     change = NetworkChange.objects.filter(plant=network["B1"]).first()
     assert change.actor == users["supervisor"] and change.kind == "set"
