@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from dispatch.access import restrict, visibility_of
@@ -170,7 +170,7 @@ def reach_ids(*, plant_ids: Iterable[int]) -> set[int]:
         return set()
     cte, params = _downstream_cte(roots)
     with connection.cursor() as cursor:
-        cursor.execute(f"{cte}SELECT DISTINCT plant_id FROM down", params)
+        cursor.execute(f"{cte}SELECT plant_id FROM down", params)
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -210,12 +210,22 @@ def feeders(*, plant: Plant, user: AnyUser) -> list[Plant]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def children(*, plant: Plant, user: AnyUser) -> QuerySet[Plant]:
-    """The plants ``plant`` feeds directly, with their ``supply_points``, by code."""
-    fed = Plant.objects.filter(supply_node__feeder=plant).annotate(
-        supply_points=F("supply_node__supply_points")
-    )
-    return restrict(fed, user).order_by("code")
+@dataclass(frozen=True)
+class FedPlant:
+    """A plant fed directly by another, with the supply points it serves itself."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    supply_points: int
+
+
+def children(*, plant: Plant, user: AnyUser) -> list[FedPlant]:
+    """The plants ``plant`` feeds directly, as ``user`` sees them, by code."""
+    fed = restrict(Plant.objects.filter(supply_node__feeder=plant), user).order_by("code")
+    rows = fed.values_list("id", "code", "name", "kind", "supply_node__supply_points")
+    return [FedPlant(*row) for row in rows]
 
 
 def changes(*, plant: Plant, limit: int = 20) -> QuerySet[NetworkChange]:

@@ -46,7 +46,7 @@ def node_data(*, plant: Plant, user: Any, limit: int, offset: int) -> dict[str, 
         "feeder": _ref(feeder) if feeder else None,
         "supply_points": node.supply_points if node else 0,
         "feeders": [_ref(p) for p in chain],
-        "children": [{**_ref(p), "supply_points": p.supply_points} for p in fed],
+        "children": [vars(child) for child in fed],
         "reach": {
             "nodes": reach.nodes, "total_supply_points": reach.total_supply_points, "depth": reach.depth,
             "levels": [vars(level) for level in reach.levels], "limit": limit, "offset": offset,
@@ -92,11 +92,12 @@ class PlantNetworkView(_View):
         payload = NodeWriteSerializer(data=request.data, partial=partial, context={"request": request})
         payload.is_valid(raise_exception=True)
         node = selectors.node_get(plant=plant)
-        data = {"feeder": node.feeder if node else None, "supply_points": node.supply_points if node else 0}
-        data.update(payload.validated_data)
-        services.supply_node_set(
-            actor=request.user, plant=plant, feeder=data["feeder"], supply_points=data["supply_points"]
+        data = payload.validated_data
+        feeder: Plant | None = data["feeder"] if "feeder" in data else (node.feeder if node else None)
+        points: int = (
+            data["supply_points"] if "supply_points" in data else (node.supply_points if node else 0)
         )
+        services.supply_node_set(actor=request.user, plant=plant, feeder=feeder, supply_points=points)
         return self._show(request, plant)
 
     @extend_schema(

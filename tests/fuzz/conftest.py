@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
+from network.services import supply_node_set
 from notifications.models import ContactPoint
 from routing.choices import OperatorState
 from routing.models import Line, Queue, Skill
@@ -69,6 +70,8 @@ def fuzz_world(users, plant, other_plant, settings):
         actor=users["supervisor"], user=users["operator"], team=region, day=timezone.localdate(now),
         start=clock_time(8), end=clock_time(17), break_minutes=60,
     )  # fmt: skip
+    # The supply network (issue 19): customer 1's plant feeds customer 2's.
+    supply_node_set(actor=users["supervisor"], plant=other_plant, feeder=plant, supply_points=12)
     return users
 
 
