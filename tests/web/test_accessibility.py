@@ -60,7 +60,7 @@ def world(users, plant):
             actor=users["technician"], intervention=intervention, step_id=uuid.uuid4(), action="photo",
             client_time=timezone.now(), photo=photo_file(),
         )  # fmt: skip
-    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id}
+    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id, "plant": plant.pk}
 
 
 STAFF_PAGES = [
@@ -80,6 +80,8 @@ STAFF_PAGES = [
     ("utility", "/reports/service-levels/?date_from=2026-01-01&date_to=2026-12-31"),
     ("supervisor", "/reports/standards/"),
     ("supervisor", "/reports/standards/{profile}/"),
+    ("supervisor", "/network/plants/{plant}/"),
+    ("supervisor", "/network/import/"),
 ]
 PHONE_PAGES = [("technician", "/m/"), ("technician", "/m/interventions/{open}/")]
 
@@ -93,6 +95,7 @@ def test_the_page_passes_the_wcag_aa_checks(signed_in, world, role, path):
         open=world["open"].pk,
         done=world["done"].pk,
         customer=world["customer"],
+        plant=world["plant"],
         profile=ServiceLevelProfile.objects.get(customer__isnull=True, service="gas").pk,
     )
     page = signed_in(role, phone=(role, path) in PHONE_PAGES, path=url)
