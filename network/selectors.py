@@ -20,10 +20,10 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from dispatch.access import restrict, visibility_of
+from dispatch.choices import PlantKind
 from dispatch.models import Plant
 from dispatch.roles import AnyUser, user_roles
 
@@ -50,6 +50,10 @@ class ReachNode:
     kind: str
     depth: int
     supply_points: int
+
+    @property
+    def kind_label(self) -> str:
+        return str(PlantKind(self.kind).label) if self.kind in PlantKind.values else self.kind
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,31 @@ def children(*, plant: Plant, user: AnyUser) -> list[FedPlant]:
     return [FedPlant(*row) for row in rows]
 
 
-def changes(*, plant: Plant, limit: int = 20) -> QuerySet[NetworkChange]:
-    """The latest changes to the plant's node (supervisors' pages)."""
-    return NetworkChange.objects.filter(plant=plant).select_related("actor")[:limit]
+@dataclass(frozen=True)
+class ChangeEntry:
+    """A change to a node as the supervisors' page shows it: the feeder by its code."""
+
+    change: NetworkChange
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def changes(*, plant: Plant, limit: int = 20) -> list[ChangeEntry]:
+    """The latest changes to the plant's node, newest first (supervisors' pages); each state
+    ``{"feeder": code or None, "supply_points": n}``, or None where the node had no row."""
+    rows = list(NetworkChange.objects.filter(plant=plant).select_related("actor")[:limit])
+    ids = {
+        state["feeder"] for row in rows for state in (row.before, row.after) if state and state.get("feeder")
+    }
+    codes = dict(Plant.objects.filter(pk__in=ids).values_list("id", "code"))
+
+    def named(state: dict[str, Any] | None) -> dict[str, Any] | None:
+        if state is None:
+            return None
+        feeder = state.get("feeder")
+        return {
+            "feeder": codes.get(feeder, feeder) if feeder else None,
+            "supply_points": state.get("supply_points"),
+        }
+
+    return [ChangeEntry(row, named(row.before), named(row.after)) for row in rows]

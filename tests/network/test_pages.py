@@ -39,6 +39,8 @@ def test_a_supervisor_sets_a_feeder_and_a_ring_is_shown_on_the_field(network, br
     answer = page.post(url, {"feeder": "REG1", "supply_points": "12"})
     assert answer.status_code == 302
     assert SupplyNode.objects.get(plant=network["B3"]).feeder == network["REG1"]
+    log = page.get(url).content.decode()
+    assert "fed by REG2, 10 supply points → fed by REG1, 12 supply points" in log
     answer = page.post(f"/network/plants/{network['CAB'].pk}/", {"feeder": "L1", "supply_points": "0"})
     assert answer.status_code == 200 and "a ring" in answer.content.decode()
     answer = page.post(url, {"feeder": "NOPE", "supply_points": "1"})
