@@ -1,6 +1,8 @@
 """The reach, the chain upward and the children, computed by recursive queries: these run on
 SQLite and, with DATABASE_URL=postgres://..., on PostgreSQL (the same SQL)."""
 
+import random
+
 import pytest
 
 from dispatch.models import Plant
@@ -113,3 +115,40 @@ def test_a_ring_written_past_the_services_does_not_run_forever(network):
             "pk", flat=True
         )
     )
+
+
+def test_the_reach_matches_a_walk_of_a_random_tree(users, customer):
+    """500 plants in random trees (each fed by an earlier one, or a root): every node's reach and
+    chain as the database computes them equal a walk in Python."""
+    rng = random.Random(19)
+    plants = [PlantFactory(code=f"R{n:03d}", customer=customer) for n in range(500)]
+    feeder_of: dict[int, int | None] = {}
+    nodes = []
+    for n, plant in enumerate(plants):
+        feeder = plants[rng.randrange(n)] if n and rng.random() > 0.02 else None
+        feeder_of[plant.pk] = feeder.pk if feeder else None
+        nodes.append(SupplyNode(plant=plant, feeder=feeder, supply_points=n % 7))
+    SupplyNode.objects.bulk_create(nodes)
+    points = {plant.pk: n % 7 for n, plant in enumerate(plants)}
+    below: dict[int, list[int]] = {}
+    for pk, feeder in feeder_of.items():
+        if feeder:
+            below.setdefault(feeder, []).append(pk)
+
+    def walk(pk):
+        found, todo = [], [pk]
+        while todo:
+            found.append(todo.pop())
+            todo.extend(below.get(found[-1], []))
+        return found
+
+    for plant in rng.sample(plants, 40):
+        reach = selectors.reach(plant=plant, user=users["supervisor"], limit=0)
+        expected = walk(plant.pk)
+        assert (reach.nodes, reach.total_supply_points) == (len(expected), sum(points[pk] for pk in expected))
+        assert selectors.reach_ids(plant_ids=[plant.pk]) == set(expected)
+        chain, current = [], feeder_of[plant.pk]
+        while current:
+            chain.append(current)
+            current = feeder_of[current]
+        assert selectors.upstream_ids(plant=plant) == chain
