@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "clocks",
     "shifts",
     "escalations",
+    "network",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 

@@ -70,6 +70,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
@@ -146,6 +147,7 @@ class Row:
     label: str = ""
     writes: bool = False  # the route writes even on GET: refused GETs are snapshot-checked too
     changes: bool = True  # a served non-safe request changes the database (False: sign-out, cookies)
+    upload: str | None = None  # this body key's text is sent as a file, the body as multipart
 
     @property
     def api(self) -> bool:
@@ -167,13 +169,14 @@ def R(
     label="",
     writes=False,
     changes=True,
+    upload=None,
     **codes,
 ):
     assert set(codes) == set(ROLES), f"{pattern} {method}: columns {sorted(set(ROLES) ^ set(codes))}"
     return Row(
         pattern=pattern, method=method, codes=codes, url=url or "/" + pattern, query=query, body=body,
         state=state, label=label, writes=writes,
-        changes=changes,
+        changes=changes, upload=upload,
     )  # fmt: skip
 
 
@@ -858,6 +861,28 @@ MATRIX = [
     R("api/escalations/chains/<int:pk>/publish/", "GET", url="/api/escalations/chains/{chain}/publish/", operator=405, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     R("api/escalations/cases/<int:pk>/", "GET", url="/api/escalations/cases/{intervention}/", operator=200, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/escalations/cases/<int:pk>/", "POST", url="/api/escalations/cases/{intervention}/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # Issue 19, the supply network: a plant's panel for whoever sees the plant (404 for another
+    # customer's), the editor and the CSV import for supervisors; the same over the API.
+    R("network/plants/<int:pk>/panel/", "GET", url="/network/plants/{plant}/panel/", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("network/plants/<int:pk>/panel/", "POST", url="/network/plants/{plant}/panel/", **every(405)),
+    R("network/plants/<int:pk>/", "GET", url="/network/plants/{plant}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("network/plants/<int:pk>/", "POST", url="/network/plants/{plant}/", body={"feeder": "", "supply_points": "12"},
+      operator=403, technician=403, technician2=403, supervisor=To("/network/plants/{plant}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("network/plants/<int:pk>/", "DELETE", url="/network/plants/{plant}/", **every(405)),
+    R("network/import/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("network/import/", "POST", body={"text": "code,parent_code,supply_points\nP2,P1,7\n"},
+      operator=403, technician=403, technician2=403, supervisor=To("/network/import/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("network/import/", "DELETE", **every(405)),
+    R("api/plants/<int:pk>/network/", "GET", url="/api/plants/{plant}/network/", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/plants/<int:pk>/network/", "GET", url="/api/plants/{plant2}/network/", label="c2", operator=200, technician=200, technician2=200, supervisor=200, utility=404, utility_b=200, norole=403, anon=401),
+    R("api/plants/<int:pk>/network/", "PUT", url="/api/plants/{plant}/network/", body={"feeder": "{plant2}", "supply_points": 12},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/plants/<int:pk>/network/", "PATCH", url="/api/plants/{plant}/network/", body={"supply_points": 12},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/plants/<int:pk>/network/", "POST", url="/api/plants/{plant}/network/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/network/import/", "POST", body={"file": "code,parent_code,supply_points\nP2,P1,7\n"}, upload="file",
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/network/import/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     # the technician's shift
     R("api/me/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=401),
     R("api/me/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -1252,6 +1277,9 @@ def ask(row: Row, role: str, world: dict, url: str):
     body = fill(row.body, ids, role, users) if row.body else None
     if row.api:
         client = world["api"][role]
+        if row.upload:
+            body[row.upload] = SimpleUploadedFile(f"{row.upload}.csv", body[row.upload].encode())
+            return getattr(client, row.method.lower())(url, body, format="multipart")
         return getattr(client, row.method.lower())(url, body, format="json")
     client = world["pages"][role]
     if row.method == "POST":

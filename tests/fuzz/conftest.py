@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
+from network.services import supply_node_set
 from notifications.models import ContactPoint
 from oncall.services import rota_save, swap_request
 from routing.choices import OperatorState
@@ -83,6 +84,8 @@ def fuzz_world(users, plant, other_plant, settings):
         actor=users["technician"], rota=rota, taker=users["technician2"], starts_at=tomorrow,
         ends_at=tomorrow + timedelta(hours=2),
     )  # fmt: skip
+    # The supply network (issue 19): customer 1's plant feeds customer 2's.
+    supply_node_set(actor=users["supervisor"], plant=other_plant, feeder=plant, supply_points=12)
     return users
 
 

@@ -67,6 +67,7 @@ def world(users, plant):
     shipped_chains_restore()
     chain = EscalationChain.objects.get(case_type__isnull=True, priority=1)
     return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id, "chain": chain.pk}
+    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id, "plant": plant.pk}
 
 
 STAFF_PAGES = [
@@ -92,6 +93,8 @@ STAFF_PAGES = [
     ("operator", "/oncall/feed/"),
     ("supervisor", "/escalations/chains/"),
     ("supervisor", "/escalations/chains/{chain}/"),
+    ("supervisor", "/network/plants/{plant}/"),
+    ("supervisor", "/network/import/"),
 ]
 PHONE_PAGES = [("technician", "/m/"), ("technician", "/m/interventions/{open}/")]
 
@@ -106,6 +109,7 @@ def test_the_page_passes_the_wcag_aa_checks(signed_in, world, role, path):
         done=world["done"].pk,
         customer=world["customer"],
         chain=world["chain"],
+        plant=world["plant"],
         profile=ServiceLevelProfile.objects.get(customer__isnull=True, service="gas").pk,
     )
     page = signed_in(role, phone=(role, path) in PHONE_PAGES, path=url)
