@@ -66,8 +66,10 @@ def world(users, plant):
 
     shipped_chains_restore()
     chain = EscalationChain.objects.get(case_type__isnull=True, priority=1)
-    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id, "chain": chain.pk}
-    return {"call": call, "open": open_one, "done": done, "customer": plant.customer_id, "plant": plant.pk}
+    return {
+        "call": call, "open": open_one, "done": done, "customer": plant.customer_id, "chain": chain.pk,
+        "plant": plant.pk,
+    }  # fmt: skip
 
 
 STAFF_PAGES = [
