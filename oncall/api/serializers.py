@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from dispatch.api.fields import ClockTimeField, RowIdField
 from dispatch.timing import PERIOD_FIRST_YEAR, PERIOD_LAST_YEAR
 from oncall.choices import OnCallSource
 from oncall.models import Rota, RotaCover
-from teams.api.fields import ClockTimeField, RowIdField
 from teams.models import Team
 
 MAX_SPAN = timedelta(days=92)

@@ -13,13 +13,12 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from dispatch.api.fields import RowIdField
 from dispatch.models import Customer, Plant
 from routing.choices import ClassRuleKind, SkillKind
 from routing.models import CallerClass, Line, Queue, Skill
 from routing.services.catalogue import PROFILE_LIVE_FIELDS
 from teams.models import Team
-
-from .rules_serializers import RowIdField
 
 # The models' own bounds (``MaxValueValidator``s, a small integer's range), so that the schema
 # says them and no value overflows a column.

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
+from dispatch.api.fields import ClockTimeField, RowIdField
 from dispatch.choices import STAFF_ROLES
-from routing.api.rules_serializers import ClockTimeField, RowIdField
 from routing.models import Line
 from shifts.choices import PatternKind
 from shifts.models import MAX_CYCLE_DAYS, MAX_SHIFT_MINUTES, Shift, ShiftPattern

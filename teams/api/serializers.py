@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from dispatch.api.fields import RowIdField
 from dispatch.models import Plant
-from teams.api.fields import RowIdField
 from teams.choices import AreaKind, MemberRole
 from teams.models import Team, TeamArea, TeamChange, TeamMembership
 
