@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,20 +21,12 @@ from dispatch.views.common import STAFF, role_required
 from teams import services
 from teams.changes import team_changes
 from teams.forms import AreaForm, LeadershipForm, MemberForm
-from teams.models import Team, TeamArea, TeamMembership
-
-
-def _teams():
-    return Team.objects.select_related("leader", "backup_team").prefetch_related(
-        Prefetch(
-            "memberships", TeamMembership.objects.select_related("user").order_by("role", "user__username")
-        ),
-        Prefetch("areas", TeamArea.objects.select_related("plant")),
-    )
+from teams.models import Team, TeamArea
+from teams.selectors import teams_with_people
 
 
 def _team(pk: int) -> Team:
-    team = _teams().filter(pk=id_parse(str(pk)) or 0).first()
+    team = teams_with_people().filter(pk=id_parse(str(pk)) or 0).first()
     if team is None:
         raise Http404
     return team
@@ -44,7 +35,7 @@ def _team(pk: int) -> Team:
 @require_GET
 @role_required(*STAFF)
 def team_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "teams/list.html", {"teams": _teams().order_by("name")})
+    return render(request, "teams/list.html", {"teams": teams_with_people()})
 
 
 def _page(request: HttpRequest, team: Team, status: int = 200, **forms: object) -> HttpResponse:

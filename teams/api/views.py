@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -19,7 +18,8 @@ from dispatch.choices import STAFF_ROLES
 from dispatch.inputs import id_parse
 from teams import services
 from teams.changes import team_changes
-from teams.models import Team, TeamArea, TeamChange, TeamMembership
+from teams.models import Team, TeamArea, TeamChange
+from teams.selectors import teams_with_people
 
 from .serializers import (
     AreaWriteSerializer,
@@ -44,15 +44,6 @@ class _View(APIView):
     action_roles = {"use": STAFF_ROLES}
 
 
-def _teams() -> QuerySet[Team]:
-    return Team.objects.prefetch_related(
-        Prefetch(
-            "memberships", TeamMembership.objects.select_related("user").order_by("role", "user__username")
-        ),
-        Prefetch("areas", TeamArea.objects.select_related("plant")),
-    ).order_by("name")
-
-
 def _id(pk: Any) -> int:
     number = id_parse(str(pk))
     if number is None:
@@ -61,7 +52,7 @@ def _id(pk: Any) -> int:
 
 
 def _team(pk: Any) -> Team:
-    team = _teams().filter(pk=_id(pk)).first()
+    team = teams_with_people().filter(pk=_id(pk)).first()
     if team is None:
         raise NotFound()
     return team
@@ -76,7 +67,7 @@ class TeamListView(_View):
 
     @extend_schema(responses={200: RegionalTeamSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        return Response(RegionalTeamSerializer(_teams(), many=True).data)
+        return Response(RegionalTeamSerializer(teams_with_people(), many=True).data)
 
 
 class TeamDetailView(_View):
