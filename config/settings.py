@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shifts",
     "escalations",
     "network",
+    "incidents",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 

@@ -88,6 +88,29 @@ class OnCallEntry(NamedTuple):
     via_backup: bool
 
 
+class IncidentCover(NamedTuple):
+    """An open major incident whose reach covers a plant."""
+
+    incident_id: int
+    lead_intervention_id: int | None
+    auto_attach: bool
+
+
+class MajorIncidentLookup(Protocol):
+    """Whether a plant is within the reach of an open major incident (``incidents``): an alarm
+    there attaches to the incident's own case instead of opening a duplicate intervention, and a
+    call logged on it joins the incident when its rule says so."""
+
+    def covering(self, *, plant_id: int) -> IncidentCover | None:
+        """The open incident covering ``plant_id`` (the most recently declared), or None."""
+
+    def alarm_attached(self, *, incident_id: int, alarm: Any) -> None:
+        """``alarm`` (a ``telecontrol.PlantAlarm``, saved) was attached to the incident's case."""
+
+    def call_logged(self, *, call: Call) -> None:
+        """A call was logged or tied to a plant: attach it when an incident covers it and says so."""
+
+
 class _Registry:
     """One implementation per port, registered once at start-up."""
 
@@ -97,6 +120,7 @@ class _Registry:
         self.access_log: AccessLog | None = None
         self.case_verification: CaseVerification | None = None
         self.on_call: OnCallLookup | None = None
+        self.major_incidents: MajorIncidentLookup | None = None
 
 
 _registry = _Registry()
@@ -120,6 +144,10 @@ def case_verification_register(implementation: CaseVerification) -> None:
 
 def on_call_register(implementation: OnCallLookup) -> None:
     _registry.on_call = implementation
+
+
+def major_incidents_register(implementation: MajorIncidentLookup) -> None:
+    _registry.major_incidents = implementation
 
 
 class PortMissing(RuntimeError):
@@ -154,6 +182,12 @@ def on_call() -> OnCallLookup:
     if _registry.on_call is None:
         raise PortMissing("No OnCallLookup registered: is the oncall app installed?")
     return _registry.on_call
+
+
+def major_incidents() -> MajorIncidentLookup:
+    if _registry.major_incidents is None:
+        raise PortMissing("No MajorIncidentLookup registered: is the incidents app installed?")
+    return _registry.major_incidents
 
 
 def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
@@ -198,6 +232,14 @@ def ports_check(app_configs: object = None, **kwargs: object) -> list[checks.Che
                 "No OnCallLookup is registered: the technician suggestion would ignore the on-call rotas.",
                 hint="Install the 'oncall' app (it registers one in its AppConfig.ready()).",
                 id="dispatch.E014",
+            )
+        )
+    if _registry.major_incidents is None:
+        errors.append(
+            checks.Error(
+                "No MajorIncidentLookup is registered: alarms under a major incident would each open a case.",
+                hint="Install the 'incidents' app (it registers one in its AppConfig.ready()).",
+                id="dispatch.E015",
             )
         )
     return errors

@@ -1,0 +1,1 @@
+"""Thin, idempotent tasks: each calls one service."""
