@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("oncall.urls")),
     path("", include("escalations.urls")),
     path("", include("network.urls")),
+    path("", include("incidents.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("", include("notifications.urls")),

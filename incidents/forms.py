@@ -57,9 +57,7 @@ class ResolveForm(forms.Form):
 class AttachForm(forms.Form):
     """One proposal attached from the incident's page."""
 
-    kind = forms.ChoiceField(
-        choices=[("call", "call"), ("alarm", "alarm"), ("intervention", "intervention")]
-    )
+    kind = forms.ChoiceField(choices=[("call", "call"), ("alarm", "alarm"), ("intervention", "intervention")])
     item = forms.IntegerField(min_value=1)
 
 

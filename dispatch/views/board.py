@@ -24,6 +24,7 @@ from dispatch.choices import InterventionStatus, Priority, Role
 from dispatch.filters import BOARD_ORDER_LABELS, BoardFilter
 from dispatch.roles import has_role
 from dispatch.timing import seconds_between
+from dispatch.views.board_groups import call_incidents, grouped_rows_html
 from dispatch.views.common import ALL_ROLES, STAFF, request_workstation_preference, role_required
 from notifications.selectors import (
     notification_list_failed,
@@ -179,10 +180,12 @@ class CallRow:
     line: str
     plant: str
     operator: str
+    incident: str = ""  # the title of the major incident the call is attached to
 
 
 def _call_rows(board: Board) -> list[CallRow]:
     detail = reverse("dispatch:call-detail", args=[0]).removesuffix("0/")
+    incidents = call_incidents([call.pk for call in board.calls])
     return [
         CallRow(
             pk=call.pk,
@@ -194,6 +197,7 @@ def _call_rows(board: Board) -> list[CallRow]:
             line=call.line,
             plant=f"{call.plant.code} {call.plant.name}" if call.plant else "",
             operator=call.operator.username if call.operator else "",
+            incident=incidents.get(call.pk, ""),
         )
         for call in board.calls
     ]
@@ -303,7 +307,7 @@ def _rows_html(rows: list[BoardRow]) -> str:
     not_assigned = f'<span class="muted">{escape(_("not assigned"))}</span>'
     call, overdue, due_by = pgettext("verb: phone this number", "Call"), _("Overdue"), _("on site by")
     flag = f' <strong class="overdue-flag"><span aria-hidden="true">⚠</span> {escape(overdue)}</strong>'
-    html = []
+    html: list[tuple[int, str]] = []
     for row in rows:
         open_for = f'<time datetime="{escape(row.opened_at)}">{escape(row.open_for)}</time>'
         if row.overdue:
@@ -321,7 +325,7 @@ def _rows_html(rows: list[BoardRow]) -> str:
             if row.caller
             else "—"
         )
-        html.append(
+        html.append((row.pk,
             _ROW.format(
                 priority=row.priority,
                 status=escape(row.status),
@@ -341,8 +345,9 @@ def _rows_html(rows: list[BoardRow]) -> str:
                 caller=caller,
                 summary=escape(row.summary),
             )  # fmt: skip
-        )
-    return mark_safe("".join(html))  # noqa: S308 - built from escaped values above
+        ))  # fmt: skip
+    # A major incident's interventions go under its row (issue 19: dispatch/views/board_groups.py).
+    return mark_safe(grouped_rows_html(html))  # noqa: S308 - built from escaped values above
 
 
 def _board_context(request) -> dict:

@@ -14,19 +14,27 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dispatch.access import found_or_404, restrict
 from dispatch.choices import Role
 from dispatch.models import Call, Intervention
 from dispatch.roles import AnyUser, has_role
+from incidents.choices import ACTIVE_STATES, IncidentState, UpdateKind
+from incidents.models import (
+    IncidentDelivery,
+    IncidentMember,
+    IncidentSubscriber,
+    IncidentUpdate,
+    MajorIncident,
+)
+from incidents.selectors.core import incident_for_call, proposed_alarms, proposed_calls
 from network.selectors import Reach, reach
 from telecontrol.models import PlantAlarm
-
-from ..choices import ACTIVE_STATES, IncidentState, UpdateKind
-from ..models import IncidentDelivery, IncidentMember, IncidentSubscriber, IncidentUpdate, MajorIncident
-from .core import incident_for_call, proposed_alarms, proposed_calls
 
 # How long a resolved incident stays on its status page's "recently resolved" wording and on the
 # wallboard; the page itself stays readable at its address.
@@ -263,11 +271,20 @@ def _incident_by_token(token: str) -> MajorIncident:
 # The after-action timeline
 
 
+TIMELINE_KINDS = {
+    "call": _("Call"), "alarm": _("Alarm"), "intervention": _("Intervention"), "update": _("Update"),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # call, alarm, intervention, update
+    kind: str  # a key of TIMELINE_KINDS
     text: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(TIMELINE_KINDS.get(self.kind, self.kind))
 
 
 @dataclass
@@ -292,7 +309,7 @@ class AfterAction:
 
     @property
     def peak(self) -> int:
-        return max((n for _, n in self.calls_per_bucket), default=0)
+        return max((count for _start, count in self.calls_per_bucket), default=0)
 
 
 def _bucket_minutes(span: timedelta) -> int:
@@ -300,7 +317,9 @@ def _bucket_minutes(span: timedelta) -> int:
     return next((step for step in BUCKET_STEPS if minutes / step <= CHART_BUCKETS_MAX), BUCKET_STEPS[-1])
 
 
-def _buckets(times: Iterable[datetime], start: datetime, end: datetime, minutes: int) -> list[tuple[datetime, int]]:
+def _buckets(
+    times: Iterable[datetime], start: datetime, end: datetime, minutes: int
+) -> list[tuple[datetime, int]]:
     width = timedelta(minutes=minutes)
     tally = Counter(int((at - start) // width) for at in times if start <= at <= end)
     count = int((end - start) // width) + 1
@@ -326,29 +345,40 @@ def after_action(*, incident: MajorIncident, now: datetime | None = None) -> Aft
         ).values_list("pk", "opened_at", "plant__code", "arrived_at", "closed_at", "cancelled_at", "status")
     )  # fmt: skip
     updates = list(IncidentUpdate.objects.filter(incident=incident).order_by("position"))
-    firsts = [at for _, at, *_ in calls] + [at for _, at, *_ in alarms]
+    firsts = [call[1] for call in calls] + [alarm[1] for alarm in alarms]
     first_event = min([*firsts, incident.detected_at])
     end = incident.resolved_at or now
     start = first_event.replace(second=0, microsecond=0)
     minutes = _bucket_minutes(end - start)
     entries = [TimelineEntry(at, "call", f"#{pk} {code or ''}".strip()) for pk, at, code in calls]
     entries += [TimelineEntry(at, "alarm", f"#{pk} {code} {kind}") for pk, at, code, kind, _c in alarms]
+    said = {
+        "opened": gettext("opened"),
+        "on_site": gettext("technician on site"),
+        "closed": gettext("closed"),
+    }
     for pk, opened, code, arrived, closed, cancelled, _status in interventions:
-        entries.append(TimelineEntry(opened, "intervention", f"#{pk} {code} opened"))
+        entries.append(TimelineEntry(opened, "intervention", f"#{pk} {code} {said['opened']}"))
         if arrived:
-            entries.append(TimelineEntry(arrived, "intervention", f"#{pk} {code} on site"))
+            entries.append(TimelineEntry(arrived, "intervention", f"#{pk} {code} {said['on_site']}"))
         if closed or cancelled:
-            entries.append(TimelineEntry(closed or cancelled, "intervention", f"#{pk} {code} closed"))
-    entries += [TimelineEntry(u.at, "update", f"{UpdateKind(u.kind).label}: {u.public_text}") for u in updates]
+            entries.append(
+                TimelineEntry(closed or cancelled, "intervention", f"#{pk} {code} {said['closed']}")
+            )
+    entries += [
+        TimelineEntry(u.at, "update", f"{UpdateKind(u.kind).label}: {u.public_text}") for u in updates
+    ]
     entries.sort(key=lambda entry: entry.at)
     return AfterAction(
         incident=incident,
         start=start,
         end=end,
         bucket_minutes=minutes,
-        calls_per_bucket=_buckets((at for _, at, _c in calls), start, end, minutes),
+        calls_per_bucket=_buckets((call[1] for call in calls), start, end, minutes),
         counts={
-            "calls": len(calls), "alarms": len(alarms), "interventions": len(interventions),
+            "calls": len(calls),
+            "alarms": len(alarms),
+            "interventions": len(interventions),
             "updates": sum(1 for u in updates if u.kind != UpdateKind.DECLARED),
         },  # fmt: skip
         first_event_at=first_event,
@@ -378,8 +408,8 @@ class BoardGroup:
 
 
 def board_groups(*, intervention_ids: Sequence[int]) -> tuple[dict[int, int], dict[int, BoardGroup]]:
-    """Which of ``intervention_ids`` belong to an incident (a member, or its own case), and those
-    incidents: three queries whatever the board's size. The board's rows are already restricted
+    """Which of ``intervention_ids`` belong to an incident (a member: its own case is one), and
+    those incidents: three queries whatever the board's size. The board's rows are already restricted
     to what the user sees; the groups name only incidents those rows belong to."""
     ids = list(intervention_ids)
     if not ids:
@@ -387,15 +417,12 @@ def board_groups(*, intervention_ids: Sequence[int]) -> tuple[dict[int, int], di
     of: dict[int, int] = dict(
         IncidentMember.objects.filter(intervention_id__in=ids).values_list("intervention_id", "incident_id")
     )
-    of.update(
-        MajorIncident.objects.filter(lead_intervention_id__in=ids).values_list("lead_intervention_id", "pk")
-    )
     incidents = MajorIncident.objects.filter(pk__in=set(of.values())).select_related("node")
     counts = incident_counts(incident_ids=sorted(set(of.values())))
     groups = {
         i.pk: BoardGroup(
             i.pk, i.title, i.node.code, counts[i.pk]["calls"],
-            counts[i.pk]["interventions"] + (1 if i.lead_intervention_id else 0), i.eta,
+            counts[i.pk]["interventions"], i.eta,
         )
         for i in incidents
     }  # fmt: skip
@@ -432,3 +459,9 @@ def wallboard_incidents(*, now: datetime | None = None) -> list[WallboardInciden
         for i in incidents
     ]  # fmt: skip
 
+
+def call_incident_titles(*, call_ids: Sequence[int]) -> dict[int, str]:
+    """Of ``call_ids``, those attached to an incident: the incident's title (one query)."""
+    return dict(
+        IncidentMember.objects.filter(call_id__in=list(call_ids)).values_list("call_id", "incident__title")
+    )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.errors import TransitionNotAllowed
 from dispatch.views.common import STAFF, role_required
+from incidents.selectors.pages import wallboard_incidents
 from routing import selectors
 from routing.choices import OperatorState, PauseReason
 from routing.models import OperatorProfile
@@ -91,6 +92,7 @@ def _wallboard_context() -> dict:
         for line in board.lines
     ]
     offered = sum(line.offered for line in board.lines)
+    incidents = wallboard_incidents(now=now)
     in_target = sum(line.answered_in_target for line in board.lines)
     return {
         "board": board,
@@ -107,6 +109,9 @@ def _wallboard_context() -> dict:
         "total_offered": offered,
         "target_seconds": selectors.ANSWER_TARGET_SECONDS,
         "refresh_seconds": WALLBOARD_REFRESH_SECONDS,
+        # Issue 19: the open major incidents (and those resolved in the last day), one tile.
+        "incidents": incidents,
+        "incidents_open": sum(1 for incident in incidents if incident.state == "open"),
     }
 
 
