@@ -258,6 +258,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # is set: a new PostgreSQL connection per task cost each notification ~6 ms. config/celery.py
 # applies CONN_MAX_AGE and the health check around tasks instead, as Django does per request.
 CELERY_DB_REUSE_MAX = 1000
+# How often the major incidents' rules look for many calls and alarms under one node, and
+# resolved incidents whose cases are all closed are closed (incidents/tasks.py).
+PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
+
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 30.0},
@@ -268,6 +272,8 @@ CELERY_BEAT_SCHEDULE = {
     "clocks-breaches": {"task": "clocks.tasks.clocks_breaches_record", "schedule": 30.0},
     # Escalation chains: start, stop, pause and fire the steps due (escalations/services.py).
     "escalations-sweep": {"task": "escalations.tasks.escalations_sweep", "schedule": 30.0},
+    # Major incidents: the rules declare, resolved incidents close (incidents/services/rules.py).
+    "incidents-sweep": {"task": "incidents.tasks.incidents_sweep", "schedule": PRONTO_INCIDENT_SWEEP_SECONDS},
     # Last month's service-level report to each customer's contacts; hourly, so a day the
     # worker was down is caught up (each customer's month is computed and sent once).
     "reports-monthly": {"task": "dispatch.tasks.reports_monthly_send", "schedule": 3600.0},

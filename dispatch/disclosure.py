@@ -82,6 +82,9 @@ UTILITY_READS: Mapping[str, frozenset[str]] = {
     "notification.reply": frozenset(),
     # Telecontrol: the utility's own plant's alarms and readings; not the error text, which
     # names the controller's address.
+    # Major incidents: which one the case belongs to, by its title (the public message's peer).
+    "incident.declared": frozenset({"incident", "title"}),
+    "incident.attached": frozenset({"incident", "title"}),
     "telecontrol.alarm_raised": frozenset({EVERYTHING}),
     "telecontrol.alarm_cleared": frozenset({EVERYTHING}),
     "telecontrol.check": frozenset(

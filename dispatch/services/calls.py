@@ -210,14 +210,25 @@ def call_log(
     data = {"after": _call_snapshot(call)}
     if plant is not None:
         data["plant_status"] = ports.plant_telemetry().status_snapshot(plant_id=plant.pk)
+    if plant is None:
+        _call_save(call, call_id=call_id, actor=actor, data=data)
+        return call
+    # A call on a plant may join a major incident covering it: the call and its attachment commit
+    # together (a call without a plant has nothing to join, and keeps its one-statement insert).
+    with transaction.atomic():
+        _call_save(call, call_id=call_id, actor=actor, data=data)
+        ports.major_incidents().call_logged(call=call)
+    return call
+
+
+def _call_save(call: Call, *, call_id: int | None, actor, data: dict) -> None:
     if call_id is not None:
         built = history.event_build(
             subject=call, kind="call.logged", actor=actor, data=data, seq=1, prev_hash=""
         )
         _call_insert_with_first_event(call, built)
-        return call
+        return
     subject_save_with_first_event(call, kind="call.logged", actor=actor, data=data)
-    return call
 
 
 CALL_UPDATABLE_FIELDS = frozenset(
@@ -278,6 +289,9 @@ def call_changes_apply(*, call: Call, actor, changes: dict, kind: str) -> Call:
         # The plant's state when the call was tied to it stays in the call's history for good.
         data["plant_status"] = ports.plant_telemetry().status_snapshot(plant_id=call.plant_id)
     event_record(subject=call, kind=kind, actor=actor, data=data)
+    if "plant" in changed and call.plant_id is not None:
+        # Tied to a plant now: it may be within a major incident's reach (the caller's transaction).
+        ports.major_incidents().call_logged(call=call)
     return call
 
 

@@ -416,10 +416,21 @@ def _escalation_handover_refused(event: Event, data: Data) -> str:
     }
 
 
+def _incident_declared(event: Event, data: Data) -> str:
+    # Issue 19: the lead case of a major incident, and the cases hung under one.
+    return _("Major incident declared: %(title)s.") % {"title": label(data.get("title"))}
+
+
+def _incident_attached(event: Event, data: Data) -> str:
+    return _("Attached to the major incident %(title)s.") % {"title": label(data.get("title"))}
+
+
 SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "escalation.step": _escalation_step,
     "escalation.stopped": _escalation_stopped,
     "escalation.handover_refused": _escalation_handover_refused,
+    "incident.declared": _incident_declared,
+    "incident.attached": _incident_attached,
     "call.offered": _call_offered,
     "call.consult_started": _consult_started,
     "call.consult_ended": _consult_ended,

@@ -17,6 +17,7 @@ from .members import (
     subscriber_add,
     subscriber_remove,
 )
+from .rules import incident_rules_sweep
 
 __all__ = [
     "UNCHANGED",
@@ -27,6 +28,7 @@ __all__ = [
     "incident_close_if_done",
     "incident_declare",
     "incident_resolve",
+    "incident_rules_sweep",
     "incident_update",
     "intervention_attach",
     "subscriber_add",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -206,7 +206,7 @@ def incident_update(
     fields = ["public_message"]
     if eta is not UNCHANGED and eta != incident.eta:
         kind = UpdateKind.ETA
-        incident.eta = eta  # type: ignore[assignment]  (checked against the sentinel above)
+        incident.eta = cast("datetime | None", eta)
         fields.append("eta")
     incident.public_message = text
     incident.save(update_fields=fields)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.choices import InterventionStatus, Priority
 from dispatch.models import Intervention, Plant
+from dispatch.ports import major_incidents
 from dispatch.services import event_record, intervention_open, priority_for_customer
 from telecontrol.choices import AlarmKind
 from telecontrol.models import PlantAlarm
@@ -50,9 +51,24 @@ def plant_alarm_raise(
     alarm = PlantAlarm(
         plant=plant, key=key, kind=kind, code=code, message=message[:500], source=source, raised_at=at
     )
-    intervention = (
-        Intervention.objects.select_for_update().filter(plant=plant).not_final().order_by("opened_at").first()
-    )
+    # Under a major incident that attaches automatically, the alarm joins the incident's own case
+    # (on the faulty node upstream) rather than opening one more on this plant: a cabin's fault
+    # raises dozens of alarms, and each would otherwise be a case someone must close.
+    cover = major_incidents().covering(plant_id=plant.pk)
+    intervention = None
+    if cover is not None and cover.auto_attach and cover.lead_intervention_id is not None:
+        intervention = (
+            Intervention.objects.select_for_update().filter(pk=cover.lead_intervention_id).not_final().first()
+        )
+    joined_incident = intervention is not None
+    if intervention is None:
+        intervention = (
+            Intervention.objects.select_for_update()
+            .filter(plant=plant)
+            .not_final()
+            .order_by("opened_at")
+            .first()
+        )
     attached = intervention is not None
     if intervention is None:
         intervention = intervention_open(
@@ -76,8 +92,11 @@ def plant_alarm_raise(
             "source": source,
             "raised_at": at,
             "attached_to_open_intervention": attached,
+            **({"incident": cover.incident_id} if joined_incident and cover is not None else {}),
         },
     )
+    if joined_incident and cover is not None:
+        major_incidents().alarm_attached(incident_id=cover.incident_id, alarm=alarm)
     return alarm
 
 
