@@ -361,10 +361,9 @@ def after_action(*, incident: MajorIncident, now: datetime | None = None) -> Aft
         entries.append(TimelineEntry(opened, "intervention", f"#{pk} {code} {said['opened']}"))
         if arrived:
             entries.append(TimelineEntry(arrived, "intervention", f"#{pk} {code} {said['on_site']}"))
-        if closed or cancelled:
-            entries.append(
-                TimelineEntry(closed or cancelled, "intervention", f"#{pk} {code} {said['closed']}")
-            )
+        ended = closed or cancelled
+        if ended is not None:
+            entries.append(TimelineEntry(ended, "intervention", f"#{pk} {code} {said['closed']}"))
     entries += [
         TimelineEntry(u.at, "update", f"{UpdateKind(u.kind).label}: {u.public_text}") for u in updates
     ]
