@@ -81,6 +81,7 @@ from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
 from escalations.models import EscalationChain
+from incidents.services import incident_declare
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
 from oncall.services import calendar_feed_renew, rota_save, swap_request
@@ -999,6 +1000,40 @@ MATRIX = [
     R("api/oncall/covers/<int:pk>/withdraw/", "POST", url="/api/oncall/covers/{cover}/withdraw/",
       operator=403, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/oncall/covers/<int:pk>/withdraw/", "GET", url="/api/oncall/covers/{cover}/withdraw/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # Issue 19, major incidents: customer 1's incident on its plant P1 (the world's call is within
+    # its reach, not attached). Supervisors declare, post updates and resolve; operators and
+    # supervisors attach (and subscribe a caller); technicians read the incident's page; utility
+    # users their own customer's page and after-action report; the status page is public.
+    R("incidents/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=LOGIN),
+    R("incidents/", "POST", **every(405)),
+    R("incidents/declare/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("incidents/declare/", "POST", body={"node": "P2", "title": "Cabin down", "public_message": "Gas is off in the area."},
+      operator=403, technician=403, technician2=403, supervisor=302, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("incidents/declare/", "DELETE", **every(405)),
+    R("incidents/<int:pk>/", "GET", url="/incidents/{incident}/", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("incidents/<int:pk>/", "POST", url="/incidents/{incident}/", **every(405)),
+    R("incidents/<int:pk>/attach/", "POST", url="/incidents/{incident}/attach/", body={"kind": "call", "item": "{call}"},
+      operator=To("/incidents/{incident}/"), technician=403, technician2=403, supervisor=To("/incidents/{incident}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("incidents/<int:pk>/attach/", "GET", url="/incidents/{incident}/attach/", **every(405)),
+    R("incidents/<int:pk>/update/", "POST", url="/incidents/{incident}/update/", body={"public_text": "Crews on site."},
+      operator=403, technician=403, technician2=403, supervisor=To("/incidents/{incident}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("incidents/<int:pk>/update/", "GET", url="/incidents/{incident}/update/", **every(405)),
+    R("incidents/<int:pk>/resolve/", "POST", url="/incidents/{incident}/resolve/", body={"public_text": "Gas is back."},
+      operator=403, technician=403, technician2=403, supervisor=To("/incidents/{incident}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("incidents/<int:pk>/resolve/", "GET", url="/incidents/{incident}/resolve/", **every(405)),
+    R("incidents/<int:pk>/report/", "GET", url="/incidents/{incident}/report/", operator=200, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("incidents/<int:pk>/report/", "POST", url="/incidents/{incident}/report/", **every(405)),
+    R("incidents/<int:pk>/report.pdf", "GET", url="/incidents/{incident}/report.pdf", operator=200, technician=403, technician2=403, supervisor=200, utility=200, utility_b=404, norole=403, anon=LOGIN),
+    R("incidents/<int:pk>/report.pdf", "POST", url="/incidents/{incident}/report.pdf", **every(405)),
+    R("incidents/calls/<int:pk>/banner/", "GET", url="/incidents/calls/{call}/banner/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("incidents/calls/<int:pk>/banner/", "POST", url="/incidents/calls/{call}/banner/", **every(405)),
+    R("incidents/<int:pk>/calls/<int:call_pk>/attach/", "POST", url="/incidents/{incident}/calls/{call}/attach/", body={"subscribe": "1", "number": "+390212345678"},
+      operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("incidents/<int:pk>/calls/<int:call_pk>/attach/", "GET", url="/incidents/{incident}/calls/{call}/attach/", **every(405)),
+    # The public status page: the token is the key, whoever asks (a wrong one and the absence of
+    # personal data: tests/incidents/test_views.py).
+    R("status/<str:token>/", "GET", url="/status/{incident_token}/", **every(200)),
+    R("status/<str:token>/", "POST", url="/status/{incident_token}/", **every(405)),
 ]  # fmt: skip
 
 
@@ -1142,6 +1177,10 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         actor=technician, rota=rota, taker=colleague, starts_at=oncall_from, ends_at=oncall_to
     )
     feed = calendar_feed_renew(actor=technician, user=technician)
+    # Issue 19: customer 1's major incident on its plant (declared last: it opens its own case).
+    incident = incident_declare(
+        actor=supervisor, node=plant, title="Cabin P1 down", public_message="Gas is off in the area."
+    )
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -1163,6 +1202,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "feed_token": feed.token, "oncall_from": oncall_from.isoformat(), "oncall_to": oncall_to.isoformat(),
         "oncall_from_local": timezone.localtime(oncall_from).strftime("%Y-%m-%dT%H:%M"),
         "oncall_to_local": timezone.localtime(oncall_to).strftime("%Y-%m-%dT%H:%M"),
+        "incident": incident.pk, "incident_token": incident.public_token,
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -1402,8 +1442,9 @@ def test_each_row_reaches_its_route():
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
-         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover"], 7,
-    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x"}  # fmt: skip
+         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident"], 7,
+    ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x",
+         "incident_token": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:
         url = row.url.format(**ids)
