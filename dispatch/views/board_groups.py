@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents.selectors.pages import BoardGroup, board_groups, call_incident_titles
 
@@ -20,10 +21,13 @@ _GROUP = (
 
 
 def _group_html(group: BoardGroup) -> str:
-    counts = _("%(calls)s calls, %(interventions)s interventions") % {
-        "calls": group.calls,
-        "interventions": group.interventions,
-    }
+    counts = ", ".join(
+        [
+            ngettext("%(n)s call", "%(n)s calls", group.calls) % {"n": group.calls},
+            ngettext("%(n)s intervention", "%(n)s interventions", group.interventions)
+            % {"n": group.interventions},
+        ]
+    )
     eta = f" · {escape(_('ETA'))} {localtime(group.eta):%H:%M}" if group.eta else ""
     return _GROUP.format(
         pk=group.pk,
