@@ -74,7 +74,10 @@ def outage(users, customer):
         earlier = call_log(actor=users["operator"], caller_number=number, plant=building,
                            received_at=timezone.now() - timedelta(minutes=12 - n))  # fmt: skip
         call_attach(actor=users["operator"], incident=incident, call=earlier, subscribe=n == 0, number=number)
-    return {"incident": incident, "lift": lift}
+    # A call from the lift nobody has attached yet: the incident's page proposes it.
+    proposed = call_log(actor=users["operator"], caller_number="+390245566003", plant=lift,
+                        received_at=timezone.now() - timedelta(minutes=6))  # fmt: skip
+    return {"incident": incident, "lift": lift, "proposed": proposed}
 
 
 def test_the_operator_reads_the_banner_out_and_attaches_the_call_and_subscribes_the_caller(
@@ -109,12 +112,20 @@ def test_the_supervisor_reads_the_incident_page_and_posts_an_update(signed_in, o
     expect(page.get_by_role("heading", level=1)).to_contain_text(incident.title)
     expect(page.locator("#incident-counts")).to_contain_text("2 calls")
     expect(page.locator("#incident-counts")).to_contain_text("1 subscriber")
-    page.get_by_label("New public message").fill("The regulator is being replaced; gas back by 18:00.")
+    page.get_by_label("New public message").fill(
+        "The regulator is being replaced; gas back within three hours."
+    )
     page.get_by_role("button", name="Post the update").click()
     expect(page.locator(".incident-updates")).to_contain_text("The regulator is being replaced")
     assert IncidentUpdate.objects.filter(incident=incident).count() == 2
+    proposal = page.locator(f"#proposal-call-{outage['proposed'].pk}")
+    expect(proposal).to_contain_text("ASC-MI-201A")
     assert axe_violations(page) == []
     shoot(page, "incident-page", full_page=True)
+    # One click: the proposal is attached in place (htmx), the page not reloaded.
+    proposal.get_by_role("button", name="Attach").click()
+    expect(proposal).to_contain_text("Attached")
+    assert IncidentMember.objects.filter(incident=incident, call=outage["proposed"]).exists()
 
 
 def test_the_status_page_is_read_signed_out_without_personal_data(chromium, live_server, outage):
