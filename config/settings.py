@@ -261,6 +261,9 @@ CELERY_DB_REUSE_MAX = 1000
 # How often the major incidents' rules look for many calls and alarms under one node, and
 # resolved incidents whose cases are all closed are closed (incidents/tasks.py).
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
+# Major incidents' SMS to subscribers are handed to the SMS gateway at most this many a second
+# (incidents.broadcast): a 10,000-subscriber update never floods Kannel or the SMSC behind it.
+PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
 
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
