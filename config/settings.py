@@ -237,6 +237,10 @@ SPECTACULAR_SETTINGS = {
         # Issue 18, shifts: a shift's source (generated or manual); telecontrol's keeps its name.
         "ShiftSourceEnum": "shifts.choices.ShiftSource",
         "SourceEnum": "telecontrol.choices.Protocol",
+        # Issue 19, major incidents: an incident's state, an update's kind, how a member came.
+        "IncidentStateEnum": "incidents.choices.IncidentState",
+        "IncidentUpdateKindEnum": "incidents.choices.UpdateKind",
+        "IncidentAttachedHowEnum": "incidents.choices.AttachedHow",
         # Issue 18, teams and on-call: the area's pieces, a member's part, the covers, a span's source.
         "AreaKindEnum": "teams.choices.AreaKind",
         "MemberRoleEnum": "teams.choices.MemberRole",
