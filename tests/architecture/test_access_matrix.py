@@ -81,6 +81,7 @@ from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
 from escalations.models import EscalationChain
+from incidents.services import incident_declare
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
 from oncall.services import calendar_feed_renew, rota_save, swap_request
@@ -999,6 +1000,26 @@ MATRIX = [
     R("api/oncall/covers/<int:pk>/withdraw/", "POST", url="/api/oncall/covers/{cover}/withdraw/",
       operator=403, technician=200, technician2=404, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/oncall/covers/<int:pk>/withdraw/", "GET", url="/api/oncall/covers/{cover}/withdraw/", operator=405, technician=405, technician2=405, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    # Issue 19, major incidents over the API: staff, technicians and utility users read (a utility
+    # user its customer's only); supervisors declare, update, resolve and read the deliveries;
+    # operators and supervisors attach (tests/incidents/test_api.py).
+    R("api/incidents/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
+    R("api/incidents/", "POST", body={"node": "{plant2}", "title": "Cabin down", "public_message": "Gas is off in the area."},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/", "GET", url="/api/incidents/{incident}/", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/incidents/<int:pk>/", "POST", url="/api/incidents/{incident}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/updates/", "POST", url="/api/incidents/{incident}/updates/", body={"public_text": "Crews on site."},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/updates/", "GET", url="/api/incidents/{incident}/updates/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/resolve/", "POST", url="/api/incidents/{incident}/resolve/", body={"public_text": "Supply restored."},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/resolve/", "GET", url="/api/incidents/{incident}/resolve/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/members/", "POST", url="/api/incidents/{incident}/members/", body={"call": "{call}", "subscribe": True},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/members/", "GET", url="/api/incidents/{incident}/members/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/deliveries/", "GET", url="/api/incidents/{incident}/deliveries/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/deliveries/", "POST", url="/api/incidents/{incident}/deliveries/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
 ]  # fmt: skip
 
 
@@ -1142,6 +1163,8 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         actor=technician, rota=rota, taker=colleague, starts_at=oncall_from, ends_at=oncall_to
     )
     feed = calendar_feed_renew(actor=technician, user=technician)
+    # Issue 19: a major incident on customer 1's plant.
+    incident = incident_declare(actor=supervisor, node=plant, title="P1 down", public_message="Gas is off.")
     ids = {
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -1163,6 +1186,7 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         "feed_token": feed.token, "oncall_from": oncall_from.isoformat(), "oncall_to": oncall_to.isoformat(),
         "oncall_from_local": timezone.localtime(oncall_from).strftime("%Y-%m-%dT%H:%M"),
         "oncall_to_local": timezone.localtime(oncall_to).strftime("%Y-%m-%dT%H:%M"),
+        "incident": incident.pk,
     }  # fmt: skip
     clients = {
         "pages": lambda role: Client() if role == "anon" else browser(role),
@@ -1402,7 +1426,7 @@ def test_each_row_reaches_its_route():
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
-         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover"], 7,
+         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x"}  # fmt: skip
     wrong = []
     for row in MATRIX:
