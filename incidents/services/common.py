@@ -21,7 +21,7 @@ def incident_lock(incident: MajorIncident | int) -> MajorIncident:
     """The incident's row, locked: every write to an incident (its state, its next update's
     position, its members) takes it, so two supervisors or a sweep and a click are serialised."""
     pk = incident if isinstance(incident, int) else incident.pk
-    return MajorIncident.objects.select_for_update().select_related("rule").get(pk=pk)
+    return MajorIncident.objects.select_for_update(of=("self",)).select_related("rule").get(pk=pk)
 
 
 def require_active(incident: MajorIncident) -> None:

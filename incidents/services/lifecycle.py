@@ -138,7 +138,7 @@ def incident_declare(
     now = now_or(now)
     title = _text(title, "title", TITLE_MAX)
     public_message = _text(public_message, "public_message", PUBLIC_MESSAGE_MAX)
-    node = Plant.objects.select_for_update().select_related("customer").get(pk=node.pk)
+    node = Plant.objects.select_for_update(of=("self",)).select_related("customer").get(pk=node.pk)
     _validate_declaration(node=node, rule=rule)
     lead = intervention_open(
         actor=actor,
