@@ -237,10 +237,8 @@ SPECTACULAR_SETTINGS = {
         # Issue 18, shifts: a shift's source (generated or manual); telecontrol's keeps its name.
         "ShiftSourceEnum": "shifts.choices.ShiftSource",
         "SourceEnum": "telecontrol.choices.Protocol",
-        # Issue 19, major incidents: an incident's state, an update's kind, how a member came.
         "IncidentStateEnum": "incidents.choices.IncidentState",
         "IncidentUpdateKindEnum": "incidents.choices.UpdateKind",
-        "IncidentAttachedHowEnum": "incidents.choices.AttachedHow",
         # Issue 18, teams and on-call: the area's pieces, a member's part, the covers, a span's source.
         "AreaKindEnum": "teams.choices.AreaKind",
         "MemberRoleEnum": "teams.choices.MemberRole",
@@ -265,8 +263,6 @@ CELERY_DB_REUSE_MAX = 1000
 # How often the major incidents' rules look for many calls and alarms under one node, and
 # resolved incidents whose cases are all closed are closed (incidents/tasks.py).
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
-# Major incidents' SMS to subscribers are handed to the SMS gateway at most this many a second
-# (incidents.broadcast): a 10,000-subscriber update never floods Kannel or the SMSC behind it.
 PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
 
 CELERY_BEAT_SCHEDULE = {
