@@ -128,7 +128,7 @@ class DeliveryStatusCountsSerializer(serializers.Serializer):
 
 
 class IncidentUpdateDeliveriesSerializer(serializers.Serializer):
-    update = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The update's id.")
     position = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=UpdateKind.choices)
     at = serializers.DateTimeField()

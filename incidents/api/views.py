@@ -12,6 +12,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -76,7 +77,7 @@ class _View(GenericAPIView):
     action: str | None = "read"
     write_action = ""
     action_roles: dict[str, frozenset[str]] = {"read": READERS}
-    pagination_class = None
+    pagination_class: type[BasePagination] | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         method = (request.method or "").lower()
@@ -112,7 +113,7 @@ class IncidentsView(_View):
         query = IncidentQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         incidents = incident_list_for_user(user=request.user, state=query.validated_data.get("state"))
-        page = self.paginate_queryset(incidents)
+        page = self.paginate_queryset(incidents) or []
         return self.get_paginated_response([incident_data(i) for i in page])
 
     @extend_schema(request=IncidentDeclareSerializer, responses={201: IncidentDetailSerializer})

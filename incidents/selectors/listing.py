@@ -61,7 +61,7 @@ def update_delivery_counts(*, incident: MajorIncident) -> list[dict[str, Any]]:
         entry = counts.get(update.pk, {"sms": 0, "email": 0, "by_status": {}})
         result.append(
             {
-                "update": update.pk,
+                "id": update.pk,
                 "position": update.position,
                 "kind": update.kind,
                 "at": update.at,
