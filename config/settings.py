@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
         # Issue 18, shifts: a shift's source (generated or manual); telecontrol's keeps its name.
         "ShiftSourceEnum": "shifts.choices.ShiftSource",
         "SourceEnum": "telecontrol.choices.Protocol",
+        "IncidentStateEnum": "incidents.choices.IncidentState",
+        "IncidentUpdateKindEnum": "incidents.choices.UpdateKind",
         # Issue 18, teams and on-call: the area's pieces, a member's part, the covers, a span's source.
         "AreaKindEnum": "teams.choices.AreaKind",
         "MemberRoleEnum": "teams.choices.MemberRole",
@@ -261,6 +263,7 @@ CELERY_DB_REUSE_MAX = 1000
 # How often the major incidents' rules look for many calls and alarms under one node, and
 # resolved incidents whose cases are all closed are closed (incidents/tasks.py).
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
+PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
 
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},

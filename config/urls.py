@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("oncall.api.urls")),
     path("api/", include("escalations.api.urls")),
     path("api/", include("network.api.urls")),
+    path("api/", include("incidents.api.urls")),
     path("api/", include("telecontrol.api.urls")),
     path("api/", include("notifications.api.urls")),
     path("api/", include("reports.api.urls")),

@@ -28,6 +28,7 @@ class NotificationReason(models.TextChoices):
     SUPERVISOR_WARNING = "supervisor_warning", _("Supervisor warned")
     CALLBACK_DUE = "callback_due", _("Callback due")
     REPORT = "report", _("Monthly service-level report")
+    INCIDENT_UPDATE = "incident_update", _("Major incident update")
 
 
 class AttemptOutcome(models.TextChoices):

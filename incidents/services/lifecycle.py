@@ -17,7 +17,7 @@ from dispatch.models import Call, Intervention, Plant
 from dispatch.services import intervention_open, priority_for_customer
 from dispatch.services.common import require_role
 from incidents import broadcast
-from incidents.choices import BROADCAST_KINDS, AttachedHow, IncidentState, UpdateKind
+from incidents.choices import AttachedHow, IncidentState, UpdateKind
 from incidents.models import (
     PUBLIC_MESSAGE_MAX,
     TITLE_MAX,
@@ -75,9 +75,9 @@ def _update_add(
         by=actor,
         at=at,
     )
-    if kind in BROADCAST_KINDS:
-        # Inside the transaction: the outbox rows commit (or roll back) with the update.
-        broadcast.update_broadcast(update=update)
+    # Inside the transaction: the outbox rows commit (or roll back) with the update. Every kind:
+    # the declaration goes to the customer's contacts (incidents.broadcast decides who gets what).
+    broadcast.update_broadcast(update=update)
     return update
 
 

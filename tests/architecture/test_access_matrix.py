@@ -1034,6 +1034,26 @@ MATRIX = [
     # personal data: tests/incidents/test_views.py).
     R("status/<str:token>/", "GET", url="/status/{incident_token}/", **every(200)),
     R("status/<str:token>/", "POST", url="/status/{incident_token}/", **every(405)),
+    # Issue 19, major incidents over the API: staff, technicians and utility users read (a utility
+    # user its customer's only); supervisors declare, update, resolve and read the deliveries;
+    # operators and supervisors attach (tests/incidents/test_api.py).
+    R("api/incidents/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
+    R("api/incidents/", "POST", body={"node": "{plant2}", "title": "Cabin down", "public_message": "Gas is off in the area."},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/", "DELETE", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/", "GET", url="/api/incidents/{incident}/", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
+    R("api/incidents/<int:pk>/", "POST", url="/api/incidents/{incident}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/updates/", "POST", url="/api/incidents/{incident}/updates/", body={"public_text": "Crews on site."},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/updates/", "GET", url="/api/incidents/{incident}/updates/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/resolve/", "POST", url="/api/incidents/{incident}/resolve/", body={"public_text": "Supply restored."},
+      operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/resolve/", "GET", url="/api/incidents/{incident}/resolve/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/members/", "POST", url="/api/incidents/{incident}/members/", body={"call": "{call}", "subscribe": True},
+      operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/members/", "GET", url="/api/incidents/{incident}/members/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/incidents/<int:pk>/deliveries/", "GET", url="/api/incidents/{incident}/deliveries/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/incidents/<int:pk>/deliveries/", "POST", url="/api/incidents/{incident}/deliveries/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
 ]  # fmt: skip
 
 
