@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,8 +50,6 @@ from notifications.sms_text import sms_fit
 
 S = NotificationStatus
 UPDATE_DELIVER = "incidents.tasks.update_deliver"
-# The status page (incidents/urls.py, ``incidents:status``): public, the token is the key.
-STATUS_PATH = "/status/{token}/"
 SMS_MAX_PARTS = 3
 # One run of ``update_deliver`` hands rows to the gateway for at most this long, then queues
 # itself again for the rest: a worker slot is never held for the whole of a 10,000-row broadcast,
@@ -69,7 +68,8 @@ def sms_rate() -> float:
 
 
 def status_url(incident: MajorIncident) -> str:
-    return settings.PRONTO_PUBLIC_URL + STATUS_PATH.format(token=incident.public_token)
+    # The status page is public: the token is the key.
+    return settings.PRONTO_PUBLIC_URL + reverse("incidents:status", args=[incident.public_token])
 
 
 def _when(moment: datetime, *, now: datetime) -> str:

@@ -29,7 +29,7 @@ from incidents.choices import AttachedHow
 from incidents.forms import AttachForm, CallAttachForm, DeclareForm, ResolveForm, UpdateForm
 from incidents.models import MajorIncident
 from incidents.pdf import after_action_pdf, duration
-from incidents.selectors import pages
+from incidents.selectors import listing, pages
 from notifications.choices import NotificationStatus
 from telecontrol.models import PlantAlarm
 
@@ -47,7 +47,7 @@ def _htmx(request: HttpRequest) -> bool:
 @require_GET
 @role_required(*READERS)
 def incident_list(request: HttpRequest) -> HttpResponse:
-    incidents = list(pages.incident_list_for_user(user=request.user)[:200])
+    incidents = list(listing.incident_list_for_user(user=request.user)[:200])
     counts = pages.incident_counts(incident_ids=[i.pk for i in incidents])
     return render(
         request,
@@ -101,7 +101,7 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*READERS)
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = pages.incident_get_for_user(user=request.user, pk=pk)
+    incident = listing.incident_get_for_user(user=request.user, pk=pk)
     page = pages.incident_page(incident=incident, user=request.user)
     supervisor = has_role(request.user, Role.SUPERVISOR)
     statuses = dict(NotificationStatus.choices)
@@ -148,7 +148,7 @@ def _attach_one(request: HttpRequest, incident: MajorIncident, kind: str, item: 
 def incident_attach(request: HttpRequest, pk: int) -> HttpResponse:
     """One click on a proposal: the call, alarm or intervention joins the incident. With htmx the
     proposal's row is replaced by the outcome; without, back to the page with a message."""
-    incident = pages.incident_get_for_user(user=request.user, pk=pk)
+    incident = listing.incident_get_for_user(user=request.user, pk=pk)
     form = AttachForm(request.POST)
     error = ""
     if not form.is_valid():
@@ -172,7 +172,7 @@ def incident_attach(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.SUPERVISOR)
 def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
     """A new public message and, when given, a new ETA (empty: unchanged)."""
-    incident = pages.incident_get_for_user(user=request.user, pk=pk)
+    incident = listing.incident_get_for_user(user=request.user, pk=pk)
     form = UpdateForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -192,7 +192,7 @@ def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.SUPERVISOR)
 def incident_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = pages.incident_get_for_user(user=request.user, pk=pk)
+    incident = listing.incident_get_for_user(user=request.user, pk=pk)
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write the final message callers will receive."))
@@ -211,7 +211,7 @@ def incident_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(*REPORT_READERS)
 def incident_report(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = pages.incident_get_for_user(user=request.user, pk=pk)
+    incident = listing.incident_get_for_user(user=request.user, pk=pk)
     report = pages.after_action(incident=incident)
     times = {"detect": duration(report.to_detect), "declare": duration(report.to_declare),
              "resolve": duration(report.to_resolve)}  # fmt: skip
@@ -224,7 +224,7 @@ def incident_report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(*REPORT_READERS)
 def incident_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = pages.incident_get_for_user(user=request.user, pk=pk)
+    incident = listing.incident_get_for_user(user=request.user, pk=pk)
     response = HttpResponse(
         after_action_pdf(pages.after_action(incident=incident)), content_type="application/pdf"
     )
@@ -279,7 +279,7 @@ def call_banner(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*STAFF)
 def call_banner_attach(request: HttpRequest, pk: int, call_pk: int) -> HttpResponse:
     """Attach the call to the incident; subscribe the number when the operator ticked the box."""
-    incident = pages.incident_get_for_user(user=request.user, pk=pk)
+    incident = listing.incident_get_for_user(user=request.user, pk=pk)
     call = dispatch_selectors.call_get_for_user(user=request.user, pk=call_pk)
     form = CallAttachForm(request.POST)
     if form.is_valid():

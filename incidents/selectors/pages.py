@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.access import found_or_404, restrict
+from dispatch.access import restrict
 from dispatch.choices import Role
 from dispatch.models import Call, Intervention
 from dispatch.roles import AnyUser, has_role
@@ -47,18 +47,6 @@ BUCKET_STEPS = (1, 5, 10, 15, 30, 60, 120, 240, 720, 1440)
 MEMBERS_LISTED = 200
 PROPOSALS_LISTED = 50
 TIMELINE_LISTED = 500
-
-
-def incident_list_for_user(*, user: AnyUser) -> QuerySet[MajorIncident]:
-    """The incidents ``user`` may see, newest first, with their node and customer."""
-    return restrict(MajorIncident.objects.select_related("node", "customer"), user).order_by(
-        "-declared_at", "-pk"
-    )
-
-
-def incident_get_for_user(*, user: AnyUser, pk: int) -> MajorIncident:
-    """One incident ``user`` may see; 404 otherwise (another customer's, for a utility user)."""
-    return found_or_404(incident_list_for_user(user=user), pk)
 
 
 def incident_counts(*, incident_ids: Sequence[int]) -> dict[int, dict[str, int]]:
