@@ -15,6 +15,6 @@ urlpatterns = [
     path("incidents/<int:pk>/report.pdf", views.incident_report_pdf, name="report-pdf"),
     path("incidents/calls/<int:pk>/banner/", views.call_banner, name="call-banner"),
     path("incidents/<int:pk>/calls/<int:call_pk>/attach/", views.call_banner_attach, name="call-attach"),
-    # Public: the unguessable token is the key (docs/incidents-pages.md).
+    # Public: the unguessable token is the key (docs/incidents.md).
     path("status/<str:token>/", views.status, name="status"),
 ]
