@@ -260,10 +260,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # is set: a new PostgreSQL connection per task cost each notification ~6 ms. config/celery.py
 # applies CONN_MAX_AGE and the health check around tasks instead, as Django does per request.
 CELERY_DB_REUSE_MAX = 1000
-# How often the major incidents' rules look for many calls and alarms under one node, and
-# resolved incidents whose cases are all closed are closed (incidents/tasks.py).
+# Major incidents: the rules' sweep period, the SMS rate and parallel gateway calls (docs/settings.md).
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
 PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
+PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8)
 
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},

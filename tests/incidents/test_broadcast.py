@@ -1,6 +1,7 @@
 """The updates' outbox rows (incidents.broadcast): who gets what, once each, spaced at the SMS
 rate; the drain that hands them to the gateway at that rate; the sweeper leaves them to it."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -217,3 +218,39 @@ def test_ten_thousand_rows_are_written_in_one_go(declare, users, settings, djang
     with django_assert_max_num_queries(20):
         assert broadcast.update_broadcast(update=update) == 10_000
     assert IncidentDelivery.objects.filter(update=update).count() == 10_000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_drain_calls_the_gateway_in_parallel_and_sends_each_row_once(
+    declare, network, users, log_call, settings, fake_gateway, monkeypatch
+):
+    settings.PRONTO_INCIDENT_SMS_RATE_PER_SECOND = 1000
+    settings.PRONTO_INCIDENT_SMS_PARALLEL = 4
+    incident = declare()
+    numbers = [f"+3933320000{n:02d}" for n in range(40)]
+    for number in numbers:
+        call_attach(
+            actor=users["operator"],
+            incident=incident,
+            call=log_call(network["B1"], number=number),
+            subscribe=True,
+        )
+    threads = set()
+    real_deliver = broadcast.notification_deliver
+
+    def deliver(*, notification_id):
+        threads.add(threading.current_thread().name)
+        return real_deliver(notification_id=notification_id)
+
+    monkeypatch.setattr(broadcast, "notification_deliver", deliver)
+    assert broadcast._parallel() == 4
+
+    # Committed, the update queues its drain (run at once here: the tests' Celery is eager).
+    update = incident_update(actor=users["supervisor"], incident=incident, public_text="Crews on site.")
+
+    sms = sorted(m.recipient for m in fake_gateway.sent if m.channel == "sms")
+    assert sms == sorted(numbers)
+    assert broadcast.update_deliver(update_id=update.pk) == {"handed": 0, "left": 0}
+    assert all(name.startswith("incident-sms") for name in threads) and len(threads) > 1
+    assert not Notification.objects.filter(channel="sms", status="pending").exists()
