@@ -101,8 +101,8 @@ def test_figures_count_met_late_and_running_within_the_users_scope(case, users, 
     case_file_set(
         actor=users["operator"], intervention=other, case_type=CaseType.objects.get(code="emergency")
     )
-    today = timezone.localdate().isoformat()
-    query = {"date_from": today, "date_to": today}
+    # From the call's day: 50 minutes before a run just after midnight is yesterday.
+    query = {"date_from": timezone.localdate(start).isoformat(), "date_to": timezone.localdate().isoformat()}
 
     staff = client_for("supervisor").get("/api/clocks/figures/", query).json()
     mine = client_for("utility").get("/api/clocks/figures/", query).json()
@@ -120,7 +120,7 @@ def test_figures_count_met_late_and_running_within_the_users_scope(case, users, 
     assert tally(staff, "arrival") == [(2, 0, 0, 2, None)]
     # The utility user sees its own customer's case only.
     assert tally(mine, "response") == [(1, 1, 0, 0, 1.0)]
-    bad = client_for("supervisor").get("/api/clocks/figures/", {"date_from": today, "date_to": "2020-01-01"})
+    bad = client_for("supervisor").get("/api/clocks/figures/", {**query, "date_to": "2020-01-01"})
     assert bad.status_code == 400 and "date_to" in bad.json()
 
 
@@ -144,9 +144,12 @@ def test_figures_are_split_by_the_team_whose_area_covers_the_plant(
     case_file_set(actor=users["operator"], intervention=case, case_type=emergency)
     other = services.intervention_open(actor=users["operator"], plant=other_plant, summary="Other customer")
     case_file_set(actor=users["operator"], intervention=other, case_type=emergency)
-    today = timezone.localdate().isoformat()
+    period = {
+        "date_from": timezone.localdate(case.call.received_at).isoformat(),
+        "date_to": timezone.localdate().isoformat(),
+    }
 
-    rows = client_for("supervisor").get("/api/clocks/figures/", {"date_from": today, "date_to": today}).json()
+    rows = client_for("supervisor").get("/api/clocks/figures/", period).json()
 
     # The municipality's team wins over the province's; a plant no team covers counts under "".
     assert sorted((r["team"], r["clocks"]) for r in rows if r["metric"] == "response") == [

@@ -34,8 +34,12 @@ def test_the_reports_page_lists_the_clocks_per_team(users, plant, other_plant, c
     case_file_set(
         actor=users["operator"], intervention=other, case_type=CaseType.objects.get(code="incident")
     )
-    today = timezone.localdate().isoformat()
-    query = {"customer": plant.customer_id, "date_from": today, "date_to": today}
+    # From the call's day: 30 minutes before a run just after midnight is yesterday.
+    query = {
+        "customer": plant.customer_id,
+        "date_from": timezone.localdate(call.received_at).isoformat(),
+        "date_to": timezone.localdate().isoformat(),
+    }
 
     page = browser("utility").get("/reports/service-levels/", query).content.decode()
 
