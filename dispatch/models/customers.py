@@ -212,6 +212,11 @@ class UserProfile(models.Model):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     position_at = models.DateTimeField(_("position at"), null=True, blank=True)
     position_accuracy_m = models.PositiveIntegerField(_("position accuracy (m)"), null=True, blank=True)
+    # What the messages to this user are written in (the fax, SMS and email to a technician);
+    # blank means the centre's default language.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES, default=""
+    )
 
     class Meta:
         verbose_name = _("user profile")
