@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "escalations",
     "network",
     "incidents",
+    "inbound",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -498,3 +499,8 @@ LOGGING = {
         "pymodbus": {"level": "ERROR"},
     },
 }
+
+# Inbound mail and faxes (issue 20): kept apart, this file is long enough.
+from config.inbound_settings import *  # noqa: E402,F403
+
+CELERY_BEAT_SCHEDULE.update(CELERY_BEAT_SCHEDULE_INBOUND)  # noqa: F405
