@@ -73,6 +73,7 @@ class ImapMailboxSource(InboundSource):
         self.timeout = float(timeout)
         self.tls_ca_file = tls_ca_file
         self.mailbox: BaseMailBox | None = None
+        self.done_path = done_folder
 
     def check_config(self) -> None:
         super().check_config()
@@ -100,8 +101,12 @@ class ImapMailboxSource(InboundSource):
             mailbox = self._connect()
             mailbox.email_message_class = _RawMessage
             mailbox.login(self.username, self.password, initial_folder=self.folder)
-            if not mailbox.folder.exists(self.done_folder):
-                mailbox.folder.create(self.done_folder)
+            # Settings write the folder with "/"; the server may separate levels with ".".
+            listed = mailbox.folder.list(search_args="%")
+            delimiter = listed[0].delim if listed and listed[0].delim else "/"
+            self.done_path = self.done_folder.replace("/", delimiter)
+            if not mailbox.folder.exists(self.done_path):
+                mailbox.folder.create(self.done_path)
         except (TimeoutError, ImapToolsError, imaplib.IMAP4.error, OSError) as exc:
             raise SourceUnavailable(f"IMAP {self.host}:{self.port} ({self.name}): {exc}") from exc
         self.mailbox = mailbox
@@ -129,6 +134,6 @@ class ImapMailboxSource(InboundSource):
     def done(self, fetched: Fetched) -> None:
         assert self.mailbox is not None, "done outside `with source:`"
         try:
-            self.mailbox.move(fetched.key, self.done_folder)
+            self.mailbox.move(fetched.key, self.done_path)
         except (ImapToolsError, imaplib.IMAP4.error, OSError) as exc:
             raise SourceUnavailable(f"IMAP {self.host}:{self.port} ({self.name}): {exc}") from exc

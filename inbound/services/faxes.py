@@ -25,8 +25,8 @@ from notifications.models import ContactPoint
 
 # Interventions a technician may still be writing back about.
 ACTIVE = (InterventionStatus.ASSIGNED, InterventionStatus.ACKNOWLEDGED, InterventionStatus.ON_SITE)
-# A candidate plant code: what codes are made of, at least three characters.
-CODE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{2,63}")
+# A candidate plant code: what codes are made of, at least two characters.
+CODE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{1,63}")
 # A phone number in a subject or an address: digits with an optional "+" and separators.
 NUMBER_IN_TEXT = re.compile(r"\+?[0-9][0-9 ./-]{5,20}[0-9]")
 

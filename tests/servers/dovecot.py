@@ -69,6 +69,10 @@ default_login_user = {login_user}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
 lmtp_save_to_detail_mailbox = no
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
@@ -148,9 +152,15 @@ class DovecotServer:
         (self.root / "passwd").write_text("".join(f"{user}:{self.password}::::::\n" for user in self.users))
         (self.root / "dovecot.conf").write_text(
             CONFIG.format(
-                root=self.root, host=self.host, imap_port=self.imap_port, lmtp_port=self.lmtp_port,
-                mail_uid=mail_uid, mail_gid=mail_gid, login_user=login_user,
-                internal_user=internal_user, internal_group=internal_group,
+                root=self.root,
+                host=self.host,
+                imap_port=self.imap_port,
+                lmtp_port=self.lmtp_port,
+                mail_uid=mail_uid,
+                mail_gid=mail_gid,
+                login_user=login_user,
+                internal_user=internal_user,
+                internal_group=internal_group,
             )  # fmt: skip
         )
 
