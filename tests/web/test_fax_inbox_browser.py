@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the inbound fixtures are imported by name, to be used here)
 """The fax inbox in a real browser: a fax that matched no plant came in over real IMAP (a
 private Dovecot, delivered over SMTP), the operator files it on the open intervention with two
 clicks (pick, file), and it appears in the intervention's history and the plant's archive.
@@ -26,7 +27,7 @@ def test_the_operator_files_a_fax_from_the_inbox_on_the_intervention_with_two_cl
     plant,
     mail_in,
     sources,
-    fax_rendered,  # noqa: F811
+    fax_rendered,
 ):
     intervention = intervention_in(S.ASSIGNED, users=users, plant=plant)
     page_one = fax_rendered(title="Verbale di sopralluogo", lines=["Cabina controllata.", "Firma: M. Rossi"])
