@@ -85,6 +85,8 @@ def fax_receive(
     Raises ``MalformedMessage`` or ``NotAFax`` (the caller records the failure)."""
     raw = bytes(item.raw)
     subject = item.subject
+    # A fax machine's identity (TSI) is free text ("+39 02 5550 1234", "CENTRO GAS").
+    sender_number = fax_number_of(sender_number) or sender_number.strip()[:32]
     if is_fax_file(raw):
         content = raw
     else:

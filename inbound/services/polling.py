@@ -95,6 +95,11 @@ def inbound_poll(*, sources: list[InboundSource] | None = None) -> dict[str, dic
     for source in inbound_sources() if sources is None else sources:
         counts = dict.fromkeys(("seen", "kept", "filed", "in_inbox", "failed", "unavailable"), 0)
         summary[source.name] = counts
+        # Sources that keep their messages (HylaFAX's queue) skip what is done without fetching it.
+        if hasattr(source, "is_done"):
+            source.is_done = lambda message_id, name=source.name: InboundItem.objects.filter(
+                source=name, message_id=message_id, status__in=DONE_STATUSES
+            ).exists()
         try:
             with source:
                 for fetched in source.fetch(limit=settings.PRONTO_INBOUND_BATCH):

@@ -84,7 +84,11 @@ def test_a_customers_contact_matches_only_when_the_customer_has_one_plant(plant)
 def test_a_technicians_fax_goes_to_their_one_active_intervention(users, plant):
     ContactPoint.objects.create(user=users["technician"], channel="fax", address="+390298765432")
     intervention = intervention_in(S.ON_SITE, users=users, plant=plant)
-    assert services.fax_match(sender_number="+390298765432", texts=[""]) == (plant, intervention, FaxMatch.NUMBER)
+    assert services.fax_match(sender_number="+390298765432", texts=[""]) == (
+        plant,
+        intervention,
+        FaxMatch.NUMBER,
+    )
 
 
 def test_two_plant_codes_are_ambiguous_and_the_fax_waits_in_the_inbox(plant):
@@ -94,7 +98,9 @@ def test_two_plant_codes_are_ambiguous_and_the_fax_waits_in_the_inbox(plant):
 
 def test_polling_keeps_processes_and_puts_away_once(plant):
     KnownNumber.objects.create(number="+390255501234", plant=plant)
-    fetched = Fetched(key="fax001.tif", raw=blank_pdf(2), message_id="recvq:fax001", sender_number="+390255501234")
+    fetched = Fetched(
+        key="fax001.tif", raw=blank_pdf(2), message_id="recvq:fax001", sender_number="+390255501234"
+    )
     source = MemorySource([fetched])
 
     summary = services.inbound_poll(sources=[source])
@@ -154,7 +160,11 @@ def test_no_source_by_default_and_a_bad_one_fails_the_check(settings):
     call_command("inbound_poll", stdout=out)
     assert "no inbound sources configured" in out.getvalue()
     settings.PRONTO_INBOUND_SOURCES = {
-        "replies": {"BACKEND": "inbound.backends.imap.ImapMailboxSource", "KIND": "reply", "OPTIONS": {"host": "x"}}
+        "replies": {
+            "BACKEND": "inbound.backends.imap.ImapMailboxSource",
+            "KIND": "reply",
+            "OPTIONS": {"host": "x"},
+        }
     }
     with pytest.raises(ImproperlyConfigured):
         inbound_sources()
