@@ -25,9 +25,8 @@ if PRONTO_ENV not in ("embedded", "production"):
     raise ImproperlyConfigured(f"PRONTO_ENV must be 'embedded' or 'production', not {PRONTO_ENV!r}")
 PRODUCTION = PRONTO_ENV == "production"
 
-# The embedded mode's fallbacks. They are in this public repository, so production refuses each
-# of them (dispatch.checks, telephony.checks, notifications.checks: errors that stop check,
-# migrate and the web server).
+# The embedded mode's fallbacks, public in this repository: production refuses each of them
+# (dispatch.checks, telephony.checks, notifications.checks: errors that stop check, migrate, serving).
 PRONTO_DEMO_VALUES = {
     "SECRET_KEY": "pronto-embedded-demo-secret-not-for-production-use-0123456789abcdef",
     "PRONTO_TELEPHONY_SECRET": "demo-telephony",
@@ -257,9 +256,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Celery's Django fix-up closes the database connection before and after every task unless this
-# is set: a new PostgreSQL connection per task cost each notification ~6 ms. config/celery.py
-# applies CONN_MAX_AGE and the health check around tasks instead, as Django does per request.
+# Celery's Django fix-up closes the connection around every task unless this is set (a connection
+# per task cost each notification ~6 ms); config/celery.py applies CONN_MAX_AGE and the health check.
 CELERY_DB_REUSE_MAX = 1000
 # Major incidents: the rules' sweep period, the SMS rate and parallel gateway calls (docs/settings.md).
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
@@ -499,8 +497,4 @@ LOGGING = {
         "pymodbus": {"level": "ERROR"},
     },
 }
-
-# Inbound mail and faxes (issue 20): kept apart, this file is long enough.
-from config.inbound_settings import *  # noqa: E402,F403
-
-CELERY_BEAT_SCHEDULE.update(CELERY_BEAT_SCHEDULE_INBOUND)  # noqa: F405
+from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)

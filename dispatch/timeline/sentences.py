@@ -216,20 +216,14 @@ def _reply(event: Event, data: Data) -> str:
 
 
 def _fax_filed(event: Event, data: Data) -> str:
-    return _("Fax received from %(sender)s filed here (%(pages)s pages).") % {
-        "sender": label(data.get("from")),
-        "pages": label(data.get("pages")),
-    }
+    values = {"sender": label(data.get("from")), "pages": label(data.get("pages"))}
+    return _("Fax received from %(sender)s filed here (%(pages)s pages).") % values
 
 
 def _email_reply(event: Event, data: Data) -> str:
-    text = data.get("text")
-    said = (
-        _("Email reply from %(sender)s: %(text)s")
-        if readable(text)
-        else _("An email reply came from the technician.")
-    )
-    return said % {"sender": label(data.get("from")), "text": text}
+    if not readable(text := data.get("text")):
+        return _("An email reply came from the technician.")
+    return _("Email reply from %(sender)s: %(text)s") % {"sender": label(data.get("from")), "text": text}
 
 
 def _check(event: Event, data: Data) -> str:

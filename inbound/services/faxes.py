@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -97,6 +98,11 @@ def fax_receive(
         if not faxes:
             raise NotAFax(_("The message carries no fax (no PDF or TIFF attachment)."))
         content = faxes[0]
+    if len(content) > settings.PRONTO_INBOUND_MAX_ATTACHMENT_BYTES:
+        raise NotAFax(
+            _("The fax is larger than %(bytes)d bytes.")
+            % {"bytes": settings.PRONTO_INBOUND_MAX_ATTACHMENT_BYTES}
+        )
     pdf, pages, cover_text = fax_pdf(content)
     plant, intervention, matched_by = fax_match(sender_number=sender_number, texts=[subject, cover_text])
     with transaction.atomic():

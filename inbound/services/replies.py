@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -133,6 +134,9 @@ def _attachments_keep(parts, *, intervention: Intervention, technician, item: In
     kept: dict[str, list[int]] = {DocumentKind.PHOTO: [], DocumentKind.DOCUMENT: []}
     refused: list[str] = []
     for index, part in enumerate(parts, start=1):
+        if len(part.content) > settings.PRONTO_INBOUND_MAX_ATTACHMENT_BYTES:
+            refused.append(part.filename or f"#{index}")
+            continue
         upload = ContentFile(part.content, name=part.filename or f"attachment-{index}")
         found = file_type_of(upload)
         try:
