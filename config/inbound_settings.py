@@ -1,13 +1,11 @@
 """Inbound mail and faxes (issue 20, docs/inbound.md): where replies and faxes come in from.
 
-Star-imported at the end of ``config/settings.py``. Every source is optional: with none set
+Star-imported by ``config/settings.py`` (before its beat schedule, which polls every
+``PRONTO_INBOUND_POLL_SECONDS``: the entry ``inbound-poll``). Every source is optional: with none set
 (the demo's default) nothing is polled and the fax inbox says so.
 """
 
 import environ
-
-# Imported at the end of config/settings.py, which has defined the schedule by then.
-from config.settings import CELERY_BEAT_SCHEDULE as _BEAT
 
 _env = environ.Env()
 
@@ -56,9 +54,3 @@ if _env.str("PRONTO_INBOUND_HYLAFAX_HOST", default=""):
             "timeout": _env.float("PRONTO_INBOUND_HYLAFAX_TIMEOUT_SECONDS", default=30.0),
         },
     }
-
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    **_BEAT,
-    # Replies and faxes from the mailboxes and HylaFAX (inbound/services/polling.py).
-    "inbound-poll": {"task": "inbound.tasks.inbound_poll", "schedule": PRONTO_INBOUND_POLL_SECONDS},
-}

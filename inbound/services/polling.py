@@ -19,6 +19,7 @@ from email.policy import compat32
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,7 +71,7 @@ def item_keep(*, source: InboundSource, fetched: Fetched) -> tuple[InboundItem, 
 def item_process(*, item: InboundItem, sender_number: str = "") -> InboundItem:
     """Process one kept item; on any error the item is ``failed`` with the reason (and the
     attempt counted), never raised: the poller and the retry button go on."""
-    InboundItem.objects.filter(pk=item.pk).update(attempts=item.attempts + 1)
+    InboundItem.objects.filter(pk=item.pk).update(attempts=F("attempts") + 1)
     try:
         if item.kind == ItemKind.FAX:
             fax_receive(item=item, sender_number=sender_number)
