@@ -15,7 +15,8 @@ from .models import InboundItem, ReceivedFax
 def fax_list_inbox(*, user: Any) -> QuerySet[ReceivedFax]:
     """Faxes not filed yet, newest first."""
     waiting = ReceivedFax.objects.filter(document__isnull=True, item__status=ItemStatus.IN_INBOX)
-    return restrict(waiting, user).select_related("item")
+    # The raw messages (megabytes each) are not read to list them.
+    return restrict(waiting, user).select_related("item").defer("item__raw")
 
 
 def fax_list_filed(*, user: Any, limit: int = 20) -> QuerySet[ReceivedFax]:
