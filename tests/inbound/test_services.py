@@ -176,3 +176,22 @@ def test_the_beat_polls_the_sources(settings):
 
     assert settings.CELERY_BEAT_SCHEDULE["inbound-poll"]["task"] == "inbound.tasks.inbound_poll"
     assert "inbound.tasks.inbound_poll" in app.tasks
+
+
+def test_the_inbox_files_by_code_and_says_what_went_wrong(users, plant, browser):
+    source = MemorySource([Fetched(key="1", raw=blank_pdf(), message_id="m1")])
+    services.inbound_poll(sources=[source])
+    fax = ReceivedFax.objects.get()
+    client = browser("operator")
+    assert f"fax-{fax.pk}" in client.get("/inbound/faxes/").content.decode()
+
+    wrong = client.post(f"/inbound/faxes/{fax.pk}/file/", {"code": "NOPE"}, follow=True)
+    assert "No plant has the code NOPE." in wrong.content.decode()
+    assert ReceivedFax.objects.get().document is None
+
+    client.post(f"/inbound/faxes/{fax.pk}/file/", {"code": plant.code})
+    fax.refresh_from_db()
+    assert fax.document.plant == plant and fax.matched_by == FaxMatch.OPERATOR
+    again = client.post(f"/inbound/faxes/{fax.pk}/file/", {"target": f"p:{plant.pk}"}, follow=True)
+    assert "already filed" in again.content.decode()
+    assert PlantDocument.objects.filter(kind=DocumentKind.FAX_RECEIVED).count() == 1
