@@ -25,9 +25,8 @@ if PRONTO_ENV not in ("embedded", "production"):
     raise ImproperlyConfigured(f"PRONTO_ENV must be 'embedded' or 'production', not {PRONTO_ENV!r}")
 PRODUCTION = PRONTO_ENV == "production"
 
-# The embedded mode's fallbacks. They are in this public repository, so production refuses each
-# of them (dispatch.checks, telephony.checks, notifications.checks: errors that stop check,
-# migrate and the web server).
+# The embedded mode's fallbacks, public in this repository: production refuses each of them
+# (dispatch.checks, telephony.checks, notifications.checks: errors that stop check, migrate, serving).
 PRONTO_DEMO_VALUES = {
     "SECRET_KEY": "pronto-embedded-demo-secret-not-for-production-use-0123456789abcdef",
     "PRONTO_TELEPHONY_SECRET": "demo-telephony",
@@ -69,6 +68,7 @@ INSTALLED_APPS = [
     "escalations",
     "network",
     "incidents",
+    "inbound",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -256,14 +256,14 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Celery's Django fix-up closes the database connection before and after every task unless this
-# is set: a new PostgreSQL connection per task cost each notification ~6 ms. config/celery.py
-# applies CONN_MAX_AGE and the health check around tasks instead, as Django does per request.
+# Celery's Django fix-up closes the connection around every task unless this is set (a connection
+# per task cost each notification ~6 ms); config/celery.py applies CONN_MAX_AGE and the health check.
 CELERY_DB_REUSE_MAX = 1000
 # Major incidents: the rules' sweep period, the SMS rate and parallel gateway calls (docs/settings.md).
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
 PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
 PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8)
+from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
 
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
@@ -282,6 +282,7 @@ CELERY_BEAT_SCHEDULE = {
     "reports-monthly": {"task": "dispatch.tasks.reports_monthly_send", "schedule": 3600.0},
     # Personal data past its retention policy (docs/privacy.md); idempotent, in short batches.
     "privacy-retention": {"task": "privacy.tasks.personal_data_retention", "schedule": 86400.0},
+    "inbound-poll": {"task": "inbound.tasks.inbound_poll", "schedule": PRONTO_INBOUND_POLL_SECONDS},  # noqa: F405
 }
 
 # Telephony webhook: HMAC-SHA256 over "<timestamp>.<body>" with this shared secret.
@@ -290,9 +291,8 @@ PRONTO_TELEPHONY_SECRET = env.str(
 )
 PRONTO_TELEPHONY_MAX_SKEW_SECONDS = env.int("PRONTO_TELEPHONY_MAX_SKEW_SECONDS", default=300)
 
-# Call routing (docs/telephony.md). The public holidays routing rules know (the `holidays`
-# library's country and subdivision codes), and how long each process keeps the reference tables
-# (classes, lines, teams, queues' skills) before reading them again: an edit applies within it.
+# Call routing (docs/telephony.md): the public holidays its rules know (`holidays` country and subdivision
+# codes); how long each process keeps its reference tables (classes, lines, teams, queues' skills).
 PRONTO_HOLIDAYS_COUNTRY = env.str("PRONTO_HOLIDAYS_COUNTRY", default="IT")
 PRONTO_HOLIDAYS_SUBDIVISION = env.str("PRONTO_HOLIDAYS_SUBDIVISION", default="")
 PRONTO_ROUTING_CATALOGUE_SECONDS = env.int("PRONTO_ROUTING_CATALOGUE_SECONDS", default=5)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
+    path("", include("inbound.urls")),
     path("", include("notifications.urls")),
     path("", include("dispatch.urls")),
 ]

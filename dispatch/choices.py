@@ -135,6 +135,8 @@ class DocumentKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
     FAX = "fax", _("Fax sent")
     PHOTO = "photo", _("Photo from the site")
+    # Issue 20: a fax that came in (email-to-fax mailbox, HylaFAX's received queue), as PDF.
+    FAX_RECEIVED = "fax_received", _("Fax received")
 
 
 class CallbackStatus(models.TextChoices):

@@ -80,6 +80,9 @@ UTILITY_READS: Mapping[str, frozenset[str]] = {
     "notification.ack_overdue": frozenset({"round", "assigned_at", "channel"}),
     "notification.supervisor_warned": frozenset({"why", "supervisors"}),
     "notification.reply": frozenset(),
+    # Issue 20: a fax received and filed (the utility sees no faxes), a technician's email reply.
+    "inbound.fax_filed": frozenset(),
+    "inbound.reply": frozenset({"acknowledged"}),
     # Telecontrol: the utility's own plant's alarms and readings; not the error text, which
     # names the controller's address.
     # Major incidents: which one the case belongs to, by its title (the public message's peer).

@@ -52,6 +52,8 @@ PERSONAL_PATHS: Mapping[str, Mapping[str, str]] = {
     "intervention.note": {"note": PersonalKind.NOTE},
     # A photo: the event keeps the file's SHA-256 (what was taken), the row the document it is in.
     "intervention.phone_step": {"note": PersonalKind.NOTE, "photo": PersonalKind.PHOTO},
+    # Issue 20: a technician's email reply quotes what they wrote.
+    "inbound.reply": {"text": PersonalKind.NOTE},
 }
 
 

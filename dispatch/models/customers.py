@@ -135,15 +135,20 @@ class PlantDocument(models.Model):
         related_name="documents",
         help_text=_("For a fax or a photo: the intervention it was about."),
     )
+    # A received fax (issue 20): who sent it (their number, or the mailbox's sender), when it
+    # arrived and how many pages it has, indexed with the plant's archive.
+    received_from = models.CharField(_("received from"), max_length=254, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
 
     # The plant's archive is for whoever may see the plant. A fax or a photo belongs to its
     # intervention: staff, and the technicians ever assigned to it. The utility reads its own
     # plants' archive and its interventions' photos (the evidence of the work it pays for), not
-    # the faxes: they are the call centre's orders to a technician, addressed to its fax number.
+    # the faxes sent and received: the call centre's orders to a technician and what came back.
     visibility = Visibility(
         everyone=STAFF_ROLES,
         customer="plant__customer",
-        customer_rows=~Q(kind=DocumentKind.FAX),
+        customer_rows=~Q(kind__in=(DocumentKind.FAX, DocumentKind.FAX_RECEIVED)),
         technician="intervention__assignments__technician",
         technician_rows=Q(kind=DocumentKind.DOCUMENT),
     )

@@ -215,6 +215,17 @@ def _reply(event: Event, data: Data) -> str:
     return _("Reply from %(sender)s: %(text)s") % {"sender": label(data.get("from")), "text": text}
 
 
+def _fax_filed(event: Event, data: Data) -> str:
+    values = {"sender": label(data.get("from")), "pages": label(data.get("pages"))}
+    return _("Fax received from %(sender)s filed here (%(pages)s pages).") % values
+
+
+def _email_reply(event: Event, data: Data) -> str:
+    if not readable(text := data.get("text")):
+        return _("An email reply came from the technician.")
+    return _("Email reply from %(sender)s: %(text)s") % {"sender": label(data.get("from")), "text": text}
+
+
 def _check(event: Event, data: Data) -> str:
     plant = label(data.get("plant"))
     duration = data.get("duration_ms")
@@ -470,6 +481,8 @@ SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "notification.ack_overdue": _ack_overdue,
     "notification.supervisor_warned": _supervisor_warned,
     "notification.reply": _reply,
+    "inbound.fax_filed": _fax_filed,
+    "inbound.reply": _email_reply,
     "telecontrol.check": _check,
     "telecontrol.alarm_raised": _alarm_raised,
     "telecontrol.alarm_cleared": _alarm_cleared,

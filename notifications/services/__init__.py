@@ -29,7 +29,7 @@ from .outbox import (
     notifications_queue_many,
     row_summary,
 )
-from .replies import sms_reply_apply
+from .replies import reply_parse, sms_reply_apply
 from .sweep import DELIVERY_POLL_BATCH, deliveries_poll, notifications_sweep
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "notifications_sweep",
     "deliveries_poll",
     "sms_reply_apply",
+    "reply_parse",
     "retry_delay",
     "email_files_send",
     "contact_point_add",

@@ -25,6 +25,19 @@ from .outbox import _record
 
 logger = logging.getLogger(__name__)
 
+# The words that acknowledge, first in a reply by SMS or by email.
+ACKNOWLEDGING_WORDS = ("OK", "SI", "SÌ", "YES")
+
+
+def reply_parse(text: str) -> tuple[bool, int | None]:
+    """What a technician's reply says: whether it acknowledges ("OK", "sì", "yes" first) and
+    the intervention number after the word, if any ("OK 123", "OK #123"). Shared by the SMS
+    replies here and the email replies of the ``inbound`` app, so both read a reply alike."""
+    words = (text or "").strip().upper().replace("#", " ").split()
+    if not words or words[0].rstrip(".,!:;") not in ACKNOWLEDGING_WORDS:
+        return False, None
+    return True, id_parse(words[1]) if len(words) > 1 else None
+
 
 def sms_reply_apply(*, sender: str, text: str) -> str:
     """A technician's reply: "OK <id>" (or "OK" with one assignment waiting) acknowledges the
@@ -44,13 +57,13 @@ def sms_reply_apply(*, sender: str, text: str) -> str:
         .distinct()
     )
     technicians = [user for user in users if has_role(user, Role.TECHNICIAN)]
-    words = (text or "").strip().upper().replace("#", " ").split()
-    if len(technicians) != 1 or not words or words[0] not in ("OK", "SI", "SÌ", "YES"):
+    acknowledges, pk = reply_parse(text)
+    if len(technicians) != 1 or not acknowledges:
         logger.info("SMS reply from %s not understood", number)
         return _("Not understood. Reply OK followed by the intervention number.")
     technician = technicians[0]
     waiting = Intervention.objects.filter(technician=technician, status=InterventionStatus.ASSIGNED)
-    if len(words) > 1 and (pk := id_parse(words[1])) is not None:
+    if pk is not None:
         waiting = waiting.filter(pk=pk)
     chosen = list(waiting[:2])
     if len(chosen) != 1:

@@ -59,6 +59,7 @@ HEAD and OPTIONS are not part of the matrix.
 import datetime as dt
 import functools
 import hashlib
+import io
 import json
 import re
 import time
@@ -75,12 +76,15 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone
+from PIL import Image
 
 from clocks.services import pause_start
 from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
 from escalations.models import EscalationChain
+from inbound.backends.base import Fetched, InboundSource
+from inbound.services import item_keep, item_process
 from incidents.services import incident_declare
 from notifications.models import ContactPoint, Notification
 from notifications.tokens import status_token
@@ -300,6 +304,24 @@ MATRIX = [
     R("abandoned/<int:pk>/callback/", "POST", url="/abandoned/{abandoned}/callback/",
       operator=To("/abandoned/"), technician=403, technician2=403, supervisor=To("/abandoned/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("abandoned/<int:pk>/callback/", "GET", url="/abandoned/{abandoned}/callback/", **every(405)),
+    # Issue 20: the fax inbox (operators, supervisors) and the inbound failures (supervisors).
+    R("inbound/faxes/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("inbound/faxes/", "POST", **every(405)),
+    R("inbound/faxes/<int:pk>/file/", "POST", url="/inbound/faxes/{received_fax}/file/", body={"target": "p:{plant}"},
+      operator=To("/inbound/faxes/"), technician=403, technician2=403, supervisor=To("/inbound/faxes/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("inbound/faxes/<int:pk>/file/", "GET", url="/inbound/faxes/{received_fax}/file/", **every(405)),
+    R("inbound/faxes/<int:pk>/pdf/", "GET", url="/inbound/faxes/{received_fax}/pdf/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("inbound/faxes/<int:pk>/pdf/", "POST", url="/inbound/faxes/{received_fax}/pdf/", **every(405)),
+    R("inbound/failures/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("inbound/failures/", "POST", **every(405)),
+    R("inbound/failures/<int:pk>/raw/", "GET", url="/inbound/failures/{inbound_failed}/raw/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("inbound/failures/<int:pk>/raw/", "POST", url="/inbound/failures/{inbound_failed}/raw/", **every(405)),
+    R("inbound/failures/<int:pk>/retry/", "POST", url="/inbound/failures/{inbound_failed}/retry/",
+      operator=403, technician=403, technician2=403, supervisor=To("/inbound/failures/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("inbound/failures/<int:pk>/retry/", "GET", url="/inbound/failures/{inbound_failed}/retry/", **every(405)),
+    R("inbound/failures/<int:pk>/dismiss/", "POST", url="/inbound/failures/{inbound_failed}/dismiss/",
+      operator=403, technician=403, technician2=403, supervisor=To("/inbound/failures/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("inbound/failures/<int:pk>/dismiss/", "GET", url="/inbound/failures/{inbound_failed}/dismiss/", **every(405)),
     R("outbox/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("outbox/", "POST", **every(405)),
     # the technicians' contact points, kept by the supervisors
@@ -1201,7 +1223,21 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     incident = incident_declare(
         actor=supervisor, node=plant, title="Cabin P1 down", public_message="Gas is off in the area."
     )
+    # Issue 20: a fax nobody could match, waiting in the inbox; a message that could not be read.
+    fax_source = InboundSource(name="faxes", kind="fax")
+    blank_page = io.BytesIO()
+    Image.new("1", (200, 280), 1).save(blank_page, format="PDF")
+    fax_item, _ = item_keep(
+        source=fax_source, fetched=Fetched(key="1", raw=blank_page.getvalue(), message_id="matrix-fax")
+    )
+    received_fax = item_process(item=fax_item).fax
+    garbled, _ = item_keep(
+        source=InboundSource(name="replies", kind="reply"),
+        fetched=Fetched(key="2", raw=b"garbage", message_id="matrix-bad"),
+    )
+    inbound_failed = item_process(item=garbled)
     ids = {
+        "received_fax": received_fax.pk, "inbound_failed": inbound_failed.pk,
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
         "document": document.pk, "photo": step.document_id, "fax": fax.pk, "callback": callback.pk, "signoff": signoff.pk,
@@ -1462,7 +1498,7 @@ def test_each_row_reaches_its_route():
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
-         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident"], 7,
+         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident", "received_fax", "inbound_failed"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x",
          "incident_token": "x"}  # fmt: skip
     wrong = []

@@ -23,7 +23,7 @@ from .helpers import call_logged, intervention_in
 ROOT = Path(__file__).resolve().parents[2]
 APPS = (
     "dispatch", "notifications", "telecontrol", "telephony", "privacy", "reports", "routing", "clocks",
-    "teams", "oncall", "shifts", "escalations", "incidents",
+    "teams", "oncall", "shifts", "escalations", "incidents", "inbound",
 )  # fmt: skip
 KIND = r"[\"']([a-z_]+\.[a-z_]+)[\"']"
 # ``kind="call.logged"`` (event_record, call_changes_apply, a variable set before the call) and
