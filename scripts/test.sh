@@ -18,7 +18,7 @@ DATABASE_URL="sqlite:///$(mktemp -d)/mypy.sqlite3" .venv/bin/mypy
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
-echo "== hylafax, kannel, kamailio+sipp, redis and chromium (installed if missing; the tests start private instances on free ports)"
+echo "== hylafax, kannel, kamailio+sipp, redis, chromium and tesseract (installed if missing; the tests start private instances on free ports)"
 if hylafax="$(bash scripts/ensure_hylafax.sh)"; then
   eval "$(echo "$hylafax" | sed 's/^/export PRONTO_TEST_/')"
   echo "$hylafax"
@@ -53,6 +53,13 @@ if chromium="$(bash scripts/ensure_chromium.sh)"; then
   echo "$chromium"
 else
   echo "warning: no Chromium: the browser tests skip (and fail under CI=true)" >&2
+fi
+
+if tesseract="$(bash scripts/ensure_tesseract.sh)"; then
+  eval "$(echo "$tesseract" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$tesseract"
+else
+  echo "warning: no Tesseract: the fax page's OCR test skips (and fails under CI=true)" >&2
 fi
 
 status=0
