@@ -360,7 +360,6 @@ REST_KNOX = {
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pronto")}
 # How long a user's roles may be served from the cache (0: read the groups on every request).
 PRONTO_ROLE_CACHE_SECONDS = env.int("PRONTO_ROLE_CACHE_SECONDS", default=30)
-
 # The live board: seconds between its refreshes, and how long a call the phone system never
 # reported ended still shows as in progress.
 PRONTO_BOARD_REFRESH_SECONDS = env.int("PRONTO_BOARD_REFRESH_SECONDS", default=5)
@@ -442,23 +441,9 @@ PRONTO_NOTIFICATION_BACKENDS = {
             "hylafax_port": env.int("PRONTO_HYLAFAX_PORT", default=4559),
             "hylafax_user": env.str("PRONTO_HYLAFAX_USER", default="pronto"),
             "hylafax_password": env.str("PRONTO_HYLAFAX_PASSWORD", default=""),
-            # The dispatch fax's own TIFF G3 page (204 x 196 dpi) rather than HylaFAX's PDF rasteriser.
-            "hylafax_format": env.str("PRONTO_HYLAFAX_FORMAT", default="tiff"),
         },
     },
 }
-# The centre as the dispatch fax's header names it, and where a technician at a fax machine
-# answers (call back, fax back, write). Demo values outside production; in production the fax
-# channel needs at least the phone (notifications.E012).
-_DEMO_CENTRE = not PRODUCTION
-PRONTO_CENTRE_NAME = env.str(
-    "PRONTO_CENTRE_NAME", default="Pronto - centrale operativa" if _DEMO_CENTRE else ""
-)
-PRONTO_CENTRE_PHONE = env.str("PRONTO_CENTRE_PHONE", default="+39 02 1234 5678" if _DEMO_CENTRE else "")
-PRONTO_CENTRE_FAX = env.str("PRONTO_CENTRE_FAX", default="+39 02 1234 5679" if _DEMO_CENTRE else "")
-PRONTO_CENTRE_EMAIL = env.str(
-    "PRONTO_CENTRE_EMAIL", default="centrale@pronto.example.org" if _DEMO_CENTRE else ""
-)
 # Base URL of the web UI, for the links sent to technicians and the gateways' callbacks.
 PRONTO_PUBLIC_URL = env.str("PRONTO_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Kannel's sms-service passes replies on with this token (?token=... or X-Pronto-Token).
@@ -512,3 +497,4 @@ LOGGING = {
         "pymodbus": {"level": "ERROR"},
     },
 }
+from config.centre import *  # noqa: E402, F403  (the dispatch fax's header: PRONTO_CENTRE_*)

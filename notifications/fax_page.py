@@ -345,7 +345,9 @@ def dispatch_fax_images(content: DispatchFax) -> list[Image.Image]:
                     outline=0,
                     width=max(2, round(op.line * scale)),
                 )
-        image = image.resize((FAX_WIDTH_PX, FAX_HEIGHT_PX), Image.Resampling.LANCZOS)
+        # Bilinear: the squeeze is 4%, and the threshold below hides what Lanczos would add,
+        # at a third of its time (the page is drawn inside the send attempt).
+        image = image.resize((FAX_WIDTH_PX, FAX_HEIGHT_PX), Image.Resampling.BILINEAR)
         images.append(image.convert("1", dither=Image.Dither.NONE))
     return images
 

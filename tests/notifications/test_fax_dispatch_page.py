@@ -1,7 +1,9 @@
 """The dispatch fax read back: an assignment's fax, sent through the outbox, is a page whose text
 (pypdf) and image at fax resolution (Tesseract OCR) carry the centre's header, the case as a
 form, the acknowledgement options of a fax machine and an empty box for notes, in the
-technician's language; a long case runs over numbered pages; HylaFAX takes the TIFF."""
+technician's language; a long case runs over numbered pages; HylaFAX takes the TIFF. With
+``PRONTO_SCREENSHOTS=<folder>`` page 1 of the TIFF is saved there as ``dispatch-fax.png``
+(docs/screenshots), at fax resolution with square pixels, as it prints."""
 
 from __future__ import annotations
 
@@ -220,6 +222,9 @@ def test_the_tiff_is_g3_at_fax_resolution_with_the_same_pages(
     assert image.size == (FAX_WIDTH_PX, FAX_HEIGHT_PX) == (1728, 2292)
     assert image.n_frames == 1
     assert image.convert("L").getextrema() == (0, 255)  # something is drawn, on white
+    if folder := os.environ.get("PRONTO_SCREENSHOTS"):
+        square = image.convert("L").resize((image.width, round(image.height * FAX_DPI[0] / FAX_DPI[1])))
+        square.save(os.path.join(folder, "dispatch-fax.png"), optimize=True)
 
 
 def notes_box_pixels(content, page_index: int) -> tuple[int, int, int, int]:
@@ -444,3 +449,28 @@ def test_a_fax_backend_without_a_call_back_number_is_refused_at_start_up(setting
     settings.PRONTO_NOTIFICATION_BACKENDS = {**settings.PRONTO_NOTIFICATION_BACKENDS, "fax": OUTBOX}
     assert centre_contacts_check() == []
     assert centre_contacts_check in check_registry.registry.get_checks()
+
+
+# --------------------------------------------------------------------------------------------
+# Where the supervisor sets a technician's language
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_supervisor_sets_the_technicians_language_on_the_contact_points_page(users, browser):
+    technician = users["technician"]
+    supervisor = browser("supervisor")
+    url = f"/contact-points/{technician.pk}/language/"
+
+    page = supervisor.get(f"/contact-points/{technician.pk}/").content.decode()
+    answer = supervisor.post(url, {"language": "en"})
+    refused = supervisor.post(url, {"language": "fr"})
+    kept = UserProfile.objects.get(user=technician).language
+    reset = supervisor.post(url, {"language": ""})
+
+    assert 'name="language"' in page and f'action="{url}"' in page
+    assert answer.status_code == 302 and answer["Location"] == f"/contact-points/{technician.pk}/"
+    assert refused.status_code == 400 and "it, en" in refused.content.decode()
+    assert kept == "en"
+    assert reset.status_code == 302 and UserProfile.objects.get(user=technician).language == ""
+    assert browser("operator").post(url, {"language": "it"}).status_code == 403
+    assert UserProfile.objects.get(user=technician).language == ""
