@@ -345,10 +345,11 @@ def dispatch_fax_images(content: DispatchFax) -> list[Image.Image]:
                     outline=0,
                     width=max(2, round(op.line * scale)),
                 )
-        # Bilinear: the squeeze is 4%, and the threshold below hides what Lanczos would add,
-        # at a third of its time (the page is drawn inside the send attempt).
-        image = image.resize((FAX_WIDTH_PX, FAX_HEIGHT_PX), Image.Resampling.BILINEAR)
-        images.append(image.convert("1", dither=Image.Dither.NONE))
+        # Thresholded first, then squeezed by dropping one row in 26: a grey resample before the
+        # threshold looked no better on paper and made the page twice as slow to draw, and the
+        # page is drawn inside the send attempt.
+        bilevel = image.convert("1", dither=Image.Dither.NONE)
+        images.append(bilevel.resize((FAX_WIDTH_PX, FAX_HEIGHT_PX), Image.Resampling.NEAREST))
     return images
 
 

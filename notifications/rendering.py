@@ -135,10 +135,6 @@ def notification_render(*, intervention: Intervention, reason: str, channel: str
     return Rendered(subject, "\n".join(_detail_lines(intervention, reason, texts)))
 
 
-def fax_lines(intervention: Intervention, reason: str) -> list[str]:
-    return _detail_lines(intervention, reason, _texts(settings.LANGUAGE_CODE))[1:]
-
-
 def fax_reference(intervention_id: int) -> str:
     """What a technician quotes when answering a dispatch fax by phone, fax or email."""
     return f"INT-{intervention_id}"

@@ -159,7 +159,7 @@ def technician_duty_set(*, actor, on_duty: bool) -> UserProfile:
 
 
 def technician_language_set(*, actor, technician, language: str) -> UserProfile:
-    """A supervisor sets the language a technician's messages (the dispatch fax) are written in;
+    """A supervisor sets the language a technician's messages are written in (today the dispatch fax);
     ``""`` is the centre's default (``LANGUAGE_CODE``)."""
     require_role(actor, Role.SUPERVISOR)
     if not has_role(technician, Role.TECHNICIAN):

@@ -309,6 +309,19 @@ def test_a_cancellation_fax_asks_for_no_acknowledgement(case, users, django_capt
     assert CENTRE["PRONTO_CENTRE_PHONE"] in text
 
 
+def test_a_plant_without_telecontrol_data_says_so_and_the_fields_stay(centre, users, plant):
+    intervention = dispatch_services.intervention_open(actor=users["operator"], plant=plant, summary="Guasto")
+
+    content = dispatch_fax_content(
+        intervention=intervention, reason="assigned", language="en", now=timezone.now()
+    )
+    fields = {field.label: field.value for field in content.fields}
+
+    assert fields["Telecontrol state"] == "No telecontrol data"
+    assert fields["Caller's number"] == "-" and fields["Access notes"] == "-"
+    assert "Technician" not in fields and "Position" not in fields
+
+
 # --------------------------------------------------------------------------------------------
 # The image read back by OCR, as a person reads the paper
 # --------------------------------------------------------------------------------------------
