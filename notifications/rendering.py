@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -177,7 +178,9 @@ def _fax_acknowledge(intervention: Intervention, reason: str, reference: str) ->
     return _("To acknowledge this intervention"), lines
 
 
-def dispatch_fax_content(*, intervention: Intervention, reason: str, language: str, now) -> DispatchFax:
+def dispatch_fax_content(
+    *, intervention: Intervention, reason: str, language: str, now: datetime
+) -> DispatchFax:
     """The words of the dispatch fax about ``intervention`` in ``language``: the centre's header,
     the case and plant as form fields (with the plant's telecontrol state as it is now), how to
     acknowledge from a fax machine, the notes box's heading."""
