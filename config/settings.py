@@ -360,7 +360,6 @@ REST_KNOX = {
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pronto")}
 # How long a user's roles may be served from the cache (0: read the groups on every request).
 PRONTO_ROLE_CACHE_SECONDS = env.int("PRONTO_ROLE_CACHE_SECONDS", default=30)
-
 # The live board: seconds between its refreshes, and how long a call the phone system never
 # reported ended still shows as in progress.
 PRONTO_BOARD_REFRESH_SECONDS = env.int("PRONTO_BOARD_REFRESH_SECONDS", default=5)
@@ -498,3 +497,4 @@ LOGGING = {
         "pymodbus": {"level": "ERROR"},
     },
 }
+from config.centre import *  # noqa: E402, F403  (the dispatch fax's header: PRONTO_CENTRE_*)

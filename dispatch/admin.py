@@ -85,8 +85,9 @@ class PlantAdmin(admin.ModelAdmin):
 
 @admin.register(UserProfile)
 class UserProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "customer", "mobile_number")
-    list_filter = ("customer",)
+    # The language is what the user's messages (the dispatch fax first) are written in.
+    list_display = ("user", "customer", "mobile_number", "language")
+    list_filter = ("customer", "language")
     search_fields = ("user__username", "mobile_number")
 
 

@@ -47,6 +47,10 @@ class PlantTelemetry(Protocol):
     def faults_reported(self, *, plant: Plant) -> list[str]:
         """The faults the plant still reports (anomaly, out of service, alarms); empty if none."""
 
+    def status_lines(self, *, plant_id: int) -> list[str]:
+        """The plant's reported state now as a few lines of text in the active language (for
+        paper: the dispatch fax); one line saying there is no data when there is none."""
+
 
 class AccessLog(Protocol):
     """Keeps who read a person's data (ADR 0002, docs/privacy.md): the pages and API views that

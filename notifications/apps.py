@@ -13,6 +13,7 @@ class NotificationsConfig(AppConfig):
 
         from . import tasks  # noqa: F401  (Celery tasks registered)
         from .checks import (
+            centre_contacts_check,
             delivery_timing_check,
             notification_backends_check,
             sms_inbound_addresses_check,
@@ -25,3 +26,4 @@ class NotificationsConfig(AppConfig):
         checks.register(delivery_timing_check, "notifications")
         checks.register(sms_inbound_token_check, "notifications")
         checks.register(sms_inbound_addresses_check, "notifications")
+        checks.register(centre_contacts_check, "notifications")

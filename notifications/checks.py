@@ -157,3 +157,29 @@ def sms_inbound_addresses_check(app_configs: Any = None, **kwargs: Any) -> list[
             )
         ]
     return []
+
+
+def centre_contacts_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``notifications.E012`` when faxes go to a real gateway while ``PRONTO_CENTRE_PHONE`` is
+    empty: the dispatch fax tells the technician to call that number to acknowledge, and a
+    technician at a fax machine has no other way back in a hurry."""
+    if settings.PRONTO_CENTRE_PHONE.strip():
+        return []
+    from .backends.outbox import OutboxBackend
+
+    try:
+        backend = notification_backend(Channel.FAX)
+    except (ImportError, ImproperlyConfigured, TypeError, ValueError):
+        return []  # notification_backends_check reports it
+    if isinstance(backend, OutboxBackend):
+        return []
+    return [
+        checks.Error(
+            "PRONTO_CENTRE_PHONE is empty while faxes go to a fax gateway: the dispatch fax would give "
+            "the technician no number to call back and acknowledge on.",
+            hint="Set PRONTO_CENTRE_PHONE (and PRONTO_CENTRE_NAME, PRONTO_CENTRE_FAX, PRONTO_CENTRE_EMAIL: "
+            "the fax's header; docs/settings.md).",
+            obj="PRONTO_CENTRE_PHONE",
+            id="notifications.E012",
+        )
+    ]

@@ -1,6 +1,7 @@
 """The notifications' own pages: the embedded outbox and the messages no gateway would take, and
 the technicians' contact points (supervisors)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
@@ -8,7 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dispatch import services as dispatch_services
 from dispatch.choices import Role
+from dispatch.models import UserProfile
 from dispatch.views import STAFF, form_error_text, role_required
 from notifications import selectors, services
 from notifications.backends.base import notification_backend
@@ -69,6 +72,9 @@ def contact_point_list(request, user_id: int):
         "form": form,
         "error": error,
         "channels": Channel.choices,
+        "language": UserProfile.objects.filter(user=technician).values_list("language", flat=True).first()
+        or "",
+        "languages": settings.LANGUAGES,
     }
     return render(request, "notifications/contact_point_list.html", context, status=400 if error else 200)
 
@@ -127,4 +133,19 @@ def contact_point_active(request, user_id: int, pk: int):
         return HttpResponseBadRequest(_("active must be 0 or 1."))
     services.contact_point_set_active(actor=request.user, point=point, active=value == "1")
     messages.success(request, _("Contact point enabled.") if value == "1" else _("Contact point disabled."))
+    return redirect("notifications:contact-point-list", user_id=technician.pk)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def contact_point_language(request, user_id: int):
+    """The language the technician's messages are written in (empty: the centre's)."""
+    technician = selectors.technician_get(pk=user_id)
+    try:
+        dispatch_services.technician_language_set(
+            actor=request.user, technician=technician, language=request.POST.get("language", "")
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(form_error_text(exc))
+    messages.success(request, _("Language saved."))
     return redirect("notifications:contact-point-list", user_id=technician.pk)

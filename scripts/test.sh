@@ -18,7 +18,7 @@ DATABASE_URL="sqlite:///$(mktemp -d)/mypy.sqlite3" .venv/bin/mypy
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
-echo "== hylafax, kannel, kamailio+sipp, redis, chromium and dovecot (installed if missing; the tests start private instances on free ports)"
+echo "== hylafax, kannel, kamailio+sipp, redis, chromium, dovecot and tesseract (installed if missing; the tests start private instances on free ports)"
 if hylafax="$(bash scripts/ensure_hylafax.sh)"; then
   eval "$(echo "$hylafax" | sed 's/^/export PRONTO_TEST_/')"
   echo "$hylafax"
@@ -60,6 +60,13 @@ if dovecot="$(bash scripts/ensure_dovecot.sh)"; then
   echo "$dovecot"
 else
   echo "warning: no Dovecot: the inbound mail tests skip (and fail under CI=true)" >&2
+fi
+
+if tesseract="$(bash scripts/ensure_tesseract.sh)"; then
+  eval "$(echo "$tesseract" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$tesseract"
+else
+  echo "warning: no Tesseract: the fax page's OCR test skips (and fails under CI=true)" >&2
 fi
 
 status=0

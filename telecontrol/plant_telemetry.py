@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telecontrol.selectors import plant_faults_reported, plant_status_snapshot
+from telecontrol.selectors import plant_faults_reported, plant_status_lines, plant_status_snapshot
 
 if TYPE_CHECKING:
     from dispatch.models import Plant
@@ -17,3 +17,6 @@ class StoredPlantTelemetry:
 
     def faults_reported(self, *, plant: Plant) -> list[str]:
         return plant_faults_reported(plant=plant)
+
+    def status_lines(self, *, plant_id: int) -> list[str]:
+        return plant_status_lines(plant_id=plant_id)

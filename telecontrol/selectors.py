@@ -9,6 +9,7 @@ from typing import overload
 from django.conf import settings
 from django.db.models import Case, CharField, DateTimeField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dispatch.models import Plant
 from dispatch.timing import seconds_between, shifted
@@ -244,6 +245,29 @@ def plant_status_snapshot(*, plant_id: int, now: datetime | None = None) -> dict
         state["data_age_seconds"] = data_age_seconds(state["observed_at"], now)
     alarms = list(plant_alarm_list_up(plant_id=plant_id).values("kind", "code", "message", "raised_at"))
     return {"taken_at": now, "state": state, "alarms": alarms}
+
+
+def plant_status_lines(*, plant_id: int, now: datetime | None = None) -> list[str]:
+    """What telecontrol knows of a plant now, as short lines of text in the active language: the
+    badge with the data's time, the alarms up. For paper (the dispatch fax), where no badge
+    colour or tooltip can carry it."""
+    now = now or timezone.now()
+    badge = plant_badges(plant_ids=[plant_id], now=now)[plant_id]
+    if badge.state == BadgeState.UNKNOWN and badge.observed_at is None:
+        lines = [badge.label]
+    else:
+        first = badge.label
+        if badge.observed_at is not None:
+            first = _("%(state)s (data from %(time)s)") % {
+                "state": badge.label,
+                "time": timezone.localtime(badge.observed_at).strftime("%d/%m/%Y %H:%M"),
+            }
+        lines = [f"{first}: {badge.detail}" if badge.detail else first]
+    for kind, code, message in plant_alarm_list_up(plant_id=plant_id).values_list("kind", "code", "message"):
+        label = str(AlarmKind(kind).label) if kind in AlarmKind.values else kind
+        text = " ".join(part for part in (label, code, message and f"- {message}") if part)
+        lines.append(_("Alarm up: %(alarm)s") % {"alarm": text})
+    return lines
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,12 @@ from .callbacks import (
     callbacks_remind,
 )
 from .calls import call_changes_apply, call_log, call_update
-from .field import intervention_step_apply, technician_duty_set, technician_position_record
+from .field import (
+    intervention_step_apply,
+    technician_duty_set,
+    technician_language_set,
+    technician_position_record,
+)
 from .interventions import (
     intervention_acknowledge,
     intervention_arrive,
@@ -64,6 +69,7 @@ __all__ = [
     "intervention_step_apply",
     "priority_for_customer",
     "technician_duty_set",
+    "technician_language_set",
     "technician_position_record",
     "technician_positions_clear",
 ]

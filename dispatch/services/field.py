@@ -20,7 +20,7 @@ from dispatch.models import NOTES_MAX_LENGTH, Intervention, InterventionStep, Pl
 from dispatch.roles import has_role
 from dispatch.timing import seconds_between
 
-from .common import CLOCK_SKEW
+from .common import CLOCK_SKEW, require_role
 from .interventions import intervention_acknowledge, intervention_arrive, intervention_complete
 
 User = get_user_model()
@@ -155,6 +155,30 @@ def technician_duty_set(*, actor, on_duty: bool) -> UserProfile:
             profile.on_duty = on_duty
             profile.save(update_fields=["on_duty"])
             logger.info("technician %s %s duty", actor.username, "on" if on_duty else "off")
+    return profile
+
+
+def technician_language_set(*, actor, technician, language: str) -> UserProfile:
+    """A supervisor sets the language a technician's messages are written in (today the dispatch fax);
+    ``""`` is the centre's default (``LANGUAGE_CODE``)."""
+    require_role(actor, Role.SUPERVISOR)
+    if not has_role(technician, Role.TECHNICIAN):
+        raise ValidationError({"user": _("Choose a technician.")})
+    codes = [code for code, _name in settings.LANGUAGES]
+    language = (language or "").strip()
+    if language and language not in codes:
+        raise ValidationError(
+            {
+                "language": _("Choose one of %(codes)s, or none for the centre's.")
+                % {"codes": ", ".join(codes)}
+            }
+        )
+    with transaction.atomic():
+        profile, _created = UserProfile.objects.select_for_update().get_or_create(user=technician)
+        if profile.language != language:
+            profile.language = language
+            profile.save(update_fields=["language"])
+            logger.info("%s set %s's language to %r", actor.username, technician.username, language)
     return profile
 
 

@@ -7,9 +7,10 @@ What is faxed (``attach`` option):
 - ``"pdf"`` (default): the message's PDF attachments as they are (the intervention summary,
   ``intervention-12.pdf``); gateways rasterise PDF themselves. A fax message without a PDF gets
   one rendered from its subject and body, so a fax never leaves empty;
-- ``"tiff"``: one TIFF Class F page (``fax_tiff_render``: 1728 px, 204 x 196 dpi, CCITT G3),
-  for gateways that take only the fax format. It is drawn from the message's subject and body,
-  the same text the summary PDF is laid out from (``fax_text``), not by rasterising the PDF:
+- ``"tiff"``: the message's TIFF Class F attachment when it has one (the dispatch fax's pages,
+  ``notifications.fax_page``), else one TIFF page (``fax_tiff_render``: 1728 px, 204 x 196 dpi,
+  CCITT G3), for gateways that take only the fax format. That page is drawn from the message's
+  subject and body, the same text the summary PDF is laid out from (``fax_text``), not by rasterising the PDF:
   that would need Ghostscript or Poppler on every worker, for the same page.
 
 Other attachments (plant documents) are not faxed: a gateway may refuse the whole message for
@@ -122,6 +123,11 @@ class EmailFaxBackend(SmtpEmailBackend):
         pdfs = tuple(a for a in message.attachments if a.content_type.lower() == "application/pdf")
         if pdfs and self.attach == "pdf":
             return pdfs
+        if self.attach == "tiff" and (
+            tiffs := tuple(a for a in message.attachments if a.content_type.lower() == "image/tiff")
+        ):
+            # The dispatch fax's own pages, drawn beside its PDF: the same page, not a summary.
+            return tiffs[:1]
         title, lines = self.fax_text(message)
         if self.attach == "tiff":
             stem = PurePath(pdfs[0].filename).stem if pdfs else f"notification-{message.notification_id}"

@@ -14,8 +14,9 @@ already queued, and a retry never faxes the same message twice while HylaFAX sti
 
 Settings (``PRONTO_NOTIFICATION_BACKENDS["fax"]["OPTIONS"]``): ``hylafax_host``, ``hylafax_port``,
 ``hylafax_user``, ``hylafax_password`` (empty when hosts.hfaxd asks none), ``timeout`` (seconds
-for one whole exchange with hfaxd). Optional: ``hylafax_format`` (``"pdf"``, the default, or
-``"tiff"``: which attachment to upload when the message carries both), ``hylafax_max_dials``
+for one whole exchange with hfaxd). Optional: ``hylafax_format`` (``"tiff"``, the default: the
+dispatch fax's own G3 pages, or ``"pdf"``: which attachment to upload when the message carries
+both), ``hylafax_max_dials``
 (12), ``hylafax_max_tries`` (3), ``hylafax_kill_minutes`` (180: HylaFAX gives the job up after
 that long and reports it failed). The email-to-fax options (``host``, ``port``, ...) are ignored.
 """
@@ -188,7 +189,7 @@ class HylafaxFaxBackend(NotificationBackend):
         hylafax_user: str = "pronto",
         hylafax_password: str = "",
         timeout: float = 10.0,
-        hylafax_format: str = "pdf",
+        hylafax_format: str = "tiff",
         hylafax_max_dials: int = 12,
         hylafax_max_tries: int = 3,
         hylafax_kill_minutes: int = 180,

@@ -29,10 +29,10 @@ from notifications.backends.base import (
     notification_backend,
 )
 from notifications.choices import AttemptOutcome, Channel, NotificationStatus
-from notifications.fax import fax_pdf_render
-from notifications.files import attachment_loader_for, file_load
+from notifications.fax_page import dispatch_fax_pdf, dispatch_fax_tiff
+from notifications.files import attachment_loader_for, file_keep, file_load
 from notifications.models import Notification, NotificationAttempt
-from notifications.rendering import fax_lines
+from notifications.rendering import dispatch_fax_content, recipient_language
 from notifications.services.outbox import NOTIFICATION_SEND
 from notifications.tokens import status_token
 
@@ -91,16 +91,24 @@ def _guess_type(filename: str) -> str:
 
 
 def _fax_document_ensure(row: Notification) -> None:
-    """Render the fax page once, archive it on the plant (indexed as a fax) and attach it to the
-    row, in one transaction: a retry finds it there and never renders a second one."""
+    """Render the dispatch fax once, in the recipient's language: its PDF archived on the plant
+    (indexed as a fax), its TIFF G3 pages kept with the row (what HylaFAX and TIFF-only gateways
+    are sent), both attached to the row in one transaction: a retry finds them there and never
+    renders a second one."""
     if row.attachments or row.intervention_id is None:
         return
     intervention = Intervention.objects.select_related("plant", "call", "technician").get(
         pk=row.intervention_id
     )
-    lines = fax_lines(intervention, row.reason)
-    pdf = fax_pdf_render(title=row.subject.removeprefix("[Pronto] "), lines=lines)
-    filename = f"fax-intervention-{intervention.pk}-{row.pk}.pdf"
+    now = timezone.now()
+    content = dispatch_fax_content(
+        intervention=intervention,
+        reason=row.reason,
+        language=recipient_language(row.recipient_user_id),
+        now=now,
+    )
+    pdf, tiff = dispatch_fax_pdf(content), dispatch_fax_tiff(content)
+    stem = f"fax-intervention-{intervention.pk}-{row.pk}"
     with transaction.atomic():
         locked = Notification.objects.select_for_update().get(pk=row.pk)
         if locked.attachments:
@@ -110,12 +118,13 @@ def _fax_document_ensure(row: Notification) -> None:
             plant_id=intervention.plant_id,
             intervention=intervention,
             kind=DocumentKind.FAX,
-            title=f"Fax #{intervention.pk} → {row.recipient} {timezone.localtime():%Y-%m-%d %H:%M}"[:200],
+            title=f"Fax #{intervention.pk} → {row.recipient} {timezone.localtime(now):%Y-%m-%d %H:%M}"[:200],
         )
-        document.file.save(filename, ContentFile(pdf), save=False)
+        document.file.save(f"{stem}.pdf", ContentFile(pdf), save=False)
         document.save()
         locked.attachments = [
-            {"document": document.pk, "filename": filename, "content_type": "application/pdf"}
+            {"document": document.pk, "filename": f"{stem}.pdf", "content_type": "application/pdf"},
+            file_keep(Attachment(f"{stem}.tif", "image/tiff", tiff), now=now),
         ]
         locked.save(update_fields=["attachments"])
         row.attachments = locked.attachments

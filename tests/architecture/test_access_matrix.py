@@ -339,6 +339,11 @@ MATRIX = [
     R("contact-points/<int:user_id>/<int:pk>/active/", "POST", url="/contact-points/{technician}/{contact_point}/active/", body={"active": "0"},
       operator=403, technician=403, technician2=403, supervisor=To("/contact-points/{technician}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("contact-points/<int:user_id>/<int:pk>/active/", "GET", url="/contact-points/{technician}/{contact_point}/active/", **every(405)),
+    R("contact-points/<int:user_id>/language/", "POST", url="/contact-points/{technician}/language/", body={"language": "en"},
+      operator=403, technician=403, technician2=403, supervisor=To("/contact-points/{technician}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/language/", "POST", url="/contact-points/{technician}/language/", body={"language": "xx"}, label="a language the centre does not offer",
+      operator=403, technician=403, technician2=403, supervisor=400, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("contact-points/<int:user_id>/language/", "GET", url="/contact-points/{technician}/language/", **every(405)),
     # the technician's phone pages
     R("m/", "GET", operator=403, technician=200, technician2=200, supervisor=403, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("m/", "POST", **every(405)),

@@ -93,8 +93,9 @@ def test_the_fax_is_rendered_once_archived_on_the_plant_and_attached(
     settings.MEDIA_ROOT = tmp_path
     assign_and_deliver(reachable, intervention, django_capture_on_commit_callbacks)
     fax = next(m for m in fake_gateway.sent if m.channel == "fax")
-    assert [a.content_type for a in fax.attachments] == ["application/pdf"]
+    assert [a.content_type for a in fax.attachments] == ["application/pdf", "image/tiff"]
     assert fax.attachments[0].content.startswith(b"%PDF")
+    assert fax.attachments[1].content.startswith(b"II*\x00")
     archived = PlantDocument.objects.get(plant=intervention.plant, kind=DocumentKind.FAX)
     assert archived.intervention == intervention and "+390298765432" in archived.title
 

@@ -171,7 +171,7 @@ def test_tiff_is_uploaded_when_preferred_and_pdf_otherwise(hylafax):
     )
     options = {"hylafax_user": hylafax.user, "hylafax_password": hylafax.password}
     as_tiff = backend_for(hylafax.host, hylafax.port, hylafax_format="tiff", **options)
-    as_pdf = backend_for(hylafax.host, hylafax.port, **options)
+    as_pdf = backend_for(hylafax.host, hylafax.port, hylafax_format="pdf", **options)
 
     tiff_job = hylafax.qfile(as_tiff.send(message(attachments=attachments)).gateway_id)
     pdf_job = hylafax.qfile(as_pdf.send(message(attachments=attachments)).gateway_id)
