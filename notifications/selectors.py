@@ -98,7 +98,8 @@ def message_recipients(*, plant: Plant, intervention: Intervention | None = None
     (a number or an address of their own). Three queries."""
     users = get_user_model().objects.filter(is_active=True, groups__name=Role.TECHNICIAN)
     if intervention is not None:
-        users = users.filter(pk=intervention.technician_id)
+        technician_id = intervention.technician_id
+        users = users.filter(pk=technician_id) if technician_id is not None else users.none()
     else:
         users = users.filter(
             contact_points__active=True, contact_points__channel__in=[Channel.SMS, Channel.EMAIL]

@@ -191,6 +191,7 @@ def message_send(
             raise ValidationError({"technician": _("No such technician.")})
         address = _address_for_technician(technician, channel)
     else:
+        assert contact_id is not None  # exactly one of the two, checked above
         contact = Contact.objects.filter(customer_id=plant.customer_id, pk=contact_id).first()
         if contact is None:
             raise ValidationError({"contact": _("No such contact of this plant's customer.")})
