@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from notifications.choices import MessageChannel
 from notifications.models import Notification, NotificationAttempt
 
 
@@ -59,7 +60,7 @@ class MessageWriteSerializer(serializers.Serializer):
     or one contact of the plant's customer. ``subject`` and ``documents`` (ids in the plant's
     archive) are for an email only."""
 
-    channel = serializers.ChoiceField(choices=["sms", "email"])
+    channel = serializers.ChoiceField(choices=MessageChannel.choices)
     technician = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="A technician's user id."
     )
