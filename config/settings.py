@@ -220,7 +220,6 @@ SPECTACULAR_SETTINGS = {
         "CheckOutcomeEnum": "telecontrol.choices.CheckOutcome",
         "AttemptOutcomeEnum": "notifications.choices.AttemptOutcome",
         "NotificationStatusEnum": "notifications.choices.NotificationStatus",
-        "MessageChannelEnum": "notifications.choices.MessageChannel",
         "CallbackStatusEnum": "dispatch.choices.CallbackStatus",
         "RequestKindEnum": "privacy.choices.RequestKind",
         "RequestStatusEnum": "privacy.choices.RequestStatus",

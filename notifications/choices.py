@@ -8,13 +8,6 @@ class Channel(models.TextChoices):
     FAX = "fax", _("Fax")
 
 
-class MessageChannel(models.TextChoices):
-    """The channels an operator writes on (issue 20): those a person reads at once."""
-
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
-
-
 class NotificationStatus(models.TextChoices):
     """pending -> sending -> sent -> delivered | failed (a transient failure goes back to pending
     with a later attempt time; ``cancelled`` when its reason went away before it left)."""
