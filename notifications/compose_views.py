@@ -4,6 +4,9 @@ messages page), and the compose form. The form sends through ``services.message_
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,7 +23,8 @@ from notifications.choices import Channel, NotificationReason
 from notifications.rendering import SMS_MAX_PARTS, intervention_link, notification_render
 from notifications.services.compose import COMPOSE_CHANNELS, EMAIL_TEXT_MAX, SUBJECT_MAX
 
-FIELDS = ("channel", "to", "subject", "text")
+# The form's own key (a new one each time it is opened): sent twice, it writes one row.
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 @require_GET
@@ -99,7 +103,7 @@ def _compose(request: HttpRequest, *, plant, intervention, back: str) -> HttpRes
     if channel not in COMPOSE_CHANNELS:
         return HttpResponseBadRequest(_("Choose SMS or email."), content_type="text/plain; charset=utf-8")
     recipient = _recipient(plant, source.get("to", ""))
-    form = {"channel": channel, "to": source.get("to", ""), **_prefill(
+    form = {"channel": channel, "to": source.get("to", ""), "key": uuid.uuid4().hex, **_prefill(
         plant=plant, intervention=intervention, recipient=recipient, channel=channel
     )}  # fmt: skip
     documents = list(selectors.plant_documents_for_message(plant=plant, user=request.user))
@@ -107,6 +111,8 @@ def _compose(request: HttpRequest, *, plant, intervention, back: str) -> HttpRes
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form.update({name: request.POST.get(name, "") for name in ("subject", "text")})
+        if _KEY.fullmatch(request.POST.get("key", "")):
+            form["key"] = request.POST["key"]
         chosen = {int(v) for v in request.POST.getlist("documents") if v.isdigit() and len(v) <= 12}
         try:
             upload = _upload(request)
@@ -121,6 +127,7 @@ def _compose(request: HttpRequest, *, plant, intervention, back: str) -> HttpRes
                 subject=form["subject"],
                 document_ids=sorted(chosen),
                 upload=upload,
+                key=form["key"],
             )
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}

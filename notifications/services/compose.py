@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -169,11 +169,21 @@ def message_send(
     subject: str = "",
     document_ids: Sequence[int] = (),
     upload: Upload | None = None,
+    key: str = "",
 ) -> Notification:
     """Queue the message ``actor`` wrote to one technician (their first active point on
     ``channel``) or one contact of the plant's customer, about ``intervention`` (of ``plant``)
     or ``plant`` alone. Raises ``ValidationError`` keyed by field for anything refused, and
-    writes nothing then. Locks the intervention's row (its history's order)."""
+    writes nothing then. Locks the intervention's row (its history's order).
+
+    ``key`` (the compose form's own, 32 hex digits) makes the row's idempotency key: the same
+    form sent twice (a double click, a reload after a lost answer) returns the row it wrote the
+    first time, and the technician gets one SMS."""
+    if key:
+        kept = Notification.objects.filter(idempotency_key=key).first()
+        if kept is not None and kept.author_id == actor.pk:
+            return kept
+        key = "" if kept is not None else key  # someone else's key: not a resend of this form
     if channel not in COMPOSE_CHANNELS:
         raise ValidationError({"channel": _("Choose SMS or email.")})
     if intervention is not None and intervention.plant_id != plant.pk:
@@ -209,7 +219,7 @@ def message_send(
     ]
     if attachment is not None:
         attachments.append(file_keep(attachment, now=now))
-    row = Notification.objects.create(
+    row = Notification(
         intervention=intervention,
         plant=plant,
         author=actor,
@@ -220,11 +230,20 @@ def message_send(
         subject=subject[:SUBJECT_MAX],
         body=text,
         attachments=attachments,
-        idempotency_key=uuid.uuid4().hex,
+        idempotency_key=key or uuid.uuid4().hex,
         status=NotificationStatus.PENDING,
         next_attempt_at=now,
         created_at=now,
     )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        # The same form sent twice at once: the other request wrote it.
+        kept = Notification.objects.filter(idempotency_key=row.idempotency_key, author=actor).first()
+        if kept is None:
+            raise
+        return kept
     if locked is not None:
         summary = _row_summary(row)
         if contact is not None:

@@ -205,6 +205,21 @@ def test_the_form_is_prefilled_from_the_summary_and_sends(users, case, archive, 
     assert Notification.objects.filter(reason="message").count() == 1
 
 
+def test_the_same_form_sent_twice_sends_once(users, case, browser, fake_gateway):
+    operator = browser("operator")
+    url = f"/interventions/{case.pk}/messages/new/"
+    to = f"technician-{users['technician'].pk}"
+    form = operator.get(url, {"channel": "sms", "to": to}).content.decode()
+    key = form.split('name="key" value="', 1)[1][:32]
+    for _ in range(2):
+        sent = operator.post(url, {"channel": "sms", "to": to, "key": key, "text": "On my way?"})
+        assert sent.status_code == 302
+    assert Notification.objects.filter(reason="message").count() == 1
+    assert case.events.filter(kind="notification.written").count() == 1
+    other = operator.get(url, {"channel": "sms", "to": to}).content.decode()
+    assert other.split('name="key" value="', 1)[1][:32] != key
+
+
 def test_the_plant_page_lists_who_to_write_to_and_what_was_written(users, case, contact, browser):
     _send(users, case)
     page = browser("supervisor").get(f"/plants/{case.plant_id}/messages/").content.decode()
