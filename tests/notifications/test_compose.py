@@ -225,6 +225,8 @@ def test_the_plant_page_lists_who_to_write_to_and_what_was_written(users, case, 
     page = browser("supervisor").get(f"/plants/{case.plant_id}/messages/").content.decode()
     assert f"to=technician-{users['technician'].pk}" in page and f"to=contact-{contact.pk}" in page
     assert "Please call the control room before going in." in page
+    network = browser("supervisor").get(f"/network/plants/{case.plant_id}/").content.decode()
+    assert f"/plants/{case.plant_id}/messages/" in network
 
 
 # ----------------------------------------------------------------------------------------------
