@@ -70,6 +70,8 @@ UTILITY_READS: Mapping[str, frozenset[str]] = {
     # Notifications: which channel, why, how it went; never the recipient, the gateway's words
     # (they quote addresses) or a technician's reply.
     "notification.queued": frozenset(f"notifications.{key}" for key in _NOTIFICATION),
+    # A message an operator wrote (issue 20): that one went, not to whom nor what it says.
+    "notification.written": frozenset(f"notifications.{key}" for key in _NOTIFICATION),
     "notification.sent": _DELIVERY,
     "notification.retry": _DELIVERY,
     "notification.failed": _DELIVERY,

@@ -29,6 +29,7 @@ class NotificationReason(models.TextChoices):
     CALLBACK_DUE = "callback_due", _("Callback due")
     REPORT = "report", _("Monthly service-level report")
     INCIDENT_UPDATE = "incident_update", _("Major incident update")
+    MESSAGE = "message", _("Written by an operator")
 
 
 class AttemptOutcome(models.TextChoices):

@@ -57,6 +57,20 @@ class Notification(models.Model):
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A message an operator wrote (issue 20) about a plant, with or without an intervention: the
+    # plant's page lists them, so one about a plant with no case still has a home.
+    plant = models.ForeignKey(
+        "dispatch.Plant", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    # Who wrote it (``reason`` message); empty for the messages Pronto writes itself.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
     reason = models.CharField(_("reason"), max_length=24, choices=NotificationReason.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
@@ -96,6 +110,7 @@ class Notification(models.Model):
             ),
             models.Index(fields=["intervention", "created_at"], name="notification_intervention_idx"),
             models.Index(fields=["channel", "gateway_id"], name="notification_gateway_idx"),
+            models.Index(fields=["plant", "created_at"], name="notification_plant_idx"),
             # The delivery poll's candidates: sent rows of one channel within a recent window
             # (emails and most SMS stay "sent" for good, so only that state is indexed).
             models.Index(

@@ -144,6 +144,14 @@ def _queued(event: Event, data: Data) -> str:
     return _("Notification queued: %(list)s.") % {"list": ", ".join(parts) or EMPTY}
 
 
+def _written(event: Event, data: Data) -> str:
+    """An SMS or email an operator wrote (issue 20); the text when the reader may read it."""
+    rows = data.get("notifications")
+    row = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
+    sentence = _("Message written: %(channel)s to %(recipient)s") % notification_parts(row)
+    return with_text(sentence, data.get("text"))
+
+
 def _sent(event: Event, data: Data) -> str:
     return _("%(channel)s to %(recipient)s sent at %(time)s (attempt %(attempt)s).") % {
         **notification_parts(data),
@@ -471,6 +479,7 @@ SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "intervention.note": _note,
     "intervention.phone_step": _phone_step,
     "notification.queued": _queued,
+    "notification.written": _written,
     "notification.sent": _sent,
     "notification.retry": _retry,
     "notification.failed": _failed,

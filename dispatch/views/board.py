@@ -156,6 +156,8 @@ class BoardRow:
     badge_title: str
     technician: str
     opened_at: str
+    # The technician's id: the cell's "SMS" and "Email" open the compose form (issue 20).
+    technician_id: int | None
     open_for: str
     caller: str
     summary: str
@@ -274,6 +276,7 @@ def _board_rows(
                 badge_label=badge.label,
                 badge_title=titles[item.plant_id],
                 technician=item.technician_name,
+                technician_id=item.technician_id,
                 opened_at=item.opened_at.isoformat(),
                 open_for=_duration_short(seconds_between(item.opened_at, board.now)),
                 caller=item.caller_number or "",
@@ -295,7 +298,7 @@ _ROW = (
     '<td><a id="board-iv-{pk}" href="{url}">{pk}</a></td><td>{priority_label}</td>'
     '<td class="status">{status_label}</td><td>{plant} <span class="muted">{municipality}</span></td>'
     '<td><span class="badge badge-{badge_state}"{badge_title}>{badge_label}</span></td>'
-    "<td>{technician}</td><td>{open_for}</td><td>{caller}</td><td>{summary}</td></tr>\n"
+    "<td>{technician}{compose}</td><td>{open_for}</td><td>{caller}</td><td>{summary}</td></tr>\n"
 )
 
 
@@ -307,8 +310,19 @@ def _rows_html(rows: list[BoardRow]) -> str:
     not_assigned = f'<span class="muted">{escape(_("not assigned"))}</span>'
     call, overdue, due_by = pgettext("verb: phone this number", "Call"), _("Overdue"), _("on site by")
     flag = f' <strong class="overdue-flag"><span aria-hidden="true">⚠</span> {escape(overdue)}</strong>'
+    sms, email, to = escape(_("SMS")), escape(_("Email")), escape(_("Write to %(name)s"))
     html: list[tuple[int, str]] = []
     for row in rows:
+        compose = ""
+        if row.technician_id is not None:
+            # The compose form's own address (notifications app), beside the name.
+            write = f"{escape(row.url)}messages/new/?to=technician-{row.technician_id}&amp;channel="
+            label = to % {"name": escape(row.technician)}
+            compose = (
+                f' <span class="compose-links" role="group" aria-label="{label}">'
+                f'<a id="board-sms-{row.pk}" href="{write}sms">{sms}</a> '
+                f'<a id="board-email-{row.pk}" href="{write}email">{email}</a></span>'
+            )
         open_for = f'<time datetime="{escape(row.opened_at)}">{escape(row.open_for)}</time>'
         if row.overdue:
             open_for += f'{flag} <span class="due-by">({escape(due_by)} {escape(row.due_by)})</span>'
@@ -341,6 +355,7 @@ def _rows_html(rows: list[BoardRow]) -> str:
                 badge_title=f' title="{escape(row.badge_title)}"' if row.badge_title else "",
                 badge_label=escape(row.badge_label),
                 technician=escape(row.technician) if row.technician else not_assigned,
+                compose=compose,
                 open_for=open_for,
                 caller=caller,
                 summary=escape(row.summary),

@@ -3,10 +3,13 @@ SMS gateway knocks on (delivery reports and replies), authenticated by tokens, n
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +22,13 @@ from notifications import selectors, services
 from notifications.sms_text import GSM7, sms_coding
 from notifications.tokens import inbound_address_allowed, inbound_token_valid, status_token_valid
 
-from .serializers import GatewayStatusSerializer, NotificationSerializer, SmsInboundSerializer
+from .serializers import (
+    GatewayStatusSerializer,
+    MessageUploadSerializer,
+    MessageWriteSerializer,
+    NotificationSerializer,
+    SmsInboundSerializer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +46,46 @@ class InterventionNotificationsView(APIView):
         intervention = dispatch_selectors.intervention_get_for_user(user=request.user, pk=pk)
         rows = selectors.notification_list_for_intervention(intervention=intervention)
         return Response(NotificationSerializer(rows, many=True).data)
+
+
+class InterventionMessagesView(APIView):
+    """Write an SMS or an email about an intervention to one technician or one contact of the
+    plant's customer (issue 20): 201 with the outbox row, delivered after commit like every
+    notification. JSON, or a multipart form with one more ``file`` to attach to an email."""
+
+    permission_classes = [HasActionRole]
+    action = "write"
+    action_roles = {"write": frozenset({Role.OPERATOR, Role.SUPERVISOR})}
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        request={"application/json": MessageWriteSerializer, "multipart/form-data": MessageUploadSerializer},
+        responses={201: NotificationSerializer},
+    )
+    def post(self, request, pk):
+        intervention = dispatch_selectors.intervention_get_for_user(user=request.user, pk=pk)
+        payload = MessageUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        file = data.get("file")
+        upload = None
+        if file is not None:
+            if file.size > settings.PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES:
+                raise DjangoValidationError({"file": _("The file is larger than every attachment may be.")})
+            upload = services.Upload(filename=file.name or "file", content=file.read())
+        row = services.message_send(
+            actor=request.user,
+            channel=data["channel"],
+            plant=intervention.plant,
+            intervention=intervention,
+            technician_id=data.get("technician"),
+            contact_id=data.get("contact"),
+            text=data["text"],
+            subject=data["subject"],
+            document_ids=data["documents"],
+            upload=upload,
+        )
+        return Response(NotificationSerializer(row).data, status=201)
 
 
 def _gateway_reply(text: str, status: int = 200) -> HttpResponse:

@@ -13,10 +13,12 @@ By subject: ``outbox`` (the rows the business changes ask for, files emailed to 
 contacts, and the helpers that write the outbox's steps into the history), ``delivery``
 (sending one row, its attempts and retries, delivery receipts), ``sweep`` (the sweeper: lost
 tasks, dead workers, delivery polls), ``escalation`` (the supervisors' warnings; unacknowledged
-assignments are the ``escalations`` app's), ``replies`` (acknowledgements by SMS) and ``contact_points`` (the
-technicians' channels, kept by the supervisors). Callers import from here.
+assignments are the ``escalations`` app's), ``replies`` (acknowledgements by SMS), ``compose``
+(the SMS and emails an operator writes) and ``contact_points`` (the technicians' channels, kept
+by the supervisors). Callers import from here.
 """
 
+from .compose import Upload, message_send
 from .contact_points import contact_point_add, contact_point_change, contact_point_set_active
 from .delivery import notification_deliver, notification_receipt_apply, retry_delay
 from .outbox import (
@@ -44,6 +46,8 @@ __all__ = [
     "reply_parse",
     "retry_delay",
     "email_files_send",
+    "message_send",
+    "Upload",
     "contact_point_add",
     "contact_point_change",
     "contact_point_set_active",

@@ -39,15 +39,21 @@ NOTIFICATION_SEND = "notifications.tasks.notification_send"
 
 
 def _record(
-    intervention_id: int | None, kind: str, data: dict, *, locked: Intervention | None = None
+    intervention_id: int | None,
+    kind: str,
+    data: dict,
+    *,
+    locked: Intervention | None = None,
+    actor=None,
 ) -> None:
     """Write into the intervention's history under its row lock (the chain's order). ``locked``:
-    the intervention, when the caller already holds its lock in this transaction."""
+    the intervention, when the caller already holds its lock in this transaction; ``actor``: the
+    person who asked (None: Pronto itself)."""
     if intervention_id is None:
         return
     if locked is None or locked.pk != intervention_id:
         locked = Intervention.objects.select_for_update().get(pk=intervention_id)
-    event_record(subject=locked, kind=kind, actor=None, data=data)
+    event_record(subject=locked, kind=kind, actor=actor, data=data)
 
 
 def person_name(user) -> str:
