@@ -5,6 +5,8 @@ Star-imported by ``config/settings.py`` (before its beat schedule, which polls e
 (the demo's default) nothing is polled and the fax inbox says so.
 """
 
+import shutil
+
 import environ
 
 _env = environ.Env()
@@ -54,3 +56,10 @@ if _env.str("PRONTO_INBOUND_HYLAFAX_HOST", default=""):
             "timeout": _env.float("PRONTO_INBOUND_HYLAFAX_TIMEOUT_SECONDS", default=30.0),
         },
     }
+
+# OCR of faxes that are only images (fax machines send TIFF pages; scanned PDFs): the cover
+# page's plant code and reference are read with Tesseract (Debian tesseract-ocr, -ita). Empty:
+# no OCR; such faxes match by sender's number or subject, or wait in the inbox.
+PRONTO_INBOUND_OCR_COMMAND = _env.str("PRONTO_INBOUND_OCR_COMMAND", default=shutil.which("tesseract") or "")
+PRONTO_INBOUND_OCR_LANGUAGES = _env.str("PRONTO_INBOUND_OCR_LANGUAGES", default="ita+eng")
+PRONTO_INBOUND_OCR_TIMEOUT_SECONDS = _env.float("PRONTO_INBOUND_OCR_TIMEOUT_SECONDS", default=30.0)

@@ -1,5 +1,6 @@
 """A received fax as a PDF: PDFs kept as they came, TIFFs (a fax machine's own format, one frame
-per page) converted page by page at their own resolution; the cover page's text read back."""
+per page) converted page by page at their own resolution; the cover page's text read back (by
+OCR when the page is only an image: ``inbound.ocr``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from dispatch.files import PDF, SNIFF_BYTES, TIFF, file_type_sniff
+from inbound.ocr import ocr_configured, page_text_ocr
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +32,9 @@ def is_fax_file(content: bytes) -> bool:
 
 
 def fax_pdf(content: bytes) -> tuple[bytes, int, str]:
-    """``(pdf, pages, cover_text)`` for a received PDF or TIFF; ``NotAFax`` otherwise. A TIFF
-    has no text (nothing here reads images), so its cover text is ""."""
+    """``(pdf, pages, cover_text)`` for a received PDF or TIFF; ``NotAFax`` otherwise. A TIFF,
+    or a PDF whose first page has no text (a scan), has its cover text read by OCR when it is
+    configured, else ""."""
     found = file_type_sniff(content[:SNIFF_BYTES])
     if found == PDF:
         try:
@@ -39,15 +42,39 @@ def fax_pdf(content: bytes) -> tuple[bytes, int, str]:
             pages = len(reader.pages)
             if not 0 < pages <= MAX_PAGES:
                 raise NotAFax(_("A fax of %(pages)d pages is not accepted.") % {"pages": pages})
-            text = (reader.pages[0].extract_text() or "")[:COVER_TEXT_CHARS]
+            text = (reader.pages[0].extract_text() or "").strip()
+            if not text and ocr_configured():
+                text = _pdf_cover_ocr(reader)
         except (PyPdfError, ValueError, KeyError, TypeError) as exc:
             if isinstance(exc, NotAFax):
                 raise
             raise NotAFax(_("The PDF cannot be read: %(error)s") % {"error": exc}) from exc
-        return content, pages, text
+        return content, pages, text[:COVER_TEXT_CHARS]
     if found == TIFF:
-        return _tiff_to_pdf(content), _tiff_pages(content), ""
+        pdf = _tiff_to_pdf(content)
+        return pdf, _tiff_pages(content), _tiff_cover_ocr(content)[:COVER_TEXT_CHARS]
     raise NotAFax(_("The file is neither a PDF nor a TIFF."))
+
+
+def _pdf_cover_ocr(reader: PdfReader) -> str:
+    """The text on the largest image of the first page: a scanned or faxed page is one image."""
+    images = list(reader.pages[0].images)
+    if not images:
+        return ""
+    largest = max(images, key=lambda found: len(found.data))
+    try:
+        image = largest.image
+    except (OSError, ValueError, UnidentifiedImageError) as exc:
+        logger.warning("the cover image of a received PDF cannot be read: %s", exc)
+        return ""
+    return page_text_ocr(image) if image is not None else ""
+
+
+def _tiff_cover_ocr(content: bytes) -> str:
+    if not ocr_configured():
+        return ""
+    with Image.open(io.BytesIO(content)) as image:
+        return page_text_ocr(image)
 
 
 def _tiff_pages(content: bytes) -> int:

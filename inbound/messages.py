@@ -28,9 +28,11 @@ QUOTE_START = re.compile(
 )
 # "<hex@pronto>": the Message-ID every email Pronto sends carries (notifications.backends.smtp).
 PRONTO_MESSAGE_ID = re.compile(r"<([A-Za-z0-9]{1,64})@pronto>")
-# "#123", "intervention 123", "intervento n. 123", "rif. 123" / "ref 123".
+# "#123", "intervention 123", "intervento n. 123", "rif. 123" / "ref 123", and "INT-123": the
+# reference the dispatch fax asks to quote (notifications.rendering.fax_reference).
 REFERENCE = re.compile(
-    r"(?:#\s?|\b(?:intervention|intervento|rif\.?|ref\.?)\s*(?:n\.?|no\.?|nr\.?)?\s*#?\s*)([0-9]{1,9})\b",
+    r"(?:#\s?|\bINT-\s?|\b(?:intervention|intervento|rif\.?|ref\.?)\s*(?:n\.?|no\.?|nr\.?)?\s*(?:#|INT-)?\s*)"
+    r"([0-9]{1,9})\b",
     re.IGNORECASE,
 )
 
