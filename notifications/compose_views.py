@@ -55,6 +55,8 @@ def plant_messages(request: HttpRequest, pk: int) -> HttpResponse:
             "recipients": selectors.message_recipients(plant=plant),
             "new_url": reverse("notifications:plant-message-new", args=[plant.pk]),
             "written": selectors.message_list_for_plant(plant=plant),
+            # The plant's archive (documents, received faxes with their sender and pages).
+            "archive": selectors.plant_documents_for_message(plant=plant, user=request.user)[:100],
         },
     )
 

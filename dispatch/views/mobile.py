@@ -129,6 +129,9 @@ def intervention(request, pk):
         "documents": selectors.plant_document_list_for_user(user=request.user)
         .filter(plant=plant, kind=DocumentKind.DOCUMENT)
         .order_by("title")[:20],
+        "faxes": selectors.plant_document_list_for_user(user=request.user)
+        .filter(plant=plant, kind=DocumentKind.FAX_RECEIVED)
+        .order_by("-received_at", "-pk")[:10],
         "photos": selectors.intervention_photos(intervention=item, user=request.user),
         "photo_max_pixels": settings.PRONTO_PHOTO_MAX_PIXELS,
         "state": plant_state_get(plant=plant),

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from PIL import Image
 
 from dispatch.choices import DocumentKind
@@ -195,3 +196,22 @@ def test_the_inbox_files_by_code_and_says_what_went_wrong(users, plant, browser)
     again = client.post(f"/inbound/faxes/{fax.pk}/file/", {"target": f"p:{plant.pk}"}, follow=True)
     assert "already filed" in again.content.decode()
     assert PlantDocument.objects.filter(kind=DocumentKind.FAX_RECEIVED).count() == 1
+
+
+def test_a_fax_filed_on_a_case_is_in_the_plants_archive_and_on_the_technicians_phone(users, plant, client):
+    intervention = intervention_in(S.ON_SITE, users=users, plant=plant)
+    fetched = Fetched(key="9", raw=blank_pdf(3), message_id="m9", sender_number="+390255501234")
+    services.inbound_poll(sources=[MemorySource([fetched])])
+    # Filed on the case: a technician sees the faxes of the cases they were sent to.
+    services.fax_file(actor=users["operator"], fax=ReceivedFax.objects.get(), intervention=intervention)
+    document = PlantDocument.objects.get(kind=DocumentKind.FAX_RECEIVED)
+    link = reverse("dispatch:plant-document", args=[plant.pk, document.pk])
+
+    client.force_login(users["operator"])
+    page = client.get(reverse("notifications:plant-messages", args=[plant.pk])).content.decode()
+    archive = page[page.index('class="plant-archive"') :]
+    assert link in archive and "from +390255501234, 3 pages" in archive
+
+    client.force_login(users["technician"])
+    phone = client.get(reverse("dispatch:m-intervention", args=[intervention.pk])).content.decode()
+    assert "Faxes received" in phone and link in phone and "3 pages" in phone
