@@ -105,10 +105,13 @@
     if (!context) { return; }
     if (context.state !== "running") {
       held = kind;
-      context.resume().catch(function () {});
+      // Resolves once the browser lets the page sound (maybe on input caught elsewhere).
+      context.resume().then(playHeld).catch(function () {});
       showBlocked();
       return;
     }
+    // Whatever was held back is said by this tone: the notice goes.
+    if (held) { held = null; showBlocked(); }
     var pitches = kind === "critical" ? [988, 740, 988] : [880, 660], start = context.currentTime + 0.02;
     pitches.forEach(function (pitch, i) {
       var oscillator = context.createOscillator(), gain = context.createGain(), at = start + i * 0.25;
@@ -126,14 +129,15 @@
     window.prontoAlertTones += 1;
   }
 
+  function playHeld() {
+    if (held && audio && audio.state === "running") { tone(held); }
+  }
+  // The context may already run when the input comes (the browser counted the page as used
+  // before, or an earlier resume() went through): what was held back plays all the same.
   function unlock() {
-    if (!audio || audio.state === "running") { return; }
-    audio.resume().then(function () {
-      var kind = held;
-      held = null;
-      showBlocked();
-      if (kind) { tone(kind); }
-    }).catch(function () {});
+    if (!audio) { return; }
+    if (audio.state === "running") { playHeld(); return; }
+    audio.resume().then(playHeld).catch(function () {});
   }
   // Browsers differ on which of these grants the page its "user activation" (a pointerdown may
   // not, the click after it does): each tries, the first that works plays what was held.

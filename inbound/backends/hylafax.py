@@ -23,8 +23,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import Fetched, InboundSource, SourceUnavailable
 
-# file | pages | TSI | caller id number | time received | "*" while receiving
-RECEIVED_FORMAT = "%f|%p|%s|%j|%t|%z"
+# file | pages | TSI | caller id number | time received (extended: hfaxd's compact %t is not
+# stable, it gave "11:25" on one LIST and nothing on the next) | "*" while receiving
+RECEIVED_FORMAT = "%f|%p|%s|%j|%Y|%z"
 
 
 class HylafaxRecvqSource(InboundSource):

@@ -150,3 +150,21 @@ def test_a_sound_the_browser_holds_back_is_said_and_plays_at_the_first_click(
         wait_until(page, f"{TONES} >= 1")
     finally:
         strict.close()
+
+
+def test_a_held_sound_plays_at_the_first_click_when_the_context_already_runs_by_then(signed_in, users, plant):
+    # The other order of the same race: by the first input the browser has let the context run
+    # (it counted the page as used, or the tone's own resume() went through), so there is
+    # nothing left to resume; what was held back must play and the notice go all the same.
+    page = signed_in("operator")
+    page.context.add_init_script(HOLD_AUDIO_UNTIL_INPUT)
+    page.goto("/calls/")
+    ring()
+    page.wait_for_url(re.compile(r"/calls/\d+/$"), timeout=10_000)
+    expect(page.locator("#alert-sound-blocked")).to_be_visible()
+    assert page.evaluate(TONES) == 0
+
+    page.get_by_role("heading", name=re.compile(r"Call #\d+")).click()
+
+    expect(page.locator("#alert-sound-blocked")).to_be_hidden()
+    wait_until(page, f"{TONES} >= 1")
