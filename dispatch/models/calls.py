@@ -95,6 +95,9 @@ class Call(models.Model):
     )
     call_type = models.CharField(_("call type"), max_length=32, choices=CallType.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+    # A quality group's mystery call: kept out of the regulator's figures and of the surveys,
+    # kept in the operator's reviews (flagged by a supervisor, an event in the call's history).
+    is_test = models.BooleanField(_("test call"), default=False)
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
