@@ -25,6 +25,7 @@ urlpatterns = [
     path("calls/<int:pk>/script/", views.call_script, name="call-script"),
     path("calls/<int:pk>/intervention/", views.call_intervention_open, name="call-intervention"),
     path("calls/<int:pk>/plant/", views.call_plant_set, name="call-plant"),
+    path("calls/<int:pk>/test-call/", views.call_test_flag, name="call-test-flag"),
     path("calls/<int:pk>/plants/", views.call_plant_search, name="call-plant-search"),
     path("calls/<int:pk>/script/apply/", views.call_script_apply, name="call-script-apply"),
     path("scripts/", views.script_list, name="script-list"),

@@ -208,6 +208,8 @@ class Report:
     profiles: list[ProfileReport]
     apart: dict[str, int]
     outside: dict[str, int]
+    # The quality group's test calls in the period: never in the figures, only counted.
+    test_calls: int = 0
     rules: list[str] = field(default_factory=lambda: [str(rule) for rule in RULES])
 
 
@@ -264,6 +266,7 @@ def report_data(report: Report) -> dict:
         "profiles": [_profile_data(item) for item in report.profiles],
         "apart": _counts(report.apart),
         "outside": _counts(report.outside),
+        "test_calls": int(report.test_calls),
     }
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 

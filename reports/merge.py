@@ -72,5 +72,5 @@ def reports_merge(reports: list[Report], *, misses_limit: int = 200) -> Report:
     return Report(
         customer=first.customer, date_from=first.date_from, date_to=last.date_to, time_zone=first.time_zone,
         start=first.start, end=last.end, group_by=first.group_by, computed_at=last.computed_at,
-        profiles=profiles, apart=apart, outside=outside,
+        profiles=profiles, apart=apart, outside=outside, test_calls=sum(r.test_calls for r in reports),
     )  # fmt: skip

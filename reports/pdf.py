@@ -70,8 +70,10 @@ def report_pdf(data: dict, *, digest: str, issued: str, note: str = "", author: 
         story.append(p(_("Note: %(note)s") % {"note": note}))
     for profile in data["profiles"]:
         story += _profile_section(profile, p, styles, regular, bold)
-    if data["apart"] or data["outside"]:
+    if data["apart"] or data["outside"] or data.get("test_calls"):
         story.append(p(_("Not held to a standard"), "h2"))
+        if data.get("test_calls"):
+            story.append(p(_("Test calls (left out of every figure): %(n)s") % {"n": data["test_calls"]}))
         for call_type, count in data["apart"].items():
             story.append(p(_("%(t)s: %(n)s (counted apart)") % {"t": call_type, "n": count}))
         for call_type, count in data["outside"].items():

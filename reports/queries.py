@@ -99,7 +99,10 @@ def service_level_report(
 
 
 def _report(customer, date_from, date_to, group_by, misses_limit, now, tz, start, end) -> Report:
-    calls = Call.objects.filter(plant__customer=customer, received_at__gte=start, received_at__lt=end)
+    in_period = Call.objects.filter(plant__customer=customer, received_at__gte=start, received_at__lt=end)
+    # A test call (the quality group posing as a caller) is not a customer's emergency.
+    calls = in_period.filter(is_test=False)
+    test_calls = in_period.filter(is_test=True).count()
     profiles = profiles_for_customer(customer)
     by_type = dict(
         calls.order_by().values_list("call_type").annotate(n=Count("pk")).values_list("call_type", "n")
@@ -119,6 +122,7 @@ def _report(customer, date_from, date_to, group_by, misses_limit, now, tz, start
     return Report(
         customer=customer, date_from=date_from, date_to=date_to, time_zone=str(tz), start=start, end=end,
         group_by=group_by, computed_at=now, profiles=reports, apart=apart, outside=outside,
+        test_calls=test_calls,
     )  # fmt: skip
 
 
@@ -332,7 +336,7 @@ def misses_all(*, report: Report, profile: ServiceLevelProfile, now: dt.datetime
     oldest first, read in chunks (for the CSV export: an inspector gets the whole list)."""
     calls = Call.objects.filter(
         plant__customer=report.customer, received_at__gte=report.start, received_at__lt=report.end,
-        call_type__in=profile.call_types,
+        call_type__in=profile.call_types, is_test=False,
     )  # fmt: skip
     tz = ZoneInfo(report.time_zone)
     per_call, _computed = _per_call(

@@ -78,7 +78,12 @@ class CallSerializer(ShallowFieldsMixin, serializers.Serializer):
     notes = serializers.CharField(read_only=True)
     source = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a field named like an attribute of Field; DRF keeps them apart
     external_id = serializers.CharField(read_only=True, allow_null=True)
+    is_test = serializers.BooleanField(read_only=True, help_text="A quality group's test call.")
     created_at = serializers.DateTimeField(read_only=True)
+
+
+class CallTestFlagSerializer(serializers.Serializer):
+    is_test = serializers.BooleanField()
 
 
 class EarlierCallSerializer(serializers.ModelSerializer):

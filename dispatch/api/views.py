@@ -21,6 +21,7 @@ from .serializers import (
     CallbackSerializer,
     CallDetailSerializer,
     CallSerializer,
+    CallTestFlagSerializer,
     CallWriteSerializer,
     EventSerializer,
     InterventionAssignSerializer,
@@ -50,7 +51,13 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [HasActionRole]
-    action_roles = {**READ_ACTIONS, "history": ALL_ROLES, "create": STAFF, "partial_update": STAFF}
+    action_roles = {
+        **READ_ACTIONS,
+        "history": ALL_ROLES,
+        "create": STAFF,
+        "partial_update": STAFF,
+        "test_call": frozenset({Role.SUPERVISOR}),
+    }
     filterset_class = CallFilter
     serializer_class = CallSerializer
 
@@ -83,6 +90,16 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
         payload = CallWriteSerializer(data=request.data, partial=True, context={"request": request})
         payload.is_valid(raise_exception=True)
         call = services.call_update(actor=request.user, call=call, **payload.validated_data)
+        return Response(CallSerializer(call).data)
+
+    @extend_schema(request=CallTestFlagSerializer, responses={200: CallSerializer})
+    @action(detail=True, methods=["post"], url_path="test-call")
+    def test_call(self, request, pk=None):
+        call = self.get_object()
+        payload = CallTestFlagSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        is_test = payload.validated_data["is_test"]
+        call = services.call_test_flag(actor=request.user, call=call, is_test=is_test)
         return Response(CallSerializer(call).data)
 
     # The whole history, oldest first: neither paginated nor filtered (the list's filters are

@@ -17,7 +17,7 @@ from .callbacks import (
     callback_schedule,
     callbacks_remind,
 )
-from .calls import call_changes_apply, call_log, call_update
+from .calls import call_changes_apply, call_log, call_test_flag, call_update
 from .field import (
     intervention_step_apply,
     technician_duty_set,
@@ -49,6 +49,7 @@ __all__ = [
     "call_log",
     "call_script_answer",
     "call_script_save",
+    "call_test_flag",
     "call_update",
     "callback_cancel",
     "callback_complete",

@@ -304,3 +304,21 @@ def call_update(*, actor, call: Call, **changes) -> Call:
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
         return call_changes_apply(call=locked, actor=actor, changes=changes, kind="call.updated")
+
+
+def call_test_flag(*, actor, call: Call, is_test: bool) -> Call:
+    """A supervisor marks an ended call as the quality group's test call (or takes the mark
+    back): it leaves the regulator's figures and the caller surveys, and stays in the operator's
+    reviews. Only once the call has ended, so that nothing on the operator's screens tells them
+    while they are taking it."""
+    require_role(actor, Role.SUPERVISOR)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.is_test == is_test:
+            return locked
+        if not locked.is_ended:
+            raise ValidationError({"is_test": _("A call is marked as a test call once it has ended.")})
+        locked.is_test = is_test
+        locked.save(update_fields=["is_test"])
+        event_record(subject=locked, kind="call.test_flagged", actor=actor, data={"is_test": is_test})
+        return locked

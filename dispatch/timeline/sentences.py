@@ -342,6 +342,12 @@ def _incident_attached(event: Event, data: Data) -> str:
     return _("Attached to the major incident %(title)s.") % {"title": label(data.get("title"))}
 
 
+def _call_test_flagged(event: Event, data: Data) -> str:
+    if data.get("is_test"):
+        return _("Marked as a test call: left out of the regulator's figures and the surveys.")
+    return _("No longer marked as a test call.")
+
+
 SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "escalation.step": _escalation_step,
     "escalation.stopped": _escalation_stopped,
@@ -359,6 +365,7 @@ SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "clock.breached": _clock_breached,
     "call.logged": _call_logged,
     "call.updated": _call_updated,
+    "call.test_flagged": _call_test_flagged,
     "call.answered": _call_answered,
     "call.ended": _call_ended,
     "call.script_answer": _script_answer,

@@ -12,6 +12,7 @@ from .calls import (
     call_plant_check,
     call_plant_search,
     call_plant_set,
+    call_test_flag,
 )
 from .common import ALL_ROLES, STAFF, form_error_text, role_required
 from .interventions import (
@@ -38,6 +39,7 @@ __all__ = [
     "call_plant_check",
     "call_plant_search",
     "call_plant_set",
+    "call_test_flag",
     "call_script",
     "call_script_apply",
     "call_status",

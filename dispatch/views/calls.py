@@ -89,6 +89,7 @@ def call_detail(request, pk):
                 else []
             ),
             "badge": plant_badge_for_call(call=call, check=latest_check),
+            "can_flag_test": call.is_ended and has_role(request.user, Role.SUPERVISOR),
             "can_check": call.plant_id is not None and has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
             "latest_check": latest_check,
             "callbacks": call.callbacks.order_by("due_at") if staff else None,
@@ -130,6 +131,23 @@ def call_plant_set(request, pk):
     else:
         services.call_update(actor=request.user, call=call, plant=plant)
         messages.success(request, _("Plant set: %(plant)s.") % {"plant": plant})
+    return redirect("dispatch:call-detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def call_test_flag(request, pk):
+    """A supervisor marks an ended call as a test call, or takes the mark back."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    is_test = request.POST.get("is_test") == "1"
+    try:
+        services.call_test_flag(actor=request.user, call=call, is_test=is_test)
+    except ValidationError as exc:
+        messages.error(request, form_error_text(exc))
+    else:
+        messages.success(
+            request, _("Marked as a test call.") if is_test else _("No longer marked as a test call.")
+        )
     return redirect("dispatch:call-detail", pk=pk)
 
 

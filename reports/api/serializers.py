@@ -97,3 +97,4 @@ class ServiceLevelReportSerializer(serializers.Serializer):
     outside = serializers.DictField(
         child=serializers.IntegerField(), help_text="Calls outside the statistics, by type."
     )
+    test_calls = serializers.IntegerField(help_text="Test calls in the period, left out of every figure.")

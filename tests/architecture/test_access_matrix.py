@@ -396,6 +396,10 @@ MATRIX = [
     R("calls/<int:pk>/plant/", "POST", url="/calls/{call}/plant/", body={"plant_code": "P2"},
       operator=To("/calls/{call}/"), technician=403, technician2=403, supervisor=To("/calls/{call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("calls/<int:pk>/plant/", "GET", url="/calls/{call}/plant/", **every(405)),
+    # a test call (issue 21): supervisors only, once the call has ended (this one has)
+    R("calls/<int:pk>/test-call/", "POST", url="/calls/{ended_call}/test-call/", body={"is_test": "1"},
+      operator=403, technician=403, technician2=403, supervisor=To("/calls/{ended_call}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("calls/<int:pk>/test-call/", "GET", url="/calls/{call}/test-call/", **every(405)),
     # the call screen's plant type-ahead (issue 16): staff only; a query past 100 characters is a 400
     R("calls/<int:pk>/plants/", "GET", url="/calls/{call}/plants/", query={"q": "P"},
       operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
@@ -676,6 +680,9 @@ MATRIX = [
     R("api/calls/<pk>/", "DELETE", url="/api/calls/{call}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/calls/<pk>/history/", "GET", url="/api/calls/{call}/history/", writes=True, operator=200, technician=200, technician2=404, supervisor=200, utility=200, utility_b=404, norole=403, anon=401),
     R("api/calls/<pk>/history/", "POST", url="/api/calls/{call}/history/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/calls/<pk>/test-call/", "POST", url="/api/calls/{ended_call}/test-call/", body={"is_test": True},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/calls/<pk>/test-call/", "GET", url="/api/calls/{call}/test-call/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     # plants
     R("api/plants/", "GET", operator=200, technician=200, technician2=200, supervisor=200, utility=200, utility_b=200, norole=403, anon=401),
     R("api/plants/", "POST", body={"code": "P9"}, operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -1263,7 +1270,10 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
         fetched=Fetched(key="2", raw=b"garbage", message_id="matrix-bad"),
     )
     inbound_failed = item_process(item=garbled)
+    ended_call = call_logged(users, plant)
+    services.call_update(actor=operator, call=ended_call, ended_at=timezone.now())
     ids = {
+        "ended_call": ended_call.pk,
         "received_fax": received_fax.pk, "inbound_failed": inbound_failed.pk,
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -1525,7 +1535,8 @@ def test_each_row_reaches_its_route():
          "photo", "fax", "callback", "signoff", "signoff2", "run", "run2", "profile", "notification", "technician",
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
-         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident", "received_fax", "inbound_failed"], 7,
+         "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident", "received_fax", "inbound_failed",
+         "ended_call"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x",
          "incident_token": "x"}  # fmt: skip
     wrong = []
