@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "network",
     "incidents",
     "inbound",
+    "reviews",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -220,6 +221,7 @@ PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", defau
 PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
 PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8)
 from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
+from config.reviews_settings import *  # noqa: E402,F403  (issue 21: the quality group's reviews)
 
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
@@ -239,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     # Personal data past its retention policy (docs/privacy.md); idempotent, in short batches.
     "privacy-retention": {"task": "privacy.tasks.personal_data_retention", "schedule": 86400.0},
     "inbound-poll": {"task": "inbound.tasks.inbound_poll", "schedule": PRONTO_INBOUND_POLL_SECONDS},  # noqa: F405
+    "review-samples": {"task": "reviews.tasks.review_samples_draw", "schedule": 3600.0},  # last month's, once
 }
 
 # Telephony webhook: HMAC-SHA256 over "<timestamp>.<body>" with this shared secret.

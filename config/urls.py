@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("oncall.urls")),
     path("", include("escalations.urls")),
     path("", include("network.urls")),
+    path("", include("reviews.urls")),
     path("", include("incidents.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
