@@ -1,0 +1,9 @@
+from django.urls import path
+
+from .views import ComplaintHandleView, ComplaintsView, ComplaintView
+
+urlpatterns = [
+    path("complaints/", ComplaintsView.as_view(), name="complaints-api-list"),
+    path("complaints/<int:pk>/", ComplaintView.as_view(), name="complaints-api-detail"),
+    path("complaints/<int:pk>/handle/", ComplaintHandleView.as_view(), name="complaints-api-handle"),
+]
