@@ -43,8 +43,8 @@ def test_the_text_is_in_the_centres_language(ended_call, settings):
     ended_call(MOBILE)
     surveys_send_due()
     body = Notification.objects.get(reason="survey").body
-    # The catalogue may not have it yet; either way it is one GSM-7 text naming the customer.
-    assert body.startswith("Customer One:")
+    assert body.startswith("Customer One: come valuta il servizio ricevuto al telefono?")
+    assert "da 1 (pessimo) a 5 (ottimo)" in body and "STOP" in body and len(body) <= 160
     from notifications.sms_text import GSM7, sms_coding
 
     assert sms_coding(body) == GSM7
