@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from dispatch.api.fields import ScopedPrimaryKeyRelatedField
+from dispatch.models import Call
 from feedback.choices import ComplaintStatus
 from feedback.models import Complaint
 
@@ -31,3 +33,18 @@ class ComplaintQuerySerializer(serializers.Serializer):
 
 class ComplaintHandleSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=2000)
+
+
+class ComplaintOpenSerializer(serializers.Serializer):
+    """A complaint taken on the phone: what the caller said, about which call (optional)."""
+
+    call = ScopedPrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
+    text = serializers.CharField(max_length=2000)
+
+
+class OptOutSerializer(serializers.Serializer):
+    """A number whose caller asked for no surveys (any common written form; stored as E.164)."""
+
+    number = serializers.CharField(max_length=40)
+    created_at = serializers.DateTimeField(read_only=True)
+    how = serializers.CharField(read_only=True)

@@ -14,9 +14,16 @@ from dispatch.choices import Role
 from feedback import selectors, services
 from feedback.models import Complaint
 
-from .serializers import ComplaintHandleSerializer, ComplaintQuerySerializer, ComplaintSerializer
+from .serializers import (
+    ComplaintHandleSerializer,
+    ComplaintOpenSerializer,
+    ComplaintQuerySerializer,
+    ComplaintSerializer,
+    OptOutSerializer,
+)
 
 SUPERVISORS = frozenset({Role.SUPERVISOR})
+STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 
 
 class _View(GenericAPIView):
@@ -37,9 +44,12 @@ class _View(GenericAPIView):
 
 
 class ComplaintsView(_View):
-    """Every complaint, newest first; ``status`` filters (open, handled)."""
+    """Every complaint, newest first; ``status`` filters (open, handled) (supervisors). POST: an
+    operator or a supervisor writes down a complaint taken on the phone (201)."""
 
     pagination_class = LimitOffsetPage
+    write_action = "open"
+    action_roles = {"read": SUPERVISORS, "open": STAFF}
 
     @extend_schema(parameters=[ComplaintQuerySerializer], responses={200: ComplaintSerializer(many=True)})
     def get(self, request: Request) -> Response:
@@ -48,6 +58,15 @@ class ComplaintsView(_View):
         rows = selectors.complaint_list_for_user(user=request.user, status=query.validated_data.get("status"))
         page = self.paginate_queryset(rows) or []
         return self.get_paginated_response(ComplaintSerializer(page, many=True).data)
+
+    @extend_schema(request=ComplaintOpenSerializer, responses={201: ComplaintSerializer})
+    def post(self, request: Request) -> Response:
+        payload = ComplaintOpenSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        complaint = services.complaint_open(
+            actor=request.user, call=payload.validated_data.get("call"), text=payload.validated_data["text"]
+        )
+        return Response(ComplaintSerializer(complaint).data, status=201)
 
 
 class ComplaintView(_View):
@@ -73,3 +92,19 @@ class ComplaintHandleView(_View):
         return Response(
             ComplaintSerializer(selectors.complaint_get_for_user(user=request.user, pk=handled.pk)).data
         )
+
+
+class OptOutsView(_View):
+    """An operator or a supervisor notes that a caller wants no surveys (asked on the phone):
+    201 with the opt-out, the same one again when the number had it already."""
+
+    write_action = "opt_out"
+    action_roles = {"opt_out": STAFF}
+    serializer_class = OptOutSerializer  # type: ignore[assignment]
+
+    @extend_schema(request=OptOutSerializer, responses={201: OptOutSerializer})
+    def post(self, request: Request) -> Response:
+        payload = OptOutSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        optout = services.optout_set(actor=request.user, number=payload.validated_data["number"])
+        return Response(OptOutSerializer(optout).data, status=201)

@@ -1107,7 +1107,11 @@ MATRIX = [
     R("api/incidents/<int:pk>/updates/", "GET", url="/api/incidents/{incident}/updates/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     # Issue 21: complaints over the API (supervisors).
     R("api/complaints/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
-    R("api/complaints/", "POST", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/complaints/", "POST", body={"call": "{call}", "text": "Waited too long."},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/survey-opt-outs/", "POST", body={"number": "347 123 4567"},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/survey-opt-outs/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/complaints/<int:pk>/", "GET", url="/api/complaints/{complaint}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
     R("api/complaints/<int:pk>/", "POST", url="/api/complaints/{complaint}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/complaints/<int:pk>/handle/", "POST", url="/api/complaints/{complaint}/handle/", body={"notes": "Called back, apologised."},

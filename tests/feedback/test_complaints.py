@@ -114,3 +114,18 @@ def test_an_erasure_blanks_the_surveys_number_and_keeps_the_score(low_score, use
     assert survey.number == "" and survey.score == 1
     # A reply from the number finds no survey any more.
     assert survey_reply_apply(number=MOBILE, text="5") is None
+
+
+def test_operators_write_down_complaints_and_opt_outs_over_the_api(ended_call, client_for):
+    call = ended_call(MOBILE)
+    api = client_for("operator")
+    opened = api.post("/api/complaints/", {"call": call.pk, "text": "Nobody called back."}, format="json")
+    assert opened.status_code == 201
+    complaint = Complaint.objects.get(pk=opened.json()["id"])
+    assert (complaint.call, complaint.source, complaint.status) == (call, "operator", "open")
+    assert call.events.filter(kind="feedback.complaint_opened", data__complaint=complaint.pk).exists()
+
+    opted = api.post("/api/survey-opt-outs/", {"number": "347 123 4567"}, format="json")
+    assert opted.status_code == 201 and opted.json()["how"] == "operator"
+    assert api.post("/api/survey-opt-outs/", {"number": "not a number"}, format="json").status_code == 400
+    assert surveys_send_due() == 0  # the opted-out number's call is not surveyed
