@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "network",
     "incidents",
     "inbound",
+    "feedback",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -219,6 +220,7 @@ CELERY_DB_REUSE_MAX = 1000
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
 PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
 PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8)
+from config.feedback_settings import *  # noqa: E402,F403  (issue 21: caller satisfaction)
 from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
 
 CELERY_BEAT_SCHEDULE = {
@@ -239,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     # Personal data past its retention policy (docs/privacy.md); idempotent, in short batches.
     "privacy-retention": {"task": "privacy.tasks.personal_data_retention", "schedule": 86400.0},
     "inbound-poll": {"task": "inbound.tasks.inbound_poll", "schedule": PRONTO_INBOUND_POLL_SECONDS},  # noqa: F405
+    **FEEDBACK_BEAT_SCHEDULE,  # noqa: F405
 }
 
 # Telephony webhook: HMAC-SHA256 over "<timestamp>.<body>" with this shared secret.
@@ -246,7 +249,6 @@ PRONTO_TELEPHONY_SECRET = env.str(
     "PRONTO_TELEPHONY_SECRET", default="" if PRODUCTION else PRONTO_DEMO_VALUES["PRONTO_TELEPHONY_SECRET"]
 )
 PRONTO_TELEPHONY_MAX_SKEW_SECONDS = env.int("PRONTO_TELEPHONY_MAX_SKEW_SECONDS", default=300)
-
 # Call routing (docs/telephony.md): the public holidays its rules know (`holidays` country and subdivision
 # codes); how long each process keeps its reference tables (classes, lines, teams, queues' skills).
 PRONTO_HOLIDAYS_COUNTRY = env.str("PRONTO_HOLIDAYS_COUNTRY", default="IT")
@@ -302,7 +304,6 @@ AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 # axes' own log lines hide usernames and addresses; dispatch.signin logs each lock-out with both.
 AXES_VERBOSE = False
-
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each expires this many hours
 # after it was obtained and can be revoked (POST /api/auth/token/revoke/, .../revoke-all/).
 PRONTO_API_TOKEN_HOURS = env.int("PRONTO_API_TOKEN_HOURS", default=12)
@@ -311,7 +312,6 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
-
 # Shared cache: Redis in production (CACHE_URL=redis://...), per-process memory otherwise.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pronto")}
 # How long a user's roles may be served from the cache (0: read the groups on every request).

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("notifications.api.urls")),
     path("api/", include("reports.api.urls")),
     path("api/", include("privacy.api.urls")),
+    path("api/", include("feedback.api.urls")),
     path("api/", include("dispatch.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("", include("inbound.urls")),
+    path("", include("feedback.urls")),
     path("", include("notifications.urls")),
     path("", include("dispatch.urls")),
 ]

@@ -85,6 +85,10 @@ UTILITY_READS: Mapping[str, frozenset[str]] = {
     # Issue 20: a fax received and filed (the utility sees no faxes), a technician's email reply.
     "inbound.fax_filed": frozenset(),
     "inbound.reply": frozenset({"acknowledged"}),
+    # Issue 21: the caller's survey; the utility sees that it went and the score, not the number.
+    "feedback.survey_sent": frozenset(),
+    "feedback.survey_answered": frozenset({"score"}),
+    "feedback.complaint_opened": frozenset({"score"}),
     # Telecontrol: the utility's own plant's alarms and readings; not the error text, which
     # names the controller's address.
     # Major incidents: which one the case belongs to, by its title (the public message's peer).

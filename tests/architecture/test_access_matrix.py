@@ -83,6 +83,7 @@ from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
 from escalations.models import EscalationChain
+from feedback.services import complaint_open
 from inbound.backends.base import Fetched, InboundSource
 from inbound.services import item_keep, item_process
 from incidents.services import incident_declare
@@ -322,6 +323,15 @@ MATRIX = [
     R("inbound/failures/<int:pk>/dismiss/", "POST", url="/inbound/failures/{inbound_failed}/dismiss/",
       operator=403, technician=403, technician2=403, supervisor=To("/inbound/failures/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("inbound/failures/<int:pk>/dismiss/", "GET", url="/inbound/failures/{inbound_failed}/dismiss/", **every(405)),
+    # Issue 21: complaints and the caller-satisfaction report (supervisors).
+    R("complaints/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("complaints/", "POST", **every(405)),
+    R("complaints/<int:pk>/handle/", "POST", url="/complaints/{complaint}/handle/", body={"notes": "Called back, apologised."},
+      operator=403, technician=403, technician2=403, supervisor=To("/complaints/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("complaints/<int:pk>/handle/", "GET", url="/complaints/{complaint}/handle/", **every(405)),
+    R("reports/satisfaction/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/satisfaction/", "GET", query={"month": "not-a-month"}, label="bad month", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/satisfaction/", "POST", **every(405)),
     R("outbox/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("outbox/", "POST", **every(405)),
     # Issue 20: the messages an operator writes (the intervention page's panel, the compose form, the plant's messages page)
@@ -1102,6 +1112,18 @@ MATRIX = [
     R("api/incidents/<int:pk>/updates/", "POST", url="/api/incidents/{incident}/updates/", body={"public_text": "Crews on site."},
       operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/incidents/<int:pk>/updates/", "GET", url="/api/incidents/{incident}/updates/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # Issue 21: complaints over the API (supervisors).
+    R("api/complaints/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/complaints/", "POST", body={"call": "{call}", "text": "Waited too long."},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/survey-opt-outs/", "POST", body={"number": "347 123 4567"},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/survey-opt-outs/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/complaints/<int:pk>/", "GET", url="/api/complaints/{complaint}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/complaints/<int:pk>/", "POST", url="/api/complaints/{complaint}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/complaints/<int:pk>/handle/", "POST", url="/api/complaints/{complaint}/handle/", body={"notes": "Called back, apologised."},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/complaints/<int:pk>/handle/", "GET", url="/api/complaints/{complaint}/handle/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/incidents/<int:pk>/resolve/", "POST", url="/api/incidents/{incident}/resolve/", body={"public_text": "Supply restored."},
       operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/incidents/<int:pk>/resolve/", "GET", url="/api/incidents/{incident}/resolve/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -1272,9 +1294,11 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     inbound_failed = item_process(item=garbled)
     ended_call = call_logged(users, plant)
     services.call_update(actor=operator, call=ended_call, ended_at=timezone.now())
+    # Issue 21: a complaint an operator wrote down, for the supervisors to handle.
+    complaint = complaint_open(actor=operator, call=call, text="Waited too long on the phone.")
     ids = {
         "ended_call": ended_call.pk,
-        "received_fax": received_fax.pk, "inbound_failed": inbound_failed.pk,
+        "received_fax": received_fax.pk, "inbound_failed": inbound_failed.pk, "complaint": complaint.pk,
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
         "document": document.pk, "photo": step.document_id, "fax": fax.pk, "callback": callback.pk, "signoff": signoff.pk,
@@ -1536,7 +1560,7 @@ def test_each_row_reaches_its_route():
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
          "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident", "received_fax", "inbound_failed",
-         "ended_call"], 7,
+         "ended_call", "complaint"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x",
          "incident_token": "x"}  # fmt: skip
     wrong = []
