@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualityConfig(AppConfig):
+    name = "quality"
+    verbose_name = _("Quality: call recordings")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (Celery tasks registered)
