@@ -9,10 +9,13 @@ from typing import IO
 from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from dispatch.choices import Role
 from dispatch.inputs import integer_parse, secret_matches
+from dispatch.roles import has_role
 from telephony.permissions import HasTelephonySignature
 from telephony.signatures import telephony_signer
 
@@ -61,3 +64,14 @@ def signed_body(request: Request) -> IO[bytes]:
     """The body ``HasTelephonySignatureStreamed`` read and verified, at its start."""
     body: IO[bytes] = getattr(request, BODY_ATTRIBUTE)
     return body
+
+
+class IsSupervisor(BasePermission):
+    """The evidence pack's API: supervisors (signed in with a token or a session)."""
+
+    message = "Only supervisors take evidence packs."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user and request.user.is_authenticated) and has_role(
+            request.user, Role.SUPERVISOR
+        )

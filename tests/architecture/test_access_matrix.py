@@ -630,6 +630,11 @@ MATRIX = [
     R("api/telephony/events/", "GET", label="no signature", **every(403)),
     R("api/telephony/recordings/", "POST", label="no signature", body={"call_id": "pbx-9", "url": "https://example.org/r.wav"}, **every(403)),
     R("api/telephony/recordings/", "GET", label="no signature", **every(403)),
+    # Issue 21: the evidence pack over the API (supervisors).
+    R("api/quality/evidence/calls/", "GET", query={"start": "2026-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"}, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/quality/evidence/calls/", "POST", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/quality/evidence/calls/<int:pk>/", "GET", url="/api/quality/evidence/calls/{call}/", writes=True, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/quality/evidence/calls/<int:pk>/", "POST", url="/api/quality/evidence/calls/{call}/", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     R("api/telephony/route/", "POST", label="no signature", body={"call_id": "pbx-9", "timestamp": "{now}", "caller": "347 123 4567"}, **every(403)),
     R("api/telephony/route/", "GET", label="no signature", **every(403)),
     R("api/telephony/queue/", "POST", label="no signature", body={"waiting": ["pbx-9"]}, **every(403)),

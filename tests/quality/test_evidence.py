@@ -67,3 +67,29 @@ def test_find_the_call_by_time_and_number_then_download_its_pack(call, make_audi
 def test_only_supervisors_get_the_pack(call, browser, role):
     assert browser(role).get(f"/quality/evidence/calls/{call.pk}/").status_code == 403
     assert browser(role).get("/quality/evidence/").status_code == 403
+
+
+def test_the_api_finds_the_call_and_serves_the_same_pack(call, make_audio, client_for):
+    audio = make_audio("mp3", seconds=1)
+    services.recording_store(call=call, stream=io.BytesIO(audio), source=RecordingSource.UPLOAD)
+    window = {
+        "start": (call.received_at - timedelta(minutes=1)).isoformat(),
+        "end": (call.received_at + timedelta(minutes=1)).isoformat(),
+    }
+    supervisor = client_for("supervisor")
+    found = supervisor.get("/api/quality/evidence/calls/", {**window, "number": "+39 02 1234 5678"})
+    assert found.status_code == 200
+    assert [row["id"] for row in found.json()] == [call.pk]
+    assert (
+        supervisor.get("/api/quality/evidence/calls/", {**window, "number": "not a number"}).status_code
+        == 400
+    )
+    pack = supervisor.get(found.json()[0]["evidence_url"])
+    assert pack.status_code == 200 and pack["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(pack.streaming_content)))
+    manifest = json.loads(archive.read("manifest.json"))
+    for entry in manifest["files"]:
+        assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
+    assert hashlib.sha256(audio).hexdigest() in {entry["sha256"] for entry in manifest["files"]}
+    assert client_for("operator").get("/api/quality/evidence/calls/", window).status_code == 403
+    assert client_for(None).get(f"/api/quality/evidence/calls/{call.pk}/").status_code == 401
