@@ -193,12 +193,16 @@ def recordings_expire(*, now: datetime | None = None, batch: int = 200) -> int:
         .order_by("received_at", "pk")
     )
     deleted = 0
-    for recording in candidates[:batch]:
+    # ``batch`` bounds the deletions, not the rows looked at: recordings kept longer by their rule
+    # (older than the shortest period, not yet past their own) must not hide the expired behind them.
+    for recording in candidates.iterator(chunk_size=500):
         days = retention_days_for(call=recording.call, rules=rules)
         if recording.received_at >= now - timedelta(days=days):
             continue
         if _recording_delete(recording_id=recording.pk, days=days, now=now):
             deleted += 1
+            if deleted >= batch:
+                break
     return deleted
 
 

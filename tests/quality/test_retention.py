@@ -71,3 +71,30 @@ def test_the_beat_schedule_runs_the_task():
     entry = django_settings.CELERY_BEAT_SCHEDULE["recordings-expire"]
     assert entry["task"] == "quality.tasks.recordings_expire"
     assert entry["task"] in app.tasks
+
+
+def test_recordings_kept_longer_do_not_hide_the_expired_behind_them(
+    call, users, other_plant, make_audio, django_capture_on_commit_callbacks
+):
+    from dispatch.services import call_log
+
+    kept_long = [
+        services.recording_store(call=call, stream=io.BytesIO(make_audio("wav", seconds=s)), source="upload")[
+            0
+        ]
+        for s in (1, 2, 3)
+    ]
+    other = call_log(
+        actor=users["operator"], caller_number="+390299990000", plant=other_plant, call_type="gas_leak"
+    )
+    expired, _ = services.recording_store(
+        call=other, stream=io.BytesIO(make_audio("wav", seconds=4)), source="upload"
+    )
+    RecordingRetention.objects.create(customer=other_plant.customer, days=5)
+    RecordingRetention.objects.create(customer=call.plant.customer, days=100)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.recordings_expire(now=expired.received_at + timedelta(days=6), batch=1) == 1
+    assert CallRecording.objects.get(pk=expired.pk).deleted_at is not None
+    assert not CallRecording.objects.filter(
+        pk__in=[r.pk for r in kept_long], deleted_at__isnull=False
+    ).exists()
