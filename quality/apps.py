@@ -7,4 +7,9 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality: call recordings")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from . import tasks  # noqa: F401  (Celery tasks registered)
+        from .checks import recordings_settings_check
+
+        checks.register(recordings_settings_check, "quality")
