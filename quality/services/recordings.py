@@ -57,6 +57,19 @@ def _copy_bounded(stream: IO[bytes]) -> tuple[IO[bytes], str, int]:
     return copy, digest.hexdigest(), size
 
 
+def _file_put(recording: CallRecording, name: str, content: IO[bytes], size: int) -> None:
+    """Store the audio under ``name`` (its call and digest). The same name holding as many bytes
+    is the same file, left by a transaction that failed after storing it: reused, not copied
+    again beside it. A shorter one (a write cut off) is replaced."""
+    storage = recording.file.storage
+    if storage.exists(name):
+        if storage.size(name) == size:
+            recording.file.name = name
+            return
+        storage.delete(name)
+    recording.file.save(name, File(content), save=False)
+
+
 def recording_store(
     *, call: Call, stream: IO[bytes], source: str, source_url: str = ""
 ) -> tuple[CallRecording, bool]:
@@ -83,8 +96,7 @@ def recording_store(
                 call=locked, sha256=sha256, size_bytes=size, content_type=kind.content_type,
                 duration_seconds=duration, source=source, source_url=source_url, received_at=timezone.now(),
             )  # fmt: skip
-            # Named by the digest: a retry after a failed transaction finds the same name.
-            recording.file.save(f"calls/{locked.pk}/{sha256}.{kind.extension}", File(copy), save=False)
+            _file_put(recording, f"calls/{locked.pk}/{sha256}.{kind.extension}", copy, size)
             recording.save()
             event_record(
                 subject=locked,

@@ -161,3 +161,22 @@ def test_a_fetch_over_the_bound_is_abandoned_and_said_in_the_history(
     assert services.recording_fetch(call_id=call.pk, url=url) is None
     assert not CallRecording.objects.exists()
     assert "larger than 1000" in Event.objects.get(call=call, kind="recording.fetch_failed").data["why"]
+
+
+def test_a_file_left_by_a_failed_transaction_is_reused_not_copied_again(call, make_audio, recordings_dir):
+    import io
+
+    from django.db import transaction
+
+    from quality import services
+
+    audio = make_audio("wav", seconds=1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.recording_store(call=call, stream=io.BytesIO(audio), source="upload")
+        raise RuntimeError("the request failed after the file was stored")
+    assert not CallRecording.objects.exists()
+    recording, created = services.recording_store(call=call, stream=io.BytesIO(audio), source="upload")
+    assert created
+    assert [path.name for path in (recordings_dir / "calls" / str(call.pk)).iterdir()] == [
+        f"{recording.sha256}.wav"
+    ]
