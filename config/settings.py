@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "inbound",
     "feedback",
 ]
-INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
+INSTALLED_APPS += ["quality", *env.list("PRONTO_EXTRA_APPS", default=[])]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -222,6 +222,7 @@ PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SE
 PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8)
 from config.feedback_settings import *  # noqa: E402,F403  (issue 21: caller satisfaction)
 from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
+from config.quality_settings import *  # noqa: E402,F403  (issue 21: call recordings)
 
 CELERY_BEAT_SCHEDULE = {
     "telephony-receipts-prune": {"task": "dispatch.tasks.telephony_receipts_prune", "schedule": 3600.0},
@@ -281,11 +282,10 @@ PRONTO_RETENTION_DAYS = {
 # has held its row locks this long commits and leaves the rest to the next one.
 PRONTO_RETENTION_BATCH_SIZE = env.int("PRONTO_RETENTION_BATCH_SIZE", default=100)
 
-# Failed sign-ins (page, admin and POST /api/auth/token/; django-axes, dispatch/signin.py): the
-# Nth failure within the lock-out window locks that username out, from any address, and the Mth
-# locks that address out, for any username; either answers 429 with Retry-After until
-# PRONTO_SIGNIN_LOCKOUT_MINUTES have passed without another attempt. The address limit is higher
-# because a control room signs in from one address.
+# Failed sign-ins (page, admin and POST /api/auth/token/; django-axes, dispatch/signin.py): the Nth failure
+# within the lock-out window locks that username out, from any address, and the Mth locks that address out,
+# for any username; either answers 429 with Retry-After until PRONTO_SIGNIN_LOCKOUT_MINUTES have passed
+# without another attempt. The address limit is higher because a control room signs in from one address.
 PRONTO_SIGNIN_USER_FAILURE_LIMIT = env.int("PRONTO_SIGNIN_USER_FAILURE_LIMIT", default=5)
 PRONTO_SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("PRONTO_SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
 PRONTO_SIGNIN_LOCKOUT_MINUTES = env.int("PRONTO_SIGNIN_LOCKOUT_MINUTES", default=15)
@@ -427,7 +427,6 @@ PRONTO_DELIVERY_POLL_MAX_HOURS = env.int("PRONTO_DELIVERY_POLL_MAX_HOURS", defau
 PRONTO_CALLBACK_OVERDUE_MINUTES = env.int("PRONTO_CALLBACK_OVERDUE_MINUTES", default=5)
 # Attachments of plant documents to emails: at most this many bytes in all.
 PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES = env.int("PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
-
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -453,4 +452,5 @@ LOGGING = {
         "pymodbus": {"level": "ERROR"},
     },
 }
+STORAGES["recordings"], CELERY_BEAT_SCHEDULE["recordings-expire"] = RECORDING_STORAGE, RECORDING_EXPIRE_BEAT  # noqa: F405
 from config.centre import *  # noqa: E402, F403  (the dispatch fax's header: PRONTO_CENTRE_*)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Each app's API under /api/; dispatch's last, its router owns the API root.
     path("api/", include("telephony.api.urls")),
+    path("api/", include("quality.api.urls")),
     path("api/", include("routing.api.urls")),
     path("api/", include("clocks.api.urls")),
     path("api/", include("shifts.api.urls")),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("", include("inbound.urls")),
     path("", include("feedback.urls")),
+    path("", include("quality.urls")),
     path("", include("notifications.urls")),
     path("", include("dispatch.urls")),
 ]

@@ -141,6 +141,24 @@ def _complaint_opened(event: Event, data: Data) -> str:
     return _("Complaint #%(id)s opened.") % {"id": label(data.get("complaint"))}
 
 
+def _recording_received(event: Event, data: Data) -> str:
+    values = {"format": label(data.get("format")), "sha256": label(data.get("sha256"))}
+    return _("Recording received (%(format)s), SHA-256 %(sha256)s.") % values
+
+
+def _recording_fetch_failed(event: Event, data: Data) -> str:
+    return with_text(_("The recording could not be fetched from the phone system"), data.get("why"))
+
+
+def _recording_listened(event: Event, data: Data) -> str:
+    return _("Recording listened to.")
+
+
+def _recording_deleted(event: Event, data: Data) -> str:
+    values = {"sha256": label(data.get("sha256")), "days": label(data.get("days"))}
+    return _("Recording audio deleted after its retention of %(days)s days (SHA-256 %(sha256)s).") % values
+
+
 MESSAGE_SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "notification.queued": _queued,
     "notification.written": _written,
@@ -159,4 +177,8 @@ MESSAGE_SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "feedback.survey_sent": _survey_sent,
     "feedback.survey_answered": _survey_answered,
     "feedback.complaint_opened": _complaint_opened,
+    "recording.received": _recording_received,
+    "recording.fetch_failed": _recording_fetch_failed,
+    "recording.listened": _recording_listened,
+    "recording.deleted": _recording_deleted,
 }
