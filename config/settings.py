@@ -70,8 +70,9 @@ INSTALLED_APPS = [
     "incidents",
     "inbound",
     "feedback",
+    "quality",
 ]
-INSTALLED_APPS += ["quality", *env.list("PRONTO_EXTRA_APPS", default=[])]
+INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
