@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "network",
     "incidents",
     "inbound",
+    "feedback",
+    "quality",
     "reviews",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
@@ -220,7 +222,9 @@ CELERY_DB_REUSE_MAX = 1000
 PRONTO_INCIDENT_SWEEP_SECONDS = env.float("PRONTO_INCIDENT_SWEEP_SECONDS", default=30.0)
 PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SECOND", default=20.0)
 PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8)
+from config.feedback_settings import *  # noqa: E402,F403  (issue 21: caller satisfaction)
 from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
+from config.quality_settings import *  # noqa: E402,F403  (issue 21: call recordings)
 from config.reviews_settings import *  # noqa: E402,F403  (issue 21: the quality group's reviews)
 
 CELERY_BEAT_SCHEDULE = {
@@ -241,6 +245,7 @@ CELERY_BEAT_SCHEDULE = {
     # Personal data past its retention policy (docs/privacy.md); idempotent, in short batches.
     "privacy-retention": {"task": "privacy.tasks.personal_data_retention", "schedule": 86400.0},
     "inbound-poll": {"task": "inbound.tasks.inbound_poll", "schedule": PRONTO_INBOUND_POLL_SECONDS},  # noqa: F405
+    **FEEDBACK_BEAT_SCHEDULE,  # noqa: F405
     "review-samples": {"task": "reviews.tasks.review_samples_draw", "schedule": 3600.0},  # last month's, once
 }
 
@@ -249,7 +254,6 @@ PRONTO_TELEPHONY_SECRET = env.str(
     "PRONTO_TELEPHONY_SECRET", default="" if PRODUCTION else PRONTO_DEMO_VALUES["PRONTO_TELEPHONY_SECRET"]
 )
 PRONTO_TELEPHONY_MAX_SKEW_SECONDS = env.int("PRONTO_TELEPHONY_MAX_SKEW_SECONDS", default=300)
-
 # Call routing (docs/telephony.md): the public holidays its rules know (`holidays` country and subdivision
 # codes); how long each process keeps its reference tables (classes, lines, teams, queues' skills).
 PRONTO_HOLIDAYS_COUNTRY = env.str("PRONTO_HOLIDAYS_COUNTRY", default="IT")
@@ -282,11 +286,10 @@ PRONTO_RETENTION_DAYS = {
 # has held its row locks this long commits and leaves the rest to the next one.
 PRONTO_RETENTION_BATCH_SIZE = env.int("PRONTO_RETENTION_BATCH_SIZE", default=100)
 
-# Failed sign-ins (page, admin and POST /api/auth/token/; django-axes, dispatch/signin.py): the
-# Nth failure within the lock-out window locks that username out, from any address, and the Mth
-# locks that address out, for any username; either answers 429 with Retry-After until
-# PRONTO_SIGNIN_LOCKOUT_MINUTES have passed without another attempt. The address limit is higher
-# because a control room signs in from one address.
+# Failed sign-ins (page, admin and POST /api/auth/token/; django-axes, dispatch/signin.py): the Nth failure
+# within the lock-out window locks that username out, from any address, and the Mth locks that address out,
+# for any username; either answers 429 with Retry-After until PRONTO_SIGNIN_LOCKOUT_MINUTES have passed
+# without another attempt. The address limit is higher because a control room signs in from one address.
 PRONTO_SIGNIN_USER_FAILURE_LIMIT = env.int("PRONTO_SIGNIN_USER_FAILURE_LIMIT", default=5)
 PRONTO_SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("PRONTO_SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
 PRONTO_SIGNIN_LOCKOUT_MINUTES = env.int("PRONTO_SIGNIN_LOCKOUT_MINUTES", default=15)
@@ -305,7 +308,6 @@ AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 # axes' own log lines hide usernames and addresses; dispatch.signin logs each lock-out with both.
 AXES_VERBOSE = False
-
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each expires this many hours
 # after it was obtained and can be revoked (POST /api/auth/token/revoke/, .../revoke-all/).
 PRONTO_API_TOKEN_HOURS = env.int("PRONTO_API_TOKEN_HOURS", default=12)
@@ -314,7 +316,6 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
-
 # Shared cache: Redis in production (CACHE_URL=redis://...), per-process memory otherwise.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pronto")}
 # How long a user's roles may be served from the cache (0: read the groups on every request).
@@ -430,7 +431,6 @@ PRONTO_DELIVERY_POLL_MAX_HOURS = env.int("PRONTO_DELIVERY_POLL_MAX_HOURS", defau
 PRONTO_CALLBACK_OVERDUE_MINUTES = env.int("PRONTO_CALLBACK_OVERDUE_MINUTES", default=5)
 # Attachments of plant documents to emails: at most this many bytes in all.
 PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES = env.int("PRONTO_EMAIL_ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
-
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -456,4 +456,5 @@ LOGGING = {
         "pymodbus": {"level": "ERROR"},
     },
 }
+STORAGES["recordings"], CELERY_BEAT_SCHEDULE["recordings-expire"] = RECORDING_STORAGE, RECORDING_EXPIRE_BEAT  # noqa: F405
 from config.centre import *  # noqa: E402, F403  (the dispatch fax's header: PRONTO_CENTRE_*)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Each app's API under /api/; dispatch's last, its router owns the API root.
     path("api/", include("telephony.api.urls")),
+    path("api/", include("quality.api.urls")),
     path("api/", include("routing.api.urls")),
     path("api/", include("clocks.api.urls")),
     path("api/", include("shifts.api.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/", include("notifications.api.urls")),
     path("api/", include("reports.api.urls")),
     path("api/", include("privacy.api.urls")),
+    path("api/", include("feedback.api.urls")),
     path("api/", include("dispatch.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -36,6 +38,8 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("", include("inbound.urls")),
+    path("", include("feedback.urls")),
+    path("", include("quality.urls")),
     path("", include("notifications.urls")),
     path("", include("dispatch.urls")),
 ]

@@ -85,6 +85,16 @@ UTILITY_READS: Mapping[str, frozenset[str]] = {
     # Issue 20: a fax received and filed (the utility sees no faxes), a technician's email reply.
     "inbound.fax_filed": frozenset(),
     "inbound.reply": frozenset({"acknowledged"}),
+    # Issue 21: the caller's survey; the utility sees that it went and the score, not the number.
+    "feedback.survey_sent": frozenset(),
+    "feedback.survey_answered": frozenset({"score"}),
+    "feedback.complaint_opened": frozenset({"score"}),
+    # Issue 21: a call's recording (calls are staff-only today; a utility user would read that
+    # one existed and was deleted, never who listened or where it was fetched from).
+    "recording.received": frozenset({"format", "sha256", "bytes", "duration_seconds"}),
+    "recording.fetch_failed": frozenset(),
+    "recording.listened": frozenset(),
+    "recording.deleted": frozenset({"sha256", "reason", "days"}),
     # Telecontrol: the utility's own plant's alarms and readings; not the error text, which
     # names the controller's address.
     # Major incidents: which one the case belongs to, by its title (the public message's peer).

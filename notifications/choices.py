@@ -30,6 +30,7 @@ class NotificationReason(models.TextChoices):
     REPORT = "report", _("Monthly service-level report")
     INCIDENT_UPDATE = "incident_update", _("Major incident update")
     MESSAGE = "message", _("Written by an operator")
+    SURVEY = "survey", _("Caller satisfaction survey")
 
 
 class AttemptOutcome(models.TextChoices):

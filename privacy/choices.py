@@ -26,5 +26,6 @@ class AccessKind(models.TextChoices):
     INTERVENTION_HISTORY_API = "intervention.history_api", _("Intervention history (API)")
     DOCUMENT = "document", _("Photo or fax of an intervention")
     RECORDING = "recording", _("Call recording")
+    EVIDENCE = "evidence", _("Evidence pack of a call (recording included)")
     EXPORT = "export", _("Export for a person's request")
     NUMBER_LOOKUP = "number_lookup", _("Who looked at a number")

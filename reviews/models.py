@@ -95,6 +95,9 @@ class Review(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item}: {self.percent}%"
+
 
 class ReviewScore(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")

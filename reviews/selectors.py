@@ -7,14 +7,26 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from dispatch.models import Call
+from feedback.models import Complaint, SurveyRequest
+from quality.models import CallRecording
 
 from .models import Review, ReviewCriterion, ReviewItem, ReviewSample
 from .sampling import Candidate
+
+# What the draw weighs of each call, as annotations (in this order: the candidates' columns).
+CALL_FACTS = {
+    # A recording still kept (retention empties the file and dates the deletion).
+    "has_recording": Exists(
+        CallRecording.objects.filter(call=OuterRef("pk"), deleted_at__isnull=True).exclude(file="")
+    ),
+    "complaint": Exists(Complaint.objects.filter(call=OuterRef("pk"))),
+    "score": Subquery(SurveyRequest.objects.filter(call=OuterRef("pk")).values("score")[:1]),
+}
 
 
 def month_candidates(*, start: dt.datetime, end: dt.datetime) -> Iterator[Candidate]:

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 SEED_BITS = 48
 
 
-def _require_supervisor(actor) -> None:
+def _require_supervisor(actor: Any) -> None:
     if not has_role(actor, Role.SUPERVISOR):
         raise PermissionDenied(_("Your role does not allow this action."))
 
@@ -54,7 +55,7 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def criterion_save(
     *,
-    actor,
+    actor: Any,
     criterion: ReviewCriterion | None = None,
     name: str,
     description: str = "",
@@ -74,7 +75,7 @@ def criterion_save(
 def samples_draw(
     *,
     month: dt.date,
-    actor=None,
+    actor: Any = None,
     size: int | None = None,
     seed: int | None = None,
     now: dt.datetime | None = None,
@@ -135,7 +136,7 @@ def samples_draw_due(*, now: dt.datetime | None = None) -> int:
     return len(samples_draw(month=month_previous(today), now=now))
 
 
-def review_submit(*, actor, item: ReviewItem, points: dict[int, int], comment: str = "") -> Review:
+def review_submit(*, actor: Any, item: ReviewItem, points: dict[int, int], comment: str = "") -> Review:
     """A reviewer's scores for one sampled call: every criterion in use, 0 to ``POINTS_MAX``."""
     _require_supervisor(actor)
     if item.sample.operator_id == actor.pk:
@@ -169,7 +170,7 @@ def review_submit(*, actor, item: ReviewItem, points: dict[int, int], comment: s
     return review
 
 
-def review_acknowledge(*, actor, review: Review, comment: str = "") -> Review:
+def review_acknowledge(*, actor: Any, review: Review, comment: str = "") -> Review:
     """The operator reviewed says they have read it (once; a comment of their own beside it)."""
     if review.item.sample.operator_id != actor.pk:
         raise PermissionDenied(_("Only the operator reviewed acknowledges the review."))

@@ -69,6 +69,13 @@ else
   echo "warning: no Tesseract: the fax page's OCR test skips (and fails under CI=true)" >&2
 fi
 
+if sox="$(bash scripts/ensure_sox.sh)"; then
+  eval "$(echo "$sox" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$sox"
+else
+  echo "warning: no sox: the call recording tests skip (and fail under CI=true)" >&2
+fi
+
 status=0
 echo "== mosquitto (private brokers on free ports; the machine's own is left alone)"
 if PRONTO_TEST_MOSQUITTO="$(bash scripts/ensure_mosquitto.sh)"; then

@@ -20,17 +20,24 @@ class HasTelephonySignature(BasePermission):
     """The phone system proves itself with an HMAC of the timestamped body (``telephony.signatures``)."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        secret, timestamp = self.timestamp_checked(request)
+        signature = request.META.get("HTTP_X_PRONTO_SIGNATURE", "")
+        expected = telephony_signature(secret=secret, timestamp=timestamp, body=request.body)
+        if not secret_matches(expected, signature):
+            raise PermissionDenied("Bad signature.")
+        return True
+
+    @staticmethod
+    def timestamp_checked(request: Request) -> tuple[str, str]:
+        """The secret and the request's timestamp, once it is within the accepted window
+        (``PermissionDenied`` otherwise). Also used by endpoints that sign a streamed body."""
         secret = settings.PRONTO_TELEPHONY_SECRET
         if not secret:
             raise PermissionDenied("The telephony webhook is not configured (PRONTO_TELEPHONY_SECRET).")
         timestamp = request.META.get("HTTP_X_PRONTO_TIMESTAMP", "")
-        signature = request.META.get("HTTP_X_PRONTO_SIGNATURE", "")
         seconds = integer_parse(timestamp, minimum=0, maximum=MAX_TIMESTAMP)
         if seconds is None:
             raise PermissionDenied("Missing or malformed X-Pronto-Timestamp header.")
         if abs(time.time() - seconds) > settings.PRONTO_TELEPHONY_MAX_SKEW_SECONDS:
             raise PermissionDenied("X-Pronto-Timestamp is outside the accepted window.")
-        expected = telephony_signature(secret=secret, timestamp=timestamp, body=request.body)
-        if not secret_matches(expected, signature):
-            raise PermissionDenied("Bad signature.")
-        return True
+        return secret, timestamp

@@ -124,6 +124,41 @@ def _email_reply(event: Event, data: Data) -> str:
     return _("Email reply from %(sender)s: %(text)s") % {"sender": label(data.get("from")), "text": text}
 
 
+def _survey_sent(event: Event, data: Data) -> str:
+    return _("Satisfaction survey texted to the caller.")
+
+
+def _survey_answered(event: Event, data: Data) -> str:
+    return _("The caller scored the service %(score)s out of 5.") % {"score": label(data.get("score"))}
+
+
+def _complaint_opened(event: Event, data: Data) -> str:
+    if data.get("score") is not None:
+        return _("Complaint #%(id)s opened by a survey score of %(score)s.") % {
+            "id": label(data.get("complaint")),
+            "score": label(data.get("score")),
+        }
+    return _("Complaint #%(id)s opened.") % {"id": label(data.get("complaint"))}
+
+
+def _recording_received(event: Event, data: Data) -> str:
+    values = {"format": label(data.get("format")), "sha256": label(data.get("sha256"))}
+    return _("Recording received (%(format)s), SHA-256 %(sha256)s.") % values
+
+
+def _recording_fetch_failed(event: Event, data: Data) -> str:
+    return with_text(_("The recording could not be fetched from the phone system"), data.get("why"))
+
+
+def _recording_listened(event: Event, data: Data) -> str:
+    return _("Recording listened to.")
+
+
+def _recording_deleted(event: Event, data: Data) -> str:
+    values = {"sha256": label(data.get("sha256")), "days": label(data.get("days"))}
+    return _("Recording audio deleted after its retention of %(days)s days (SHA-256 %(sha256)s).") % values
+
+
 MESSAGE_SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "notification.queued": _queued,
     "notification.written": _written,
@@ -139,4 +174,11 @@ MESSAGE_SENTENCES: Mapping[str, Callable[[Event, Data], str]] = {
     "notification.reply": _reply,
     "inbound.fax_filed": _fax_filed,
     "inbound.reply": _email_reply,
+    "feedback.survey_sent": _survey_sent,
+    "feedback.survey_answered": _survey_answered,
+    "feedback.complaint_opened": _complaint_opened,
+    "recording.received": _recording_received,
+    "recording.fetch_failed": _recording_fetch_failed,
+    "recording.listened": _recording_listened,
+    "recording.deleted": _recording_deleted,
 }

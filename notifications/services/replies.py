@@ -20,6 +20,7 @@ from dispatch.roles import has_role
 # dispatch.services imports notifications.services inside its functions, never at import time: no cycle.
 from dispatch.services import intervention_acknowledge
 from notifications.choices import Channel
+from notifications.ports import inbound_sms_offer
 
 from .outbox import _record
 
@@ -41,7 +42,8 @@ def reply_parse(text: str) -> tuple[bool, int | None]:
 
 def sms_reply_apply(*, sender: str, text: str) -> str:
     """A technician's reply: "OK <id>" (or "OK" with one assignment waiting) acknowledges the
-    intervention. Returns the answer texted back; unknown senders learn nothing."""
+    intervention. Anything else is offered to the handlers registered in ``notifications.ports``
+    (a caller's survey answer). Returns the answer texted back; unknown senders learn nothing."""
     try:
         number = phone_number_normalize(sender, field=None)
     except ValidationError:
@@ -59,6 +61,10 @@ def sms_reply_apply(*, sender: str, text: str) -> str:
     technicians = [user for user in users if has_role(user, Role.TECHNICIAN)]
     acknowledges, pk = reply_parse(text)
     if len(technicians) != 1 or not acknowledges:
+        # Not a technician's acknowledgement: maybe a caller answering a survey (notifications.ports).
+        offered = inbound_sms_offer(number=number, text=text)
+        if offered is not None:
+            return offered
         logger.info("SMS reply from %s not understood", number)
         return _("Not understood. Reply OK followed by the intervention number.")
     technician = technicians[0]

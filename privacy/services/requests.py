@@ -30,6 +30,7 @@ from dispatch.personal import caller_token
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
 from dispatch.services.personal_data import personal_erase
+from feedback.services import survey_numbers_erase
 from privacy.choices import RequestKind, RequestStatus
 from privacy.models import PersonalRequest, PersonalRequestStep
 from privacy.models.requests import IDENTITY_CHECK_MAX_LENGTH, REQUESTER_MAX_LENGTH
@@ -189,6 +190,8 @@ def personal_request_erase(*, actor: Any, request: PersonalRequest, is_held: IsH
                 kept.append({"call": call.pk, "interventions": ids, "reason": reason})
                 continue
             values = personal_erase(subject=call, kinds=ERASED_KINDS, because=because, actor=actor, now=now)
+            # The call's satisfaction survey holds the number too (issue 21): blanked with it.
+            survey_numbers_erase(call_ids=[call.pk])
             for intervention in interventions:
                 values += personal_erase(
                     subject=intervention, kinds=ERASED_KINDS, because=because, actor=actor, now=now

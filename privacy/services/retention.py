@@ -26,6 +26,7 @@ from dispatch.personal import caller_token
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
 from dispatch.services import personal_erase_locked, technician_positions_clear
+from feedback.services import survey_numbers_erase
 from privacy.models import LegalHold, RetentionLogEntry, RetentionPolicy, RetentionRun
 from privacy.selectors.retention import (
     held_call_ids,
@@ -253,6 +254,9 @@ def _erase_batch(stream: _Stream, kind: str, ids: list[int], now: dt.datetime, t
                 now=now,
             )
             tally.add(kind, "erased", sum(1 for count in erased.values() if count))
+            if stream.model is Call and kind == PersonalKind.CALLER_NUMBER:
+                # The calls' satisfaction surveys hold the number too (issue 21).
+                survey_numbers_erase(call_ids=[subject.pk for subject in erasable])
         tally.batches += 1
         tally.longest = max(tally.longest, time.perf_counter() - started)
     tally.add(kind, "skipped_open", len(open_ids))

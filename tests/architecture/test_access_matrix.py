@@ -64,6 +64,7 @@ import json
 import re
 import time
 import uuid
+import wave
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -71,6 +72,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
@@ -83,6 +85,7 @@ from dispatch import services
 from dispatch.choices import InterventionStatus as S
 from dispatch.models import Call, Intervention, PlantDocument, ServiceLevelProfile
 from escalations.models import EscalationChain
+from feedback.services import complaint_open
 from inbound.backends.base import Fetched, InboundSource
 from inbound.services import item_keep, item_process
 from incidents.services import incident_declare
@@ -91,6 +94,8 @@ from notifications.tokens import status_token
 from oncall.services import calendar_feed_renew, rota_save, swap_request
 from privacy.services.requests import personal_request_export, personal_request_record
 from privacy.services.retention import legal_hold_set
+from quality.models import CallRecording
+from quality.services import recording_store
 from reports import services as report_services
 from routing.models import CallerClass, CallRoute
 from routing.services.operators import operator_profile_for
@@ -322,6 +327,26 @@ MATRIX = [
     R("inbound/failures/<int:pk>/dismiss/", "POST", url="/inbound/failures/{inbound_failed}/dismiss/",
       operator=403, technician=403, technician2=403, supervisor=To("/inbound/failures/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("inbound/failures/<int:pk>/dismiss/", "GET", url="/inbound/failures/{inbound_failed}/dismiss/", **every(405)),
+    # Issue 21: complaints and the caller-satisfaction report (supervisors).
+    R("complaints/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("complaints/", "POST", **every(405)),
+    R("complaints/<int:pk>/handle/", "POST", url="/complaints/{complaint}/handle/", body={"notes": "Called back, apologised."},
+      operator=403, technician=403, technician2=403, supervisor=To("/complaints/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("complaints/<int:pk>/handle/", "GET", url="/complaints/{complaint}/handle/", **every(405)),
+    R("reports/satisfaction/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/satisfaction/", "GET", query={"month": "not-a-month"}, label="bad month", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reports/satisfaction/", "POST", **every(405)),
+    # Issue 21: a call's recordings panel (staff), its audio (PRONTO_RECORDING_LISTEN_ROLES: supervisors by
+    # default; each listen is logged, so the GET writes), the evidence pack's search and download (supervisors).
+    R("quality/calls/<int:pk>/recordings/", "GET", url="/quality/calls/{call}/recordings/", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("quality/calls/<int:pk>/recordings/", "GET", url="/quality/calls/{call2}/recordings/", label="c2", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("quality/calls/<int:pk>/recordings/", "POST", url="/quality/calls/{call}/recordings/", **every(405)),
+    R("quality/recordings/<int:pk>/audio/", "GET", url="/quality/recordings/{recording}/audio/", writes=True, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("quality/recordings/<int:pk>/audio/", "POST", url="/quality/recordings/{recording}/audio/", **every(405)),
+    R("quality/evidence/", "GET", query={"start": "2026-01-01T00:00", "end": "2099-01-01T00:00", "number": "347 123 4567"}, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("quality/evidence/", "POST", **every(405)),
+    R("quality/evidence/calls/<int:pk>/", "GET", url="/quality/evidence/calls/{call}/", writes=True, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("quality/evidence/calls/<int:pk>/", "POST", url="/quality/evidence/calls/{call}/", **every(405)),
     R("outbox/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("outbox/", "POST", **every(405)),
     # Issue 20: the messages an operator writes (the intervention page's panel, the compose form, the plant's messages page)
@@ -617,6 +642,13 @@ MATRIX = [
     # webhooks, asked as the roles would without the gateway's secret (test_webhooks: signed and forged)
     R("api/telephony/events/", "POST", label="no signature", body={"call_id": "pbx-9", "event": "ring", "timestamp": "{now}", "caller": "347 123 4567"}, **every(403)),
     R("api/telephony/events/", "GET", label="no signature", **every(403)),
+    R("api/telephony/recordings/", "POST", label="no signature", body={"call_id": "pbx-9", "url": "https://example.org/r.wav"}, **every(403)),
+    R("api/telephony/recordings/", "GET", label="no signature", **every(403)),
+    # Issue 21: the evidence pack over the API (supervisors).
+    R("api/quality/evidence/calls/", "GET", query={"start": "2026-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"}, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/quality/evidence/calls/", "POST", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/quality/evidence/calls/<int:pk>/", "GET", url="/api/quality/evidence/calls/{call}/", writes=True, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/quality/evidence/calls/<int:pk>/", "POST", url="/api/quality/evidence/calls/{call}/", operator=403, technician=403, technician2=403, supervisor=405, utility=403, utility_b=403, norole=403, anon=401),
     R("api/telephony/route/", "POST", label="no signature", body={"call_id": "pbx-9", "timestamp": "{now}", "caller": "347 123 4567"}, **every(403)),
     R("api/telephony/route/", "GET", label="no signature", **every(403)),
     R("api/telephony/queue/", "POST", label="no signature", body={"waiting": ["pbx-9"]}, **every(403)),
@@ -1102,6 +1134,18 @@ MATRIX = [
     R("api/incidents/<int:pk>/updates/", "POST", url="/api/incidents/{incident}/updates/", body={"public_text": "Crews on site."},
       operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/incidents/<int:pk>/updates/", "GET", url="/api/incidents/{incident}/updates/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    # Issue 21: complaints over the API (supervisors).
+    R("api/complaints/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/complaints/", "POST", body={"call": "{call}", "text": "Waited too long."},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/survey-opt-outs/", "POST", body={"number": "347 123 4567"},
+      operator=201, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/survey-opt-outs/", "GET", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/complaints/<int:pk>/", "GET", url="/api/complaints/{complaint}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/complaints/<int:pk>/", "POST", url="/api/complaints/{complaint}/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
+    R("api/complaints/<int:pk>/handle/", "POST", url="/api/complaints/{complaint}/handle/", body={"notes": "Called back, apologised."},
+      operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=401),
+    R("api/complaints/<int:pk>/handle/", "GET", url="/api/complaints/{complaint}/handle/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
     R("api/incidents/<int:pk>/resolve/", "POST", url="/api/incidents/{incident}/resolve/", body={"public_text": "Supply restored."},
       operator=403, technician=403, technician2=403, supervisor=201, utility=403, utility_b=403, norole=403, anon=401),
     R("api/incidents/<int:pk>/resolve/", "GET", url="/api/incidents/{incident}/resolve/", operator=405, technician=405, technician2=405, supervisor=405, utility=405, utility_b=405, norole=405, anon=401),
@@ -1172,7 +1216,9 @@ def has_format_twin(row: Row) -> bool:
 
 
 @pytest.fixture
-def world(users, plant, other_plant, customer, other_customer, settings, browser, client_for):
+def world(
+    users, plant, other_plant, customer, other_customer, settings, browser, client_for, tmp_path, monkeypatch
+):
     settings.PRONTO_TELEPHONY_SECRET = TELEPHONY_SECRET
     settings.PRONTO_SMS_INBOUND_TOKEN = SMS_INBOUND_TOKEN
     operator, technician, supervisor = users["operator"], users["technician"], users["supervisor"]
@@ -1272,9 +1318,25 @@ def world(users, plant, other_plant, customer, other_customer, settings, browser
     inbound_failed = item_process(item=garbled)
     ended_call = call_logged(users, plant)
     services.call_update(actor=operator, call=ended_call, ended_at=timezone.now())
+    # Issue 21: a complaint an operator wrote down, for the supervisors to handle.
+    complaint = complaint_open(actor=operator, call=call, text="Waited too long on the phone.")
+    # Issue 21: a call's recording (a real WAV, written by the standard library), in a folder of the test's own.
+    monkeypatch.setattr(
+        CallRecording._meta.get_field("file"), "storage", FileSystemStorage(location=str(tmp_path))
+    )
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as writer:
+        (
+            writer.setnchannels(1),
+            writer.setsampwidth(2),
+            writer.setframerate(8000),
+            writer.writeframes(b"\x00\x01" * 8000),
+        )
+    wav.seek(0)
+    recording, _ = recording_store(call=call, stream=wav, source="upload")
     ids = {
         "ended_call": ended_call.pk,
-        "received_fax": received_fax.pk, "inbound_failed": inbound_failed.pk,
+        "received_fax": received_fax.pk, "inbound_failed": inbound_failed.pk, "complaint": complaint.pk, "recording": recording.pk,
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
         "document": document.pk, "photo": step.document_id, "fax": fax.pk, "callback": callback.pk, "signoff": signoff.pk,
@@ -1536,7 +1598,7 @@ def test_each_row_reaches_its_route():
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
          "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident", "received_fax", "inbound_failed",
-         "ended_call"], 7,
+         "ended_call", "complaint", "recording"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x",
          "incident_token": "x"}  # fmt: skip
     wrong = []
