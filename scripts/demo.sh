@@ -18,6 +18,7 @@ cd "$ROOT"
 .venv/bin/python manage.py seed_network_demo
 .venv/bin/python manage.py seed_incident_demo
 .venv/bin/python manage.py seed_inbound_demo
+.venv/bin/python manage.py seed_reviews_demo
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

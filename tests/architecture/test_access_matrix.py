@@ -97,6 +97,8 @@ from privacy.services.retention import legal_hold_set
 from quality.models import CallRecording
 from quality.services import recording_store
 from reports import services as report_services
+from reviews.models import ReviewCriterion, ReviewItem, ReviewSample
+from reviews.services import review_submit
 from routing.models import CallerClass, CallRoute
 from routing.services.operators import operator_profile_for
 from routing.services.routes import route_decide
@@ -327,6 +329,28 @@ MATRIX = [
     R("inbound/failures/<int:pk>/dismiss/", "POST", url="/inbound/failures/{inbound_failed}/dismiss/",
       operator=403, technician=403, technician2=403, supervisor=To("/inbound/failures/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("inbound/failures/<int:pk>/dismiss/", "GET", url="/inbound/failures/{inbound_failed}/dismiss/", **every(405)),
+    # Issue 21: the quality group's reviews (supervisors: the month's samples, the scorecard, scoring
+    # a sampled call, which is an access-log entry); an operator's own reviews, acknowledged by them.
+    # No call of the world falls in the month drawn: the draw answers and changes nothing.
+    R("reviews/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/", "POST", body={"month": "2026-10", "size": "10"}, changes=False,
+      operator=403, technician=403, technician2=403, supervisor=To("/reviews/?month=2026-10"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/criteria/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/criteria/", "POST", body={"name": "Callback promised and made", "weight": "2", "position": "5", "active": "on"},
+      operator=403, technician=403, technician2=403, supervisor=To("/reviews/criteria/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/criteria/<int:pk>/", "GET", url="/reviews/criteria/{criterion}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/criteria/<int:pk>/", "POST", url="/reviews/criteria/{criterion}/", body={"name": "Greeting", "weight": "3", "position": "1", "active": "on"},
+      operator=403, technician=403, technician2=403, supervisor=To("/reviews/criteria/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/samples/<int:pk>/", "GET", url="/reviews/samples/{review_sample}/", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/samples/<int:pk>/", "POST", url="/reviews/samples/{review_sample}/", **every(405)),
+    R("reviews/items/<int:pk>/", "GET", url="/reviews/items/{review_item}/", writes=True, operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/items/<int:pk>/", "POST", url="/reviews/items/{review_item}/", body={"points_{criterion}": "3", "comment": "Calm, the plant found at once."},
+      operator=403, technician=403, technician2=403, supervisor=To("/reviews/samples/{review_sample}/"), utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/mine/", "GET", operator=200, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/mine/", "POST", **every(405)),
+    R("reviews/mine/<int:pk>/acknowledge/", "POST", url="/reviews/mine/{review}/acknowledge/", body={"comment": "Understood"},
+      operator=To("/reviews/mine/"), technician=403, technician2=403, supervisor=404, utility=403, utility_b=403, norole=403, anon=LOGIN),
+    R("reviews/mine/<int:pk>/acknowledge/", "GET", url="/reviews/mine/{review}/acknowledge/", **every(405)),
     # Issue 21: complaints and the caller-satisfaction report (supervisors).
     R("complaints/", "GET", operator=403, technician=403, technician2=403, supervisor=200, utility=403, utility_b=403, norole=403, anon=LOGIN),
     R("complaints/", "POST", **every(405)),
@@ -1318,6 +1342,14 @@ def world(
     inbound_failed = item_process(item=garbled)
     ended_call = call_logged(users, plant)
     services.call_update(actor=operator, call=ended_call, ended_at=timezone.now())
+    # Issue 21: a month's sample of the operator's calls, one reviewed, one waiting for its review.
+    criterion = ReviewCriterion.objects.create(name="Greeting", weight=1)
+    review_sample = ReviewSample.objects.create(
+        month=dt.date(2026, 11, 1), operator=operator, seed=1, size=10
+    )
+    reviewed = ReviewItem.objects.create(sample=review_sample, call=ended_call, reason="random", rank=1)
+    review_item = ReviewItem.objects.create(sample=review_sample, call=call, reason="complaint", rank=2)
+    review = review_submit(actor=supervisor, item=reviewed, points={criterion.pk: 4})
     # Issue 21: a complaint an operator wrote down, for the supervisors to handle.
     complaint = complaint_open(actor=operator, call=call, text="Waited too long on the phone.")
     # Issue 21: a call's recording (a real WAV, written by the standard library), in a folder of the test's own.
@@ -1335,7 +1367,8 @@ def world(
     wav.seek(0)
     recording, _ = recording_store(call=call, stream=wav, source="upload")
     ids = {
-        "ended_call": ended_call.pk,
+        "ended_call": ended_call.pk, "criterion": criterion.pk, "review_sample": review_sample.pk,
+        "review_item": review_item.pk, "review": review.pk,
         "received_fax": received_fax.pk, "inbound_failed": inbound_failed.pk, "complaint": complaint.pk, "recording": recording.pk,
         "call": call.pk, "call2": call2.pk, "intervention": intervention.pk, "intervention2": intervention2.pk,
         "plant": plant.pk, "plant2": other_plant.pk, "customer": customer.pk, "customer2": other_customer.pk,
@@ -1377,7 +1410,8 @@ def sign_in(world: dict, rows) -> None:
 def fill(value, ids: dict, role: str, users: dict):
     """A URL, query or body template with the world's ids (and the role's own credentials)."""
     if isinstance(value, dict):
-        return {key: fill(item, ids, role, users) for key, item in value.items()}
+        # Keys too: a form field may be named after a row ("points_{criterion}").
+        return {fill(key, ids, role, users): fill(item, ids, role, users) for key, item in value.items()}
     if isinstance(value, list):
         return [fill(item, ids, role, users) for item in value]
     if not isinstance(value, str):
@@ -1598,7 +1632,7 @@ def test_each_row_reaches_its_route():
          "technician2_id", "contact_point", "privacy_request", "privacy_answered", "hold", "abandoned", "rule_version",
          "queue", "gas_line", "skill", "class_rule", "caller_class", "team", "line", "operator_profile", "routed_call",
          "shift", "minimum", "chain", "team_area", "operator_id", "rota", "cover", "incident", "received_fax", "inbound_failed",
-         "ended_call", "complaint", "recording"], 7,
+         "ended_call", "complaint", "recording", "criterion", "review_sample", "review_item", "review"], 7,
     ) | {"now": "2026-01-01T00:00:00+00:00", "in_two_hours": "2026-01-01T02:00", "step_id": "x", "today": "2026-01-01", "feed_token": "x",
          "incident_token": "x"}  # fmt: skip
     wrong = []
