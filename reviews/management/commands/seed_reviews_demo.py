@@ -81,8 +81,8 @@ class Command(BaseCommand):
             recording_store(call=call, stream=io.BytesIO(audio), source=RecordingSource.UPLOAD)
             if index in SCORES:
                 SurveyRequest.objects.create(
-                    call=call, number=call.caller_number, sent_at=call.ended_at, answered_at=call.ended_at,
-                    expires_at=call.ended_at + dt.timedelta(days=2), score=SCORES[index],
+                    call=call, number=call.caller_number, sent_at=ended, answered_at=ended,
+                    expires_at=ended + dt.timedelta(days=2), score=SCORES[index],
                 )  # fmt: skip
             if index == COMPLAINED:
                 complaint_open(
