@@ -98,7 +98,8 @@ def seed(calls: int, operators: int) -> list[int]:
                    CASE WHEN id %% 33 = 0 THEN ended_at + interval '1 day' END,
                    CASE WHEN id %% 33 = 0 THEN 'retention' ELSE '' END
             FROM dispatch_call
-            """
+            """,
+            {},
         )
         cursor.execute(
             """
@@ -108,14 +109,16 @@ def seed(calls: int, operators: int) -> list[int]:
                    CASE WHEN (id * 31) %% 100 < 15 THEN ended_at + interval '1 hour' END,
                    CASE WHEN (id * 31) %% 100 < 15 THEN 1 + (id * 17) %% 5 END, ''
             FROM dispatch_call
-            """
+            """,
+            {},
         )
         cursor.execute(
             """
             INSERT INTO feedback_complaint (call_id, source, score, text, opened_at, status, handled_notes)
             SELECT id, 'survey', 1, '', ended_at + interval '1 hour', 'open', ''
             FROM dispatch_call WHERE (id * 13) %% 100 = 0
-            """
+            """,
+            {},
         )
         cursor.execute("ANALYZE")
     return ids
