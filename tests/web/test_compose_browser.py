@@ -11,6 +11,7 @@ With ``PRONTO_SCREENSHOTS=<folder>`` the compose form is saved there (docs/scree
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,7 +121,12 @@ def test_sms_typed_on_the_intervention_page_reaches_kannel(signed_in, gateways, 
     assert _received(kannel.phone, MOBILE) == [
         "Tino, the caller waits at the gate: ring 0212345678 when you arrive. Grazie!"
     ]
+    # Kannel may hand the SMS to the phone before the worker has written the gateway's answer.
+    deadline = time.monotonic() + 10
     row = Notification.objects.get(reason="message", channel="sms")
+    while row.status not in ("sent", "delivered") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        row.refresh_from_db()
     assert (row.author, row.recipient, row.status in ("sent", "delivered")) == (
         users["operator"],
         MOBILE,
