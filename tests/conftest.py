@@ -28,6 +28,10 @@ REAL_MARKERS = ("real_component", "postgres")
 def pytest_configure(config):
     from django.conf import settings
 
+    from .servers import live_db
+
+    live_db.install()
+
     # PBKDF2 at production strength costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests assert English messages; the Italian pages are tested by asking for Italian.

@@ -23,6 +23,7 @@ from dispatch.models import Contact, PlantDocument
 from notifications.models import ContactPoint, Notification
 from tests.dispatch.helpers import call_logged, intervention_in
 from tests.servers.kannel import MAX_MESSAGES, KannelGateway
+from tests.servers.live_db import SHARED_CONNECTION
 from tests.servers.smtp import SmtpSink
 
 pytestmark = [pytest.mark.real_component, pytest.mark.django_db(transaction=True)]
@@ -126,7 +127,8 @@ def test_sms_typed_on_the_intervention_page_reaches_kannel(signed_in, gateways, 
     row = Notification.objects.get(reason="message", channel="sms")
     while row.status not in ("sent", "delivered") and time.monotonic() < deadline:
         time.sleep(0.1)
-        row.refresh_from_db()
+        with SHARED_CONNECTION:
+            row.refresh_from_db()
     assert (row.author, row.recipient, row.status in ("sent", "delivered")) == (
         users["operator"],
         MOBILE,
