@@ -458,3 +458,7 @@ LOGGING = {
 }
 STORAGES["recordings"], CELERY_BEAT_SCHEDULE["recordings-expire"] = RECORDING_STORAGE, RECORDING_EXPIRE_BEAT  # noqa: F405
 from config.centre import *  # noqa: E402, F403  (the dispatch fax's header: PRONTO_CENTRE_*)
+from config.database_settings import *  # noqa: E402, F403  (issue 22: history partitions, reports replica)
+
+DATABASES.update(DATABASE_REPLICA)  # noqa: F405
+CELERY_BEAT_SCHEDULE.update(DATABASE_BEAT_SCHEDULE)  # noqa: F405

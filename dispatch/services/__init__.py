@@ -24,6 +24,7 @@ from .field import (
     technician_language_set,
     technician_position_record,
 )
+from .history_partitions import history_partitions_ensure
 from .interventions import (
     intervention_acknowledge,
     intervention_arrive,
@@ -57,6 +58,7 @@ __all__ = [
     "callback_schedule",
     "callbacks_remind",
     "event_record",
+    "history_partitions_ensure",
     "intervention_acknowledge",
     "intervention_arrive",
     "intervention_assign",
