@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -50,6 +50,7 @@ from reports.figures import (
     Report,
     period_bounds,
 )
+from reports.routers import reads_alias
 
 # telecontrol builds on dispatch's models; reading its checks here is one way only.
 from telecontrol.models import PlantCheck
@@ -88,12 +89,14 @@ def service_level_report(
     tz = ZoneInfo(settings.TIME_ZONE)
     now = now or timezone.now()
     start, end = period_bounds(date_from, date_to, tz)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
+    # The database the figures are read from: the replica inside reports.routers.reads_from_replica().
+    alias = reads_alias()
+    with transaction.atomic(using=alias):
+        if connections[alias].vendor == "postgresql":
             # PostgreSQL's JIT compiled the ~50 expressions of the figures' query on every run,
             # and the misses' query for its (overestimated) cost: on a year of 1M calls that took
             # 1.5 s and 0.5 s, longer than running them uncompiled.
-            with connection.cursor() as cursor:
+            with connections[alias].cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         return _report(customer, date_from, date_to, group_by, misses_limit, now, tz, start, end)
 
@@ -243,7 +246,7 @@ def _profile_report(profile, calls, group_by, tz, now, misses_limit) -> ProfileR
     columns.append(f"COUNT(*) FILTER (WHERE {missed})")
     keys.append(("misses", "count", 0))
     sql = f"SELECT grp, {', '.join(columns)} FROM ({inner_sql}) per_call GROUP BY grp ORDER BY grp"  # noqa: S608 - only our own column expressions
-    with connection.cursor() as cursor:
+    with connections[reads_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     groups, total, misses_total = [], Figures(), 0

@@ -11,6 +11,7 @@ from dispatch.choices import ReportGrouping, Role
 from reports import selectors
 from reports.figures import report_data
 from reports.queries import service_level_report
+from reports.routers import reads_from_replica
 
 from .serializers import ServiceLevelQuerySerializer, ServiceLevelReportSerializer
 
@@ -41,8 +42,9 @@ class ServiceLevelReportView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         customer = selectors.customer_get_for_reports(user=request.user, pk=params["customer"])
-        report = service_level_report(
-            customer=customer, date_from=params["date_from"], date_to=params["date_to"],
-            group_by=params["group_by"],
-        )  # fmt: skip
+        with reads_from_replica():
+            report = service_level_report(
+                customer=customer, date_from=params["date_from"], date_to=params["date_to"],
+                group_by=params["group_by"],
+            )  # fmt: skip
         return Response(report_data(report))
