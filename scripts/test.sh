@@ -69,6 +69,13 @@ else
   echo "warning: no Tesseract: the fax page's OCR test skips (and fails under CI=true)" >&2
 fi
 
+if pg_server="$(bash scripts/ensure_pg_server.sh)"; then
+  eval "$(echo "$pg_server" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$pg_server"
+else
+  echo "warning: no PostgreSQL server binaries: the streaming replica test skips (and fails under CI=true)" >&2
+fi
+
 if sox="$(bash scripts/ensure_sox.sh)"; then
   eval "$(echo "$sox" | sed 's/^/export PRONTO_TEST_/')"
   echo "$sox"
