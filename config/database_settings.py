@@ -30,7 +30,10 @@ DATABASE_BEAT_SCHEDULE = {
 DATABASE_REPLICA = {}
 if _env.str("DATABASE_REPLICA_URL", default=""):
     DATABASE_REPLICA["replica"] = _env.db("DATABASE_REPLICA_URL")
-    DATABASE_REPLICA["replica"].setdefault("CONN_MAX_AGE", _env.int("DB_CONN_MAX_AGE", default=0))
+    _production = _env.str("PRONTO_ENV", default="embedded") == "production"
+    DATABASE_REPLICA["replica"].setdefault(
+        "CONN_MAX_AGE", _env.int("DB_CONN_MAX_AGE", default=60 if _production else 0)
+    )
     DATABASE_REPLICA["replica"].setdefault("CONN_HEALTH_CHECKS", True)
     # A test run never creates a database on the replica: it is the primary's.
     DATABASE_REPLICA["replica"]["TEST"] = {"MIRROR": "default"}
