@@ -63,8 +63,8 @@ def _month_create(month: dt.datetime) -> str | None:
                 "SELECT set_config('lock_timeout', %s, true)",
                 [str(settings.PRONTO_HISTORY_PARTITION_LOCK_TIMEOUT_MS)],
             )
-            taken = [p for p in history_partition_list() if p.start is not None and p.end is not None]
-            if any(p.start < end and month < p.end for p in taken):
+            taken = [(p.start, p.end) for p in history_partition_list() if p.start and p.end]
+            if any(start < end and month < stop for start, stop in taken):
                 return None
             stranded = default_partition_rows(month, end)
             if stranded:
