@@ -155,9 +155,11 @@ def probe(step: str) -> None:
     """In the subprocess: ``setup`` a customer, a supervisor and two calls yesterday; ``call`` one
     more; ``report`` yesterday's report through the API (on the replica) and the calls read on
     the primary. Prints one JSON line."""
+    import csv
     import datetime as dt
 
     from django.db import connections
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from rest_framework.test import APIClient
@@ -188,8 +190,9 @@ def probe(step: str) -> None:
         services.call_log(
             actor=UserFactory(username="supervisor"), caller_number="+39 02 1234 5678", plant=plant,
             call_type="gas_leak", received_at=received + dt.timedelta(minutes=30),
-            answered_at=received + dt.timedelta(minutes=30, seconds=10),
-            ended_at=received + dt.timedelta(minutes=30, seconds=90),
+            # Answered after ten minutes: a miss of the gas standard (120 s), listed in the CSV.
+            answered_at=received + dt.timedelta(minutes=40),
+            ended_at=received + dt.timedelta(minutes=41),
         )  # fmt: skip
         print(json.dumps({"calls": Call.objects.filter(plant__customer=customer).count()}))
         return
@@ -200,6 +203,18 @@ def probe(step: str) -> None:
         response = client.get("/api/reports/service-levels/", query)
     assert response.status_code == 200, response.content
     data = response.json()
+    # The CSV export: its figures and its misses (streamed after the view returned) on the replica.
+    page = Client()
+    page.force_login(UserFactory(username="supervisor"))
+    csv_query = {
+        "customer": customer.pk,
+        "date_from": yesterday.isoformat(),
+        "date_to": yesterday.isoformat(),
+    }
+    with CaptureQueriesContext(connections["replica"]) as csv_on_replica:
+        export = page.get("/reports/service-levels.csv", csv_query, HTTP_ACCEPT_LANGUAGE="en")
+        assert export.status_code == 200, export.content
+        rows = list(csv.reader(b"".join(export.streaming_content).decode("utf-8-sig").splitlines()))
     print(
         json.dumps(
             {
@@ -208,6 +223,9 @@ def probe(step: str) -> None:
                 "replica_queries_on_calls": sum(
                     "dispatch_call" in q["sql"] for q in on_replica.captured_queries
                 ),
+                "csv_calls": sum(int(row[1]) for row in rows if row and row[0] == "Total"),
+                "csv_misses": sum(1 for row in rows if len(row) == 6 and row[0].isdigit()),
+                "csv_replica_queries": len(csv_on_replica.captured_queries),
             }
         )
     )
@@ -228,9 +246,9 @@ def test_the_report_reads_the_replica_and_reflects_its_replay(streaming_pair):
     # The standby is read-only: the migrations' tables are there because it replayed them.
     assert pair.sql(pair.standby_port, "SELECT pg_is_in_recovery()")[0] is True
     before = _django(pair, "report")
-    assert (before["report_calls"], before["primary_calls"]) == (2, 2)
-    # The figures were read on the replica's connection.
-    assert before["replica_queries_on_calls"] > 0
+    assert (before["report_calls"], before["primary_calls"], before["csv_calls"]) == (2, 2, 2)
+    # The figures were read on the replica's connection, the page's and the export's.
+    assert before["replica_queries_on_calls"] > 0 and before["csv_replica_queries"] > 0
 
     pair.sql(pair.standby_port, "SELECT pg_wal_replay_pause()")
     deadline = time.monotonic() + 30
@@ -242,8 +260,11 @@ def test_the_report_reads_the_replica_and_reflects_its_replay(streaming_pair):
     # The report answered from the replica's state before the new call; the primary has it.
     assert (paused["report_calls"], paused["primary_calls"]) == (2, 3)
     assert paused["replica_queries_on_calls"] > 0
+    # The export too, its streamed list of misses included: the late call is not there yet.
+    assert (paused["csv_calls"], paused["csv_misses"]) == (2, before["csv_misses"])
 
     pair.sql(pair.standby_port, "SELECT pg_wal_replay_resume()")
     pair.replayed()
     resumed = _django(pair, "report")
     assert (resumed["report_calls"], resumed["primary_calls"]) == (3, 3)
+    assert (resumed["csv_calls"], resumed["csv_misses"]) == (3, before["csv_misses"] + 1)
