@@ -13,7 +13,14 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.history import event_record
 from dispatch.models import Call, Event
-from dispatch.partitions import DEFAULT_PARTITION, history_partition_list, history_partitioned
+from dispatch.partitions import (
+    DEFAULT_PARTITION,
+    history_partition_list,
+    history_partitioned,
+    month_next,
+    month_start,
+    partition_name,
+)
 from dispatch.selectors import history_verify
 
 from .helpers import call_logged, history_tamper
@@ -147,3 +154,26 @@ def test_an_event_of_a_month_without_partition_is_kept_and_its_month_left_for_th
         "dispatch_event_p204006"
     ]
     assert history_verify().problems == []
+
+
+@pytest.mark.postgres
+def test_the_beat_task_run_twice_creates_each_month_once(db, settings):
+    from dispatch.tasks import history_partitions_ensure
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["history-partitions"]["task"]
+        == "dispatch.tasks.history_partitions_ensure"
+    )
+    # The migration made three months ahead; asked for five, the task adds the fourth and fifth.
+    settings.PRONTO_HISTORY_PARTITION_MONTHS_AHEAD = 5
+    month, wanted = month_start(timezone.now()), []
+    for _ in range(6):
+        wanted.append(partition_name(month))
+        month = month_next(month)
+    missing = [name for name in wanted if name not in {p.name for p in history_partition_list()}]
+    assert len(missing) >= 2
+    first = history_partitions_ensure()
+    assert first == missing
+    assert history_partitions_ensure() == []
+    names = [p.name for p in history_partition_list()]
+    assert all(names.count(name) == 1 for name in first)
