@@ -29,6 +29,11 @@ class Event(models.Model):
     ``hash`` is an HMAC over the row's content and ``prev_hash``. Chains per subject, rather
     than one for the whole system, let unrelated writes proceed in parallel (see
     docs/adr/0001-history-hash-chains.md). Rows are never updated or deleted.
+
+    On PostgreSQL the table is partitioned by month of ``occurred_at`` (migration 0029, ADR 0003):
+    the database's primary key is ``(id, occurred_at)`` (``id`` stays Django's pk, from one
+    sequence), and a trigger, not the unique key, keeps each chain's ``seq`` unique and gapless. A
+    foreign key to ``Event`` would need both columns: refer to one with ``db_constraint=False``.
     """
 
     subject_type = models.CharField(max_length=16, choices=SubjectType.choices)
