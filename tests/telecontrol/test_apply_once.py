@@ -60,7 +60,8 @@ def test_a_raising_delivered_again_after_its_clearing_raises_nothing(mqtt_plant)
     assert list(PlantAlarm.objects.filter(plant=mqtt_plant, cleared_at__isnull=True)) == []
     assert raised_events() == 1
     # The same code raised again later is a new raising.
-    again = services.telemetry_apply({}, [alarm(mqtt_plant, at=at + timedelta(minutes=1))], now=timezone.now())
+    later = alarm(mqtt_plant, at=at + timedelta(minutes=1))
+    again = services.telemetry_apply({}, [later], now=timezone.now())
     assert len(again.raised) == 1 and raised_events() == 2
 
 
@@ -83,7 +84,8 @@ def test_two_writers_racing_on_a_plant_without_a_row_keep_the_newer_data(mqtt_pl
     (newer data) starts meanwhile and must wait for it, then win. Before the placeholder row,
     writer 2 took the insert branch too and its newer data was dropped on the conflict."""
     base = timezone.now() - timedelta(minutes=5)
-    older, newer = telemetry(mqtt_plant, at=base, flow=1), telemetry(mqtt_plant, at=base + timedelta(1), flow=2)
+    later = base + timedelta(seconds=1)
+    older, newer = telemetry(mqtt_plant, at=base, flow=1), telemetry(mqtt_plant, at=later, flow=2)
     first_in, release, errors = threading.Event(), threading.Event(), []
 
     def writer(batch, *, hold: bool) -> None:
@@ -120,4 +122,4 @@ def test_two_writers_racing_on_a_plant_without_a_row_keep_the_newer_data(mqtt_pl
     two.join(30)
     assert errors == []
     state = PlantState.objects.get(plant=mqtt_plant)
-    assert (state.measurements["flow"]["value"], state.observed_at) == (2, base + timedelta(1))
+    assert (state.measurements["flow"]["value"], state.observed_at) == (2, later)

@@ -91,10 +91,13 @@ def test_two_listeners_share_the_topics_and_a_killed_one_loses_nothing(broker, c
             for seq in range(1, REPORTS + 1):
                 for plant in plants:
                     at = start + timedelta(seconds=seq)
-                    publish(
-                        f"plants/{plant.code}/telemetry",
-                        {"ts": at.isoformat(), "active": True, "anomaly": False, "measurements": {"seq": seq}},
-                    )
+                    report = {
+                        "ts": at.isoformat(),
+                        "active": True,
+                        "anomaly": False,
+                        "measurements": {"seq": seq},
+                    }
+                    publish(f"plants/{plant.code}/telemetry", report)
                     if seq % ALARM_EVERY == 0:
                         publish(
                             f"plants/{plant.code}/alarm",
@@ -110,9 +113,7 @@ def test_two_listeners_share_the_topics_and_a_killed_one_loses_nothing(broker, c
 
             def done() -> bool:
                 database.refresh()
-                newest = PlantState.objects.filter(
-                    plant__in=plants, measurements__seq__value=REPORTS
-                ).count()
+                newest = PlantState.objects.filter(plant__in=plants, measurements__seq__value=REPORTS).count()
                 return newest == PLANTS and PlantAlarm.objects.count() >= expected_alarms
 
             wait_until(
