@@ -167,3 +167,11 @@ def test_the_listener_receives_and_a_gateway_writes_only_its_own_plant(
     assert (listener.received, listener.applied, listener.rejected) == (1, 1, 0)
     assert PlantState.objects.get(plant=plant_a).measurements["flow"]["value"] == 7
     assert not PlantState.objects.filter(plant=plant_b).exists()
+
+
+def test_tls_files_that_cannot_be_loaded_stop_the_listener_at_start_up(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.PRONTO_MQTT_TLS_CA = str(tmp_path / "missing-ca.crt")
+    with pytest.raises(ImproperlyConfigured, match="PRONTO_MQTT_TLS_"):
+        TelemetryListener(host="127.0.0.1", port=1, client_id="tls-misconfigured")

@@ -13,6 +13,8 @@ it again changes nothing."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from datetime import timedelta
 
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from dispatch.models import Event
 from telecontrol.choices import Protocol
+from telecontrol.listener import listener_client_id
 from telecontrol.models import PlantAlarm, PlantState, PlantTelecontrol
 from tests.factories import PlantFactory
 from tests.servers import MosquittoBroker, free_port, mosquitto_binary
@@ -47,6 +50,18 @@ def broker(tmp_path):
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_client_ids_are_stable_per_instance_and_unique_per_process(settings):
+    settings.PRONTO_MQTT_CLIENT_ID, settings.PRONTO_MQTT_SHARE_GROUP = "pronto-telemetry", ""
+    assert listener_client_id() == "pronto-telemetry"
+    assert listener_client_id(instance="2", share_group="pronto") == "pronto-telemetry-2"
+    assert listener_client_id(client_id="mine", instance="2") == "mine"
+    unstable = listener_client_id(share_group="pronto")
+    assert unstable == f"pronto-telemetry-{socket.gethostname()}-{os.getpid()}"
+    settings.PRONTO_MQTT_SHARE_GROUP = "pronto"
+    assert listener_client_id() == unstable
 
 
 def subscribed(broker: MosquittoBroker, client_id: str, starts: int) -> bool:
