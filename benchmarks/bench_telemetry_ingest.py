@@ -264,10 +264,10 @@ def make_listener(port: int, flush_seconds: float):
     stamps = Stamps()
     inner = listener.subscriber.on_message
 
-    def on_message(topic, payload):
+    def on_message(topic, payload, ack=None):
         if stamps.first is None:
             stamps.first = time.perf_counter()
-        inner(topic, payload)
+        inner(topic, payload, ack)
 
     listener.subscriber.on_message = on_message
     subscribed = threading.Event()

@@ -359,6 +359,7 @@ PRONTO_TELEMETRY_FLUSH_SECONDS = env.float("PRONTO_TELEMETRY_FLUSH_SECONDS", def
 PRONTO_COMMS_SWEEP_SECONDS = env.int("PRONTO_COMMS_SWEEP_SECONDS", default=30)
 PRONTO_POLL_CONCURRENCY = env.int("PRONTO_POLL_CONCURRENCY", default=100)
 PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS = env.int("PRONTO_TELECONTROL_SETTINGS_CACHE_SECONDS", default=30)
+from config.mqtt_settings import *  # noqa: E402,F403  (issue 22: shared subscriptions, TLS)
 
 # Notifications (docs/notifications.md). One backend class per channel; the embedded default
 # stores messages in the outbox table and shows them in the UI: nothing leaves this machine.

@@ -4,22 +4,30 @@ Messages arrive on the MQTT client's network thread, are validated there and mer
 latest message per plant; the main thread flushes that batch into ``PlantState`` every
 ``PRONTO_TELEMETRY_FLUSH_SECONDS`` with one bulk upsert. A commit per message would be
 fsync-bound at a few hundred a second; a batch keeps up with the broker.
+
+Messages are acknowledged to the broker after the batch that holds them is committed, so several
+listeners can share the topics (``PRONTO_MQTT_SHARE_GROUP``) and any of them can be killed
+without losing a message: what it had not committed comes back from the broker, and the
+services apply a repeat as a no-op (docs/telecontrol.md, "Scaling out and securing the listener").
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from .backends.base import mqtt_subscriber_class
+from .backends.base import MqttTls, mqtt_subscriber_class
 from .choices import FLAG_ALARMS, Protocol, RejectionReason
 from .payloads import (
     AlarmMessage,
@@ -55,24 +63,57 @@ class Batch:
     alarms: list[AlarmMessage] = field(default_factory=list)
     rejected: Counter = field(default_factory=Counter)
     rejected_example: dict[str, str] = field(default_factory=dict)
+    # The subscriber's ack tokens of the batch's messages, acknowledged once it is committed.
+    acks: list[Any] = field(default_factory=list)
+
+
+def listener_client_id(
+    *, client_id: str | None = None, instance: str | None = None, share_group: str | None = None
+) -> str:
+    """The MQTT client id of this listener process. The broker keeps one session per client id
+    (subscriptions, and the messages queued or in flight for it), so a process restarted under
+    the same id takes its messages back; under a new id they wait in the old session until it
+    expires. Hence: ``client_id`` as given; else the configured id and the instance number
+    (stable across restarts: run instance 1, 2, ... under a process manager); else, with a
+    share group, the configured id, host name and process id, unique but not stable."""
+    if client_id:
+        return client_id
+    if instance:
+        return f"{settings.PRONTO_MQTT_CLIENT_ID}-{instance}"
+    if settings.PRONTO_MQTT_SHARE_GROUP if share_group is None else share_group:
+        return f"{settings.PRONTO_MQTT_CLIENT_ID}-{socket.gethostname()}-{os.getpid()}"
+    return settings.PRONTO_MQTT_CLIENT_ID
+
+
+def _tls() -> MqttTls | None:
+    if not settings.PRONTO_MQTT_TLS_CA:
+        return None
+    return MqttTls(
+        ca=settings.PRONTO_MQTT_TLS_CA, cert=settings.PRONTO_MQTT_TLS_CERT, key=settings.PRONTO_MQTT_TLS_KEY
+    )
 
 
 class TelemetryListener:
     """Subscribe, validate, batch, apply. ``received``, ``applied`` and ``rejected`` count
     messages, so that ``received == applied + rejected`` once a flush has run."""
 
-    def __init__(self, *, host=None, port=None, prefix=None, client_id=None, max_bytes=None) -> None:
+    def __init__(
+        self, *, host=None, port=None, prefix=None, client_id=None, max_bytes=None, share_group=None
+    ) -> None:
         self.prefix = settings.PRONTO_MQTT_TOPIC_PREFIX if prefix is None else prefix.strip("/")
         self.max_bytes = max_bytes or settings.PRONTO_TELEMETRY_MAX_PAYLOAD_BYTES
         topic_root = f"{self.prefix}/" if self.prefix else ""
         self.subscriber = mqtt_subscriber_class()(
             host=host or settings.PRONTO_MQTT_HOST,
             port=port or settings.PRONTO_MQTT_PORT,
-            client_id=client_id or settings.PRONTO_MQTT_CLIENT_ID,
+            client_id=client_id or listener_client_id(share_group=share_group),
             topics=[f"{topic_root}+/telemetry", f"{topic_root}+/alarm"],
             on_message=self.on_message,
             username=settings.PRONTO_MQTT_USERNAME,
             password=settings.PRONTO_MQTT_PASSWORD,
+            share_group=settings.PRONTO_MQTT_SHARE_GROUP if share_group is None else share_group,
+            session_expiry=settings.PRONTO_MQTT_SESSION_EXPIRY_SECONDS,
+            tls=_tls(),
         )
         self._lock = threading.Lock()
         self._batch = Batch()
@@ -83,7 +124,7 @@ class TelemetryListener:
         self._codes_loaded_at = float("-inf")
 
     # -- network thread --------------------------------------------------------------------
-    def on_message(self, topic: str, payload: bytes) -> None:
+    def on_message(self, topic: str, payload: bytes, ack: Any = None) -> None:
         received_at = datetime.now(UTC)
         try:
             code, kind = topic_parse(topic, self.prefix)
@@ -91,7 +132,7 @@ class TelemetryListener:
                 message = telemetry_parse(code, payload, received_at=received_at, max_bytes=self.max_bytes)
                 seen = {flag for flag, _kind in FLAG_ALARMS if getattr(message, flag)}
                 with self._lock:
-                    self.received += 1
+                    self._received(ack)
                     previous = self._batch.telemetry.get(code)
                     if previous is None:
                         self._batch.telemetry[code] = (message, seen, 1)
@@ -102,13 +143,19 @@ class TelemetryListener:
             else:
                 alarm = alarm_parse(code, payload, received_at=received_at, max_bytes=self.max_bytes)
                 with self._lock:
-                    self.received += 1
+                    self._received(ack)
                     self._batch.alarms.append(alarm)
         except PayloadRejected as rejection:
             with self._lock:
-                self.received += 1
+                self._received(ack)
                 self._batch.rejected[rejection.reason] += 1
                 self._batch.rejected_example[rejection.reason] = f"{topic[:100]}: {rejection.detail}"
+
+    def _received(self, ack: Any) -> None:
+        """Count a message into the batch; the caller holds ``_lock``."""
+        self.received += 1
+        if ack is not None:
+            self._batch.acks.append(ack)
 
     # -- main thread -------------------------------------------------------------------------
     def _plant_id(self, code: str) -> int | None:
@@ -163,6 +210,8 @@ class TelemetryListener:
             close_old_connections()
             self._requeue(batch)
             return 0
+        if batch.acks:
+            self.subscriber.ack(batch.acks)
         self.applied += applied
         self.rejected += sum(count for count, _example in rejected.values())
         for reason, (count, _example) in rejected.items():
@@ -187,6 +236,7 @@ class TelemetryListener:
             batch.alarms.extend(newer.alarms)
             batch.rejected.update(newer.rejected)
             batch.rejected_example.update(newer.rejected_example)
+            batch.acks.extend(newer.acks)
 
     def comms_sweep(self) -> None:
         try:
@@ -213,5 +263,9 @@ class TelemetryListener:
                     logger.exception("Telemetry batch failed; carrying on")
                     close_old_connections()
         finally:
+            # Commit and acknowledge what arrived while still connected; whatever arrives after
+            # this flush is committed by the last one but acknowledged no more (the broker sends
+            # it again at the next start, and applying it again changes nothing).
+            self.flush()
             self.subscriber.stop()
             self.flush()

@@ -77,12 +77,29 @@ class ModbusFleet(abc.ABC):
     async def close(self) -> None: ...
 
 
-MessageHandler = Callable[[str, bytes], None]
+# (topic, payload, ack token): the token goes back to ``MqttSubscriber.ack`` once the message's
+# effect is committed; ``None`` for a message that needs no acknowledgement (QoS 0).
+MessageHandler = Callable[[str, bytes, Any], None]
+
+
+@dataclass(frozen=True)
+class MqttTls:
+    """TLS towards the broker: the CA that signed its certificate, and our client certificate
+    and key when the broker asks for one (all paths to PEM files)."""
+
+    ca: str
+    cert: str = ""
+    key: str = ""
 
 
 class MqttSubscriber(abc.ABC):
     """A subscription that survives broker restarts: persistent session, QoS 1, reconnects and
-    resubscribes by itself. ``on_message`` runs on the client's network thread and must be quick."""
+    resubscribes by itself. ``on_message`` runs on the client's network thread and must be quick.
+
+    With ``share_group`` the topics are subscribed as MQTT 5 shared subscriptions
+    (``$share/<group>/<filter>``): the broker hands each message to one member of the group.
+    Messages are acknowledged only when the caller hands their tokens to ``ack`` (after its
+    commit), so a process killed between receipt and commit gets them again from the broker."""
 
     def __init__(
         self,
@@ -95,6 +112,9 @@ class MqttSubscriber(abc.ABC):
         username: str = "",
         password: str = "",
         keepalive: int = 30,
+        share_group: str = "",
+        session_expiry: int = 86400,
+        tls: MqttTls | None = None,
     ) -> None:
         self.host, self.port, self.client_id, self.topics = host, port, client_id, topics
         self.on_message, self.username, self.password, self.keepalive = (
@@ -103,7 +123,21 @@ class MqttSubscriber(abc.ABC):
             password,
             keepalive,
         )
+        if share_group and any(char in share_group for char in "/+#"):
+            raise ImproperlyConfigured(f"MQTT share group {share_group!r} may not contain '/', '+' or '#'")
+        self.share_group, self.session_expiry, self.tls = share_group, session_expiry, tls
         self.connects = 0  # how many times a session was (re)established
+
+    @property
+    def filters(self) -> list[str]:
+        """The topic filters as subscribed: shared when there is a group."""
+        if not self.share_group:
+            return list(self.topics)
+        return [f"$share/{self.share_group}/{topic}" for topic in self.topics]
+
+    def ack(self, tokens: list[Any]) -> None:  # noqa: B027  (a subscriber may need none)
+        """Acknowledge the messages of these tokens to the broker: their effect is committed.
+        Tokens of a connection since lost are dropped (the broker sends those messages again)."""
 
     @abc.abstractmethod
     def start(self) -> None: ...

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -43,10 +44,16 @@ def _alarm_summary(*, plant: Plant, kind: str, code: str, message: str) -> str:
 def plant_alarm_raise(
     *, plant: Plant, kind: str, key: str, source: str, at: datetime, code: str = "", message: str = ""
 ) -> PlantAlarm | None:
-    """Raise an alarm unless the same one is already up (then ``None``). It opens an
+    """Raise an alarm unless the same one is already up, or was raised at the same instant
+    ``at`` and cleared since (then ``None``): the plant's key and timestamp name a raising, so a
+    message the broker delivers again (QoS 1 is at least once) raises nothing new. It opens an
     intervention on the plant, or attaches to the plant's open one instead of duplicating it."""
     plant = Plant.objects.select_for_update().select_related("customer").get(pk=plant.pk)
-    if PlantAlarm.objects.filter(plant=plant, key=key, cleared_at__isnull=True).exists():
+    if (
+        PlantAlarm.objects.filter(plant=plant, key=key)
+        .filter(Q(cleared_at__isnull=True) | Q(raised_at=at))
+        .exists()
+    ):
         return None
     alarm = PlantAlarm(
         plant=plant, key=key, kind=kind, code=code, message=message[:500], source=source, raised_at=at
@@ -101,12 +108,16 @@ def plant_alarm_raise(
 
 
 @transaction.atomic
-def plant_alarm_clear(*, plant: Plant, key: str, source: str, at: datetime) -> PlantAlarm | None:
+def plant_alarm_clear(
+    *, plant: Plant, key: str, source: str, at: datetime, raised_by: datetime | None = None
+) -> PlantAlarm | None:
     """Clear an alarm that is up; its intervention records it and stays open (a supervisor
-    closes it)."""
-    alarm = (
-        PlantAlarm.objects.select_for_update().filter(plant=plant, key=key, cleared_at__isnull=True).first()
-    )
+    closes it). ``raised_by``: only an alarm raised at or before it (the plant's timestamp of
+    an all-clear message), so a late repeat of that message cannot clear a newer raising."""
+    alarms = PlantAlarm.objects.select_for_update().filter(plant=plant, key=key, cleared_at__isnull=True)
+    if raised_by is not None:
+        alarms = alarms.filter(raised_at__lte=raised_by)
+    alarm = alarms.first()
     if alarm is None:
         return None
     alarm.cleared_at = at

@@ -63,7 +63,12 @@ def plant_states_apply(changes: Iterable[StateChange], *, now: datetime) -> Appl
 
     Alarms are reconciled against the alarms actually up, not against the previous state, so
     an alarm whose raising failed (a database error after the state was stored) is raised at
-    the plant's next report instead of being forgotten."""
+    the plant's next report instead of being forgotten.
+
+    Safe across processes (several MQTT listeners sharing the topics): every plant of the batch
+    first gets a row if it has none, so the write always updates a row it holds locked (or, on
+    SQLite, holds the database's write lock from the first statement), and the older-data guard
+    is decided against what is committed, not against what this process saw."""
     changes = list(changes)
     report = ApplyReport()
     if not changes:
@@ -82,6 +87,16 @@ def plant_states_apply(changes: Iterable[StateChange], *, now: datetime) -> Appl
 
 
 def _states_write_orm(changes: list[StateChange], now: datetime):
+    # Two processes that both found no row would both insert, and the later upsert would
+    # overwrite newer data unguarded: a placeholder row first, which the lock below then holds.
+    PlantState.objects.bulk_create(
+        [
+            PlantState(plant_id=c.plant_id, source=c.source, outcome=CheckOutcome.NO_DATA, watched_since=now)
+            for c in changes
+            if c.reading.outcome == CheckOutcome.OK or c.reading.outcome in FAILED_OUTCOMES
+        ],
+        ignore_conflicts=True,
+    )
     current = PlantState.objects.select_for_update().in_bulk([c.plant_id for c in changes])
     rows, answered = [], {}
     for change in changes:
@@ -161,6 +176,17 @@ def _keep(column: str) -> str:
 
 
 _RETURNED = "plant_id, source, outcome, anomaly, out_of_service, alarm_code, comms_lost"
+# A placeholder row for every plant of the batch that has none, before the upsert: otherwise two
+# processes (MQTT listeners sharing the topics) that both find no row both take the INSERT
+# branch, and the later one's data is dropped by ON CONFLICT DO NOTHING even when it is newer.
+# With the row there, the UPDATE below waits for the other's lock and re-checks its guard.
+_PLACEHOLDERS_SQL = """
+INSERT INTO telecontrol_plantstate (plant_id, source, outcome, alarm_code, measurements, watched_since,
+                                    consecutive_failures, error, comms_lost)
+SELECT plant_id, source, 'no_data', '', '{}', watched_since, 0, '', false FROM pronto_state_batch AS b
+WHERE NOT EXISTS (SELECT 1 FROM telecontrol_plantstate s WHERE s.plant_id = b.plant_id)
+ON CONFLICT (plant_id) DO NOTHING
+"""
 # Failures are counted and communication loss decided in the statement itself, under the row
 # lock the UPDATE takes: no read-then-write race, and no round trip to read the rows first. In
 # the batch, a failed row carries the plant's limit of failed polls in consecutive_failures.
@@ -300,6 +326,7 @@ def _states_upsert_postgres(changes: list[StateChange], now: datetime) -> list[_
         with cursor.cursor.copy(f"COPY pronto_state_batch ({_ROW_COLUMNS}) FROM STDIN") as copy:
             for row in batch:
                 copy.write_row(row)
+        cursor.execute(_PLACEHOLDERS_SQL)
         cursor.execute(_UPSERT_SQL)
         return [_Written(*row) for row in cursor.fetchall()]
 
@@ -358,7 +385,10 @@ def telemetry_apply(
     telemetry: dict[int, tuple[TelemetryMessage, set[str]]], alarms: list[tuple[int, AlarmMessage]], *, now
 ) -> ApplyReport:
     """Apply a batch from the MQTT listener: the latest telemetry per plant (with the flags seen
-    in the batch) and the plants' own alarm messages, in arrival order."""
+    in the batch) and the plants' own alarm messages, in arrival order. Applying a batch again
+    changes nothing (a listener killed before its acknowledgements gets it again): telemetry no
+    newer than the stored state is skipped, and an alarm message is named by its plant, code and
+    timestamp (``plant_alarm_raise``)."""
     changes = [
         StateChange(
             plant_id=plant_id,
@@ -393,7 +423,9 @@ def telemetry_apply(
                 )
                 if alarm is not None:
                     report.raised.append(alarm)
-            elif alarm := plant_alarm_clear(plant=plants[plant_id], key=key, source=Protocol.MQTT, at=now):
+            elif alarm := plant_alarm_clear(
+                plant=plants[plant_id], key=key, source=Protocol.MQTT, at=now, raised_by=message.observed_at
+            ):
                 report.cleared.append(alarm)
     return report
 

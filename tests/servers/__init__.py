@@ -128,6 +128,8 @@ class MosquittoBroker:
     workdir: Path
     port: int
     host: str = LOOPBACK
+    # More lines for the configuration file (e.g. ``log_type subscribe``, to see subscriptions).
+    extra_conf: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -163,7 +165,7 @@ class MosquittoBroker:
         if os.getuid() == 0:
             # As root, Mosquitto would switch to the "mosquitto" user, who cannot write here.
             lines.append(f"user {pwd.getpwuid(os.getuid()).pw_name}")
-        self.conf_path.write_text("\n".join(lines) + "\n")
+        self.conf_path.write_text("\n".join(lines + self.extra_conf) + "\n")
 
     def start(self, timeout: float = 10.0) -> None:
         """Start on the same port as before; return once it accepts connections."""
