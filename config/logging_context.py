@@ -130,7 +130,9 @@ class TextFormatter(logging.Formatter):
     ``2026-12-05 16:30:00,123 INFO dispatch.views [req=3f2a… task=-] message``."""
 
     def __init__(self, fmt: str | None = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(fmt or "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s", *args, **kwargs)
+        super().__init__(
+            fmt or "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s", *args, **kwargs
+        )
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802  (logging's name)
         request_id = getattr(record, "request_id", None)

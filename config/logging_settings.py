@@ -11,7 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 _env = environ.Env()
 
 PRONTO_LOG_FORMAT = _env.str(
-    "PRONTO_LOG_FORMAT", default="json" if _env.str("PRONTO_ENV", default="embedded") == "production" else "text"
+    "PRONTO_LOG_FORMAT",
+    default="json" if _env.str("PRONTO_ENV", default="embedded") == "production" else "text",
 )
 if PRONTO_LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"PRONTO_LOG_FORMAT must be 'json' or 'text', not {PRONTO_LOG_FORMAT!r}")

@@ -447,5 +447,6 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
 
 from config.logging_settings import *  # noqa: E402,F403  (issue 22: JSON lines, the request id)
+
 STORAGES["recordings"], CELERY_BEAT_SCHEDULE["recordings-expire"] = RECORDING_STORAGE, RECORDING_EXPIRE_BEAT  # noqa: F405
 from config.centre import *  # noqa: E402, F403  (the dispatch fax's header: PRONTO_CENTRE_*)
