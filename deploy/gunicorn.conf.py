@@ -20,6 +20,9 @@ keepalive = 5
 # Recycle a worker now and then, jittered so that they do not all restart together.
 max_requests = 2000
 max_requests_jitter = 200
+# gunicorn's control socket (25.1+) would go to $HOME/.gunicorn, read-only under systemd's
+# ProtectHome and shared by two servers on one machine; systemctl reload sends SIGHUP instead.
+control_socket_disable = True
 accesslog = None
 errorlog = "-"
 # The TLS proxy's X-Forwarded-* are trusted from these addresses only (Django reads
