@@ -1,13 +1,29 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
+
+from config import logging_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("pronto")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The web request's id travels with the tasks it enqueues, and their log lines carry it
+# (config/logging_context.py). Strong references: the handlers are module functions.
+before_task_publish.connect(logging_context.request_id_publish, weak=False)
+task_prerun.connect(logging_context.request_id_restore, weak=False)
+task_postrun.connect(logging_context.request_id_clear, weak=False)
+after_setup_logger.connect(logging_context.celery_handlers_format, weak=False)
+after_setup_task_logger.connect(logging_context.celery_handlers_format, weak=False)
 
 
 @task_prerun.connect

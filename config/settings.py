@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
 MIDDLEWARE = [
+    # First: every line logged while serving the request, the tasks it enqueues included, carries its id.
+    "config.logging_context.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -445,18 +447,8 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # pymodbus logs every failed connect as a warning; the check's outcome already says it.
-        "pymodbus": {"level": "ERROR"},
-    },
-}
+from config.logging_settings import *  # noqa: E402,F403  (issue 22: JSON lines, the request id)
+
 STORAGES["recordings"], CELERY_BEAT_SCHEDULE["recordings-expire"] = RECORDING_STORAGE, RECORDING_EXPIRE_BEAT  # noqa: F405
 from config.centre import *  # noqa: E402, F403  (the dispatch fax's header: PRONTO_CENTRE_*)
 from config.database_settings import *  # noqa: E402, F403  (issue 22: history partitions, reports replica)
