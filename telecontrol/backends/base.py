@@ -76,6 +76,9 @@ class ModbusFleet(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    def forget(self, key: Any) -> None:  # noqa: B027  (optional: a fleet that keeps nothing has nothing to close)
+        """Close the connection kept for ``key`` (a plant this poller no longer polls)."""
+
 
 MessageHandler = Callable[[str, bytes], None]
 
