@@ -7,9 +7,20 @@ database they share, one of them killed (``test_three_poller_processes_...``).""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
-from datetime import timedelta
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -23,6 +34,7 @@ from telecontrol.poller_leases import ShardLeases
 from telecontrol.selectors import poller_lag_seconds, pollers_live
 from telecontrol.services import fair_share, plant_shard, poller_leases_renew
 from tests.factories import PlantFactory
+from tests.servers.celery_worker import ROOT, database_url_of
 
 SHARDS = 8
 LEASE = 9.0  # a round every 3 s
@@ -285,3 +297,246 @@ def test_poller_lag_is_how_late_the_most_overdue_plant_is(db):
     assert poller_lag_seconds(now=now) == pytest.approx(30.0)
     PlantTelecontrol.objects.filter(plant_id=ids[2]).update(protocol=Protocol.MQTT)  # not polled
     assert poller_lag_seconds(now=now) == pytest.approx(15.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Three real poller processes, real Modbus plants, one database they share
+
+INTERVAL = 2  # seconds: the plants' profile; the lease is derived from it (1.5 intervals, 3 s)
+PROCESS_SHARDS = 16
+PLANTS = 12
+
+
+def _aware(value: datetime | str) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class SharedDatabase:
+    """The database the pollers write, read by the test in plain SQL: PostgreSQL's test database
+    itself, or on SQLite a file copy of the in-memory test database (processes cannot share that)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        settings_dict = connection.settings_dict
+        self.file: Path | None = None
+        if connection.vendor == "postgresql":
+            self.url = database_url_of(settings_dict)
+        else:
+            self.file = tmp_path / "pollers.sqlite3"
+            self.url = f"sqlite:///{self.file}"
+
+    def publish(self) -> None:
+        """Call once the test data is written: on SQLite, copy it to the file the pollers open."""
+        if self.file is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM INTO '{self.file}'")
+
+    def rows(self, sql: str) -> list[tuple]:
+        if self.file is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchall()
+        with closing(sqlite3.connect(self.file, timeout=20)) as db:
+            return db.execute(sql).fetchall()
+
+    def holders(self) -> dict[int, str]:
+        return dict(self.rows("SELECT number, holder FROM telecontrol_pollershard"))
+
+    def expiry(self, holder: str) -> datetime:
+        rows = self.rows(f"SELECT expires_at FROM telecontrol_pollershard WHERE holder = '{holder}'")
+        return max(_aware(at) for (at,) in rows)
+
+    def lease_seconds(self) -> set[float]:
+        rows = self.rows("SELECT expires_at, renewed_at FROM telecontrol_pollershard WHERE holder != ''")
+        return {round((_aware(end) - _aware(start)).total_seconds(), 3) for end, start in rows}
+
+    def attempts(self) -> dict[int, datetime]:
+        rows = self.rows("SELECT plant_id, last_attempt_at FROM telecontrol_plantstate")
+        return {plant_id: _aware(at) for plant_id, at in rows if at is not None}
+
+    def heartbeats(self) -> set[str]:
+        return {poller_id for (poller_id,) in self.rows("SELECT poller_id FROM telecontrol_pollerheartbeat")}
+
+
+@dataclass
+class PollerProcess:
+    """``manage.py telemetry_poll --poller-id NAME`` in its own process group."""
+
+    name: str
+    process: subprocess.Popen
+    log: Path
+
+    @classmethod
+    def start(
+        cls, name: str, database_url: str, workdir: Path, *, option: str = "--poller-id"
+    ) -> PollerProcess:
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url,
+            "PRONTO_ENV": "embedded",
+            "PRONTO_POLL_SHARDS": str(PROCESS_SHARDS),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        environment.pop("PRONTO_POLL_LEASE_SECONDS", None)
+        log = workdir / f"{name}.log"
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "telemetry_poll", option, name],
+            cwd=ROOT,
+            env=environment,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return cls(name, process, log)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.signal(signal.SIGKILL)
+                self.process.wait(5)
+
+
+class ReadLog:
+    """When each simulated plant answered a read (the server's own thread records it)."""
+
+    def __init__(self) -> None:
+        self.reads: dict[int, list[float]] = {}
+
+    def watch(self, plant_id: int, simulation) -> None:
+        times = self.reads.setdefault(plant_id, [])
+        read = simulation.read
+
+        def counted():
+            times.append(time.monotonic())
+            return read()
+
+        simulation.read = counted
+
+    def read_since(self, moment: float) -> set[int]:
+        return {plant_id for plant_id, times in self.reads.items() if any(t > moment for t in list(times))}
+
+
+def wait_until(condition, timeout: float, what: str, pollers: list[PollerProcess], step: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"--- {p.name}:\n{p.output()}" for p in pollers)
+            pytest.fail(f"{what}: not within {timeout} s\n{logs}")
+        time.sleep(step)
+    return result
+
+
+@pytest.mark.real_component
+@pytest.mark.django_db(transaction=True)
+def test_three_poller_processes_poll_every_plant_once_per_interval_and_survive_a_kill(
+    modbus_plants, tmp_path
+):
+    # The transactional flush leaves no shipped profile: the plants' kind gets one every 2 s.
+    TelecontrolProfile.objects.update_or_create(
+        plant_kind=PlantKind.GAS_CABIN, defaults={"poll_interval_seconds": INTERVAL}
+    )
+    reads = ReadLog()
+    for n in range(PLANTS):
+        simulation = modbus_plants.add(f"P{n}", drift=False)
+        address = modbus_plants.address(f"P{n}")
+        plant = PlantFactory(code=f"P{n}")
+        PlantTelecontrol.objects.create(
+            plant=plant, protocol=Protocol.MODBUS, host=address.host, port=address.port,
+            unit_id=address.unit_id, timeout_seconds=1,
+        )  # fmt: skip
+        reads.watch(plant.pk, simulation)
+    shared = SharedDatabase(tmp_path)
+    shared.publish()
+    names = ["p0", "p1", "p2"]
+    pollers = [
+        PollerProcess.start(
+            name, shared.url, tmp_path, option="--instance" if name == "p2" else "--poller-id"
+        )
+        for name in names
+    ]
+    overlap: list[str] = []
+
+    def sample_shards(live: set[str]) -> dict[int, str]:
+        held = shared.holders()
+        assert len(held) in (0, PROCESS_SHARDS)  # none before the first poller's first round
+        strangers = {holder for holder in held.values() if holder and holder not in live}
+        if strangers:
+            overlap.append(f"shards held by {strangers}, not a live poller of {live}")
+        return held
+
+    try:
+        # 1. All three share the shards evenly, and every plant is polled.
+        def balanced(live: set[str]):
+            held = sample_shards(live)
+            counts = Counter(held.values())
+            return set(counts) == live and max(counts.values()) <= fair_share(PROCESS_SHARDS, len(live))
+
+        wait_until(lambda: balanced(set(names)), 90, "three pollers holding the shards evenly", pollers)
+        wait_until(lambda: reads.read_since(0) == set(reads.reads), 30, "every plant read", pollers)
+        assert shared.lease_seconds() == {1.5 * INTERVAL}
+
+        # 2. Steady state: three intervals, each plant read once per interval, none skipped.
+        started = time.monotonic()
+        while time.monotonic() < started + 3 * INTERVAL:
+            sample_shards(set(names))
+            time.sleep(0.2)
+        window = time.monotonic() - started
+        for plant_id, times in reads.reads.items():
+            inside = [t for t in list(times) if t >= started]
+            assert 1 <= len(inside) <= window / INTERVAL + 1, f"plant {plant_id} read {len(inside)} times"
+        recent = timezone.now() - timedelta(seconds=2 * INTERVAL + 1)
+        attempts = shared.attempts()
+        assert set(attempts) == set(reads.reads) and all(at > recent for at in attempts.values()), attempts
+
+        # 3. SIGKILL one poller: its plants are polled again within two intervals of its lease's expiry.
+        victim = pollers[0]
+        victim_shards = {number for number, holder in shared.holders().items() if holder == victim.name}
+        victim.signal(signal.SIGKILL)
+        killed_mono, killed_wall = time.monotonic(), timezone.now()
+        victim.process.wait(10)
+        expiry = killed_mono + (shared.expiry(victim.name) - killed_wall).total_seconds()
+        assert victim_shards and expiry > killed_mono - 1
+        survivors = {p.name for p in pollers[1:]}
+
+        def all_read_after_expiry() -> bool:
+            sample_shards(survivors | {victim.name})
+            return reads.read_since(expiry) == set(reads.reads)
+
+        wait_until(
+            all_read_after_expiry,
+            expiry - time.monotonic() + 2 * INTERVAL + 30,
+            "every plant read after the dead poller's lease expired",
+            pollers,
+        )
+        late = {
+            plant_id: min(t for t in list(times) if t > expiry) - expiry
+            for plant_id, times in reads.reads.items()
+        }
+        assert max(late.values()) <= 2 * INTERVAL, f"read this long after the lease expired: {late}"
+        wait_until(lambda: balanced(survivors), 30, "the survivors holding every shard", pollers)
+
+        # 4. Across the whole run, no plant was read twice within half an interval (two pollers).
+        for plant_id, times in reads.reads.items():
+            gaps = [later - earlier for earlier, later in pairwise(list(times))]
+            assert min(gaps) >= INTERVAL / 2, f"plant {plant_id} read twice {min(gaps):.2f} s apart"
+        assert not overlap, overlap
+
+        # 5. A clean stop gives the shards back and removes the heartbeats.
+        for process in pollers[1:]:
+            process.stop()
+        assert set(shared.holders().values()) == {""}
+        assert shared.heartbeats() <= {victim.name}
+    finally:
+        for process in pollers:
+            process.stop()
