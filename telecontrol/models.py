@@ -262,6 +262,47 @@ class TelemetryRejection(models.Model):
         return f"{self.reason}: {self.count}"
 
 
+class PollerShard(models.Model):
+    """One of ``PRONTO_POLL_SHARDS`` slices of the Modbus plants (a plant is in shard
+    ``plant id % shards``), leased to at most one ``telemetry_poll`` process at a time.
+
+    ``holder`` empty: free. A lease is only taken or kept by a conditional UPDATE
+    (``telecontrol.services.leases``), so one row names one holder and two pollers never hold
+    it; past ``expires_at`` (the holder's clock when it renewed, plus the lease) anyone may take it."""
+
+    number = models.PositiveIntegerField(_("shard"), primary_key=True)
+    holder = models.CharField(_("held by"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    renewed_at = models.DateTimeField(_("lease renewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("poller shard")
+        verbose_name_plural = _("poller shards")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"shard {self.number}: {self.holder or '-'}"
+
+
+class PollerHeartbeat(models.Model):
+    """A running ``telemetry_poll``, as the other pollers see it: they divide the shards by the
+    number of rows whose heartbeat has not expired. Written with each lease round; deleted on a
+    clean stop, or by another poller some time after it expired."""
+
+    poller_id = models.CharField(_("poller"), max_length=200, primary_key=True)
+    started_at = models.DateTimeField(_("started at"))
+    seen_at = models.DateTimeField(_("last heartbeat"))
+    expires_at = models.DateTimeField(_("heartbeat expires at"))
+
+    class Meta:
+        verbose_name = _("poller heartbeat")
+        verbose_name_plural = _("poller heartbeats")
+        ordering = ["poller_id"]
+
+    def __str__(self) -> str:
+        return self.poller_id
+
+
 class CallCheckSummary(models.Model):
     """Per call, its first telecontrol check (a database view, migration 0006), for reports."""
 

@@ -1,6 +1,9 @@
 """The fleet poller behind ``manage.py telemetry_poll``: reads every Modbus plant at its
 profile's interval, at most ``PRONTO_POLL_CONCURRENCY`` at a time, over kept connections, and
-writes the sweep's results in one batch (``plant_states_apply``)."""
+writes the sweep's results in one batch (``plant_states_apply``).
+
+With ``leases`` (``ShardLeases``, what the command runs), several pollers divide the plants:
+each polls only the plants of the shards it holds (``telecontrol.services.leases``)."""
 
 from __future__ import annotations
 
@@ -17,13 +20,16 @@ from django.utils import timezone
 
 from .backends.base import ModbusBackend, ModbusTarget, Reading, modbus_backend
 from .choices import CheckOutcome, Protocol
-from .selectors import modbus_plants_for_polling, modbus_target, profile_resolver
-from .services import ApplyReport, StateChange, plant_states_apply
+from .poller_leases import ShardLeases
+from .selectors import modbus_plants_for_polling, modbus_target, plant_poll_attempts, profile_resolver
+from .services import ApplyReport, StateChange, plant_shard, plant_states_apply
 
 logger = logging.getLogger(__name__)
 
 # The plant list is re-read this often, so added or changed plants are picked up.
 RELOAD_SECONDS = 60.0
+# A lease lasts this many of the shortest poll interval, unless PRONTO_POLL_LEASE_SECONDS says.
+LEASE_INTERVALS = 1.5
 
 
 @dataclass
@@ -53,13 +59,22 @@ class PolledPlant:
 
 
 class FleetPoller:
-    def __init__(self, *, concurrency: int | None = None, backend: ModbusBackend | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        concurrency: int | None = None,
+        backend: ModbusBackend | None = None,
+        leases: ShardLeases | None = None,
+    ) -> None:
         self.concurrency = concurrency or settings.PRONTO_POLL_CONCURRENCY
         self.backend = backend or modbus_backend()
         self.loop = asyncio.new_event_loop()
         self.fleet = self.backend.fleet()
         self.plants: dict[int, PolledPlant] = {}
         self._loaded_at = float("-inf")
+        self.leases = leases
+        # With leases: the plants this poller polled at its last sweep (its shards' plants).
+        self.polling: set[int] = set()
 
     def load(self) -> None:
         profile_of = profile_resolver()
@@ -78,6 +93,9 @@ class FleetPoller:
                 plant.due, plant.stored, plant.stored_at = known.due, known.stored, known.stored_at
             self.plants[tc.plant_id] = plant
         self._loaded_at = time.monotonic()
+        if self.leases is not None and not settings.PRONTO_POLL_LEASE_SECONDS:
+            shortest = min((plant.interval for plant in self.plants.values()), default=60.0)
+            self.leases.lease_seconds = LEASE_INTERVALS * shortest
 
     async def _read_all(self, plants: list[PolledPlant]) -> list[Reading]:
         gate = asyncio.Semaphore(self.concurrency)
@@ -95,11 +113,39 @@ class FleetPoller:
         """Poll the plants that are due (or all), then store what was found."""
         if time.monotonic() - self._loaded_at > RELOAD_SECONDS:
             self.load()
+        candidates = list(self.plants.values()) if self.leases is None else self.leased(self.leases)
         now_mono = time.monotonic()
-        plants = [p for p in self.plants.values() if not only_due or p.due <= now_mono]
+        plants = [p for p in candidates if not only_due or p.due <= now_mono]
         if not plants:
             return ApplyReport()
         return self.store(plants, self.read(plants), now_mono=now_mono)
+
+    def leased(self, leases: ShardLeases) -> list[PolledPlant]:
+        """The plants of the shards this poller may poll now, after a lease round if one is due.
+
+        A plant taken over is first polled one interval after the last attempt any poller
+        recorded, so a handover between live pollers polls no plant twice in an interval (a dead
+        poller's plants are overdue: polled at once). A plant given up is dropped at once: its
+        kept connection closed, and its stored reading forgotten, since another poller writes
+        its row from now on."""
+        leases.maintain()
+        shards, count = leases.pollable(), leases.shards
+        mine = {plant_id for plant_id in self.plants if plant_shard(plant_id, count) in shards}
+        for plant_id in self.polling - mine:
+            self.fleet.forget(plant_id)
+            if (plant := self.plants.get(plant_id)) is not None:
+                plant.stored = plant.stored_at = None
+        if gained := mine - self.polling:
+            attempts = plant_poll_attempts(gained)
+            now, now_mono = timezone.now(), time.monotonic()
+            for plant_id in gained:
+                plant = self.plants[plant_id]
+                plant.stored = plant.stored_at = None
+                last = attempts.get(plant_id)
+                wait = plant.interval - (now - last).total_seconds() if last is not None else 0.0
+                plant.due = now_mono + max(0.0, wait)
+        self.polling = mine
+        return [self.plants[plant_id] for plant_id in mine]
 
     def store(self, plants: list[PolledPlant], readings: list[Reading], *, now_mono: float) -> ApplyReport:
         changes = [
@@ -136,8 +182,11 @@ class FleetPoller:
                     # Database down or a bug: the sweep is polled again at the next tick.
                     logger.exception("Poll results not stored; polling again at the next tick")
                     close_old_connections()
-                stop.wait(tick)
+                # With leases, a round is never more than half a round late.
+                stop.wait(tick if self.leases is None else min(tick, self.leases.renew_every / 2))
         finally:
+            if self.leases is not None:
+                self.leases.release()
             self.close()
 
     def close(self) -> None:

@@ -7,7 +7,19 @@ from datetime import datetime, timedelta
 from typing import overload
 
 from django.conf import settings
-from django.db.models import Case, CharField, DateTimeField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +28,7 @@ from dispatch.timing import seconds_between, shifted
 
 from .backends.base import ModbusTarget
 from .choices import FAILED_OUTCOMES, AlarmKind, BadgeState, CheckOutcome, Protocol
-from .models import PlantAlarm, PlantCheck, PlantState, PlantTelecontrol, TelecontrolProfile
+from .models import PlantAlarm, PlantCheck, PlantState, PlantTelecontrol, PollerHeartbeat, TelecontrolProfile
 
 # Alarms that mean the plant itself reports a fault (as opposed to us not hearing from it).
 FAULT_ALARM_KINDS = (AlarmKind.ANOMALY, AlarmKind.OUT_OF_SERVICE, AlarmKind.DEVICE)
@@ -321,6 +333,56 @@ def modbus_plants_for_polling() -> QuerySet[PlantTelecontrol]:
         .exclude(port__isnull=True)
         .select_related("plant", "profile")
     )
+
+
+def plant_poll_attempts(plant_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each plant was last polled (``PlantState.last_attempt_at``, by whichever poller);
+    plants never polled are left out. A poller taking over plants schedules them from this."""
+    ids = sorted(set(plant_ids))
+    found: dict[int, datetime] = {}
+    for start in range(0, len(ids), 500):  # SQLite's bound on a statement's parameters
+        rows = PlantState.objects.filter(plant_id__in=ids[start : start + 500], last_attempt_at__isnull=False)
+        found.update((plant_id, at) for plant_id, at in rows.values_list("plant_id", "last_attempt_at") if at)
+    return found
+
+
+def pollers_live(*, now: datetime | None = None) -> int:
+    """How many ``telemetry_poll`` processes have a heartbeat that has not expired."""
+    return PollerHeartbeat.objects.filter(expires_at__gt=now or timezone.now()).count()
+
+
+def poller_lag_seconds(*, now: datetime | None = None) -> float:
+    """How late the fleet pollers are: the seconds by which the most overdue Modbus plant has
+    passed its next poll (its last attempt plus its profile's poll interval); 0 when none has.
+
+    Healthy pollers show up to a tick (1 s) plus a read's duration, since a plant is polled at
+    the first tick after it is due. A plant never polled has no due time on record and is not
+    counted: a fleet whose pollers are all down shows as lag once its plants fall due. Two
+    queries (the profiles, then one grouped query over the plant states), whatever the fleet's
+    size: cheap enough for a health check."""
+    now = now or timezone.now()
+    default = TelecontrolProfile._meta.get_field("poll_interval_seconds").get_default()
+    profiles = list(TelecontrolProfile.objects.values_list("pk", "plant_kind", "poll_interval_seconds"))
+    interval = Case(
+        *(When(plant__telecontrol__profile=pk, then=Value(seconds)) for pk, _, seconds in profiles),
+        *(When(plant__kind=kind, then=Value(seconds)) for _, kind, seconds in profiles),
+        default=Value(default),
+        output_field=IntegerField(),
+    )
+    polled = PlantState.objects.filter(
+        plant__in=modbus_plants_for_polling().values("plant_id"), last_attempt_at__isnull=False
+    )
+    oldest_by_interval = (
+        polled.annotate(interval=interval)
+        .order_by()
+        .values("interval")
+        .annotate(oldest=Min("last_attempt_at"))
+    )
+    lag = 0.0
+    for row in oldest_by_interval:
+        late = seconds_between(shifted(row["oldest"], timedelta(seconds=row["interval"])), now)
+        lag = max(lag, late)
+    return lag
 
 
 def mqtt_plant_codes() -> dict[str, int]:

@@ -76,6 +76,9 @@ class ModbusFleet(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    def forget(self, key: Any) -> None:  # noqa: B027  (optional: a fleet that keeps nothing has nothing to close)
+        """Close the connection kept for ``key`` (a plant this poller no longer polls)."""
+
 
 # (topic, payload, ack token): the token goes back to ``MqttSubscriber.ack`` once the message's
 # effect is committed; ``None`` for a message that needs no acknowledgement (QoS 0).

@@ -153,6 +153,9 @@ class PymodbusFleet(ModbusFleet):
         self._clients[key] = (target, client)
         return await _request(client, target)
 
+    def forget(self, key: Any) -> None:
+        self._drop(key)
+
     def _drop(self, key: Any) -> None:
         kept = self._clients.pop(key, None)
         if kept is not None:
