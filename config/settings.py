@@ -225,6 +225,7 @@ PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8
 from config.feedback_settings import *  # noqa: E402,F403  (issue 21: caller satisfaction)
 from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
 from config.quality_settings import *  # noqa: E402,F403  (issue 21: call recordings)
+from config.queues_settings import *  # noqa: E402,F403  (issue 22: the queues, docs/queues.md)
 from config.reviews_settings import *  # noqa: E402,F403  (issue 21: the quality group's reviews)
 
 CELERY_BEAT_SCHEDULE = {
