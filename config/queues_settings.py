@@ -10,20 +10,14 @@ missing from it or routed elsewhere. Beat's entries are sent through the same ro
 Without a broker (``CELERY_TASK_ALWAYS_EAGER``, the demo) tasks run in-process and no queue is used.
 """
 
+import environ
 from kombu import Exchange, Queue
+
+_env = environ.Env()
 
 NOTIFICATIONS, TELEMETRY, DEFAULT, REPORTS = "notifications", "telemetry", "default", "reports"
 # Most urgent first: the order a single worker that consumes them all should be given (``-Q``).
 PRONTO_QUEUES_BY_PRIORITY = (NOTIFICATIONS, TELEMETRY, DEFAULT, REPORTS)
-
-CELERY_TASK_DEFAULT_QUEUE = DEFAULT
-CELERY_TASK_DEFAULT_EXCHANGE = DEFAULT
-CELERY_TASK_DEFAULT_ROUTING_KEY = DEFAULT
-# One direct exchange per queue, so a worker started with ``-Q`` of a name not listed here fails.
-CELERY_TASK_QUEUES = tuple(
-    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in PRONTO_QUEUES_BY_PRIORITY
-)
-CELERY_TASK_CREATE_MISSING_QUEUES = False
 
 # Task name (or glob) -> queue. Some names are historical (``dispatch.tasks.report_run_execute``
 # lives in reports/): queued messages and beat entries in production carry them.
@@ -53,7 +47,36 @@ PRONTO_TASK_QUEUE_BY_NAME = {
     "inbound.tasks.inbound_poll": DEFAULT,
     "dispatch.tasks.telephony_receipts_prune": DEFAULT,
 }
-CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in PRONTO_TASK_QUEUE_BY_NAME.items()}
+
+
+def queue_layout(prefix: str = "") -> dict:
+    """Celery's settings of these queues (without the ``CELERY_`` prefix), each queue's name after
+    ``prefix``: for installations (or test runs) that share one broker's virtual host."""
+    queues = tuple(
+        Queue(prefix + name, Exchange(prefix + name, type="direct"), routing_key=prefix + name)
+        for name in PRONTO_QUEUES_BY_PRIORITY
+    )
+    return {
+        "task_default_queue": prefix + DEFAULT,
+        "task_default_exchange": prefix + DEFAULT,
+        "task_default_routing_key": prefix + DEFAULT,
+        # One direct exchange per queue; a worker started with ``-Q`` of a name not here fails.
+        "task_queues": queues,
+        "task_create_missing_queues": False,
+        "task_routes": {name: {"queue": prefix + queue} for name, queue in PRONTO_TASK_QUEUE_BY_NAME.items()},
+    }
+
+
+# Empty but where one broker's virtual host serves two installations: then each one's workers
+# are started with the prefixed names (``-Q <prefix>notifications``).
+PRONTO_CELERY_QUEUE_PREFIX = _env.str("PRONTO_CELERY_QUEUE_PREFIX", default="")
+_layout = queue_layout(PRONTO_CELERY_QUEUE_PREFIX)
+CELERY_TASK_DEFAULT_QUEUE = _layout["task_default_queue"]
+CELERY_TASK_DEFAULT_EXCHANGE = _layout["task_default_exchange"]
+CELERY_TASK_DEFAULT_ROUTING_KEY = _layout["task_default_routing_key"]
+CELERY_TASK_QUEUES = _layout["task_queues"]
+CELERY_TASK_CREATE_MISSING_QUEUES = _layout["task_create_missing_queues"]
+CELERY_TASK_ROUTES = _layout["task_routes"]
 
 # Redis: a worker consuming several queues takes from the first non-empty one in its ``-Q``
 # order (kombu's default round-robin would let reports take turns with notifications).

@@ -28,7 +28,9 @@ def pronto_tasks() -> list[str]:
 
 
 def routed_queue(name: str) -> str:
-    return current_app.amqp.router.route({}, name)["queue"].name
+    return current_app.amqp.router.route({}, name)["queue"].name.removeprefix(
+        settings.PRONTO_CELERY_QUEUE_PREFIX
+    )
 
 
 def documented_queue(name: str, table: dict[str, str]) -> str | None:
@@ -42,8 +44,9 @@ def test_the_documented_table_names_the_four_queues_and_nothing_else():
     table = documented()
     assert len(table) >= 15
     assert set(table.values()) == {"notifications", "telemetry", "default", "reports"}
-    assert {queue.name for queue in settings.CELERY_TASK_QUEUES} == set(table.values())
-    assert settings.CELERY_TASK_DEFAULT_QUEUE == "default"
+    prefix = settings.PRONTO_CELERY_QUEUE_PREFIX
+    assert {queue.name.removeprefix(prefix) for queue in settings.CELERY_TASK_QUEUES} == set(table.values())
+    assert settings.CELERY_TASK_DEFAULT_QUEUE == prefix + "default"
 
 
 def test_the_routes_in_the_settings_are_the_documented_table():
@@ -81,7 +84,8 @@ def test_each_beat_entry_goes_to_its_tasks_documented_queue(entry):
 
 
 def test_a_worker_without_queues_consumes_all_four_most_urgent_first():
-    consumed = [queue.name for queue in current_app.amqp.queues.values()]
+    prefix = settings.PRONTO_CELERY_QUEUE_PREFIX
+    consumed = [queue.name.removeprefix(prefix) for queue in current_app.amqp.queues.values()]
     assert consumed == list(settings.PRONTO_QUEUES_BY_PRIORITY)
     assert settings.PRONTO_QUEUES_BY_PRIORITY[0] == "notifications"
     assert settings.PRONTO_QUEUES_BY_PRIORITY[-1] == "reports"
