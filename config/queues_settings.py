@@ -46,6 +46,7 @@ PRONTO_TASK_QUEUE_BY_NAME = {
     "feedback.tasks.surveys_send_due": DEFAULT,
     "inbound.tasks.inbound_poll": DEFAULT,
     "dispatch.tasks.telephony_receipts_prune": DEFAULT,
+    "dispatch.tasks.history_partitions_ensure": DEFAULT,
 }
 
 
