@@ -228,6 +228,7 @@ from config.feedback_settings import *  # noqa: E402,F403  (issue 21: caller sat
 from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
 from config.poller_settings import *  # noqa: E402,F403  (issue 22: several fleet pollers)
 from config.quality_settings import *  # noqa: E402,F403  (issue 21: call recordings)
+from config.queues_settings import *  # noqa: E402,F403  (issue 22: the queues, docs/queues.md)
 from config.reviews_settings import *  # noqa: E402,F403  (issue 21: the quality group's reviews)
 
 CELERY_BEAT_SCHEDULE = {

@@ -18,7 +18,7 @@ DATABASE_URL="sqlite:///$(mktemp -d)/mypy.sqlite3" .venv/bin/mypy
 echo "== migrations are complete"
 .venv/bin/python manage.py makemigrations --check --dry-run
 
-echo "== hylafax, kannel, kamailio+sipp, redis, chromium, dovecot and tesseract (installed if missing; the tests start private instances on free ports)"
+echo "== hylafax, kannel, kamailio+sipp, redis, rabbitmq, chromium, dovecot and tesseract (installed if missing; the tests start private instances on free ports)"
 if hylafax="$(bash scripts/ensure_hylafax.sh)"; then
   eval "$(echo "$hylafax" | sed 's/^/export PRONTO_TEST_/')"
   echo "$hylafax"
@@ -46,6 +46,13 @@ if redis="$(bash scripts/ensure_redis.sh)"; then
   echo "$redis"
 else
   echo "warning: no Redis: the Celery worker tests skip (and fail under CI=true)" >&2
+fi
+
+if rabbitmq="$(bash scripts/ensure_rabbitmq.sh)"; then
+  eval "$(echo "$rabbitmq" | sed 's/^/export PRONTO_TEST_/')"
+  echo "$rabbitmq"
+else
+  echo "warning: no RabbitMQ: the queue tests on RabbitMQ skip (and fail under CI=true)" >&2
 fi
 
 if chromium="$(bash scripts/ensure_chromium.sh)"; then

@@ -42,6 +42,8 @@ class CeleryWorker:
     concurrency: int = 1
     pool: str = "prefork"
     extra_args: list[str] = field(default_factory=list)
+    # The node name before "@%h": two workers of one test (e.g. one per queue) need two.
+    name: str = field(default_factory=lambda: f"test-{os.getpid()}")
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pronto-worker-")))
     process: subprocess.Popen | None = field(default=None, repr=False)
 
@@ -67,7 +69,7 @@ class CeleryWorker:
         }
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
-            "-P", self.pool, "-c", str(self.concurrency), "-n", f"test-{os.getpid()}@%h",
+            "-P", self.pool, "-c", str(self.concurrency), "-n", f"{self.name}@%h",
             "--without-mingle", "--without-gossip", "--without-heartbeat",
             "-l", "INFO", "--logfile", str(self.log_path), *self.extra_args,
         ]  # fmt: skip
