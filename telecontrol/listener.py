@@ -19,6 +19,9 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
+from ops.metrics import TELEMETRY_RECEIVED, telemetry_flushed
+from ops.services import process_heartbeat_record
+
 from .backends.base import mqtt_subscriber_class
 from .choices import FLAG_ALARMS, Protocol, RejectionReason
 from .payloads import (
@@ -85,6 +88,7 @@ class TelemetryListener:
     # -- network thread --------------------------------------------------------------------
     def on_message(self, topic: str, payload: bytes) -> None:
         received_at = datetime.now(UTC)
+        TELEMETRY_RECEIVED.inc()
         try:
             code, kind = topic_parse(topic, self.prefix)
             if kind == "telemetry":
@@ -164,6 +168,9 @@ class TelemetryListener:
             self._requeue(batch)
             return 0
         self.applied += applied
+        telemetry_flushed(
+            applied=applied, rejected={reason: count for reason, (count, _e) in rejected.items()}
+        )
         self.rejected += sum(count for count, _example in rejected.values())
         for reason, (count, _example) in rejected.items():
             logger.warning("Rejected %d telemetry message(s): %s", count, reason)
@@ -204,6 +211,7 @@ class TelemetryListener:
             while not stop.wait(flush_seconds):
                 try:
                     self.flush()
+                    process_heartbeat_record(kind="telemetry_listen")
                     if time.monotonic() >= next_sweep:
                         self.comms_sweep()
                         next_sweep = time.monotonic() + sweep_seconds

@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from ops.metrics import serve as metrics_serve
 from telecontrol.listener import TelemetryListener
 
 from ._service_loop import stop_on_signals
@@ -20,9 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=None, help="broker host (default PRONTO_MQTT_HOST)")
         parser.add_argument("--port", type=int, default=None, help="broker port (default PRONTO_MQTT_PORT)")
         parser.add_argument("--client-id", default=None, help="MQTT client id of the persistent session")
+        parser.add_argument(
+            "--metrics-port", type=int, default=None, help="default PRONTO_LISTENER_METRICS_PORT"
+        )
 
-    def handle(self, *args, host=None, port=None, client_id=None, **options):
+    def handle(self, *args, host=None, port=None, client_id=None, metrics_port=None, **options):
         stop = stop_on_signals()
+        if metrics_port := metrics_port or settings.PRONTO_LISTENER_METRICS_PORT:
+            metrics_serve(metrics_port, settings.PRONTO_METRICS_ADDR)
+            self.stdout.write(f"Metrics on {settings.PRONTO_METRICS_ADDR}:{metrics_port}/metrics")
         listener = TelemetryListener(host=host, port=port, client_id=client_id)
         self.stdout.write(
             f"Listening on {listener.subscriber.host}:{listener.subscriber.port} "
