@@ -21,7 +21,8 @@ def scrape(**headers):
 
 
 def calls_logged(text: str, customer: str) -> float:
-    return samples(text).get(("pronto_calls_logged_total", (("customer", customer), ("source", "manual"))), 0.0)
+    labels = (("customer", customer), ("source", "manual"))
+    return samples(text).get(("pronto_calls_logged_total", labels), 0.0)
 
 
 def test_metrics_are_off_without_a_token_or_an_allowlist(db):
@@ -51,7 +52,8 @@ def test_a_call_logged_through_the_api_shows_in_the_metrics(db, settings, client
     assert before.status_code == 200 and before["Content-Type"].startswith("text/plain")
     customer = str(plant.customer_id)
     start = calls_logged(before.content.decode(), customer)
-    response = client_for("operator").post("/api/calls/", {"caller_number": "051 765 4321", "plant": plant.pk})
+    call = {"caller_number": "051 765 4321", "plant": plant.pk}
+    response = client_for("operator").post("/api/calls/", call)
     assert response.status_code == 201, response.content
     after = scrape(**auth).content.decode()
     assert calls_logged(after, customer) == start + 1
