@@ -7,6 +7,8 @@ from celery.signals import (
     before_task_publish,
     task_postrun,
     task_prerun,
+    worker_init,
+    worker_process_shutdown,
 )
 
 from config import logging_context
@@ -38,3 +40,26 @@ def database_connections_tidy(sender=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def metrics_serve(sender=None, **kwargs) -> None:
+    """A worker's metrics on its own port, ``PRONTO_CELERY_METRICS_PORT`` (0: none), served by
+    the worker's main process. With the prefork pool the tasks run in child processes: set
+    ``PROMETHEUS_MULTIPROC_DIR`` (one empty directory per worker) so the children write their
+    values there and this port adds them up (docs/operations.md). One worker per port: a second
+    worker on the same host needs its own ``PRONTO_CELERY_METRICS_PORT``."""
+    from django.conf import settings
+
+    if settings.PRONTO_CELERY_METRICS_PORT:
+        from ops.metrics import serve
+
+        serve(settings.PRONTO_CELERY_METRICS_PORT, settings.PRONTO_METRICS_ADDR)
+
+
+@worker_process_shutdown.connect
+def metrics_process_dead(pid=None, **kwargs) -> None:
+    """A prefork child exited: its live values leave the sums (multiprocess mode)."""
+    from ops.metrics import process_dead
+
+    process_dead(pid or os.getpid())

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "feedback",
     "quality",
     "reviews",
+    "ops",
 ]
 INSTALLED_APPS += env.list("PRONTO_EXTRA_APPS", default=[])
 
@@ -226,6 +227,7 @@ PRONTO_INCIDENT_SMS_RATE_PER_SECOND = env.float("PRONTO_INCIDENT_SMS_RATE_PER_SE
 PRONTO_INCIDENT_SMS_PARALLEL = env.int("PRONTO_INCIDENT_SMS_PARALLEL", default=8)
 from config.feedback_settings import *  # noqa: E402,F403  (issue 21: caller satisfaction)
 from config.inbound_settings import *  # noqa: E402,F403  (issue 20: inbound mail and faxes)
+from config.ops_settings import *  # noqa: E402,F403  (issue 22: health, readiness, metrics)
 from config.poller_settings import *  # noqa: E402,F403  (issue 22: several fleet pollers)
 from config.quality_settings import *  # noqa: E402,F403  (issue 21: call recordings)
 from config.queues_settings import *  # noqa: E402,F403  (issue 22: the queues, docs/queues.md)

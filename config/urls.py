@@ -23,6 +23,8 @@ urlpatterns = [
     path("api/", include("privacy.api.urls")),
     path("api/", include("feedback.api.urls")),
     path("api/", include("dispatch.api.urls")),
+    # Load balancers and Prometheus: /healthz, /readyz, /metrics (docs/operations.md).
+    path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),

@@ -4,10 +4,17 @@ Everything from the environment (docs/deploy.md): ``PRONTO_WEB_BIND`` (else ``12
 the port honcho gives each process, else 8000) and ``WEB_CONCURRENCY`` worker processes (else
 2 × CPUs + 1). No access log of gunicorn's own: Django's ``pronto.request`` line has the request
 id and the route without the path (config/logging_context.py), in ``PRONTO_LOG_FORMAT``.
+
+Metrics (docs/operations.md): each worker is a process with its own counters. Set
+``PROMETHEUS_MULTIPROC_DIR`` to an empty directory that only this service writes (e.g.
+``/run/pronto/metrics-web``) in gunicorn's environment; every worker then writes its values
+there, ``/metrics`` adds them up, and ``child_exit`` below tells prometheus_client when a worker
+is gone. The directory is emptied at start: files left by a previous run would count twice.
 """
 
 import multiprocessing
 import os
+import pathlib
 
 bind = os.environ.get("PRONTO_WEB_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
@@ -28,3 +35,21 @@ errorlog = "-"
 # The TLS proxy's X-Forwarded-* are trusted from these addresses only (Django reads
 # X-Forwarded-Proto through SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Empty the metrics directory before the first worker starts (multiprocess mode)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = pathlib.Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for leftover in path.glob("*.db"):
+            leftover.unlink()
+
+
+def child_exit(server, worker):
+    """A worker exited: its live values leave the sums (prometheus_client's multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -4,6 +4,7 @@ report contacts. The figures are ``reports.queries``'s; the runs are queued by t
 (``dispatch.queue``) and the emails go through ``notifications``' outbox."""
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from dispatch.queue import task_enqueue_on_commit
 from dispatch.roles import has_role
 from notifications.choices import NotificationReason
 from notifications.services import email_files_send
+from ops.metrics import REPORT_RUN_SECONDS, REPORT_RUNS
 from reports.figures import figures_digest, period_problem, report_data
 from reports.mail import report_email_file, report_email_render
 from reports.merge import service_level_report_by_months
@@ -160,6 +162,7 @@ def report_run_execute(*, run_id: int) -> str:
             return run.status
         run.status, run.progress, run.error = ReportRunStatus.RUNNING, 0, ""
         run.save(update_fields=["status", "progress", "error"])
+    started, kind = time.monotonic(), run.kind
 
     def progress(done: int, total: int) -> None:
         ServiceLevelReportRun.objects.filter(pk=run.pk).update(progress=min(99, 100 * done // total))
@@ -174,7 +177,7 @@ def report_run_execute(*, run_id: int) -> str:
             )  # fmt: skip
         data = report_data(report)
     except Exception as exc:
-        return _run_failed(run.pk, exc)
+        return _run_counted(kind, started, _run_failed(run.pk, exc))
     try:
         # The figures and the monthly email (its PDF drawn here) commit together or not at all:
         # a run that could not be sent is failed, so it runs again, never left "running".
@@ -186,8 +189,15 @@ def report_run_execute(*, run_id: int) -> str:
             if run.kind == ReportRunKind.MONTHLY:
                 _monthly_report_send(run)
     except Exception as exc:
-        return _run_failed(run.pk, exc)
-    return run.status
+        return _run_counted(kind, started, _run_failed(run.pk, exc))
+    return _run_counted(kind, started, run.status)
+
+
+def _run_counted(kind: str, started: float, status: str) -> str:
+    """Issue 22: a finished run in the metrics (its kind, how it ended, how long it took)."""
+    REPORT_RUNS.labels(kind=kind, status=status).inc()
+    REPORT_RUN_SECONDS.labels(kind=kind).observe(time.monotonic() - started)
+    return status
 
 
 def _run_failed(run_id: int, exc: Exception) -> str:

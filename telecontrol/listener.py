@@ -27,6 +27,9 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
+from ops.metrics import TELEMETRY_RECEIVED, telemetry_flushed
+from ops.services import process_heartbeat_record
+
 from .backends.base import MqttTls, mqtt_subscriber_class
 from .choices import FLAG_ALARMS, Protocol, RejectionReason
 from .payloads import (
@@ -126,6 +129,7 @@ class TelemetryListener:
     # -- network thread --------------------------------------------------------------------
     def on_message(self, topic: str, payload: bytes, ack: Any = None) -> None:
         received_at = datetime.now(UTC)
+        TELEMETRY_RECEIVED.inc()
         try:
             code, kind = topic_parse(topic, self.prefix)
             if kind == "telemetry":
@@ -213,6 +217,9 @@ class TelemetryListener:
         if batch.acks:
             self.subscriber.ack(batch.acks)
         self.applied += applied
+        telemetry_flushed(
+            applied=applied, rejected={reason: count for reason, (count, _e) in rejected.items()}
+        )
         self.rejected += sum(count for count, _example in rejected.values())
         for reason, (count, _example) in rejected.items():
             logger.warning("Rejected %d telemetry message(s): %s", count, reason)
@@ -254,6 +261,7 @@ class TelemetryListener:
             while not stop.wait(flush_seconds):
                 try:
                     self.flush()
+                    process_heartbeat_record(kind="telemetry_listen")
                     if time.monotonic() >= next_sweep:
                         self.comms_sweep()
                         next_sweep = time.monotonic() + sweep_seconds

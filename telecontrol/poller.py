@@ -18,6 +18,9 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from ops.metrics import poll_sweep_observed
+from ops.services import process_heartbeat_record
+
 from .backends.base import ModbusBackend, ModbusTarget, Reading, modbus_backend
 from .choices import CheckOutcome, Protocol
 from .poller_leases import ShardLeases
@@ -118,7 +121,11 @@ class FleetPoller:
         plants = [p for p in candidates if not only_due or p.due <= now_mono]
         if not plants:
             return ApplyReport()
-        return self.store(plants, self.read(plants), now_mono=now_mono)
+        readings = self.read(plants)
+        report = self.store(plants, readings, now_mono=now_mono)
+        failed = sum(reading.outcome != CheckOutcome.OK for reading in readings)
+        poll_sweep_observed(seconds=time.monotonic() - now_mono, polled=len(plants), failed=failed)
+        return report
 
     def leased(self, leases: ShardLeases) -> list[PolledPlant]:
         """The plants of the shards this poller may poll now, after a lease round if one is due.
@@ -174,6 +181,7 @@ class FleetPoller:
             while not stop.is_set():
                 try:
                     report = self.sweep()
+                    process_heartbeat_record(kind="telemetry_poll")
                     if report.raised or report.cleared:
                         logger.info(
                             "Poll: %d alarm(s) raised, %d cleared", len(report.raised), len(report.cleared)

@@ -20,6 +20,7 @@ from dispatch.personal import caller_token
 from dispatch.phone_numbers import phone_number_normalize
 from dispatch.roles import has_role
 from dispatch.timing import as_utc, seconds_between, shifted
+from ops.metrics import CALLS_LOGGED
 
 from .common import CLOCK_SKEW, require_role
 
@@ -210,6 +211,8 @@ def call_log(
     data = {"after": _call_snapshot(call)}
     if plant is not None:
         data["plant_status"] = ports.plant_telemetry().status_snapshot(plant_id=plant.pk)
+    # Issue 22: by source and customer (an id: bounded, and no query for its code).
+    CALLS_LOGGED.labels(source=source, customer=str(plant.customer_id) if plant is not None else "").inc()
     if plant is None:
         _call_save(call, call_id=call_id, actor=actor, data=data)
         return call

@@ -35,6 +35,7 @@ from notifications.models import Notification, NotificationAttempt
 from notifications.rendering import dispatch_fax_content, recipient_language
 from notifications.services.outbox import NOTIFICATION_SEND
 from notifications.tokens import status_token
+from ops.metrics import NOTIFICATION_ACCEPTED_SECONDS
 
 from .escalation import _supervisors_warn_of_failure
 from .outbox import _record, _row_summary
@@ -207,6 +208,10 @@ def _attempt_finish(
             if delivered:
                 row.delivered_at = now
             kind = "notification.sent"
+            # Issue 22: from the row's creation (the assignment's transaction) to the acceptance.
+            NOTIFICATION_ACCEPTED_SECONDS.labels(channel=row.channel, reason=row.reason).observe(
+                max(0.0, seconds_between(row.created_at, now))
+            )
         elif outcome == AttemptOutcome.REJECTED or row.attempts >= settings.PRONTO_NOTIFICATION_MAX_ATTEMPTS:
             row.status, row.failed_at, row.last_error = S.FAILED, now, detail
             kind = "notification.failed"

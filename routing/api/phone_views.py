@@ -1,6 +1,7 @@
 """The phone system's questions: who answers this call (``route``), which waiting calls to
 resume now (``queue``). Signed like the webhook; each signature is usable once."""
 
+import time
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ops.metrics import ROUTING_DECISION_SECONDS
 from routing.services import routes
 from telephony import services as telephony_services
 from telephony.permissions import HasTelephonySignature
@@ -44,6 +46,7 @@ class RouteView(APIView):
         request=RouteRequestSerializer, responses={200: RouteAnswerSerializer}, parameters=SIGNATURE_HEADERS
     )
     def post(self, request: Request) -> Response:
+        started = time.perf_counter()
         payload = RouteRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -58,6 +61,7 @@ class RouteView(APIView):
                 previous=data["previous"],
                 previous_status=data["previous_status"],
             )
+        ROUTING_DECISION_SECONDS.labels(action=answer.action).observe(time.perf_counter() - started)
         return Response(answer.as_json())
 
 

@@ -18,6 +18,7 @@ from dispatch.choices import InterventionStatus, Priority
 from dispatch.models import Intervention, Plant
 from dispatch.ports import major_incidents
 from dispatch.services import event_record, intervention_open, priority_for_customer
+from ops.metrics import ALARMS_RAISED
 from telecontrol.choices import AlarmKind
 from telecontrol.models import PlantAlarm
 
@@ -86,6 +87,7 @@ def plant_alarm_raise(
         )
     alarm.intervention = intervention
     alarm.save(force_insert=True)
+    ALARMS_RAISED.labels(kind=kind, source=source).inc()
     event_record(
         subject=intervention,
         kind="telecontrol.alarm_raised",

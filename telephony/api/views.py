@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 from django.db import transaction
@@ -8,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ops.metrics import TELEPHONY_WEBHOOK_SECONDS
 from telephony import services
 from telephony.permissions import HasTelephonySignature
 
@@ -32,6 +34,7 @@ class TelephonyEventView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
+        started = time.perf_counter()
         payload = TelephonyEventSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -49,6 +52,7 @@ class TelephonyEventView(APIView):
                 agent=data["agent"],
                 callback_at=data["callback_at"],
             )
+        TELEPHONY_WEBHOOK_SECONDS.labels(event=data["event"]).observe(time.perf_counter() - started)
         return Response(
             {"call": call.pk, "created": created},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

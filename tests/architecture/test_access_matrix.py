@@ -274,6 +274,15 @@ MATRIX = [
     R("accounts/logout/", "GET", **every(405)),
     R("i18n/setlang/", "POST", changes=False, body={"language": "it", "next": "/calls/"}, **every(To("/calls/"))),
     R("i18n/setlang/", "GET", query={"next": "/calls/"}, **every(To("/calls/"))),
+    # Issue 22: load balancers ask /healthz and /readyz without credentials (AllowAny: figures, no
+    # personal data); /readyz is 503 here, no MQTT listener has a heartbeat in this world. /metrics
+    # is off (404) without PRONTO_METRICS_TOKEN or an allowlist: tests/ops/ scrape it with them.
+    R("healthz", "GET", **every(200)),
+    R("healthz", "POST", **every(405)),
+    R("readyz", "GET", **every(503)),
+    R("readyz", "POST", **every(405)),
+    R("metrics", "GET", **every(404)),
+    R("metrics", "POST", **every(404)),
     # --- pages (session client) -----------------------------------------------------------------------------------------------------------------------------------------
     R("", "GET",
       operator=To("/board/"), technician=To("/m/"), technician2=To("/m/"), supervisor=To("/board/"), utility=To("/reports/service-levels/"), utility_b=To("/reports/service-levels/"), norole=403, anon=LOGIN),

@@ -34,7 +34,7 @@ UP = {
     "worker_default": "default@",
     "beat": "beat: Starting",
     "listen": "MQTT connected to",
-    "poll": "Polling ",
+    "poll": "Poller ",
 }
 
 

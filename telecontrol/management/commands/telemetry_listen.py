@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from ops.metrics import serve as metrics_serve
 from telecontrol.listener import TelemetryListener, listener_client_id
 
 from ._service_loop import stop_on_signals
@@ -37,9 +38,25 @@ class Command(BaseCommand):
             help="MQTT client id of the persistent session (default: see --instance; with a share "
             "group and no instance, PRONTO_MQTT_CLIENT_ID-<host>-<pid>)",
         )
+        parser.add_argument(
+            "--metrics-port", type=int, default=None, help="default PRONTO_LISTENER_METRICS_PORT"
+        )
 
-    def handle(self, *args, host=None, port=None, client_id=None, share_group=None, instance=None, **options):
+    def handle(
+        self,
+        *args,
+        host=None,
+        port=None,
+        client_id=None,
+        share_group=None,
+        instance=None,
+        metrics_port=None,
+        **options,
+    ):
         stop = stop_on_signals()
+        if metrics_port := metrics_port or settings.PRONTO_LISTENER_METRICS_PORT:
+            metrics_serve(metrics_port, settings.PRONTO_METRICS_ADDR)
+            self.stdout.write(f"Metrics on {settings.PRONTO_METRICS_ADDR}:{metrics_port}/metrics")
         stable = bool(client_id or instance)
         client_id = listener_client_id(client_id=client_id, instance=instance, share_group=share_group)
         listener = TelemetryListener(host=host, port=port, client_id=client_id, share_group=share_group)

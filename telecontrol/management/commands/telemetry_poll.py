@@ -4,6 +4,7 @@ import socket
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from ops.metrics import serve as metrics_serve
 from telecontrol.poller import LEASE_INTERVALS, FleetPoller
 from telecontrol.poller_leases import ShardLeases
 
@@ -29,8 +30,11 @@ class Command(BaseCommand):
             default=None,
             help="this poller's name in the leases, unique among the pollers (default hostname-pid)",
         )
+        parser.add_argument(
+            "--metrics-port", type=int, default=None, help="default PRONTO_POLLER_METRICS_PORT"
+        )
 
-    def handle(self, *args, concurrency=None, once=False, poller_id=None, **options):
+    def handle(self, *args, concurrency=None, once=False, poller_id=None, metrics_port=None, **options):
         if once:
             poller = FleetPoller(concurrency=concurrency)
             try:
@@ -51,6 +55,9 @@ class Command(BaseCommand):
         )
         poller = FleetPoller(concurrency=concurrency, leases=leases)
         stop = stop_on_signals()
+        if metrics_port := metrics_port or settings.PRONTO_POLLER_METRICS_PORT:
+            metrics_serve(metrics_port, settings.PRONTO_METRICS_ADDR)
+            self.stdout.write(f"Metrics on {settings.PRONTO_METRICS_ADDR}:{metrics_port}/metrics")
         self.stdout.write(
             f"Poller {leases.poller_id}: polling its share of {leases.shards} shard(s), "
             f"{poller.concurrency} plant(s) at a time; stop with Ctrl-C"
