@@ -27,7 +27,6 @@ from dispatch.timing import seconds_between
 from notifications.choices import NotificationStatus
 from notifications.models import Notification
 from telecontrol import selectors as telecontrol_selectors
-from telecontrol.models import PlantState, TelecontrolProfile
 
 from .choices import ProcessKind
 from .models import ProcessHeartbeat
@@ -138,31 +137,20 @@ def listener_check(*, now: datetime) -> Check:
 
 
 def poller_lag_seconds(*, now: datetime | None = None) -> float | None:
-    """How far behind its schedule the Modbus poller is, in seconds (0: on time; ``None``: there
+    """How far behind its schedule the Modbus polling is, in seconds (0: on time; ``None``: there
     are Modbus plants and no poller has ever recorded a heartbeat).
 
-    The one function ``/readyz`` asks, so the lead can swap its body: when
-    ``telecontrol.selectors.poller_lag_seconds`` exists, it is the answer. Until then: the
-    stalest polled plant's last attempt, past the longest poll interval of any profile, or the
-    poller's heartbeat past ``PRONTO_HEARTBEAT_EVERY_SECONDS``, whichever is later."""
-    measured = getattr(telecontrol_selectors, "poller_lag_seconds", None)
-    if measured is not None:
-        return float(measured())
+    The later of the most overdue plant (``telecontrol.selectors.poller_lag_seconds``, which
+    cannot see a plant never polled) and the pollers' heartbeat past
+    ``PRONTO_HEARTBEAT_EVERY_SECONDS`` (which can: when every poller is down, it ages)."""
     now = now or timezone.now()
-    polled = telecontrol_selectors.modbus_plants_for_polling().values("plant_id")
-    if not polled.exists():
+    if not telecontrol_selectors.modbus_plants_for_polling().exists():
         return 0.0
     heartbeat = heartbeat_age_seconds(ProcessKind.TELEMETRY_POLL, now=now)
     if heartbeat is None:
         return None
-    default = TelecontrolProfile._meta.get_field("poll_interval_seconds").get_default()
-    longest = TelecontrolProfile.objects.aggregate(longest=Max("poll_interval_seconds"))["longest"]
-    interval = max(float(default), float(longest or 0))
-    oldest = PlantState.objects.filter(plant_id__in=polled).aggregate(oldest=Min("last_attempt_at"))["oldest"]
-    lags = [heartbeat - settings.PRONTO_HEARTBEAT_EVERY_SECONDS]
-    if oldest is not None:
-        lags.append(seconds_between(oldest, now) - interval)
-    return float(max(0.0, *lags))
+    overdue = telecontrol_selectors.poller_lag_seconds(now=now)
+    return float(max(0.0, heartbeat - settings.PRONTO_HEARTBEAT_EVERY_SECONDS, overdue))
 
 
 def poller_check(*, now: datetime) -> Check:

@@ -10,6 +10,8 @@ from .models import (
     PlantCheck,
     PlantState,
     PlantTelecontrol,
+    PollerHeartbeat,
+    PollerShard,
     TelecontrolProfile,
     TelemetryRejection,
 )
@@ -71,3 +73,16 @@ class PlantAlarmAdmin(ReadOnlyAdmin):
 @admin.register(TelemetryRejection)
 class TelemetryRejectionAdmin(ReadOnlyAdmin):
     list_display = ("reason", "count", "last_at", "last_detail")
+
+
+# The pollers' leases, for a supervisor to see who polls which shard (docs/telecontrol.md); the
+# pollers alone write them.
+@admin.register(PollerShard)
+class PollerShardAdmin(ReadOnlyAdmin):
+    list_display = ("number", "holder", "expires_at", "renewed_at")
+    search_fields = ("holder",)
+
+
+@admin.register(PollerHeartbeat)
+class PollerHeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ("poller_id", "started_at", "seen_at", "expires_at")
