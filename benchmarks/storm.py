@@ -711,7 +711,7 @@ def report(r: dict, args) -> None:
     line(
         "poller CPU",
         f"{r['poller_cpu_s_per_1000_polls']:.2f} s per 1,000 plant polls "
-        f"({cpu['pollers']:.1f} s for ~{r['poller_polls_in_window']:.0f} polls in the window)",
+        f"({cpu['pollers']:.2f} s for ~{r['poller_polls_in_window']:.0f} polls in the window)",
     )
     line(
         "other CPU in the window",
