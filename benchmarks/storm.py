@@ -310,6 +310,23 @@ def db_size() -> int:
         return cursor.fetchone()[0]
 
 
+def table_sizes() -> dict[str, int]:
+    """Bytes of each table with its indexes and TOAST (to see where the growth goes)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'"
+        )
+        return dict(cursor.fetchall())
+
+
+def growth_by_table(before: dict[str, int], after: dict[str, int], top: int = 8) -> dict[str, int]:
+    grown = {name: size - before.get(name, 0) for name, size in after.items()}
+    return dict(sorted(((n, g) for n, g in grown.items() if g), key=lambda item: -item[1])[:top])
+
+
 def states_reported(plant_ids: list[int]) -> int:
     from telecontrol.models import PlantState
 
@@ -492,6 +509,7 @@ def storm(args, size, rng, world, workdir: Path, processes: list) -> dict:
     window = args.minutes * 60
     start = time.time()
     before = {
+        "tables": table_sizes(),
         "db_bytes": db_size(),
         "pollers": sum(cpu_seconds(p.pid) for p in pollers),
         "web": cpu_seconds(web.pid, children=True),
@@ -541,6 +559,7 @@ def storm(args, size, rng, world, workdir: Path, processes: list) -> dict:
     dispatcher.stop.set()
     dispatcher.join()
     after = {
+        "tables": table_sizes(),
         "db_bytes": db_size(),
         "pollers": sum(cpu_seconds(p.pid) for p in pollers),
         "web": cpu_seconds(web.pid, children=True),
@@ -612,6 +631,7 @@ def storm(args, size, rng, world, workdir: Path, processes: list) -> dict:
         "poller_cpu_s_per_1000_polls": poller_cpu / max(1.0, polls) * 1000,
         "poller_polls_in_window": polls,
         "db_bytes": {"before": before["db_bytes"], "after": after["db_bytes"]},
+        "db_growth_by_table_bytes": growth_by_table(before["tables"], after["tables"]),
         "db_growth_bytes_per_hour": (after["db_bytes"] - before["db_bytes"]) / (window + drain) * 3600,
     }
 
@@ -723,6 +743,10 @@ def report(r: dict, args) -> None:
         f"{r['db_growth_bytes_per_hour'] / mib:.1f} MiB per hour "
         f"({r['db_bytes']['before'] / mib:.1f} -> {r['db_bytes']['after'] / mib:.1f} MiB)",
     )
+    tables = ", ".join(
+        f"{name} {grown / 2**10:.0f} KiB" for name, grown in r["db_growth_by_table_bytes"].items()
+    )
+    line("growth by table (window)", tables or "none")
     line("host CPUs", str(r["cpus"]))
     line("nothing lost", "YES" if r["nothing_lost"] else "NO")
     line("drained in time", "YES" if r["drained"] else "NO")
