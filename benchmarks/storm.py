@@ -488,7 +488,7 @@ def storm(args, size, rng, world, workdir: Path, processes: list) -> dict:
     listener_cpu0 = {}
     for i, listener in enumerate(listeners):
         if broker is not None:
-            broker.wait_subscribed(f"storm-listener-{i}")
+            broker.wait_subscribed(f"storm-listener-{i}", listener)
         else:
             listener.wait_for("Listening on", timeout=60)
             time.sleep(2)

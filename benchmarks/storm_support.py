@@ -243,12 +243,14 @@ class Broker:
         wait_for_port(self.port, alive=self.process.alive)
         return self
 
-    def wait_subscribed(self, client_id: str, timeout: float = 60) -> None:
+    def wait_subscribed(self, client_id: str, subscriber: Process, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while True:
             lines = self.process.output().splitlines()
             if any(f" {client_id} " in line and line.rstrip().endswith("/+/alarm") for line in lines):
                 return
+            if not subscriber.alive():
+                raise BenchError(f"{subscriber.name} exited:\n{subscriber.tail()}")
             if time.monotonic() > deadline:
                 raise BenchError(f"{client_id} did not subscribe within {timeout:.0f} s")
             time.sleep(0.1)
