@@ -497,11 +497,18 @@ def storm(args, size, rng, world, workdir: Path, processes: list) -> dict:
         f"every plant's first report")  # fmt: skip
     publisher = Publisher(LOOPBACK, mqtt_port, size["mqtt_plants"], TELEMETRY_INTERVAL, workdir)
     processes.append(publisher)
-    warm_up = wait_until(
-        lambda: (
+
+    def all_reported() -> bool:
+        for process in processes:
+            if not process.alive():
+                raise BenchError(f"{process.name} exited:\n{getattr(process, 'tail', lambda: '')()}")
+        return (
             states_reported(world["mqtt_plant_ids"]) == size["mqtt_plants"]
             and states_reported(world["modbus_plant_ids"]) == size["modbus_plants"]
-        ),
+        )
+
+    warm_up = wait_until(
+        all_reported,
         timeout=120 + TELEMETRY_INTERVAL,
         what="every plant's first report",
     )
