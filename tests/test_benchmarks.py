@@ -3,6 +3,8 @@ runs ``benchmarks/bench_*.py`` must not read a missed target as a pass (they run
 PostgreSQL and for minutes, so this checks how each ``main`` decides, not a run)."""
 
 import ast
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,70 @@ def test_the_wait_estimate_benchmark_runs_a_quick_day():
         assert 0 < result["at_arrival"][name].rmse() < 10 * result["mean_wait"]
     # the estimators announce different things (the anchors are not copies of ours)
     assert result["at_arrival"]["ours"].errors != result["at_arrival"]["QL"].errors
+
+
+def test_the_storm_takes_the_options_of_its_brief(capsys):
+    from benchmarks import storm
+
+    with pytest.raises(SystemExit) as exit_info:
+        storm.main(["--help"])
+    assert exit_info.value.code == 0
+    usage = capsys.readouterr().out
+    for option in ("--minutes", "--scale", "--listeners", "--pollers", "--json", "--database-url"):
+        assert option in usage
+    # Several listeners share the subscription, several pollers take the lease, each by its own id.
+    assert storm.listener_args(0, 1) == ["telemetry_listen", "--client-id", "storm-listener-0"]
+    assert storm.listener_args(1, 2) == [
+        "telemetry_listen", "--client-id", "storm-listener-1", "--share-group", "storm",
+    ]  # fmt: skip
+    assert storm.poller_args(1, 2) == ["telemetry_poll", "--poller-id", "storm-poller-1"]
+    assert storm.sizes(0.1)["messages_per_second"] == 100
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("the storm runs on PostgreSQL only (DATABASE_URL is not a PostgreSQL URL)")
+    return url
+
+
+@pytest.mark.postgres
+@pytest.mark.real_component
+def test_the_storm_runs_a_small_one_end_to_end():
+    """A tiny storm through the real processes (Mosquitto, Redis, gunicorn, the Celery worker, a
+    listener, a poller, pymodbus servers) in its own database: nothing lost, every alarm an
+    intervention whose SMS the gateway accepted, the figures there (not their speed)."""
+    import shutil
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit, urlunsplit
+
+    for binary in ("mosquitto", "redis-server"):
+        if not (shutil.which(binary) or Path(f"/usr/sbin/{binary}").exists()):
+            pytest.skip(f"{binary} is not installed")
+    url = urlunsplit(urlsplit(_postgres_url())._replace(path="/pronto_storm_smoke"))
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "storm.py"), "--scale", "0.005", "--minutes", "0.1",
+         "--drain-seconds", "60", "--json", "--database-url", url],
+        cwd=root, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+    assert figures["nothing_lost"] and figures["drained"]
+    assert figures["lost"]["messages"] == 0
+    assert figures["listeners"]["applied"] == figures["published"]["acknowledged"] > 0
+    assert (
+        figures["alarms"]["interventions"]
+        == figures["alarms"]["sms_accepted"]
+        == figures["sizes"]["alarming_plants"]
+    )
+    assert figures["alarm_to_intervention"]["n"] == figures["sizes"]["alarming_plants"]
+    assert figures["calls"]["logged"] == figures["calls"]["sent"] >= 1
+    for key in (
+        "listener_cpu_s_per_100k_messages",
+        "poller_cpu_s_per_1000_polls",
+        "db_growth_bytes_per_hour",
+    ):
+        assert key in figures
+    assert figures["cpus"] == os.cpu_count()
