@@ -53,6 +53,21 @@ from telecontrol.backends.simulated import REGISTER_COUNT, LoopThread, ModbusPla
 LOOPBACK = "127.0.0.1"
 
 
+def process_group_end(process: subprocess.Popen, ask: Callable[[], object], timeout: float) -> None:
+    """End a server started with ``start_new_session``: ``ask()`` it to stop (a signal, its own
+    stop command), wait up to ``timeout``, then SIGKILL whatever is left of its process group and
+    reap the leader."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired, OSError):
+            ask()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(5)
+
+
 def free_port(host: str = LOOPBACK) -> int:
     """A TCP port nothing listens on right now (the usual bind-to-0 race applies)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

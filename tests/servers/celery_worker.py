@@ -6,7 +6,6 @@ environment differs.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+
+from tests.servers import process_group_end
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: tests/ would shadow the apps (tests/incidents)
 
@@ -95,15 +96,6 @@ class CeleryWorker:
         """Warm shutdown (running tasks finish), then the whole process group is killed."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
+        process = self.process
+        process_group_end(process, lambda: process.send_signal(signal.SIGTERM), timeout)
         self.process = None

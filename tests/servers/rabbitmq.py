@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import uuid
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import LOOPBACK, free_port, wait_for_port
+from tests.servers import LOOPBACK, free_port, process_group_end, wait_for_port
 
 MACHINE_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
 DEBIAN_SCRIPTS = Path("/usr/lib/rabbitmq/bin")
@@ -177,18 +176,8 @@ class RabbitMQServer:
     def stop(self, timeout: float = 30.0) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-                self.ctl_run("stop", timeout=timeout)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
         # The script, the Erlang VM and its helpers share the session started above.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
+        process_group_end(self.process, lambda: self.ctl_run("stop", timeout=timeout), timeout)
         self.process = None
 
     def close(self) -> None:
