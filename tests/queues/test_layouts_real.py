@@ -15,7 +15,6 @@ PostgreSQL only: the workers are other processes and must see the test's committ
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,7 @@ from dispatch.models import ServiceLevelProfile, ServiceLevelReportRun
 from notifications.models import ContactPoint, Notification, OutboxMessage
 from reports import services as report_services
 from tests.dispatch.helpers import call_logged
+from tests.notifications.celery.test_worker_real import wait_until
 from tests.reports.test_service_levels import call
 from tests.servers.celery_worker import CeleryWorker, database_url_of
 from tests.servers.rabbitmq import RabbitMQServer
@@ -43,17 +43,6 @@ pytestmark = [
 SMS_NUMBER = "+393331234599"
 ROME = ZoneInfo("Europe/Rome")
 WAIT = 60.0  # seconds for anything to happen; only a failure waits that long
-
-
-def wait_until(condition: Callable[[], object], what: Callable[[], str], timeout: float = WAIT) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout} s: {what()}")
-        time.sleep(0.05)
 
 
 class Broker:
@@ -227,18 +216,20 @@ def test_an_sms_goes_out_while_a_long_report_holds_the_reports_worker(
     lock = profiles_lock()
 
     run = report_request(users, year_of_calls)
-    wait_until(lambda: run_status(run) == ReportRunStatus.RUNNING, lambda: f"report running\n{logs(others)}")
+    wait_until(
+        lambda: run_status(run) == ReportRunStatus.RUNNING, WAIT, lambda: f"report running\n{logs(others)}"
+    )
     # The report's own connection waits on the lock: it is inside its first month.
-    wait_until(lambda: lock.waiting() >= 1, lambda: f"report waiting on the lock\n{logs(others)}")
+    wait_until(lambda: lock.waiting() >= 1, WAIT, lambda: f"report waiting on the lock\n{logs(others)}")
 
     intervention = assign(users, plant, technician)
-    wait_until(lambda: sms_sent(intervention), lambda: f"SMS sent\n{logs(notifier, others)}")
+    wait_until(lambda: sms_sent(intervention), WAIT, lambda: f"SMS sent\n{logs(notifier, others)}")
     assert run_status(run) == ReportRunStatus.RUNNING
     [message] = OutboxMessage.objects.filter(channel="sms", recipient=SMS_NUMBER)
     assert f"#{intervention.pk}" in message.body
 
     lock.release()
-    wait_until(lambda: run_status(run) == ReportRunStatus.DONE, lambda: f"report done\n{logs(others)}")
+    wait_until(lambda: run_status(run) == ReportRunStatus.DONE, WAIT, lambda: f"report done\n{logs(others)}")
     run.refresh_from_db()
     assert run.progress == 100 and run.figures
     assert "report_run_execute" in others.log() and "report_run_execute" not in notifier.log()
@@ -258,10 +249,10 @@ def test_one_worker_consuming_every_queue_in_priority_order_runs_both(
     intervention = assign(users, plant, technician)
 
     worker = workers("all", ("notifications", "telemetry", "default", "reports"), concurrency=1)
-    wait_until(lambda: sms_sent(intervention), lambda: f"SMS sent\n{logs(worker)}")
+    wait_until(lambda: sms_sent(intervention), WAIT, lambda: f"SMS sent\n{logs(worker)}")
     if lock is not None:
         assert run_status(run) in (ReportRunStatus.QUEUED, ReportRunStatus.RUNNING)
         lock.release()
-    wait_until(lambda: run_status(run) == ReportRunStatus.DONE, lambda: f"report done\n{logs(worker)}")
+    wait_until(lambda: run_status(run) == ReportRunStatus.DONE, WAIT, lambda: f"report done\n{logs(worker)}")
     run.refresh_from_db()
     assert run.progress == 100 and run.figures
